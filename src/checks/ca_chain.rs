@@ -1,0 +1,432 @@
+//! `ca-chain`: the presented chain verifies to the `--ca` bundle (else to the system
+//! roots), by Go's rules; and when it does not, why: a missing intermediate, a CA with the
+//! right name but the wrong key, a self-signed certificate nobody trusts, a non-CA signer.
+
+use serde::Serialize;
+
+use super::{Check, Outcome, go_get};
+use crate::codes::{CheckId, Code};
+use crate::facts::{Facts, WebpkiVerdict};
+use crate::pki::cert::check_signature;
+use crate::pki::{Cert, GoError, Node, verify, verify_chain};
+use crate::report::Finding;
+
+/// The check.
+pub struct CaChain;
+
+#[derive(Serialize)]
+struct ChainEvidence {
+    trusted_from: String,
+    trusted: Vec<String>,
+    presented: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    go_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+}
+
+impl Check for CaChain {
+    fn id(&self) -> CheckId {
+        CheckId::CaChain
+    }
+    fn title(&self) -> &'static str {
+        "the presented chain verifies to a trusted CA"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../checks/ca-chain.md")
+    }
+    fn run(&self, facts: &Facts) -> Outcome {
+        let chain = facts.presented_chain();
+        if chain.is_empty() {
+            return Outcome::Skip("the server presented no certificate".into());
+        }
+        let (roots, from_ca) = facts.trust_roots();
+        let trusted_from = match (&facts.ca_file, &facts.system_roots) {
+            (Some(ca), _) => ca.path.clone(),
+            (None, Some(s)) => format!("the system roots ({})", s.source),
+            (None, None) => "the system roots (none found)".into(),
+        };
+        let verdict = verify_chain(&chain, &roots, facts.now);
+        let path = verdict.chains.first().map(|c| {
+            c.iter()
+                .map(|n| match n {
+                    Node::Presented(i) => chain[*i].display_name(),
+                    Node::Root(i) => roots[*i].display_name(),
+                })
+                .collect::<Vec<_>>()
+                .join(" ⇒ ")
+        });
+        let evidence = ChainEvidence {
+            trusted_from: trusted_from.clone(),
+            trusted: if from_ca {
+                roots.iter().map(|c| c.subject.clone()).collect()
+            } else {
+                vec![format!("{} certificates", roots.len())]
+            },
+            presented: chain.iter().map(|c| c.subject.clone()).collect(),
+            go_error: verdict.error.as_ref().map(GoError::go_text),
+            path,
+        };
+        let Some(err) = verdict.error else {
+            return Outcome::Findings(rustls_side_note(facts, &chain, &roots, evidence));
+        };
+        let ctx = Ctx {
+            facts,
+            chain: &chain,
+            roots: &roots,
+            from_ca,
+            trusted_from: &trusted_from,
+        };
+        let finding = ctx
+            .diagnose(&err)
+            .client_error(go_get(facts, &err.tls_text()));
+        Outcome::Findings(vec![finding.evidence(&evidence)])
+    }
+}
+
+/// Go accepts the chain; say when rustls-based clients would not (Go wins, so a warning).
+fn rustls_side_note(
+    facts: &Facts,
+    chain: &[Cert],
+    roots: &[Cert],
+    ev: ChainEvidence,
+) -> Vec<Finding> {
+    let Ok(target) = &facts.target else {
+        return vec![];
+    };
+    // Only when Go's whole verdict (dates and name too) is "ok": otherwise the other
+    // checks already report what webpki would also refuse.
+    if verify(chain, roots, Some(&target.host), facts.now)
+        .error
+        .is_some()
+    {
+        return vec![];
+    }
+    let message = match facts.tls.as_ref().and_then(|t| t.webpki.as_ref()) {
+        Some(WebpkiVerdict::CaUsedAsEndEntity) => format!(
+            "the chain verifies by Go's rules because the server's certificate is itself in {} (byte for byte), but it is a CA certificate (CA:TRUE), which rustls-based clients refuse as a server certificate (CaUsedAsEndEntity)",
+            ev.trusted_from
+        ),
+        Some(WebpkiVerdict::Rejected(why)) => {
+            format!("the chain verifies by Go's rules, but rustls-webpki refuses it ({why})")
+        }
+        Some(WebpkiVerdict::Ok) | None => return vec![],
+    };
+    vec![
+        Finding::new(Code::RustlsWouldReject, message)
+            .hint("nothing to do for Docker, containerd or CRI-O; for clients built on rustls, issue the server a certificate without CA:TRUE, signed by a separate CA, and trust that CA")
+            .evidence(&ev),
+    ]
+}
+
+struct Ctx<'a> {
+    facts: &'a Facts,
+    chain: &'a [Cert],
+    roots: &'a [Cert],
+    from_ca: bool,
+    trusted_from: &'a str,
+}
+
+impl Ctx<'_> {
+    fn registry(&self) -> String {
+        self.facts
+            .target
+            .as_ref()
+            .map(|t| t.registry_name())
+            .unwrap_or_default()
+    }
+
+    fn authority(&self) -> String {
+        self.facts
+            .target
+            .as_ref()
+            .map(|t| t.authority())
+            .unwrap_or_default()
+    }
+
+    /// The last certificate reachable from the leaf through the presented chain.
+    fn top(&self) -> &Cert {
+        let mut top = &self.chain[0];
+        let mut used = vec![0usize];
+        while let Some((i, p)) = self.chain.iter().enumerate().find(|(i, p)| {
+            !used.contains(i) && p.subject_raw == top.issuer_raw && check_signature(top, p).is_ok()
+        }) {
+            used.push(i);
+            top = p;
+        }
+        top
+    }
+
+    fn diagnose(&self, err: &GoError) -> Finding {
+        match err {
+            GoError::IncompatibleUsage => Finding::new(
+                Code::IncompatibleUsage,
+                format!(
+                    "the certificate's extended key usage does not include serverAuth, so it may not be used by a TLS server (presented: {})",
+                    self.chain[0].display_name()
+                ),
+            )
+            .hint("re-issue the server certificate with extendedKeyUsage=serverAuth (openssl: -extfile <(printf \"extendedKeyUsage=serverAuth\"))"),
+            GoError::NotAuthorizedToSign | GoError::TooManyIntermediates => {
+                let signer = self
+                    .chain
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .find(|(_, c)| !c.is_ca())
+                    .map(|(i, c)| format!("certificate [{i}] ({})", c.display_name()))
+                    .unwrap_or_else(|| "a certificate of the chain".into());
+                Finding::new(
+                    Code::NotACa,
+                    format!("{signer} is used to sign another certificate of the chain, but it is not a CA certificate (or its path length forbids it)"),
+                )
+                .hint("send only the server certificate followed by its real intermediate CA certificates; a server or client certificate must not appear as an issuer")
+            }
+            GoError::Expired { subject, .. } => Finding::new(
+                Code::ChainExpired,
+                format!("the CA certificate \"{subject}\" that the chain needs is outside its validity dates"),
+            )
+            .hint(format!(
+                "renew that CA certificate (keeping its key) and install it in {} and on the registry",
+                self.trusted_from
+            )),
+            GoError::Hostname(_) | GoError::UnknownAuthority { .. } | GoError::SignatureLimit => {
+                self.unknown_authority()
+            }
+        }
+    }
+
+    fn unknown_authority(&self) -> Finding {
+        let top = self.top();
+        let name = self.registry();
+        let same_name: Vec<&Cert> = self
+            .roots
+            .iter()
+            .filter(|r| r.subject_raw == top.issuer_raw && r.der != top.der)
+            .collect();
+        if let Some(imposter) = same_name.first() {
+            return Finding::new(
+                Code::WrongCa,
+                format!(
+                    "{} holds a CA named \"{}\" (SHA-256 {}), but that CA did not sign \"{}\": same name, different key; the CA was probably re-created after the server's certificate was issued",
+                    self.trusted_from,
+                    imposter.subject,
+                    short_fp(&imposter.sha256),
+                    top.display_name()
+                ),
+            )
+            .hint(format!(
+                "find the CA that really issued the server's certificate: compare `openssl x509 -noout -issuer -ext authorityKeyIdentifier -in registry.crt` on the registry host with `openssl x509 -noout -subject -ext subjectKeyIdentifier -in {}`; then give that CA (and copy it to /etc/docker/certs.d/{name}/ca.crt on every node), or re-issue the server's certificate with the current CA",
+                self.facts.ca_file.as_ref().map(|c| c.path.as_str()).unwrap_or("ca.crt")
+            ));
+        }
+        let where_ = self.trusted_from;
+        if top.is_self_issued() {
+            let what = if std::ptr::eq(top, &self.chain[0]) {
+                format!(
+                    "the server's certificate \"{}\" is self-signed",
+                    top.subject
+                )
+            } else {
+                format!("the chain ends at the self-signed root \"{}\"", top.subject)
+            };
+            return Finding::new(Code::UnknownAuthority, format!("{what}, and it is not in {where_}"))
+                .hint(format!(
+                    "trust it on every node: save it with `openssl s_client -showcerts -connect {} </dev/null 2>/dev/null | openssl x509 -out ca.crt`, check its fingerprint with the registry's administrator (SHA-256 {}), then `mkdir -p /etc/docker/certs.d/{name} && cp ca.crt /etc/docker/certs.d/{name}/ca.crt` (containerd: ca = \"ca.crt\" in /etc/containerd/certs.d/{name}/hosts.toml); check with `regdoctor {name} --ca ca.crt`",
+                    self.authority(),
+                    short_fp(&top.sha256)
+                ));
+        }
+        if self.from_ca && !self.roots.is_empty() {
+            let held: Vec<String> = self
+                .roots
+                .iter()
+                .map(|r| format!("\"{}\"", r.subject))
+                .collect();
+            return Finding::new(
+                Code::MissingIntermediate,
+                format!(
+                    "the chain the server sends ends at \"{}\", issued by \"{}\", and that issuer is neither sent by the server nor in {where_} (which holds {}): the server must send its intermediate CA certificate",
+                    top.subject,
+                    top.issuer,
+                    super::or_list(&held).replace(" or ", " and ")
+                ),
+            )
+            .hint(format!(
+                "make the registry send the full chain: `cat registry.crt intermediate.crt > fullchain.crt` and serve fullchain.crt (distribution: REGISTRY_HTTP_TLS_CERTIFICATE=/certs/fullchain.crt), then restart it; if \"{}\" is your root CA, put its certificate in {where_} instead",
+                top.issuer
+            ));
+        }
+        let detail = if self.from_ca {
+            format!("{where_} holds no usable CA certificate")
+        } else {
+            format!(
+                "\"{}\", the issuer of \"{}\", is not among {where_}: a private CA must be configured on the nodes, or the server does not send its intermediate certificate",
+                top.issuer,
+                top.display_name()
+            )
+        };
+        Finding::new(Code::UnknownAuthority, format!("no chain to a trusted CA: {detail}")).hint(format!(
+            "get the CA certificate that issued the registry's certificate and check with `regdoctor {name} --ca ca.crt`; then install it on every node: `mkdir -p /etc/docker/certs.d/{name} && cp ca.crt /etc/docker/certs.d/{name}/ca.crt`"
+        ))
+    }
+}
+
+fn short_fp(fp: &str) -> String {
+    fp.split(':').take(8).collect::<Vec<_>>().join(":") + "…"
+}
+
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
+    use crate::checks::examples::pki::*;
+    use crate::checks::examples::*;
+    let t = || facts_for("10.0.0.5:5000");
+    let root = ca("Registry CA", NOW);
+    let inter = intermediate(&root, "Registry Intermediate", NOW);
+    let via_inter = leaf(&inter, &["10.0.0.5"], NOW);
+    let direct = leaf(&root, &["10.0.0.5"], NOW);
+    let imposter = ca("Registry CA", NOW);
+    let selfsigned = self_signed_ca_leaf("10.0.0.5", &["10.0.0.5"], NOW);
+    let old_inter = intermediate(&root, "Old Intermediate", NOW - 4000 * DAY);
+    let via_old = leaf(&old_inter, &["10.0.0.5"], NOW);
+    let mut client_only = params("registry", &["10.0.0.5"], NOW - DAY, NOW + 365 * DAY);
+    client_only.is_ca = rcgen::IsCa::ExplicitNoCa;
+    let non_ca = leaf_with(&root, client_only);
+    let under_leaf = {
+        let issuer = Ca {
+            der: non_ca.der.clone(),
+            pem: non_ca.pem.clone(),
+            issuer: rcgen::Issuer::from_ca_cert_der(
+                &non_ca.der.clone().into(),
+                rcgen::KeyPair::try_from(non_ca.key_der.as_slice()).unwrap(),
+            )
+            .unwrap(),
+        };
+        leaf(&issuer, &["10.0.0.5"], NOW)
+    };
+    let mut client_auth = params("registry", &["10.0.0.5"], NOW - DAY, NOW + 365 * DAY);
+    client_auth.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let client_auth_only = leaf_with(&root, client_auth);
+    let mut ws = with_ca(
+        with_chain(t(), vec![selfsigned.der.clone()]),
+        selfsigned.pem.as_bytes(),
+    );
+    ws.tls.as_mut().unwrap().webpki = Some(WebpkiVerdict::CaUsedAsEndEntity);
+    vec![
+        (
+            with_ca(
+                with_chain(t(), vec![direct.der.clone()]),
+                root.pem.as_bytes(),
+            ),
+            vec![],
+        ),
+        (
+            with_ca(
+                with_chain(t(), vec![via_inter.der.clone(), inter.der.clone()]),
+                root.pem.as_bytes(),
+            ),
+            vec![],
+        ),
+        (
+            with_ca(
+                with_chain(t(), vec![via_inter.der.clone()]),
+                root.pem.as_bytes(),
+            ),
+            vec![Code::MissingIntermediate],
+        ),
+        (
+            with_ca(
+                with_chain(t(), vec![direct.der.clone()]),
+                imposter.pem.as_bytes(),
+            ),
+            vec![Code::WrongCa],
+        ),
+        (
+            with_chain(t(), vec![selfsigned.der.clone()]),
+            vec![Code::UnknownAuthority],
+        ),
+        (ws, vec![Code::RustlsWouldReject]),
+        (
+            with_ca(
+                with_chain(t(), vec![via_old.der, old_inter.der]),
+                root.pem.as_bytes(),
+            ),
+            vec![Code::ChainExpired],
+        ),
+        (
+            with_ca(
+                with_chain(t(), vec![under_leaf.der, non_ca.der]),
+                root.pem.as_bytes(),
+            ),
+            vec![Code::NotACa],
+        ),
+        (
+            with_ca(
+                with_chain(t(), vec![client_auth_only.der]),
+                root.pem.as_bytes(),
+            ),
+            vec![Code::IncompatibleUsage],
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::pki::*;
+    use crate::checks::examples::*;
+
+    #[test]
+    fn wrong_ca_predicts_gos_possibly_because_of_line() {
+        let root = ca("Registry CA", NOW);
+        let imposter = ca("Registry CA", NOW);
+        let l = leaf(&root, &["10.0.0.5"], NOW);
+        let f = with_ca(
+            with_chain(facts_for("10.0.0.5:5000"), vec![l.der]),
+            imposter.pem.as_bytes(),
+        );
+        let out = findings_of(&CaChain, &f);
+        assert_eq!(out[0].code, Code::WrongCa);
+        assert!(out[0].client_error.as_deref().unwrap().ends_with(
+            "x509: certificate signed by unknown authority (possibly because of \"x509: ECDSA verification failure\" while trying to verify candidate authority certificate \"Registry CA\")"
+        ), "{:?}", out[0].client_error);
+    }
+
+    #[test]
+    fn missing_intermediate_names_the_issuer_and_the_fix() {
+        let root = ca("Registry CA", NOW);
+        let inter = intermediate(&root, "Registry Intermediate", NOW);
+        let l = leaf(&inter, &["10.0.0.5"], NOW);
+        let f = with_ca(
+            with_chain(facts_for("10.0.0.5:5000"), vec![l.der]),
+            root.pem.as_bytes(),
+        );
+        let out = findings_of(&CaChain, &f);
+        assert_eq!(out[0].code, Code::MissingIntermediate);
+        assert!(
+            out[0]
+                .message
+                .contains("issued by \"CN=Registry Intermediate\""),
+            "{}",
+            out[0].message
+        );
+        assert!(out[0].hint.as_deref().unwrap().contains("fullchain.crt"));
+        assert!(
+            out[0]
+                .client_error
+                .as_deref()
+                .unwrap()
+                .ends_with("x509: certificate signed by unknown authority")
+        );
+    }
+
+    #[test]
+    fn self_signed_ca_leaf_trusted_as_itself_passes_go() {
+        let s = self_signed_ca_leaf("10.0.0.5", &["10.0.0.5"], NOW);
+        let f = with_ca(
+            with_chain(facts_for("10.0.0.5:5000"), vec![s.der.clone()]),
+            s.pem.as_bytes(),
+        );
+        assert!(findings_of(&CaChain, &f).is_empty());
+    }
+}

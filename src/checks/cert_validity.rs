@@ -1,0 +1,241 @@
+//! `cert-validity`: the dates and the strength of every certificate the server presented.
+
+use super::{Check, Outcome, go_get, span};
+use crate::codes::{CheckId, Code};
+use crate::facts::{Facts, KeyPossession};
+use crate::pki::{Cert, KeyKind, human_date, verify::validity_error};
+use crate::report::Finding;
+
+/// The check.
+pub struct CertValidity;
+
+/// Warn when a certificate expires within this many seconds.
+const SOON: i64 = 30 * 86_400;
+
+impl Check for CertValidity {
+    fn id(&self) -> CheckId {
+        CheckId::CertValidity
+    }
+    fn title(&self) -> &'static str {
+        "every presented certificate is within its dates and strong enough"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../checks/cert-validity.md")
+    }
+    fn run(&self, facts: &Facts) -> Outcome {
+        let chain = facts.presented_chain();
+        if chain.is_empty() {
+            return Outcome::Skip("the server presented no certificate".into());
+        }
+        let now = facts.now;
+        let mut findings = Vec::new();
+        for (i, c) in chain.iter().enumerate() {
+            let which = format!("certificate [{i}] ({})", c.display_name());
+            let go = validity_error(c, now).map(|e| go_get(facts, &e.tls_text()));
+            if now > c.not_after {
+                let mut f = Finding::new(
+                    Code::Expired,
+                    format!(
+                        "{which} expired on {}, {} ago",
+                        human_date(c.not_after),
+                        span(now - c.not_after)
+                    ),
+                )
+                .hint(renew_hint(c, i))
+                .evidence(&c.summary());
+                if let Some(go) = go.filter(|_| i == 0) {
+                    f = f.client_error(go);
+                }
+                findings.push(f);
+            } else if now < c.not_before {
+                let mut f = Finding::new(
+                    Code::NotYetValid,
+                    format!(
+                        "{which} is not valid until {}, {} from now: either it was just issued with a clock ahead, or this node's clock is behind",
+                        human_date(c.not_before),
+                        span(c.not_before - now)
+                    ),
+                )
+                .hint("compare the clocks: run `date -u` here and on the CA host; fix time sync with `timedatectl set-ntp true` (or chrony), or re-issue the certificate with a start date in the past (openssl x509 ... -not_before 20260101000000Z)")
+                .evidence(&c.summary());
+                if let Some(go) = go.filter(|_| i == 0) {
+                    f = f.client_error(go);
+                }
+                findings.push(f);
+            } else if c.not_after - now < SOON {
+                findings.push(
+                    Finding::new(
+                        Code::ExpiresSoon,
+                        format!(
+                            "{which} expires on {}, in {}",
+                            human_date(c.not_after),
+                            span(c.not_after - now)
+                        ),
+                    )
+                    .hint(renew_hint(c, i))
+                    .evidence(&c.summary()),
+                );
+            }
+            // Go does not check the signature of a self-signed certificate that is itself
+            // trusted, so SHA-1 on a self-signed root is not a problem.
+            if c.sig_alg.is_insecure() && !c.is_self_issued() {
+                findings.push(
+                    Finding::new(
+                        Code::WeakSignature,
+                        format!(
+                            "{which} is signed with {}, which Go refuses since 1.24 (Docker 28 and later, containerd 2.1 and later)",
+                            c.sig_alg.go_name()
+                        ),
+                    )
+                    .client_error(format!(
+                        "x509: cannot verify signature: insecure algorithm {}",
+                        c.sig_alg.go_name()
+                    ))
+                    .hint("re-issue the certificate with SHA-256: add -sha256 to the openssl x509 -req / openssl req command that signs it")
+                    .evidence(&c.summary()),
+                );
+            }
+            if c.key_kind == KeyKind::Rsa && c.key_bits < 1024 {
+                findings.push(
+                    Finding::new(
+                        Code::KeyTooSmall,
+                        format!("{which} has a {}-bit RSA key, which Go refuses since 1.24", c.key_bits),
+                    )
+                    .client_error(format!(
+                        "tls: failed to parse certificate from server: x509: crypto/rsa: {}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)",
+                        c.key_bits
+                    ))
+                    .hint(rekey_hint())
+                    .evidence(&c.summary()),
+                );
+            } else if c.key_kind == KeyKind::Rsa && c.key_bits < 2048 {
+                let unproven = i == 0
+                    && matches!(
+                        facts.tls.as_ref().map(|t| &t.key_possession),
+                        Some(KeyPossession::NotProven(_))
+                    );
+                let note = if unproven {
+                    "; regdoctor could not check the server's handshake signature with it (ring needs 2048 bits), so the connection was not counted as verified"
+                } else {
+                    ""
+                };
+                findings.push(
+                    Finding::new(
+                        Code::WeakKey,
+                        format!(
+                            "{which} has a {}-bit RSA key: Go (Docker, containerd) still accepts it, but rustls-based clients refuse it and it is below every current policy (2048 bits){note}",
+                            c.key_bits
+                        ),
+                    )
+                    .hint(rekey_hint())
+                    .evidence(&c.summary()),
+                );
+            }
+        }
+        Outcome::Findings(findings)
+    }
+}
+
+fn renew_hint(c: &Cert, i: usize) -> String {
+    if c.is_self_issued() {
+        format!(
+            "issue a new certificate with the same names: `openssl req -x509 -newkey rsa:4096 -sha256 -days 365 -nodes -keyout registry.key -out registry.crt -subj \"/CN={}\"{}` and restart the registry with it",
+            c.common_name.as_deref().unwrap_or("registry"),
+            san_ext(c)
+        )
+    } else if i == 0 {
+        format!(
+            "renew the server certificate, keeping its names: `openssl x509 -req -in registry.csr -CA ca.crt -CAkey ca.key -CAcreateserial -sha256 -days 365{} -out registry.crt`, then restart the registry",
+            san_extfile(c)
+        )
+    } else {
+        "renew this CA certificate (from the CA that issued it), then install the new chain on the registry".to_string()
+    }
+}
+
+fn san_ext(c: &Cert) -> String {
+    let sans = c.san_list();
+    if sans.is_empty() {
+        String::new()
+    } else {
+        format!(" -addext \"subjectAltName={}\"", sans.join(","))
+    }
+}
+
+fn san_extfile(c: &Cert) -> String {
+    let sans = c.san_list();
+    if sans.is_empty() {
+        String::new()
+    } else {
+        format!(" -extfile <(printf \"subjectAltName={}\")", sans.join(","))
+    }
+}
+
+fn rekey_hint() -> String {
+    "re-issue the certificate with a 2048-bit RSA or an ECDSA P-256 key: `openssl req -new -newkey rsa:2048 -nodes -keyout registry.key -out registry.csr ...` (or -newkey ec -pkeyopt ec_paramgen_curve:P-256)".into()
+}
+
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
+    use crate::checks::examples::pki::*;
+    use crate::checks::examples::*;
+    let root = ca("Registry CA", NOW);
+    let make = |nb: i64, na: i64| leaf_with(&root, params("registry", &["10.0.0.5"], nb, na)).der;
+    let f = |chain: Vec<Vec<u8>>| with_chain(facts_for("10.0.0.5:5000"), chain);
+    vec![
+        (f(vec![make(NOW - DAY, NOW + 365 * DAY)]), vec![]),
+        (
+            f(vec![make(NOW - 400 * DAY, NOW - 35 * DAY)]),
+            vec![Code::Expired],
+        ),
+        (
+            f(vec![make(NOW + 3600, NOW + 365 * DAY)]),
+            vec![Code::NotYetValid],
+        ),
+        (
+            f(vec![make(NOW - DAY, NOW + 10 * DAY)]),
+            vec![Code::ExpiresSoon],
+        ),
+        (f(vec![fixture("sha1-leaf.der")]), vec![Code::WeakSignature]),
+        (f(vec![fixture("rsa1024-leaf.der")]), vec![Code::WeakKey]),
+        (f(vec![fixture("rsa512-leaf.der")]), vec![Code::KeyTooSmall]),
+    ]
+}
+
+#[cfg(test)]
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::pki::*;
+    use crate::checks::examples::*;
+
+    #[test]
+    fn expired_leaf_quotes_gos_exact_line() {
+        let root = ca("Registry CA", NOW);
+        let l = leaf_with(
+            &root,
+            params("registry", &["10.0.0.5"], NOW - 400 * DAY, NOW - 35 * DAY),
+        );
+        let out = findings_of(
+            &CertValidity,
+            &with_chain(facts_for("10.0.0.5:5000"), vec![l.der]),
+        );
+        assert_eq!(out[0].code, Code::Expired);
+        assert!(out[0].message.contains("35 days ago"), "{}", out[0].message);
+        let ce = out[0].client_error.as_deref().unwrap();
+        assert!(ce.starts_with("Get \"https://10.0.0.5:5000/v2/\": tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2027-01-15T08:00:00Z is after "), "{ce}");
+    }
+
+    #[test]
+    fn fixtures_are_what_they_claim() {
+        let c = Cert::parse(&fixture("rsa1024-leaf.der")).unwrap();
+        assert_eq!((c.key_kind.clone(), c.key_bits), (KeyKind::Rsa, 1024));
+        let s = Cert::parse(&fixture("sha1-leaf.der")).unwrap();
+        assert!(s.sig_alg.is_insecure());
+    }
+}

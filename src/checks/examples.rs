@@ -1,0 +1,107 @@
+//! Test-only fixture builders: facts for a target, with TCP/TLS outcomes and chains.
+
+#[path = "../../tests/common/pki.rs"]
+pub mod pki;
+
+use std::net::SocketAddr;
+
+use crate::checks::{Check, Outcome};
+use crate::facts::{
+    CaFileFacts, ConnectAttempt, ConnectOutcome, DnsFacts, Facts, KeyPossession, TcpFacts,
+    TlsFacts, TlsOutcome,
+};
+use crate::report::Finding;
+
+/// The fixed "now" of every unit test: 2027-01-15T08:00:00Z.
+pub const NOW: i64 = 1_800_000_000;
+
+/// Facts for a parsed target, resolved to itself when it is an IP.
+pub fn facts_for(target: &str) -> Facts {
+    let t = crate::target::parse(target).unwrap();
+    let mut f = Facts::new(Ok(t.clone()), NOW);
+    if let crate::target::Host::Ip(ip) = t.host {
+        f.dns = Some(DnsFacts {
+            addresses: vec![ip],
+            error: None,
+        });
+    }
+    f
+}
+
+/// Adds TCP attempts, one per outcome, to consecutive ports of the target's address.
+pub fn with_tcp(mut f: Facts, outcomes: &[ConnectOutcome]) -> Facts {
+    let t = f.target.clone().unwrap();
+    let ip = match t.host {
+        crate::target::Host::Ip(ip) => ip,
+        crate::target::Host::Name(_) => "10.0.0.5".parse().unwrap(),
+    };
+    let attempts: Vec<ConnectAttempt> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| ConnectAttempt {
+            addr: SocketAddr::new(
+                if i == 0 {
+                    ip
+                } else {
+                    format!("10.0.0.{}", 100 + i).parse().unwrap()
+                },
+                t.port,
+            ),
+            outcome: o.clone(),
+            elapsed_ms: 3,
+        })
+        .collect();
+    let connected = attempts
+        .iter()
+        .find(|a| a.outcome == ConnectOutcome::Connected)
+        .map(|a| a.addr);
+    f.tcp = Some(TcpFacts {
+        attempts,
+        connected,
+    });
+    f
+}
+
+/// Adds an established TLS 1.3 handshake that presented `chain`.
+pub fn with_chain(f: Facts, chain: Vec<Vec<u8>>) -> Facts {
+    let mut f = with_tcp(f, &[ConnectOutcome::Connected]);
+    f.tls = Some(TlsFacts {
+        outcome: TlsOutcome::Established {
+            version: "TLSv1.3".into(),
+            cipher: "TLS13_AES_128_GCM_SHA256".into(),
+            alpn: Some("h2".into()),
+        },
+        chain,
+        client_cert_requested: false,
+        post_handshake_alert: None,
+        key_possession: KeyPossession::Proven,
+        webpki: None,
+    });
+    f
+}
+
+/// Adds a TLS outcome with no chain.
+pub fn with_tls_outcome(f: Facts, outcome: TlsOutcome) -> Facts {
+    let mut f = with_chain(f, vec![]);
+    if let Some(t) = f.tls.as_mut() {
+        t.outcome = outcome;
+    }
+    f
+}
+
+/// Adds a --ca file.
+pub fn with_ca(mut f: Facts, bytes: &[u8]) -> Facts {
+    f.ca_file = Some(CaFileFacts {
+        path: "ca.pem".into(),
+        bytes: bytes.to_vec(),
+    });
+    f
+}
+
+/// Runs one check and returns its findings (empty for a skip).
+pub fn findings_of(check: &dyn Check, f: &Facts) -> Vec<Finding> {
+    match check.run(f) {
+        Outcome::Findings(v) => v,
+        Outcome::Skip(_) => vec![],
+    }
+}

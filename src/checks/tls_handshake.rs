@@ -1,0 +1,330 @@
+//! `tls-handshake`: a TLS handshake completes; what version, cipher and ALPN.
+
+use serde::Serialize;
+
+use super::{Check, Outcome, go_get};
+use crate::codes::{CheckId, Code};
+use crate::facts::{Alert, Facts, KeyPossession, TlsOutcome};
+use crate::report::Finding;
+use crate::target::Scheme;
+
+/// The check.
+pub struct TlsHandshake;
+
+#[derive(Serialize)]
+struct BytesEvidence<'a> {
+    first_bytes: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plain_get_v2_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_version_header: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct AlertEvidence<'a> {
+    alert: &'a Alert,
+    client_cert_requested: bool,
+    after_handshake: bool,
+}
+
+impl Check for TlsHandshake {
+    fn id(&self) -> CheckId {
+        CheckId::TlsHandshake
+    }
+    fn title(&self) -> &'static str {
+        "a TLS handshake completes"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../checks/tls-handshake.md")
+    }
+    fn needs(&self) -> &'static [CheckId] {
+        &[CheckId::TcpConnect]
+    }
+    fn run(&self, facts: &Facts) -> Outcome {
+        let Ok(target) = &facts.target else {
+            return Outcome::Skip("no target".into());
+        };
+        if target.scheme == Scheme::Http {
+            return Outcome::Skip(format!(
+                "the target is http://{}: no TLS is expected",
+                target.registry_name()
+            ));
+        }
+        let Some(tls) = &facts.tls else {
+            return Outcome::Skip("no TLS handshake was attempted".into());
+        };
+        let name = target.registry_name();
+        let mut findings = Vec::new();
+        match &tls.outcome {
+            TlsOutcome::Established { .. } => {
+                if let Some(alert) = &tls.post_handshake_alert {
+                    findings.push(alert_finding(facts, alert, tls.client_cert_requested, true));
+                }
+                if let KeyPossession::NotProven(why) = &tls.key_possession {
+                    findings.push(Finding::new(
+                        Code::TlsKeyPossessionUnproven,
+                        format!(
+                            "the server's handshake signature could not be checked ({why}); regdoctor continued without proof that the server holds its certificate's key, and treats this connection as unverified"
+                        ),
+                    ).hint("use an RSA key of at least 2048 bits or an ECDSA P-256 key for the registry's certificate"));
+                }
+            }
+            TlsOutcome::PlainHttp { first_bytes } => {
+                let v2 = facts
+                    .http
+                    .as_ref()
+                    .filter(|h| h.scheme == "http")
+                    .and_then(|h| h.exchanges.first());
+                let status = v2.and_then(|e| e.status);
+                let api = v2.and_then(|e| e.header("docker-distribution-api-version"));
+                let confirmed = match (status, api) {
+                    (Some(s), Some(a)) => format!(
+                        "; a plain GET http://{name}/v2/ answered {s} with Docker-Distribution-API-Version {a}, so a registry is serving plain HTTP there"
+                    ),
+                    (Some(s), None) => format!("; a plain GET http://{name}/v2/ answered {s}"),
+                    _ => String::new(),
+                };
+                findings.push(
+                    Finding::new(
+                        Code::PlainHttp,
+                        format!(
+                            "{name} answers in plaintext HTTP, not TLS: it replied \"{}\" to the TLS hello{confirmed}",
+                            first_line(first_bytes)
+                        ),
+                    )
+                    .client_error(go_get(facts, "http: server gave HTTP response to HTTPS client"))
+                    .hint(format!(
+                        "either serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY), or declare it insecure on every node: Docker: add \"insecure-registries\": [\"{name}\"] to /etc/docker/daemon.json, then `systemctl restart docker`; containerd: server = \"http://{name}\" in /etc/containerd/certs.d/{name}/hosts.toml; check it with `regdoctor http://{name}`"
+                    ))
+                    .evidence(&BytesEvidence {
+                        first_bytes,
+                        plain_get_v2_status: status,
+                        api_version_header: api,
+                    }),
+                );
+            }
+            TlsOutcome::NotTls { first_bytes } => findings.push(
+                Finding::new(
+                    Code::NotTls,
+                    format!(
+                        "{name} does not speak TLS: it answered \"{}\", which is neither TLS nor HTTP; this is probably the wrong port",
+                        first_line(first_bytes)
+                    ),
+                )
+                .client_error(go_get(facts, "tls: first record does not look like a TLS handshake"))
+                .hint(format!(
+                    "check which service listens on port {} (on the registry host: `ss -ltnp 'sport = :{}'`) and use the registry's port",
+                    target.port, target.port
+                ))
+                .evidence(&BytesEvidence {
+                    first_bytes,
+                    plain_get_v2_status: None,
+                    api_version_header: None,
+                }),
+            ),
+            TlsOutcome::Alert(alert) => {
+                findings.push(alert_finding(facts, alert, tls.client_cert_requested, false))
+            }
+            TlsOutcome::ProtocolTooOld { detail } => findings.push(
+                Finding::new(
+                    Code::TlsProtocolTooOld,
+                    format!("{name} only offers TLS older than 1.2 ({detail}); Go clients require TLS 1.2 or newer"),
+                )
+                .client_error(go_get(facts, "remote error: tls: protocol version not supported"))
+                .hint("enable TLS 1.2 and 1.3 on the registry or the proxy in front of it (nginx: ssl_protocols TLSv1.2 TLSv1.3;)"),
+            ),
+            TlsOutcome::Timeout { after_ms } => findings.push(
+                Finding::new(
+                    Code::TlsHandshakeTimeout,
+                    format!(
+                        "the TCP connection to {name} opened, but no TLS handshake completed within {after_ms} ms: the service does not answer a TLS hello (a firewall or proxy swallowing traffic, or a service that waits for the client to speak)"
+                    ),
+                )
+                .client_error(go_get(facts, "net/http: TLS handshake timeout"))
+                .hint(format!(
+                    "check what listens on port {} and whether a proxy or firewall sits between this node and the registry; `openssl s_client -connect {} </dev/null` shows whether any TLS answer comes back",
+                    target.port,
+                    target.authority()
+                )),
+            ),
+            TlsOutcome::Closed { detail } => findings.push(
+                Finding::new(
+                    Code::TlsFailed,
+                    format!("{name} closed the connection during the TLS handshake without an alert ({detail})"),
+                )
+                .client_error(go_get(facts, "EOF"))
+                .hint("check the registry's or proxy's log for TLS errors; the server may reject this node's address or the TLS parameters offered"),
+            ),
+            TlsOutcome::Failed { detail } => findings.push(
+                Finding::new(Code::TlsFailed, format!("the TLS handshake with {name} failed: {detail}"))
+                    .hint("check the registry's or proxy's log for the TLS error it saw"),
+            ),
+        }
+        Outcome::Findings(findings)
+    }
+}
+
+fn first_line(bytes: &str) -> &str {
+    bytes.split("\\r\\n").next().unwrap_or(bytes)
+}
+
+/// Alerts 40, 42 and 116 after a CertificateRequest mean "client certificate required".
+fn alert_finding(facts: &Facts, alert: &Alert, requested: bool, after: bool) -> Finding {
+    let client_error = go_get(facts, &format!("remote error: tls: {}", alert.go_name));
+    let evidence = AlertEvidence {
+        alert,
+        client_cert_requested: requested,
+        after_handshake: after,
+    };
+    let name = facts
+        .target
+        .as_ref()
+        .map(|t| t.registry_name())
+        .unwrap_or_default();
+    if requested && matches!(alert.code, 40 | 42 | 116) {
+        return Finding::new(
+            Code::TlsClientCertRequired,
+            format!(
+                "{name} requires a client certificate (mutual TLS): it asked for one and answered \"{}\" when none was sent",
+                alert.go_name
+            ),
+        )
+        .client_error(client_error)
+        .hint(format!(
+            "give the runtime a client certificate: Docker: /etc/docker/certs.d/{name}/client.cert and client.key; containerd: client = [[\"client.cert\", \"client.key\"]] in /etc/containerd/certs.d/{name}/hosts.toml"
+        ))
+        .evidence(&evidence);
+    }
+    Finding::new(
+        Code::TlsAlert,
+        format!(
+            "{name} ended the TLS handshake with the alert \"{}\" ({})",
+            alert.go_name, alert.code
+        ),
+    )
+    .client_error(client_error)
+    .hint("read the registry's or proxy's TLS log at the time of this run: it says why it refused this client")
+    .evidence(&evidence)
+}
+
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
+    use crate::checks::examples::*;
+    let t = || facts_for("10.0.0.5:5000");
+    let alert = |code, name: &str| {
+        TlsOutcome::Alert(Alert {
+            code,
+            go_name: name.into(),
+        })
+    };
+    let mut client_cert = with_tls_outcome(t(), alert(42, "bad certificate"));
+    client_cert.tls.as_mut().unwrap().client_cert_requested = true;
+    let mut post = with_chain(t(), vec![]);
+    post.tls.as_mut().unwrap().client_cert_requested = true;
+    post.tls.as_mut().unwrap().post_handshake_alert = Some(Alert {
+        code: 116,
+        go_name: "certificate required".into(),
+    });
+    let mut unproven = with_chain(t(), vec![]);
+    unproven.tls.as_mut().unwrap().key_possession =
+        KeyPossession::NotProven("invalid peer certificate: BadSignature".into());
+    vec![
+        (with_chain(t(), vec![]), vec![]),
+        (
+            with_tls_outcome(
+                t(),
+                TlsOutcome::PlainHttp {
+                    first_bytes: "HTTP/1.1 400 Bad Request\\r\\n".into(),
+                },
+            ),
+            vec![Code::PlainHttp],
+        ),
+        (
+            with_tls_outcome(
+                t(),
+                TlsOutcome::NotTls {
+                    first_bytes: "SSH-2.0-OpenSSH_9.2\\r\\n".into(),
+                },
+            ),
+            vec![Code::NotTls],
+        ),
+        (
+            with_tls_outcome(t(), TlsOutcome::ProtocolTooOld { detail: "x".into() }),
+            vec![Code::TlsProtocolTooOld],
+        ),
+        (client_cert, vec![Code::TlsClientCertRequired]),
+        (post, vec![Code::TlsClientCertRequired]),
+        (
+            with_tls_outcome(t(), TlsOutcome::Timeout { after_ms: 5000 }),
+            vec![Code::TlsHandshakeTimeout],
+        ),
+        (
+            with_tls_outcome(t(), alert(40, "handshake failure")),
+            vec![Code::TlsAlert],
+        ),
+        (
+            with_tls_outcome(
+                t(),
+                TlsOutcome::Closed {
+                    detail: "unexpected EOF".into(),
+                },
+            ),
+            vec![Code::TlsFailed],
+        ),
+        (unproven, vec![Code::TlsKeyPossessionUnproven]),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::*;
+
+    #[test]
+    fn plain_http_quotes_docker_and_suggests_insecure_registries() {
+        let f = with_tls_outcome(
+            facts_for("10.0.0.5:5000"),
+            TlsOutcome::PlainHttp {
+                first_bytes: "HTTP/1.1 400 Bad Request\\r\\n".into(),
+            },
+        );
+        let out = findings_of(&TlsHandshake, &f);
+        assert_eq!(
+            out[0].client_error.as_deref(),
+            Some(
+                "Get \"https://10.0.0.5:5000/v2/\": http: server gave HTTP response to HTTPS client"
+            )
+        );
+        assert!(out[0].message.contains("HTTP/1.1 400 Bad Request"));
+        assert!(
+            out[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("\"insecure-registries\": [\"10.0.0.5:5000\"]")
+        );
+    }
+
+    #[test]
+    fn an_alert_without_a_certificate_request_is_not_client_auth() {
+        let mut f = with_tls_outcome(
+            facts_for("10.0.0.5:5000"),
+            TlsOutcome::Alert(Alert {
+                code: 42,
+                go_name: "bad certificate".into(),
+            }),
+        );
+        assert_eq!(findings_of(&TlsHandshake, &f)[0].code, Code::TlsAlert);
+        f.tls.as_mut().unwrap().client_cert_requested = true;
+        assert_eq!(
+            findings_of(&TlsHandshake, &f)[0].code,
+            Code::TlsClientCertRequired
+        );
+    }
+
+    #[test]
+    fn http_target_skips() {
+        let f = facts_for("http://10.0.0.5:5000");
+        assert!(matches!(TlsHandshake.run(&f), Outcome::Skip(_)));
+    }
+}

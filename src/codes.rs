@@ -1,0 +1,229 @@
+//! Every finding code regdoctor can emit, with the check that owns it and its severity.
+//!
+//! Codes are a public contract: people grep tickets for them. Never rename or reuse one;
+//! a retired code stays here with a note. The list is written once, in the macro call
+//! below, so `Code::ALL`, `as_str` and `severity` cannot drift apart.
+
+use serde::{Serialize, Serializer};
+
+/// The stable kebab-case id of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckId {
+    /// The argument parses; the name resolves.
+    Target,
+    /// A TCP connection opens.
+    TcpConnect,
+    /// A TLS handshake completes.
+    TlsHandshake,
+    /// The `--ca` bundle holds usable CA certificates.
+    CaFile,
+    /// Dates and strength of every presented certificate.
+    CertValidity,
+    /// The leaf is valid for the dialled name or IP.
+    SanMatchesHost,
+    /// The presented chain verifies to the CA bundle or the system roots.
+    CaChain,
+}
+
+impl CheckId {
+    /// Every check id, in the order the checks run.
+    pub const ALL: &'static [CheckId] = &[
+        CheckId::Target,
+        CheckId::TcpConnect,
+        CheckId::TlsHandshake,
+        CheckId::CaFile,
+        CheckId::CertValidity,
+        CheckId::SanMatchesHost,
+        CheckId::CaChain,
+    ];
+
+    /// The id as users type it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::Target => "target",
+            CheckId::TcpConnect => "tcp-connect",
+            CheckId::TlsHandshake => "tls-handshake",
+            CheckId::CaFile => "ca-file",
+            CheckId::CertValidity => "cert-validity",
+            CheckId::SanMatchesHost => "san-matches-host",
+            CheckId::CaChain => "ca-chain",
+        }
+    }
+
+    /// Parses an id in any case, with `-` or `_`.
+    pub fn parse(s: &str) -> Option<CheckId> {
+        let norm = s.trim().to_ascii_lowercase().replace('_', "-");
+        CheckId::ALL.iter().copied().find(|id| id.as_str() == norm)
+    }
+
+    /// The codes that belong to this check, derived from [`Code::ALL`].
+    pub fn codes(self) -> impl Iterator<Item = Code> {
+        Code::ALL.iter().copied().filter(move |c| c.check() == self)
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Information: a skipped check's reason, a note.
+    Info,
+    /// Works for the runtime today, but risky or refused by other clients.
+    Warning,
+    /// The runtime will fail.
+    Error,
+}
+
+impl Severity {
+    /// The lower-case name used in documents and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $check:ident, $sev:ident; )*) => {
+        /// A finding code. Serialised as its snake_case name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, grouped by check in check order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The snake_case name people grep for.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            /// The check that emits this code.
+            pub fn check(self) -> CheckId {
+                match self { $( Code::$variant => CheckId::$check, )* }
+            }
+
+            /// The severity every finding with this code has.
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The target argument cannot be parsed (library users; the CLI exits 2 instead).
+    TargetInvalid = "target_invalid", Target, Error;
+    /// The host name does not resolve.
+    DnsFailed = "dns_failed", Target, Error;
+    /// The target carried a URL path, which the runtimes ignore.
+    TargetPathIgnored = "target_path_ignored", Target, Info;
+
+    /// Connection refused: nothing listens on the port.
+    TcpRefused = "tcp_refused", TcpConnect, Error;
+    /// No answer to the connection attempt within the deadline.
+    TcpTimeout = "tcp_timeout", TcpConnect, Error;
+    /// The network or host is unreachable, or the connect failed otherwise.
+    TcpUnreachable = "tcp_unreachable", TcpConnect, Error;
+    /// Some resolved addresses failed before one connected.
+    TcpSomeAddressesFailed = "tcp_some_addresses_failed", TcpConnect, Warning;
+
+    /// The port answers in plaintext HTTP.
+    PlainHttp = "plain_http", TlsHandshake, Error;
+    /// The port answers with something that is neither TLS nor HTTP.
+    NotTls = "not_tls", TlsHandshake, Error;
+    /// The server only speaks TLS older than 1.2.
+    TlsProtocolTooOld = "tls_protocol_too_old", TlsHandshake, Error;
+    /// The server demands a client certificate.
+    TlsClientCertRequired = "tls_client_cert_required", TlsHandshake, Error;
+    /// The TCP connection opened but the TLS handshake did not finish in time.
+    TlsHandshakeTimeout = "tls_handshake_timeout", TlsHandshake, Error;
+    /// The server ended the handshake with a TLS alert.
+    TlsAlert = "tls_alert", TlsHandshake, Error;
+    /// The handshake failed in another way (connection closed, malformed message).
+    TlsFailed = "tls_failed", TlsHandshake, Error;
+    /// The server's proof of possession of its key could not be checked.
+    TlsKeyPossessionUnproven = "tls_key_possession_unproven", TlsHandshake, Warning;
+
+    /// The --ca file holds no certificate at all.
+    CaEmpty = "ca_empty", CaFile, Error;
+    /// The --ca file holds something that is not a certificate.
+    CaNotCertificate = "ca_not_certificate", CaFile, Error;
+    /// The --ca file holds a private key.
+    CaPrivateKey = "ca_private_key", CaFile, Error;
+    /// A certificate in the --ca file is not a CA certificate.
+    CaIsLeaf = "ca_is_leaf", CaFile, Warning;
+    /// A certificate in the --ca file has expired or is not yet valid.
+    CaExpired = "ca_expired", CaFile, Error;
+
+    /// A presented certificate has expired.
+    Expired = "expired", CertValidity, Error;
+    /// A presented certificate is not valid yet.
+    NotYetValid = "not_yet_valid", CertValidity, Error;
+    /// A presented certificate expires within 30 days.
+    ExpiresSoon = "expires_soon", CertValidity, Warning;
+    /// A certificate is signed with SHA-1 or MD5, which Go refuses.
+    WeakSignature = "weak_signature", CertValidity, Error;
+    /// An RSA key of 1024 to 2047 bits: Go accepts it, rustls and policy do not.
+    WeakKey = "weak_key", CertValidity, Warning;
+    /// An RSA key below 1024 bits, which Go 1.24+ refuses.
+    KeyTooSmall = "key_too_small", CertValidity, Error;
+
+    /// An IP target, and the certificate has no IP SANs.
+    SanIpMissing = "san_ip_missing", SanMatchesHost, Error;
+    /// The SANs do not include the dialled name or IP.
+    SanMismatch = "san_mismatch", SanMatchesHost, Error;
+    /// The certificate has no SAN extension; only its Common Name matches.
+    CnOnly = "cn_only", SanMatchesHost, Error;
+
+    /// No chain to a trusted root could be built.
+    UnknownAuthority = "unknown_authority", CaChain, Error;
+    /// The bundle holds a CA with the issuer's name but a different key.
+    WrongCa = "wrong_ca", CaChain, Error;
+    /// The issuer of the chain's last certificate is neither sent nor trusted.
+    MissingIntermediate = "missing_intermediate", CaChain, Error;
+    /// A certificate that signs another is not a CA certificate.
+    NotACa = "not_a_ca", CaChain, Error;
+    /// A CA certificate of the chain is outside its validity dates.
+    ChainExpired = "chain_expired", CaChain, Error;
+    /// The leaf's extended key usage does not allow serving TLS.
+    IncompatibleUsage = "incompatible_usage", CaChain, Error;
+    /// Go accepts the chain but rustls-based clients would not.
+    RustlsWouldReject = "rustls_would_reject", CaChain, Warning;
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Code {
+    /// Parses a code name in any case, with `_` or `-`.
+    pub fn parse(s: &str) -> Option<Code> {
+        let norm = s.trim().to_ascii_lowercase().replace('-', "_");
+        Code::ALL.iter().copied().find(|c| c.as_str() == norm)
+    }
+}

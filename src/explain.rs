@@ -1,0 +1,119 @@
+//! `regdoctor explain <id|code>` and `regdoctor checks`: the pages in `checks/*.md`,
+//! compiled into the binary, looked up by check id or by finding code.
+
+use crate::checks::CHECKS;
+use crate::codes::{CheckId, Code};
+
+/// Why a name could not be explained.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown check or code {name:?}{}", suggestion.as_ref().map(|s| format!(" (did you mean {s}?)")).unwrap_or_default())]
+pub struct UnknownName {
+    /// What was asked.
+    pub name: String,
+    /// The closest known id or code.
+    pub suggestion: Option<String>,
+}
+
+/// The page of a check, or the title plus one code's section. Accepts any case, `-` or `_`.
+pub fn explain(name: &str) -> Result<String, UnknownName> {
+    if let Some(id) = CheckId::parse(name)
+        && let Some(check) = crate::checks::by_id(id)
+    {
+        return Ok(check.doc().to_string());
+    }
+    if let Some(code) = Code::parse(name)
+        && let Some(check) = crate::checks::by_id(code.check())
+    {
+        let doc = check.doc();
+        let title = doc.lines().next().unwrap_or_default();
+        let section = code_section(doc, code).unwrap_or_default();
+        return Ok(format!("{title}\n\n{section}"));
+    }
+    Err(UnknownName {
+        name: name.to_string(),
+        suggestion: closest(name),
+    })
+}
+
+/// The `### \`code\` (severity)` section of a page, up to the next heading of level ≤ 3.
+pub fn code_section(doc: &str, code: Code) -> Option<String> {
+    let head = format!("### `{}`", code.as_str());
+    let start = doc.find(&head)?;
+    let rest = &doc[start..];
+    let end = rest[head.len()..]
+        .find("\n## ")
+        .into_iter()
+        .chain(rest[head.len()..].find("\n### "))
+        .min()
+        .map(|i| i + head.len() + 1)
+        .unwrap_or(rest.len());
+    Some(rest[..end].trim_end().to_string())
+}
+
+/// Every check with its title and codes, one per line.
+pub fn list() -> String {
+    let mut out = String::new();
+    for c in CHECKS {
+        let codes: Vec<&str> = c.id().codes().map(Code::as_str).collect();
+        out.push_str(&format!("{:<18} {}\n", c.id().as_str(), c.title()));
+        out.push_str(&format!("{:<18} codes: {}\n", "", codes.join(", ")));
+    }
+    out
+}
+
+fn closest(name: &str) -> Option<String> {
+    let norm = name.to_ascii_lowercase();
+    let candidates = CHECKS
+        .iter()
+        .map(|c| c.id().as_str())
+        .chain(Code::ALL.iter().map(|c| c.as_str()));
+    candidates
+        .map(|c| (levenshtein(&norm, c), c))
+        .filter(|(d, c)| *d <= c.len() / 2 + 1)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_codes_in_any_spelling() {
+        assert!(
+            explain("SAN_MATCHES_HOST")
+                .unwrap()
+                .starts_with("# san-matches-host:")
+        );
+        let s = explain("San-Ip-Missing").unwrap();
+        assert!(s.starts_with("# san-matches-host:"));
+        assert!(s.contains("### `san_ip_missing` (error)"));
+        assert!(!s.contains("### `san_mismatch`"));
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_closest() {
+        let e = explain("san_ip_mising").unwrap_err();
+        assert_eq!(e.suggestion.as_deref(), Some("san_ip_missing"));
+        assert!(
+            explain("zzzzzzzzzzzzzzzzzzzzzzz")
+                .unwrap_err()
+                .suggestion
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! Facts: plain data gathered by the probe and the file readers. They are the evidence in
+//! the report and the only input of the checks. No I/O and no clock here: `now` is a field.
+
+use std::net::{IpAddr, SocketAddr};
+
+use serde::Serialize;
+
+use crate::pki::Cert;
+use crate::target::Target;
+
+/// Everything the checks may look at.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facts {
+    /// The time of the run, unix seconds (captured once by the CLI).
+    pub now: i64,
+    /// The parsed target, or why it did not parse.
+    pub target: Result<Target, String>,
+    /// Name resolution.
+    pub dns: Option<DnsFacts>,
+    /// TCP connection attempts.
+    pub tcp: Option<TcpFacts>,
+    /// The TLS handshake.
+    pub tls: Option<TlsFacts>,
+    /// HTTP exchanges.
+    pub http: Option<HttpFacts>,
+    /// The `--ca` file, when one was given.
+    pub ca_file: Option<CaFileFacts>,
+    /// The system trust store the runtimes would use when no CA is configured.
+    pub system_roots: Option<SystemRoots>,
+    /// The run's deadline.
+    pub timeout_ms: u64,
+}
+
+/// Name resolution.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsFacts {
+    /// Every address the name resolved to (the IP itself for an IP target).
+    pub addresses: Vec<IpAddr>,
+    /// Why resolution failed.
+    pub error: Option<DnsError>,
+}
+
+/// A resolution failure.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsError {
+    /// Timed out (rather than answered with an error).
+    pub timed_out: bool,
+    /// The resolver's message.
+    pub detail: String,
+}
+
+/// TCP.
+#[derive(Debug, Clone, Serialize)]
+pub struct TcpFacts {
+    /// One entry per address tried, in order.
+    pub attempts: Vec<ConnectAttempt>,
+    /// The address that connected.
+    pub connected: Option<SocketAddr>,
+}
+
+/// One connection attempt.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectAttempt {
+    /// Where.
+    pub addr: SocketAddr,
+    /// What happened.
+    pub outcome: ConnectOutcome,
+    /// How long it took.
+    pub elapsed_ms: u64,
+}
+
+/// The result of a connect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result", content = "detail")]
+pub enum ConnectOutcome {
+    /// Connected.
+    Connected,
+    /// RST: nothing listens.
+    Refused,
+    /// No answer before the deadline.
+    TimedOut,
+    /// Network or host unreachable.
+    Unreachable(String),
+    /// Any other error.
+    Other(String),
+}
+
+/// How the TLS handshake ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result")]
+pub enum TlsOutcome {
+    /// The handshake completed.
+    Established {
+        /// "TLSv1.3" / "TLSv1.2".
+        version: String,
+        /// IANA cipher suite name.
+        cipher: String,
+        /// The negotiated ALPN protocol.
+        alpn: Option<String>,
+    },
+    /// The server answered the ClientHello with plaintext HTTP.
+    PlainHttp {
+        /// The first bytes it sent, printable.
+        first_bytes: String,
+    },
+    /// The server answered with bytes that are neither TLS nor HTTP.
+    NotTls {
+        /// The first bytes it sent, printable.
+        first_bytes: String,
+    },
+    /// The server sent a TLS alert during the handshake.
+    Alert(Alert),
+    /// The server only speaks TLS older than 1.2.
+    ProtocolTooOld {
+        /// What was observed.
+        detail: String,
+    },
+    /// No handshake before the deadline.
+    Timeout {
+        /// After how long.
+        after_ms: u64,
+    },
+    /// The connection closed during the handshake, without an alert.
+    Closed {
+        /// The I/O error.
+        detail: String,
+    },
+    /// Anything else.
+    Failed {
+        /// rustls's description.
+        detail: String,
+    },
+}
+
+/// A TLS alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    /// The alert number (RFC 8446 §6).
+    pub code: u8,
+    /// Go's text for it, e.g. "bad certificate".
+    pub go_name: String,
+}
+
+/// Whether the server proved possession of its certificate's key (handshake signature).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result", content = "detail")]
+pub enum KeyPossession {
+    /// The handshake signature verified.
+    Proven,
+    /// It could not be checked or did not verify.
+    NotProven(String),
+    /// No handshake signature was seen.
+    Unknown,
+}
+
+/// TLS.
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsFacts {
+    /// How the handshake ended.
+    pub outcome: TlsOutcome,
+    /// The presented chain, DER, leaf first (recorded even when it would not verify).
+    #[serde(skip)]
+    pub chain: Vec<Vec<u8>>,
+    /// The server sent a CertificateRequest.
+    pub client_cert_requested: bool,
+    /// An alert that arrived after the handshake, on the first read (TLS 1.3 client auth).
+    pub post_handshake_alert: Option<Alert>,
+    /// The handshake-signature check.
+    pub key_possession: KeyPossession,
+    /// What rustls-webpki would decide against the --ca roots (None: not evaluated).
+    pub webpki: Option<WebpkiVerdict>,
+}
+
+/// The verdict of rustls-webpki, for comparison with Go's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result", content = "detail")]
+pub enum WebpkiVerdict {
+    /// Accepted.
+    Ok,
+    /// A CA certificate is used as the server's certificate.
+    CaUsedAsEndEntity,
+    /// Any other rejection, by its rustls name.
+    Rejected(String),
+}
+
+/// HTTP.
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpFacts {
+    /// "https" or "http".
+    pub scheme: &'static str,
+    /// "HTTP/2" or "HTTP/1.1".
+    pub version: &'static str,
+    /// The requests made, in order.
+    pub exchanges: Vec<HttpExchange>,
+}
+
+/// One request and its response.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HttpExchange {
+    /// GET, HEAD.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// The status, when a response arrived.
+    pub status: Option<u16>,
+    /// Selected response headers (lower-case names).
+    pub headers: Vec<(String, String)>,
+    /// The start of the body, as text.
+    pub body: String,
+    /// Whether the body was cut at the cap.
+    pub truncated: bool,
+    /// Why no response arrived.
+    pub error: Option<String>,
+}
+
+impl HttpExchange {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The --ca file as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaFileFacts {
+    /// The path given.
+    pub path: String,
+    /// Its bytes.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// The system trust store.
+#[derive(Debug, Clone, Serialize)]
+pub struct SystemRoots {
+    /// Where it was read from.
+    pub source: String,
+    /// The certificates, DER.
+    #[serde(skip)]
+    pub certs: Vec<Vec<u8>>,
+}
+
+impl Facts {
+    /// Facts with nothing observed, for a target (tests build on this).
+    pub fn new(target: Result<Target, String>, now: i64) -> Facts {
+        Facts {
+            now,
+            target,
+            dns: None,
+            tcp: None,
+            tls: None,
+            http: None,
+            ca_file: None,
+            system_roots: None,
+            timeout_ms: 5000,
+        }
+    }
+
+    /// The presented chain, parsed; certificates that do not parse are left out.
+    pub fn presented_chain(&self) -> Vec<Cert> {
+        self.tls
+            .iter()
+            .flat_map(|t| t.chain.iter())
+            .filter_map(|der| Cert::parse(der).ok())
+            .collect()
+    }
+
+    /// The roots the runtime would trust: the --ca certificates when given, else the
+    /// system store. The bool says whether they came from --ca.
+    pub fn trust_roots(&self) -> (Vec<Cert>, bool) {
+        match &self.ca_file {
+            Some(ca) => (crate::pki::bundle::parse(&ca.bytes).certs, true),
+            None => (
+                self.system_roots
+                    .iter()
+                    .flat_map(|s| s.certs.iter())
+                    .filter_map(|d| Cert::parse(d).ok())
+                    .collect(),
+                false,
+            ),
+        }
+    }
+}

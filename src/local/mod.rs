@@ -1,0 +1,96 @@
+//! Reads local files into facts: the `--ca` bundle and the system trust store. A file
+//! that cannot be read at all is a [`LoadError`] (the CLI exits 2); a file that reads but
+//! holds the wrong thing is a fact, judged later by a check.
+
+use std::path::{Path, PathBuf};
+
+use crate::facts::{CaFileFacts, SystemRoots};
+
+/// The largest file regdoctor reads (a CA bundle is a few hundred KiB at most).
+pub const MAX_FILE: u64 = 16 * 1024 * 1024;
+
+/// A named file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Open or read failed.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A directory, a device, or a file that is far too large.
+    #[error("cannot read {path}: {why}")]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        why: &'static str,
+    },
+}
+
+/// Reads a named file, refusing directories and huge files.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_dir() {
+        return Err(LoadError::NotAFile {
+            path: path.to_path_buf(),
+            why: "it is a directory",
+        });
+    }
+    if meta.len() > MAX_FILE {
+        return Err(LoadError::NotAFile {
+            path: path.to_path_buf(),
+            why: "it is larger than 16 MiB",
+        });
+    }
+    std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads the `--ca` file.
+pub fn read_ca(path: &Path) -> Result<CaFileFacts, LoadError> {
+    Ok(CaFileFacts {
+        path: path.display().to_string(),
+        bytes: read_file(path)?,
+    })
+}
+
+/// The bundle files Go's crypto/x509 tries on Linux, in its order.
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// Loads the system roots as Go does: `$SSL_CERT_FILE`, else the first bundle that exists.
+/// Missing roots are not an error: the chain check then says nothing is trusted.
+pub fn system_roots() -> Option<SystemRoots> {
+    let env_file = std::env::var_os("SSL_CERT_FILE").map(PathBuf::from);
+    let candidates = env_file
+        .into_iter()
+        .chain(SYSTEM_BUNDLES.iter().map(PathBuf::from));
+    for path in candidates {
+        if let Ok(bytes) = read_file(&path) {
+            let certs = crate::pki::bundle::parse(&bytes)
+                .certs
+                .into_iter()
+                .map(|c| c.der)
+                .collect();
+            return Some(SystemRoots {
+                source: path.display().to_string(),
+                certs,
+            });
+        }
+    }
+    None
+}

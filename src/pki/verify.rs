@@ -1,0 +1,448 @@
+//! Go's `x509.Certificate.Verify`, reproduced: which error a Go client prints for a
+//! presented chain, a set of roots, a host and a time.
+//!
+//! Order (Go `verify.go`): the leaf's validity dates; the host name; if the leaf is
+//! byte-identical to a root it is trusted as is (leaf-in-roots); else chains are built,
+//! trying for each certificate the roots, then the presented intermediates, whose subject
+//! equals its issuer (matching key ids first). A candidate whose signature fails, or that
+//! is itself invalid, becomes the "possibly because of" hint; an invalid candidate's
+//! error replaces "unknown authority", as in Go. Finally the extended key usage.
+
+use std::net::IpAddr;
+
+use super::cert::{Cert, check_signature};
+use crate::target::Host;
+
+/// Go's limit on signature checks while building chains.
+const MAX_SIGNATURE_CHECKS: usize = 100;
+
+/// A host-name mismatch, in Go's five flavours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostnameError {
+    /// No SAN extension, and the CN matches: Go ≥ 1.17 refuses the CN.
+    CnOnly { host: String },
+    /// The target is an IP and the certificate has no IP SANs.
+    NoIpSans { ip: IpAddr },
+    /// The target IP is not among the IP SANs.
+    IpMismatch { ip: IpAddr, valid: Vec<IpAddr> },
+    /// The DNS name is not matched by any DNS SAN.
+    DnsMismatch { host: String, valid: Vec<String> },
+    /// The DNS name was wanted and the certificate has no DNS names.
+    NoNames { host: String },
+}
+
+impl HostnameError {
+    /// Go's `HostnameError.Error()`.
+    pub fn go_text(&self) -> String {
+        match self {
+            HostnameError::CnOnly { .. } => {
+                "x509: certificate relies on legacy Common Name field, use SANs instead".into()
+            }
+            HostnameError::NoIpSans { ip } => format!(
+                "x509: cannot validate certificate for {ip} because it doesn't contain any IP SANs"
+            ),
+            HostnameError::IpMismatch { ip, valid } => format!(
+                "x509: certificate is valid for {}, not {ip}",
+                valid
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            HostnameError::DnsMismatch { host, valid } => {
+                format!(
+                    "x509: certificate is valid for {}, not {host}",
+                    valid.join(", ")
+                )
+            }
+            HostnameError::NoNames { host } => {
+                format!("x509: certificate is not valid for any names, but wanted to match {host}")
+            }
+        }
+    }
+}
+
+/// The single error Go returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GoError {
+    /// A certificate is outside its validity period.
+    Expired {
+        /// Which certificate (display name).
+        subject: String,
+        /// The verification time.
+        now: i64,
+        /// notBefore or notAfter.
+        bound: i64,
+        /// True for "before notBefore".
+        not_yet: bool,
+    },
+    /// The leaf does not match the host.
+    Hostname(HostnameError),
+    /// No chain to a root.
+    UnknownAuthority {
+        /// Go's hint: the error and the candidate's name.
+        hint: Option<(String, String)>,
+    },
+    /// A non-CA certificate was used as an issuer.
+    NotAuthorizedToSign,
+    /// Path length constraint violated.
+    TooManyIntermediates,
+    /// No chain allows serverAuth.
+    IncompatibleUsage,
+    /// Go's signature-check limit.
+    SignatureLimit,
+}
+
+impl GoError {
+    /// The exact text of Go's error (crypto/x509 layer only).
+    pub fn go_text(&self) -> String {
+        match self {
+            GoError::Expired {
+                now,
+                bound,
+                not_yet,
+                ..
+            } => format!(
+                "x509: certificate has expired or is not yet valid: current time {} is {} {}",
+                super::rfc3339(*now),
+                if *not_yet { "before" } else { "after" },
+                super::rfc3339(*bound)
+            ),
+            GoError::Hostname(h) => h.go_text(),
+            GoError::UnknownAuthority { hint: None } => {
+                "x509: certificate signed by unknown authority".into()
+            }
+            GoError::UnknownAuthority {
+                hint: Some((err, name)),
+            } => format!(
+                "x509: certificate signed by unknown authority (possibly because of {err:?} while trying to verify candidate authority certificate {name:?})"
+            ),
+            GoError::NotAuthorizedToSign => {
+                "x509: certificate is not authorized to sign other certificates".into()
+            }
+            GoError::TooManyIntermediates => {
+                "x509: too many intermediates for path length constraint".into()
+            }
+            GoError::IncompatibleUsage => {
+                "x509: certificate specifies an incompatible key usage".into()
+            }
+            GoError::SignatureLimit => {
+                "x509: signature check attempts limit reached while verifying certificate chain"
+                    .into()
+            }
+        }
+    }
+
+    /// The line Docker ≥ 23 / containerd print, wrapped by Go ≥ 1.20's crypto/tls.
+    pub fn tls_text(&self) -> String {
+        format!("tls: failed to verify certificate: {}", self.go_text())
+    }
+}
+
+/// What Go decided.
+#[derive(Debug, Clone)]
+pub struct GoVerdict {
+    /// `None` when Go accepts the chain.
+    pub error: Option<GoError>,
+    /// The verified chains, as indices: `Presented(i)` or `Root(i)`, leaf first.
+    pub chains: Vec<Vec<Node>>,
+    /// The leaf was accepted because it is byte-identical to a root.
+    pub leaf_in_roots: bool,
+}
+
+/// A certificate in a chain: presented by the server, or from the roots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Node {
+    /// Index into the presented chain.
+    Presented(usize),
+    /// Index into the roots.
+    Root(usize),
+}
+
+/// Runs Go's verification. `presented[0]` is the leaf; `host` is the dialled host (None
+/// skips the host check).
+pub fn verify(presented: &[Cert], roots: &[Cert], host: Option<&Host>, now: i64) -> GoVerdict {
+    let fail = |e| GoVerdict {
+        error: Some(e),
+        chains: vec![],
+        leaf_in_roots: false,
+    };
+    let Some(leaf) = presented.first() else {
+        return fail(GoError::UnknownAuthority { hint: None });
+    };
+    if let Some(e) = validity_error(leaf, now) {
+        return fail(e);
+    }
+    if let Some(host) = host
+        && let Err(h) = verify_hostname(leaf, host)
+    {
+        return fail(GoError::Hostname(h));
+    }
+    verify_chain(presented, roots, now)
+}
+
+/// Go's chain building alone (leaf-in-roots, candidates, extended key usage), without the
+/// leaf's dates and host name: what the `ca-chain` check judges.
+pub fn verify_chain(presented: &[Cert], roots: &[Cert], now: i64) -> GoVerdict {
+    let fail = |e| GoVerdict {
+        error: Some(e),
+        chains: vec![],
+        leaf_in_roots: false,
+    };
+    let Some(leaf) = presented.first() else {
+        return fail(GoError::UnknownAuthority { hint: None });
+    };
+    let leaf_in_roots = roots.iter().any(|r| r.der == leaf.der);
+    let candidates = if leaf_in_roots {
+        vec![vec![Node::Presented(0)]]
+    } else {
+        let mut builder = Builder {
+            presented,
+            roots,
+            now,
+            sig_checks: 0,
+        };
+        match builder.build(vec![Node::Presented(0)]) {
+            Ok(chains) => chains,
+            Err(e) => return fail(e),
+        }
+    };
+    let chains: Vec<Vec<Node>> = candidates
+        .into_iter()
+        .filter(|chain| chain_allows_server_auth(chain, presented, roots))
+        .collect();
+    if chains.is_empty() {
+        return fail(GoError::IncompatibleUsage);
+    }
+    GoVerdict {
+        error: None,
+        chains,
+        leaf_in_roots,
+    }
+}
+
+/// Go's `isValid` date check.
+pub fn validity_error(c: &Cert, now: i64) -> Option<GoError> {
+    if now < c.not_before {
+        Some(GoError::Expired {
+            subject: c.display_name(),
+            now,
+            bound: c.not_before,
+            not_yet: true,
+        })
+    } else if now > c.not_after {
+        Some(GoError::Expired {
+            subject: c.display_name(),
+            now,
+            bound: c.not_after,
+            not_yet: false,
+        })
+    } else {
+        None
+    }
+}
+
+/// Go's `VerifyHostname` (no Common Name fallback).
+pub fn verify_hostname(c: &Cert, host: &Host) -> Result<(), HostnameError> {
+    match host {
+        Host::Ip(ip) => {
+            if c.ip_sans
+                .iter()
+                .any(|s| s.to_canonical() == ip.to_canonical())
+            {
+                return Ok(());
+            }
+            if !c.has_san_ext && cn_matches(c, &ip.to_string()) {
+                return Err(HostnameError::CnOnly {
+                    host: ip.to_string(),
+                });
+            }
+            if c.ip_sans.is_empty() {
+                Err(HostnameError::NoIpSans { ip: *ip })
+            } else {
+                Err(HostnameError::IpMismatch {
+                    ip: *ip,
+                    valid: c.ip_sans.clone(),
+                })
+            }
+        }
+        Host::Name(name) => {
+            let wanted = name.trim_end_matches('.').to_ascii_lowercase();
+            if c.dns_sans.iter().any(|p| match_hostname(p, &wanted)) {
+                return Ok(());
+            }
+            if !c.has_san_ext && cn_matches(c, &wanted) {
+                return Err(HostnameError::CnOnly { host: name.clone() });
+            }
+            if c.dns_sans.is_empty() {
+                Err(HostnameError::NoNames { host: name.clone() })
+            } else {
+                Err(HostnameError::DnsMismatch {
+                    host: name.clone(),
+                    valid: c.dns_sans.clone(),
+                })
+            }
+        }
+    }
+}
+
+fn cn_matches(c: &Cert, host: &str) -> bool {
+    c.common_name
+        .as_deref()
+        .is_some_and(|cn| match_hostname(cn, host))
+}
+
+/// Go's `matchHostnames`: case-insensitive, `*` only as the whole left-most label.
+pub fn match_hostname(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if pattern.is_empty() || host.is_empty() {
+        return false;
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let h: Vec<&str> = host.split('.').collect();
+    if p.len() != h.len() {
+        return false;
+    }
+    p.iter()
+        .zip(&h)
+        .enumerate()
+        .all(|(i, (pp, hp))| (i == 0 && *pp == "*" && !hp.is_empty()) || pp == hp)
+}
+
+struct Builder<'a> {
+    presented: &'a [Cert],
+    roots: &'a [Cert],
+    now: i64,
+    sig_checks: usize,
+}
+
+impl Builder<'_> {
+    fn cert(&self, n: Node) -> &Cert {
+        match n {
+            Node::Presented(i) => &self.presented[i],
+            Node::Root(i) => &self.roots[i],
+        }
+    }
+
+    /// Candidate parents in Go's order: same key id, then one side without a key id,
+    /// then mismatched key ids.
+    fn potential_parents(&self, child: &Cert, pool: &[(Node, &Cert)]) -> Vec<Node> {
+        let mut ranked: Vec<(u8, Node)> = pool
+            .iter()
+            .filter(|(_, c)| c.subject_raw == child.issuer_raw)
+            .map(|(n, c)| {
+                let rank = match (&c.ski, &child.aki) {
+                    (a, b) if a == b => 0,
+                    (None, Some(_)) | (Some(_), None) => 1,
+                    _ => 2,
+                };
+                (rank, *n)
+            })
+            .collect();
+        ranked.sort_by_key(|(r, _)| *r);
+        ranked.into_iter().map(|(_, n)| n).collect()
+    }
+
+    fn build(&mut self, chain: Vec<Node>) -> Result<Vec<Vec<Node>>, GoError> {
+        let Some(&last) = chain.last() else {
+            return Err(GoError::UnknownAuthority { hint: None });
+        };
+        let child = self.cert(last).clone();
+        let roots: Vec<(Node, &Cert)> = self
+            .roots
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (Node::Root(i), c))
+            .collect();
+        // Go puts every presented certificate except the leaf into the intermediates pool.
+        let inters: Vec<(Node, &Cert)> = self
+            .presented
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, c)| (Node::Presented(i), c))
+            .collect();
+        let root_parents = self.potential_parents(&child, &roots);
+        let inter_parents = self.potential_parents(&child, &inters);
+
+        let mut chains = Vec::new();
+        let mut err: Option<GoError> = None;
+        let mut hint: Option<(String, String)> = None;
+        let candidates = root_parents
+            .into_iter()
+            .map(|n| (true, n))
+            .chain(inter_parents.into_iter().map(|n| (false, n)));
+        for (is_root, cand) in candidates {
+            let cand_cert = self.cert(cand).clone();
+            if chain.iter().any(|n| self.cert(*n).der == cand_cert.der) {
+                continue;
+            }
+            self.sig_checks += 1;
+            if self.sig_checks > MAX_SIGNATURE_CHECKS {
+                err = Some(GoError::SignatureLimit);
+                continue;
+            }
+            if let Err(e) = check_signature(&child, &cand_cert) {
+                if hint.is_none() {
+                    hint = Some((e.go_text(), cand_cert.go_name()));
+                }
+                continue;
+            }
+            match self.candidate_error(&cand_cert, is_root, chain.len()) {
+                Some(e) => {
+                    if hint.is_none() {
+                        hint = Some((e.go_text(), cand_cert.go_name()));
+                    }
+                    err = Some(e);
+                    continue;
+                }
+                None => err = None,
+            }
+            let mut next = chain.clone();
+            next.push(cand);
+            if is_root {
+                chains.push(next);
+            } else {
+                match self.build(next) {
+                    Ok(mut c) => chains.append(&mut c),
+                    Err(e) => err = Some(e),
+                }
+            }
+        }
+        if !chains.is_empty() {
+            return Ok(chains);
+        }
+        Err(err.unwrap_or(GoError::UnknownAuthority { hint }))
+    }
+
+    /// Go's `isValid` for an intermediate or root candidate.
+    fn candidate_error(&self, c: &Cert, is_root: bool, chain_len: usize) -> Option<GoError> {
+        if let Some(e) = validity_error(c, self.now) {
+            return Some(e);
+        }
+        if !is_root && !c.is_ca() {
+            return Some(GoError::NotAuthorizedToSign);
+        }
+        if let Some((true, Some(max))) = c.basic_constraints {
+            let intermediates = chain_len.saturating_sub(1);
+            if intermediates > max as usize {
+                return Some(GoError::TooManyIntermediates);
+            }
+        }
+        None
+    }
+}
+
+fn chain_allows_server_auth(chain: &[Node], presented: &[Cert], roots: &[Cert]) -> bool {
+    chain.iter().all(|n| {
+        let c = match n {
+            Node::Presented(i) => &presented[*i],
+            Node::Root(i) => &roots[*i],
+        };
+        match c.eku {
+            None => true,
+            Some((any, server_auth)) => any || server_auth,
+        }
+    })
+}

@@ -1,0 +1,262 @@
+//! Parses the TARGET argument (`host`, `host:port`, `[v6]:port`, `https://host:port/path`)
+//! into a [`Target`]. Pure: no DNS, no I/O.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+/// The host part of a target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Host {
+    /// An IP literal: the runtimes then check the certificate's IP SANs.
+    Ip(IpAddr),
+    /// A DNS name (lower-cased): the runtimes check the DNS SANs.
+    Name(String),
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Ip(ip) => write!(f, "{ip}"),
+            Host::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+/// How to talk to the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// TLS (the runtimes' default).
+    Https,
+    /// Plaintext HTTP (`http://` given explicitly).
+    Http,
+}
+
+impl Scheme {
+    /// "https" or "http".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Https => "https",
+            Scheme::Http => "http",
+        }
+    }
+}
+
+/// A parsed target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    /// The argument as the user typed it.
+    pub input: String,
+    /// Host name or IP.
+    pub host: Host,
+    /// Port (443/80 when not given).
+    pub port: u16,
+    /// Whether the port was written in the argument.
+    pub explicit_port: bool,
+    /// https unless `http://` was given.
+    pub scheme: Scheme,
+    /// A URL path that was given and is ignored.
+    pub ignored_path: Option<String>,
+}
+
+impl Target {
+    /// `host:port` as it appears in an image reference and in `certs.d` directory names
+    /// (`[v6]:port` for IPv6; the port omitted when it was not given).
+    pub fn registry_name(&self) -> String {
+        let host = self.host_for_url();
+        if self.explicit_port {
+            format!("{host}:{}", self.port)
+        } else {
+            host
+        }
+    }
+
+    /// `host:port`, always with the port (brackets for IPv6).
+    pub fn authority(&self) -> String {
+        format!("{}:{}", self.host_for_url(), self.port)
+    }
+
+    /// The host as written in a URL: IPv6 in brackets.
+    pub fn host_for_url(&self) -> String {
+        match &self.host {
+            Host::Ip(IpAddr::V6(v6)) => format!("[{v6}]"),
+            h => h.to_string(),
+        }
+    }
+
+    /// The URL the runtimes ping first: `https://host:port/v2/`.
+    pub fn v2_url(&self) -> String {
+        format!("{}://{}/v2/", self.scheme.as_str(), self.registry_name())
+    }
+}
+
+/// Why a target argument cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// Nothing given.
+    #[error("the target is empty")]
+    Empty,
+    /// A scheme other than http/https.
+    #[error("unsupported scheme {0:?}: use https:// (the default) or http://")]
+    Scheme(String),
+    /// user:password@ in the URL.
+    #[error("credentials in the target URL are not accepted: use --user and --password-stdin")]
+    Userinfo,
+    /// The port is not a number 1..=65535.
+    #[error("invalid port {0:?}: expected a number from 1 to 65535")]
+    Port(String),
+    /// Bad host syntax.
+    #[error("invalid host {0:?}")]
+    Host(String),
+}
+
+/// Parses a target argument.
+pub fn parse(input: &str) -> Result<Target, TargetError> {
+    let raw = input.trim();
+    if raw.is_empty() {
+        return Err(TargetError::Empty);
+    }
+    let (scheme, rest) = match raw.split_once("://") {
+        Some((s, rest)) => match s.to_ascii_lowercase().as_str() {
+            "https" => (Scheme::Https, rest),
+            "http" => (Scheme::Http, rest),
+            _ => return Err(TargetError::Scheme(s.to_string())),
+        },
+        None => (Scheme::Https, raw),
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], Some(&rest[i..])),
+        None => (rest, None),
+    };
+    if authority.contains('@') {
+        return Err(TargetError::Userinfo);
+    }
+    let (host_str, port_str) = split_host_port(authority)?;
+    let host = parse_host(host_str)?;
+    let port = match port_str {
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return Err(TargetError::Port(p.to_string())),
+        },
+        None => None,
+    };
+    let default_port = match scheme {
+        Scheme::Https => 443,
+        Scheme::Http => 80,
+    };
+    let ignored_path = path.filter(|p| !p.is_empty() && *p != "/" && *p != "/v2" && *p != "/v2/");
+    Ok(Target {
+        input: input.to_string(),
+        host,
+        port: port.unwrap_or(default_port),
+        explicit_port: port.is_some(),
+        scheme,
+        ignored_path: ignored_path.map(str::to_string),
+    })
+}
+
+fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), TargetError> {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| TargetError::Host(authority.to_string()))?;
+        return match after {
+            "" => Ok((host, None)),
+            p => match p.strip_prefix(':') {
+                Some(port) => Ok((host, Some(port))),
+                None => Err(TargetError::Host(authority.to_string())),
+            },
+        };
+    }
+    // A bare IPv6 address (two or more colons) has no port.
+    if authority.matches(':').count() >= 2 {
+        return Ok((authority, None));
+    }
+    match authority.split_once(':') {
+        Some((h, p)) => Ok((h, Some(p))),
+        None => Ok((authority, None)),
+    }
+}
+
+fn parse_host(s: &str) -> Result<Host, TargetError> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(Host::Ip(ip));
+    }
+    let name = s.trim_end_matches('.').to_ascii_lowercase();
+    let valid_label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if name.is_empty() || name.len() > 253 || !name.split('.').all(valid_label) {
+        return Err(TargetError::Host(s.to_string()));
+    }
+    Ok(Host::Name(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_and_port() {
+        let t = parse("10.0.0.5:5000").unwrap();
+        assert_eq!(t.host, Host::Ip("10.0.0.5".parse().unwrap()));
+        assert_eq!(t.port, 5000);
+        assert_eq!(t.scheme, Scheme::Https);
+        assert_eq!(t.registry_name(), "10.0.0.5:5000");
+    }
+
+    #[test]
+    fn default_port_is_443_and_not_in_registry_name() {
+        let t = parse("Registry.Example.com").unwrap();
+        assert_eq!(t.port, 443);
+        assert_eq!(t.host, Host::Name("registry.example.com".into()));
+        assert_eq!(t.registry_name(), "registry.example.com");
+        assert_eq!(t.authority(), "registry.example.com:443");
+    }
+
+    #[test]
+    fn ipv6_with_brackets() {
+        let t = parse("[::1]:5000").unwrap();
+        assert_eq!(t.host, Host::Ip("::1".parse().unwrap()));
+        assert_eq!(t.registry_name(), "[::1]:5000");
+        let bare = parse("fd00::1").unwrap();
+        assert_eq!(bare.port, 443);
+    }
+
+    #[test]
+    fn url_with_path_records_the_ignored_path() {
+        let t = parse("https://reg.local:5000/v2/_catalog").unwrap();
+        assert_eq!(t.port, 5000);
+        assert_eq!(t.ignored_path.as_deref(), Some("/v2/_catalog"));
+        assert_eq!(
+            parse("https://reg.local:5000/v2/").unwrap().ignored_path,
+            None
+        );
+    }
+
+    #[test]
+    fn http_scheme_defaults_to_port_80() {
+        let t = parse("http://reg.local").unwrap();
+        assert_eq!((t.scheme, t.port), (Scheme::Http, 80));
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        assert_eq!(parse(""), Err(TargetError::Empty));
+        assert!(matches!(parse("ftp://x"), Err(TargetError::Scheme(_))));
+        assert!(matches!(parse("h:99999"), Err(TargetError::Port(_))));
+        assert!(matches!(parse("h:0"), Err(TargetError::Port(_))));
+        assert!(matches!(parse("h:abc"), Err(TargetError::Port(_))));
+        assert_eq!(parse("https://u:p@h:5000"), Err(TargetError::Userinfo));
+        assert!(matches!(parse("bad host"), Err(TargetError::Host(_))));
+        assert!(matches!(parse("[::1"), Err(TargetError::Host(_))));
+    }
+}

@@ -1,0 +1,6 @@
+//! The one integration-test binary (one link of tokio, rustls and hyper on a 2-core CI).
+
+// Tests stop loudly on unexpected errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
