@@ -103,16 +103,16 @@ where
 {
     let is_tty = std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    run_with(args, out, err, is_tty && !no_color)
+    ExitCode::from(run_with(args, out, err, is_tty && !no_color))
 }
 
-/// [`run`], with the terminal decision made by the caller (tests).
+/// [`run`], with the terminal decision made by the caller (tests); returns the exit status.
 pub fn run_with<I, T>(
     args: I,
     out: &mut dyn Write,
     err: &mut dyn Write,
     auto_color: bool,
-) -> ExitCode
+) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -131,14 +131,14 @@ where
             } else {
                 write!(err, "{text}")
             };
-            return ExitCode::from(code);
+            return code;
         }
     };
     match execute(cli, out, auto_color) {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(e) => {
             let _ = writeln!(err, "error: {e:#}");
-            ExitCode::from(2)
+            2
         }
     }
 }

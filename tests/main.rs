@@ -3,4 +3,6 @@
 // Tests stop loudly on unexpected errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli;
 mod common;
+mod tls;

@@ -147,6 +147,17 @@ impl Check for TlsHandshake {
                     target.authority()
                 )),
             ),
+            TlsOutcome::Closed { detail } if tls.client_cert_requested => findings.push(
+                Finding::new(
+                    Code::TlsClientCertRequired,
+                    format!(
+                        "{name} requires a client certificate (mutual TLS): it asked for one and closed the connection when none was sent ({detail})"
+                    ),
+                )
+                // What a Go registry answers over TLS 1.2 in this situation.
+                .client_error(go_get(facts, "remote error: tls: bad certificate"))
+                .hint(client_cert_hint(&name)),
+            ),
             TlsOutcome::Closed { detail } => findings.push(
                 Finding::new(
                     Code::TlsFailed,
@@ -162,6 +173,12 @@ impl Check for TlsHandshake {
         }
         Outcome::Findings(findings)
     }
+}
+
+fn client_cert_hint(name: &str) -> String {
+    format!(
+        "give the runtime a client certificate issued by the CA the registry trusts: Docker: /etc/docker/certs.d/{name}/client.cert and client.key; containerd: client = [[\"client.cert\", \"client.key\"]] in /etc/containerd/certs.d/{name}/hosts.toml"
+    )
 }
 
 fn first_line(bytes: &str) -> &str {
@@ -190,9 +207,7 @@ fn alert_finding(facts: &Facts, alert: &Alert, requested: bool, after: bool) -> 
             ),
         )
         .client_error(client_error)
-        .hint(format!(
-            "give the runtime a client certificate: Docker: /etc/docker/certs.d/{name}/client.cert and client.key; containerd: client = [[\"client.cert\", \"client.key\"]] in /etc/containerd/certs.d/{name}/hosts.toml"
-        ))
+        .hint(client_cert_hint(&name))
         .evidence(&evidence);
     }
     Finding::new(

@@ -1,3 +1,67 @@
 //! Shared helpers for the integration tests.
 
 pub mod pki;
+pub mod server;
+
+use serde_json::Value;
+
+/// The current time, unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Runs regdoctor in-process with `--format json --color never` and returns the exit
+/// status, the parsed report (Null when stdout was not JSON) and stderr.
+pub fn diagnose(args: &[&str]) -> (u8, Value, String) {
+    let mut argv = vec!["regdoctor"];
+    argv.extend_from_slice(args);
+    argv.extend_from_slice(&["--format", "json", "--color", "never"]);
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = regdoctor::cli::run_with(argv, &mut out, &mut err, false);
+    let json = serde_json::from_slice(&out).unwrap_or(Value::Null);
+    (code, json, String::from_utf8_lossy(&err).into_owned())
+}
+
+/// Every finding code in the report, in order.
+pub fn codes(report: &Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["findings"].as_array().into_iter().flatten())
+        .map(|f| f["code"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The first finding with this code; panics with the report when absent.
+pub fn finding<'a>(report: &'a Value, code: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["findings"].as_array().into_iter().flatten())
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no finding {code} in {report:#}"))
+}
+
+/// The status of a check.
+pub fn status<'a>(report: &'a Value, id: &str) -> &'a str {
+    report["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["id"] == id)
+        .and_then(|c| c["status"].as_str())
+        .unwrap_or("absent")
+}
+
+/// Writes a file into `dir` and returns its path as a string.
+pub fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_string_lossy().into_owned()
+}

@@ -1,0 +1,115 @@
+//! End-to-end runs of the built binary (assert_cmd), and usage errors.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::common::pki::*;
+use crate::common::server::{self, Behaviour};
+use crate::common::*;
+
+fn regdoctor() -> Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"));
+    c.env_remove("NO_COLOR")
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .env_remove("DOCKER_CONFIG");
+    c
+}
+
+#[test]
+fn binary_human_report_for_a_san_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["registry.local"], now());
+    let s = server::start("127.0.0.1:0", Behaviour::Tls(server::tls_config(&[l.der.clone()], &l.key_der)));
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    regdoctor()
+        .args([&s.target(), "--ca", &ca_path])
+        .env("HOME", dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("fail  san-matches-host"))
+        .stdout(predicate::str::contains("error[san_ip_missing]"))
+        .stdout(predicate::str::contains("Your runtime (Docker, containerd, CRI-O) will print:"))
+        .stdout(predicate::str::contains("regdoctor explain san_ip_missing"))
+        .stdout(predicate::str::contains("\u{1b}[").not());
+}
+
+#[test]
+fn binary_json_report_has_the_contract_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let s = server::start("127.0.0.1:0", Behaviour::Tls(server::tls_config(&[l.der.clone()], &l.key_der)));
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let out = regdoctor()
+        .args([&s.target(), "--ca", &ca_path, "--format", "json"])
+        .env("HOME", dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let r: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(r["schema"], "regdoctor.report/v1");
+    assert_eq!(r["tool"]["name"], "regdoctor");
+    assert_eq!(r["target"]["host"], "127.0.0.1");
+    assert_eq!(r["target"]["port"], s.addr.port());
+    assert_eq!(r["target"]["scheme"], "https");
+    assert!(r["started_at"].as_str().unwrap().ends_with('Z'));
+    assert!(r["duration_ms"].is_u64());
+    assert_eq!(r["verdict"], "pass");
+    let ids: Vec<&str> = r["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["target", "tcp-connect", "tls-handshake", "ca-file", "cert-validity", "san-matches-host", "ca-chain"]);
+    let cert = &r["evidence"]["tls"]["chain"][0];
+    for key in ["subject", "issuer", "serial", "not_before", "not_after", "san", "sha256", "key", "signature"] {
+        assert!(!cert[key].is_null(), "chain[0].{key} missing");
+    }
+    assert_eq!(cert["san"][0], "IP:127.0.0.1");
+    assert_eq!(cert["key"], "ECDSA P-256");
+    assert_eq!(r["evidence"]["tls"]["version"], "TLSv1.3");
+}
+
+#[test]
+fn missing_ca_file_is_exit_2_with_one_line() {
+    regdoctor()
+        .args(["127.0.0.1:1", "--ca", "/nonexistent/ca.pem"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("error: cannot read /nonexistent/ca.pem"))
+        .stderr(predicate::function(|s: &str| s.lines().count() == 1));
+}
+
+#[test]
+fn bad_usage_is_exit_2_never_a_panic() {
+    for args in [
+        vec!["host:99999"],
+        vec!["ftp://host"],
+        vec![],
+        vec!["127.0.0.1:5000", "--timeout", "0"],
+        vec!["127.0.0.1:5000", "--format", "yaml"],
+        vec!["explain", "no-such-check"],
+    ] {
+        regdoctor()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("panicked").not())
+            .stderr(predicate::str::is_empty().not());
+    }
+}
+
+#[test]
+fn explain_prints_a_page_and_a_code_section() {
+    regdoctor()
+        .args(["explain", "san_ip_missing"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("# san-matches-host:"))
+        .stdout(predicate::str::contains("doesn't contain any IP SANs"));
+    regdoctor()
+        .args(["checks"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ca-chain"));
+}

@@ -1,0 +1,286 @@
+//! TLS diagnosis against real in-process TLS servers (tokio-rustls, rcgen certificates),
+//! one per case, through the CLI in-process. Each asserts the exact codes and exit status.
+
+use std::time::Instant;
+
+use crate::common::pki::*;
+use crate::common::server::{self, Behaviour};
+use crate::common::*;
+
+fn tls_server(chain: &[Vec<u8>], key: &[u8]) -> server::Server {
+    server::start("127.0.0.1:0", Behaviour::Tls(server::tls_config(chain, key)))
+}
+
+#[test]
+fn valid_chain_with_ip_san_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
+    assert_eq!(code, 0);
+    assert_eq!(r["verdict"], "pass");
+    assert_eq!(r["evidence"]["tls"]["go_verdict"], "ok");
+    assert_eq!(r["evidence"]["http"]["exchanges"][0]["status"], 200);
+}
+
+#[test]
+fn dns_only_san_dialled_by_ip() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["registry.local"], now());
+    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    assert_eq!(codes(&r), vec!["san_ip_missing"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "san_ip_missing");
+    assert_eq!(
+        f["client_error"],
+        format!("Get \"https://{}/v2/\": tls: failed to verify certificate: x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs", s.target())
+    );
+    assert!(f["message"].as_str().unwrap().contains("DNS:registry.local"));
+    assert!(f["hint"].as_str().unwrap().contains("subjectAltName=IP:127.0.0.1,DNS:registry.local"));
+}
+
+#[test]
+fn cn_only_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let mut p = params("127.0.0.1", &[], now() - DAY, now() + 365 * DAY);
+    p.subject_alt_names.clear();
+    let l = leaf_with(&root, p);
+    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    assert_eq!(codes(&r), vec!["cn_only"]);
+    assert_eq!(code, 1);
+    assert!(finding(&r, "cn_only")["client_error"]
+        .as_str()
+        .unwrap()
+        .ends_with("x509: certificate relies on legacy Common Name field, use SANs instead"));
+}
+
+#[test]
+fn expired_leaf() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf_with(&root, params("registry", &["127.0.0.1"], now() - 400 * DAY, now() - 3 * DAY));
+    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    assert_eq!(codes(&r), vec!["expired"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "expired");
+    assert!(f["message"].as_str().unwrap().contains("3 days ago"), "{f:#}");
+    let go = r["evidence"]["tls"]["go_verdict"].as_str().unwrap();
+    assert!(go.contains("x509: certificate has expired or is not yet valid: current time "), "{go}");
+}
+
+#[test]
+fn not_yet_valid_leaf() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf_with(&root, params("registry", &["127.0.0.1"], now() + 2 * DAY, now() + 365 * DAY));
+    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    assert_eq!(codes(&r), vec!["not_yet_valid"]);
+    assert_eq!(code, 1);
+    assert!(finding(&r, "not_yet_valid")["client_error"].as_str().unwrap().contains(" is before "));
+}
+
+#[test]
+fn self_signed_ca_leaf_given_as_ca_passes_as_in_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = self_signed_ca_leaf("127.0.0.1", &["127.0.0.1"], now());
+    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let ca_path = write(&dir, "registry.crt", l.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    // Go accepts it (leaf-in-roots); rustls-webpki's CaUsedAsEndEntity is only a warning.
+    assert_eq!(codes(&r), vec!["rustls_would_reject"]);
+    assert_eq!(code, 0);
+    assert_eq!(r["verdict"], "warn");
+    assert_eq!(r["evidence"]["tls"]["go_verdict"], "ok");
+}
+
+#[test]
+fn self_signed_leaf_without_ca() {
+    let l = self_signed_ca_leaf("127.0.0.1", &["127.0.0.1"], now());
+    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let (code, r, _) = diagnose(&[&s.target()]);
+    assert_eq!(codes(&r), vec!["unknown_authority"]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "ca-file"), "skip");
+    let f = finding(&r, "unknown_authority");
+    assert!(f["message"].as_str().unwrap().contains("self-signed"));
+    assert!(f["client_error"].as_str().unwrap().ends_with("x509: certificate signed by unknown authority"));
+}
+
+#[test]
+fn rsa_1024_leaf_passes_go_with_weak_key_warnings() {
+    let s = server::start("127.0.0.1:0", Behaviour::Tls(server::rsa1024_config()));
+    let ca_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fixture-ca.crt");
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", ca_path]);
+    let c = codes(&r);
+    assert!(c.contains(&"weak_key".to_string()), "{r:#}");
+    assert!(c.contains(&"tls_key_possession_unproven".to_string()), "{r:#}");
+    assert!(!c.iter().any(|c| ["unknown_authority", "san_ip_missing", "san_mismatch"].contains(&c.as_str())));
+    assert_eq!(status(&r, "ca-chain"), "pass");
+    assert_eq!(r["evidence"]["tls"]["go_verdict"], "ok");
+    assert_eq!(code, 0);
+    assert!(finding(&r, "weak_key")["message"].as_str().unwrap().contains("not counted as verified"));
+}
+
+#[test]
+fn wrong_ca_with_same_subject_and_different_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let imposter = ca("Registry CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let ca_path = write(&dir, "ca.crt", imposter.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    assert_eq!(codes(&r), vec!["wrong_ca"]);
+    assert_eq!(code, 1);
+    assert!(finding(&r, "wrong_ca")["client_error"].as_str().unwrap().ends_with(
+        "x509: certificate signed by unknown authority (possibly because of \"x509: ECDSA verification failure\" while trying to verify candidate authority certificate \"Registry CA\")"
+    ));
+}
+
+#[test]
+fn intermediate_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry Root", now());
+    let inter = intermediate(&root, "Registry Intermediate", now());
+    let l = leaf(&inter, &["127.0.0.1"], now());
+    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    assert_eq!(codes(&r), vec!["missing_intermediate"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "missing_intermediate");
+    assert!(f["message"].as_str().unwrap().contains("CN=Registry Intermediate"));
+    assert!(f["hint"].as_str().unwrap().contains("fullchain.crt"));
+}
+
+#[test]
+fn intermediate_sent_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry Root", now());
+    let inter = intermediate(&root, "Registry Intermediate", now());
+    let l = leaf(&inter, &["127.0.0.1"], now());
+    let s = tls_server(&[l.der.clone(), inter.der.clone()], &l.key_der);
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
+    assert_eq!(code, 0);
+    assert_eq!(r["evidence"]["tls"]["chain"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn plaintext_http_server() {
+    let s = server::start("127.0.0.1:0", Behaviour::PlainHttp);
+    let (code, r, _) = diagnose(&[&s.target()]);
+    assert_eq!(codes(&r), vec!["plain_http"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "plain_http");
+    assert_eq!(
+        f["client_error"],
+        format!("Get \"https://{}/v2/\": http: server gave HTTP response to HTTPS client", s.target())
+    );
+    // Confirmed with a real plain GET /v2/.
+    assert_eq!(f["evidence"]["plain_get_v2_status"], 200);
+    assert_eq!(r["evidence"]["http"]["scheme"], "http");
+}
+
+#[test]
+fn server_that_never_answers_times_out_within_the_deadline() {
+    let s = server::start("127.0.0.1:0", Behaviour::Stall);
+    let start = Instant::now();
+    let (code, r, _) = diagnose(&[&s.target(), "--timeout", "1"]);
+    let took = start.elapsed();
+    assert_eq!(codes(&r), vec!["tls_handshake_timeout"]);
+    assert_eq!(code, 1);
+    // The deadline plus a generous margin: this only guards against a hang.
+    assert!(took.as_secs() < 10, "took {took:?}");
+}
+
+#[test]
+fn ssh_banner_is_not_tls() {
+    let s = server::start("127.0.0.1:0", Behaviour::Ssh);
+    let (code, r, _) = diagnose(&[&s.target()]);
+    assert_eq!(codes(&r), vec!["not_tls"]);
+    assert_eq!(code, 1);
+    assert!(finding(&r, "not_tls")["message"].as_str().unwrap().contains("SSH-2.0-OpenSSH"));
+}
+
+#[test]
+fn closed_port_is_refused() {
+    let addr = server::closed_port();
+    let (code, r, _) = diagnose(&[&addr.to_string()]);
+    assert_eq!(codes(&r), vec!["tcp_refused"]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "tls-handshake"), "skip");
+}
+
+fn mtls_case(tls12_only: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let client_ca = ca("Client CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let cfg = server::mtls_config(&[l.der.clone()], &l.key_der, &client_ca.der, tls12_only);
+    let s = server::start("127.0.0.1:0", Behaviour::Tls(cfg));
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    assert_eq!(codes(&r), vec!["tls_client_cert_required"], "{r:#}");
+    assert_eq!(code, 1);
+    let f = finding(&r, "tls_client_cert_required");
+    assert!(f["message"].as_str().unwrap().contains("asked for one"), "{f:#}");
+}
+
+#[test]
+fn client_certificate_required_tls13_alert_after_handshake() {
+    mtls_case(false);
+}
+
+#[test]
+fn client_certificate_required_tls12() {
+    mtls_case(true);
+}
+
+#[test]
+fn ipv6_loopback_target_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["::1"], now());
+    let s = server::start("[::1]:0", Behaviour::Tls(server::tls_config(&[l.der.clone()], &l.key_der)));
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&format!("[::1]:{}", s.addr.port()), "--ca", &ca_path]);
+    assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
+    assert_eq!(code, 0);
+    assert_eq!(r["target"]["host"], "::1");
+}
+
+#[test]
+fn ca_file_holding_a_key_empty_or_garbage_is_a_finding_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let s = tls_server(&[l.der.clone()], &l.key_der);
+    for (name, bytes, code) in [
+        ("key.pem", l.key_pem.as_bytes().to_vec(), "ca_private_key"),
+        ("empty.pem", vec![], "ca_empty"),
+        ("garbage.pem", b"\x00\x01garbage\xff not pem".to_vec(), "ca_not_certificate"),
+    ] {
+        let path = write(&dir, name, &bytes);
+        let (exit, r, err) = diagnose(&[&s.target(), "--ca", &path]);
+        assert_eq!(exit, 1, "{name}: {err}");
+        let c = codes(&r);
+        assert_eq!(c[0], code, "{name}: {c:?}");
+        // With no usable CA, the chain cannot verify either.
+        assert!(c.contains(&"unknown_authority".to_string()), "{name}: {c:?}");
+    }
+}
