@@ -107,12 +107,7 @@ where
 }
 
 /// [`run`], with the terminal decision made by the caller (tests); returns the exit status.
-pub fn run_with<I, T>(
-    args: I,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-    auto_color: bool,
-) -> u8
+pub fn run_with<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write, auto_color: bool) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,

@@ -21,7 +21,10 @@ fn binary_human_report_for_a_san_failure() {
     let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["registry.local"], now());
-    let s = server::start("127.0.0.1:0", Behaviour::Tls(server::tls_config(&[l.der.clone()], &l.key_der)));
+    let s = server::start(
+        "127.0.0.1:0",
+        Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
+    );
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     regdoctor()
         .args([&s.target(), "--ca", &ca_path])
@@ -30,7 +33,9 @@ fn binary_human_report_for_a_san_failure() {
         .code(1)
         .stdout(predicate::str::contains("fail  san-matches-host"))
         .stdout(predicate::str::contains("error[san_ip_missing]"))
-        .stdout(predicate::str::contains("Your runtime (Docker, containerd, CRI-O) will print:"))
+        .stdout(predicate::str::contains(
+            "Your runtime (Docker, containerd, CRI-O) will print:",
+        ))
         .stdout(predicate::str::contains("regdoctor explain san_ip_missing"))
         .stdout(predicate::str::contains("\u{1b}[").not());
 }
@@ -40,7 +45,10 @@ fn binary_json_report_has_the_contract_shape() {
     let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["127.0.0.1"], now());
-    let s = server::start("127.0.0.1:0", Behaviour::Tls(server::tls_config(&[l.der.clone()], &l.key_der)));
+    let s = server::start(
+        "127.0.0.1:0",
+        Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
+    );
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let out = regdoctor()
         .args([&s.target(), "--ca", &ca_path, "--format", "json"])
@@ -59,10 +67,36 @@ fn binary_json_report_has_the_contract_shape() {
     assert!(r["started_at"].as_str().unwrap().ends_with('Z'));
     assert!(r["duration_ms"].is_u64());
     assert_eq!(r["verdict"], "pass");
-    let ids: Vec<&str> = r["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["target", "tcp-connect", "tls-handshake", "ca-file", "cert-validity", "san-matches-host", "ca-chain"]);
+    let ids: Vec<&str> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "target",
+            "tcp-connect",
+            "tls-handshake",
+            "ca-file",
+            "cert-validity",
+            "san-matches-host",
+            "ca-chain"
+        ]
+    );
     let cert = &r["evidence"]["tls"]["chain"][0];
-    for key in ["subject", "issuer", "serial", "not_before", "not_after", "san", "sha256", "key", "signature"] {
+    for key in [
+        "subject",
+        "issuer",
+        "serial",
+        "not_before",
+        "not_after",
+        "san",
+        "sha256",
+        "key",
+        "signature",
+    ] {
         assert!(!cert[key].is_null(), "chain[0].{key} missing");
     }
     assert_eq!(cert["san"][0], "IP:127.0.0.1");
@@ -76,7 +110,9 @@ fn missing_ca_file_is_exit_2_with_one_line() {
         .args(["127.0.0.1:1", "--ca", "/nonexistent/ca.pem"])
         .assert()
         .code(2)
-        .stderr(predicate::str::starts_with("error: cannot read /nonexistent/ca.pem"))
+        .stderr(predicate::str::starts_with(
+            "error: cannot read /nonexistent/ca.pem",
+        ))
         .stderr(predicate::function(|s: &str| s.lines().count() == 1));
 }
 

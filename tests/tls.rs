@@ -8,7 +8,10 @@ use crate::common::server::{self, Behaviour};
 use crate::common::*;
 
 fn tls_server(chain: &[Vec<u8>], key: &[u8]) -> server::Server {
-    server::start("127.0.0.1:0", Behaviour::Tls(server::tls_config(chain, key)))
+    server::start(
+        "127.0.0.1:0",
+        Behaviour::Tls(server::tls_config(chain, key)),
+    )
 }
 
 #[test]
@@ -16,7 +19,7 @@ fn valid_chain_with_ip_san_passes() {
     let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["127.0.0.1"], now());
-    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
     assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
@@ -31,7 +34,7 @@ fn dns_only_san_dialled_by_ip() {
     let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["registry.local"], now());
-    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
     assert_eq!(codes(&r), vec!["san_ip_missing"]);
@@ -39,10 +42,23 @@ fn dns_only_san_dialled_by_ip() {
     let f = finding(&r, "san_ip_missing");
     assert_eq!(
         f["client_error"],
-        format!("Get \"https://{}/v2/\": tls: failed to verify certificate: x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs", s.target())
+        format!(
+            "Get \"https://{}/v2/\": tls: failed to verify certificate: x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs",
+            s.target()
+        )
     );
-    assert!(f["message"].as_str().unwrap().contains("DNS:registry.local"));
-    assert!(f["hint"].as_str().unwrap().contains("subjectAltName=IP:127.0.0.1,DNS:registry.local"));
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("DNS:registry.local")
+    );
+    assert!(
+        f["hint"]
+            .as_str()
+            .unwrap()
+            .contains("subjectAltName=IP:127.0.0.1,DNS:registry.local")
+    );
 }
 
 #[test]
@@ -52,51 +68,80 @@ fn cn_only_certificate() {
     let mut p = params("127.0.0.1", &[], now() - DAY, now() + 365 * DAY);
     p.subject_alt_names.clear();
     let l = leaf_with(&root, p);
-    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
     assert_eq!(codes(&r), vec!["cn_only"]);
     assert_eq!(code, 1);
-    assert!(finding(&r, "cn_only")["client_error"]
-        .as_str()
-        .unwrap()
-        .ends_with("x509: certificate relies on legacy Common Name field, use SANs instead"));
+    assert!(
+        finding(&r, "cn_only")["client_error"]
+            .as_str()
+            .unwrap()
+            .ends_with("x509: certificate relies on legacy Common Name field, use SANs instead")
+    );
 }
 
 #[test]
 fn expired_leaf() {
     let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
-    let l = leaf_with(&root, params("registry", &["127.0.0.1"], now() - 400 * DAY, now() - 3 * DAY));
-    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let l = leaf_with(
+        &root,
+        params(
+            "registry",
+            &["127.0.0.1"],
+            now() - 400 * DAY,
+            now() - 3 * DAY,
+        ),
+    );
+    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
     assert_eq!(codes(&r), vec!["expired"]);
     assert_eq!(code, 1);
     let f = finding(&r, "expired");
-    assert!(f["message"].as_str().unwrap().contains("3 days ago"), "{f:#}");
+    assert!(
+        f["message"].as_str().unwrap().contains("3 days ago"),
+        "{f:#}"
+    );
     let go = r["evidence"]["tls"]["go_verdict"].as_str().unwrap();
-    assert!(go.contains("x509: certificate has expired or is not yet valid: current time "), "{go}");
+    assert!(
+        go.contains("x509: certificate has expired or is not yet valid: current time "),
+        "{go}"
+    );
 }
 
 #[test]
 fn not_yet_valid_leaf() {
     let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
-    let l = leaf_with(&root, params("registry", &["127.0.0.1"], now() + 2 * DAY, now() + 365 * DAY));
-    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let l = leaf_with(
+        &root,
+        params(
+            "registry",
+            &["127.0.0.1"],
+            now() + 2 * DAY,
+            now() + 365 * DAY,
+        ),
+    );
+    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
     assert_eq!(codes(&r), vec!["not_yet_valid"]);
     assert_eq!(code, 1);
-    assert!(finding(&r, "not_yet_valid")["client_error"].as_str().unwrap().contains(" is before "));
+    assert!(
+        finding(&r, "not_yet_valid")["client_error"]
+            .as_str()
+            .unwrap()
+            .contains(" is before ")
+    );
 }
 
 #[test]
 fn self_signed_ca_leaf_given_as_ca_passes_as_in_go() {
     let dir = tempfile::tempdir().unwrap();
     let l = self_signed_ca_leaf("127.0.0.1", &["127.0.0.1"], now());
-    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
     let ca_path = write(&dir, "registry.crt", l.pem.as_bytes());
     let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
     // Go accepts it (leaf-in-roots); rustls-webpki's CaUsedAsEndEntity is only a warning.
@@ -109,14 +154,19 @@ fn self_signed_ca_leaf_given_as_ca_passes_as_in_go() {
 #[test]
 fn self_signed_leaf_without_ca() {
     let l = self_signed_ca_leaf("127.0.0.1", &["127.0.0.1"], now());
-    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
     let (code, r, _) = diagnose(&[&s.target()]);
     assert_eq!(codes(&r), vec!["unknown_authority"]);
     assert_eq!(code, 1);
     assert_eq!(status(&r, "ca-file"), "skip");
     let f = finding(&r, "unknown_authority");
     assert!(f["message"].as_str().unwrap().contains("self-signed"));
-    assert!(f["client_error"].as_str().unwrap().ends_with("x509: certificate signed by unknown authority"));
+    assert!(
+        f["client_error"]
+            .as_str()
+            .unwrap()
+            .ends_with("x509: certificate signed by unknown authority")
+    );
 }
 
 #[test]
@@ -126,12 +176,23 @@ fn rsa_1024_leaf_passes_go_with_weak_key_warnings() {
     let (code, r, _) = diagnose(&[&s.target(), "--ca", ca_path]);
     let c = codes(&r);
     assert!(c.contains(&"weak_key".to_string()), "{r:#}");
-    assert!(c.contains(&"tls_key_possession_unproven".to_string()), "{r:#}");
-    assert!(!c.iter().any(|c| ["unknown_authority", "san_ip_missing", "san_mismatch"].contains(&c.as_str())));
+    assert!(
+        c.contains(&"tls_key_possession_unproven".to_string()),
+        "{r:#}"
+    );
+    assert!(
+        !c.iter()
+            .any(|c| ["unknown_authority", "san_ip_missing", "san_mismatch"].contains(&c.as_str()))
+    );
     assert_eq!(status(&r, "ca-chain"), "pass");
     assert_eq!(r["evidence"]["tls"]["go_verdict"], "ok");
     assert_eq!(code, 0);
-    assert!(finding(&r, "weak_key")["message"].as_str().unwrap().contains("not counted as verified"));
+    assert!(
+        finding(&r, "weak_key")["message"]
+            .as_str()
+            .unwrap()
+            .contains("not counted as verified")
+    );
 }
 
 #[test]
@@ -140,7 +201,7 @@ fn wrong_ca_with_same_subject_and_different_key() {
     let root = ca("Registry CA", now());
     let imposter = ca("Registry CA", now());
     let l = leaf(&root, &["127.0.0.1"], now());
-    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
     let ca_path = write(&dir, "ca.crt", imposter.pem.as_bytes());
     let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
     assert_eq!(codes(&r), vec!["wrong_ca"]);
@@ -156,13 +217,18 @@ fn intermediate_not_sent() {
     let root = ca("Registry Root", now());
     let inter = intermediate(&root, "Registry Intermediate", now());
     let l = leaf(&inter, &["127.0.0.1"], now());
-    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
     assert_eq!(codes(&r), vec!["missing_intermediate"]);
     assert_eq!(code, 1);
     let f = finding(&r, "missing_intermediate");
-    assert!(f["message"].as_str().unwrap().contains("CN=Registry Intermediate"));
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("CN=Registry Intermediate")
+    );
     assert!(f["hint"].as_str().unwrap().contains("fullchain.crt"));
 }
 
@@ -189,7 +255,10 @@ fn plaintext_http_server() {
     let f = finding(&r, "plain_http");
     assert_eq!(
         f["client_error"],
-        format!("Get \"https://{}/v2/\": http: server gave HTTP response to HTTPS client", s.target())
+        format!(
+            "Get \"https://{}/v2/\": http: server gave HTTP response to HTTPS client",
+            s.target()
+        )
     );
     // Confirmed with a real plain GET /v2/.
     assert_eq!(f["evidence"]["plain_get_v2_status"], 200);
@@ -214,7 +283,12 @@ fn ssh_banner_is_not_tls() {
     let (code, r, _) = diagnose(&[&s.target()]);
     assert_eq!(codes(&r), vec!["not_tls"]);
     assert_eq!(code, 1);
-    assert!(finding(&r, "not_tls")["message"].as_str().unwrap().contains("SSH-2.0-OpenSSH"));
+    assert!(
+        finding(&r, "not_tls")["message"]
+            .as_str()
+            .unwrap()
+            .contains("SSH-2.0-OpenSSH")
+    );
 }
 
 #[test]
@@ -231,14 +305,22 @@ fn mtls_case(tls12_only: bool) {
     let root = ca("Registry CA", now());
     let client_ca = ca("Client CA", now());
     let l = leaf(&root, &["127.0.0.1"], now());
-    let cfg = server::mtls_config(&[l.der.clone()], &l.key_der, &client_ca.der, tls12_only);
+    let cfg = server::mtls_config(
+        std::slice::from_ref(&l.der),
+        &l.key_der,
+        &client_ca.der,
+        tls12_only,
+    );
     let s = server::start("127.0.0.1:0", Behaviour::Tls(cfg));
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
     assert_eq!(codes(&r), vec!["tls_client_cert_required"], "{r:#}");
     assert_eq!(code, 1);
     let f = finding(&r, "tls_client_cert_required");
-    assert!(f["message"].as_str().unwrap().contains("asked for one"), "{f:#}");
+    assert!(
+        f["message"].as_str().unwrap().contains("asked for one"),
+        "{f:#}"
+    );
 }
 
 #[test]
@@ -256,7 +338,10 @@ fn ipv6_loopback_target_passes() {
     let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["::1"], now());
-    let s = server::start("[::1]:0", Behaviour::Tls(server::tls_config(&[l.der.clone()], &l.key_der)));
+    let s = server::start(
+        "[::1]:0",
+        Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
+    );
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let (code, r, _) = diagnose(&[&format!("[::1]:{}", s.addr.port()), "--ca", &ca_path]);
     assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
@@ -269,11 +354,15 @@ fn ca_file_holding_a_key_empty_or_garbage_is_a_finding_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["127.0.0.1"], now());
-    let s = tls_server(&[l.der.clone()], &l.key_der);
+    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
     for (name, bytes, code) in [
         ("key.pem", l.key_pem.as_bytes().to_vec(), "ca_private_key"),
         ("empty.pem", vec![], "ca_empty"),
-        ("garbage.pem", b"\x00\x01garbage\xff not pem".to_vec(), "ca_not_certificate"),
+        (
+            "garbage.pem",
+            b"\x00\x01garbage\xff not pem".to_vec(),
+            "ca_not_certificate",
+        ),
     ] {
         let path = write(&dir, name, &bytes);
         let (exit, r, err) = diagnose(&[&s.target(), "--ca", &path]);
@@ -281,6 +370,9 @@ fn ca_file_holding_a_key_empty_or_garbage_is_a_finding_not_a_panic() {
         let c = codes(&r);
         assert_eq!(c[0], code, "{name}: {c:?}");
         // With no usable CA, the chain cannot verify either.
-        assert!(c.contains(&"unknown_authority".to_string()), "{name}: {c:?}");
+        assert!(
+            c.contains(&"unknown_authority".to_string()),
+            "{name}: {c:?}"
+        );
     }
 }

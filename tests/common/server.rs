@@ -66,7 +66,9 @@ pub fn start(bind: &str, behaviour: Behaviour) -> Server {
             let listener = TcpListener::from_std(std_listener).unwrap();
             let accept = async {
                 loop {
-                    let Ok((sock, _)) = listener.accept().await else { continue };
+                    let Ok((sock, _)) = listener.accept().await else {
+                        continue;
+                    };
                     let b = behaviour.clone();
                     tokio::spawn(async move { serve(sock, b).await });
                 }
@@ -130,7 +132,9 @@ async fn registry_http<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
-        let Ok(n) = s.read(&mut chunk).await else { return };
+        let Ok(n) = s.read(&mut chunk).await else {
+            return;
+        };
         if n == 0 {
             return;
         }
@@ -161,7 +165,10 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 
 /// A TLS server config presenting `chain` (DER, leaf first) with a PKCS#8 key.
 pub fn tls_config(chain: &[Vec<u8>], key_der: &[u8]) -> Arc<ServerConfig> {
-    let certs: Vec<CertificateDer<'static>> = chain.iter().map(|c| CertificateDer::from(c.clone())).collect();
+    let certs: Vec<CertificateDer<'static>> = chain
+        .iter()
+        .map(|c| CertificateDer::from(c.clone()))
+        .collect();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der.to_vec()));
     let mut cfg = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
@@ -174,7 +181,12 @@ pub fn tls_config(chain: &[Vec<u8>], key_der: &[u8]) -> Arc<ServerConfig> {
 }
 
 /// A TLS server that requires a client certificate issued by `client_ca` (DER).
-pub fn mtls_config(chain: &[Vec<u8>], key_der: &[u8], client_ca: &[u8], tls12_only: bool) -> Arc<ServerConfig> {
+pub fn mtls_config(
+    chain: &[Vec<u8>],
+    key_der: &[u8],
+    client_ca: &[u8],
+    tls12_only: bool,
+) -> Arc<ServerConfig> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(CertificateDer::from(client_ca.to_vec())).unwrap();
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
@@ -185,7 +197,10 @@ pub fn mtls_config(chain: &[Vec<u8>], key_der: &[u8], client_ca: &[u8], tls12_on
     } else {
         &[&rustls::version::TLS13]
     };
-    let certs: Vec<CertificateDer<'static>> = chain.iter().map(|c| CertificateDer::from(c.clone())).collect();
+    let certs: Vec<CertificateDer<'static>> = chain
+        .iter()
+        .map(|c| CertificateDer::from(c.clone()))
+        .collect();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der.to_vec()));
     let cfg = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(versions)
@@ -203,7 +218,10 @@ pub fn rsa1024_config() -> Arc<ServerConfig> {
     let cert = std::fs::read(format!("{dir}/rsa1024-leaf.der")).unwrap();
     let key = std::fs::read(format!("{dir}/rsa1024-leaf.key.der")).unwrap();
     let signing = Arc::new(Rsa1024::from_pkcs8(&key));
-    let certified = Arc::new(rustls::sign::CertifiedKey::new(vec![CertificateDer::from(cert)], signing));
+    let certified = Arc::new(rustls::sign::CertifiedKey::new(
+        vec![CertificateDer::from(cert)],
+        signing,
+    ));
     let mut cfg = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .unwrap()
@@ -217,7 +235,10 @@ pub fn rsa1024_config() -> Arc<ServerConfig> {
 struct Fixed(Arc<rustls::sign::CertifiedKey>);
 
 impl rustls::server::ResolvesServerCert for Fixed {
-    fn resolve(&self, _: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
+    fn resolve(
+        &self,
+        _: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
         Some(self.0.clone())
     }
 }
@@ -233,12 +254,17 @@ impl Rsa1024 {
 }
 
 impl rustls::sign::SigningKey for Rsa1024 {
-    fn choose_scheme(&self, offered: &[rustls::SignatureScheme]) -> Option<Box<dyn rustls::sign::Signer>> {
+    fn choose_scheme(
+        &self,
+        offered: &[rustls::SignatureScheme],
+    ) -> Option<Box<dyn rustls::sign::Signer>> {
         use rustls::SignatureScheme::*;
         [RSA_PSS_SHA256, RSA_PKCS1_SHA256]
             .into_iter()
             .find(|s| offered.contains(s))
-            .map(|scheme| Box::new(Rsa1024Signer(self.0.clone(), scheme)) as Box<dyn rustls::sign::Signer>)
+            .map(|scheme| {
+                Box::new(Rsa1024Signer(self.0.clone(), scheme)) as Box<dyn rustls::sign::Signer>
+            })
     }
     fn algorithm(&self) -> rustls::SignatureAlgorithm {
         rustls::SignatureAlgorithm::RSA
@@ -253,7 +279,8 @@ impl rustls::sign::Signer for Rsa1024Signer {
         use rsa::signature::{RandomizedSigner, SignatureEncoding, Signer};
         let sig = if self.1 == rustls::SignatureScheme::RSA_PSS_SHA256 {
             let k = rsa::pss::BlindedSigningKey::<rsa::sha2::Sha256>::new(self.0.clone());
-            k.sign_with_rng(&mut rsa::rand_core::OsRng, message).to_vec()
+            k.sign_with_rng(&mut rsa::rand_core::OsRng, message)
+                .to_vec()
         } else {
             let k = rsa::pkcs1v15::SigningKey::<rsa::sha2::Sha256>::new(self.0.clone());
             k.sign(message).to_vec()
