@@ -4,7 +4,7 @@
 //! a named file that cannot be read. Usage errors are one line on stderr; never a panic.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -12,10 +12,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::facts::Facts;
+use crate::facts::{CredentialFacts, CredentialOutcome, CredentialSource, Facts};
+use crate::local::docker_config;
 use crate::probe::{ProbeOptions, run as run_probe};
 use crate::render::{Style, human::render_human, json::render_json};
 use crate::report::Report;
+use crate::secret::{Credentials, Secret};
 
 /// Finds out why a container runtime cannot talk to a private registry, and says how to fix it.
 #[derive(Debug, Parser)]
@@ -40,6 +42,22 @@ pub struct Cli {
     /// Deadline for all network work, in seconds
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
     pub timeout: Duration,
+
+    /// User name for the registry; the password is read from stdin (--password-stdin)
+    #[arg(long, value_name = "NAME", requires = "password_stdin")]
+    pub user: Option<String>,
+
+    /// Read the password for --user from standard input, as `docker login` does
+    #[arg(long, requires = "user")]
+    pub password_stdin: bool,
+
+    /// Docker config.json to take credentials from [default: $DOCKER_CONFIG/config.json or ~/.docker/config.json]
+    #[arg(long, value_name = "PATH")]
+    pub docker_config: Option<PathBuf>,
+
+    /// Send credentials even over plain HTTP or a TLS connection that does not verify (unsafe)
+    #[arg(long)]
+    pub insecure_send_credentials: bool,
 
     /// When to use colours (NO_COLOR is honoured by auto)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -112,6 +130,21 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    run_full(args, &mut std::io::stdin().lock(), out, err, auto_color)
+}
+
+/// [`run_with`], with standard input given by the caller (tests of --password-stdin).
+pub fn run_full<I, T>(
+    args: I,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    auto_color: bool,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -129,7 +162,7 @@ where
             return code;
         }
     };
-    match execute(cli, out, auto_color) {
+    match execute(cli, input, out, auto_color) {
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(err, "error: {e:#}");
@@ -138,7 +171,12 @@ where
     }
 }
 
-fn execute(cli: Cli, out: &mut dyn Write, auto_color: bool) -> anyhow::Result<u8> {
+fn execute(
+    cli: Cli,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    auto_color: bool,
+) -> anyhow::Result<u8> {
     let style = Style {
         color: match cli.color {
             ColorChoice::Always => true,
@@ -168,13 +206,14 @@ fn execute(cli: Cli, out: &mut dyn Write, auto_color: bool) -> anyhow::Result<u8
     };
     let target = crate::target::parse(raw).with_context(|| format!("invalid target {raw:?}"))?;
     let ca_file = cli.ca.as_deref().map(crate::local::read_ca).transpose()?;
+    let (credentials, source) = credentials(&cli, input, &target.registry_name())?;
     let started = SystemTime::now();
     let clock = Instant::now();
     let now = started
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or_default();
-    let ca_roots = ca_file
+    let ca_roots: Vec<Vec<u8>> = ca_file
         .as_ref()
         .map(|c| {
             crate::pki::bundle::parse(&c.bytes)
@@ -184,11 +223,21 @@ fn execute(cli: Cli, out: &mut dyn Write, auto_color: bool) -> anyhow::Result<u8
                 .collect()
         })
         .unwrap_or_default();
+    let system_roots = crate::local::system_roots();
+    let trust_roots = if ca_file.is_some() {
+        ca_roots.clone()
+    } else {
+        system_roots.iter().flat_map(|s| s.certs.clone()).collect()
+    };
     let probe = run_probe(
         &target,
         &ProbeOptions {
             timeout: cli.timeout,
             ca_roots,
+            trust_roots,
+            now,
+            credentials,
+            allow_insecure_credentials: cli.insecure_send_credentials,
         },
     )
     .context("cannot start the network runtime")?;
@@ -198,8 +247,16 @@ fn execute(cli: Cli, out: &mut dyn Write, auto_color: bool) -> anyhow::Result<u8
     facts.tcp = probe.tcp;
     facts.tls = probe.tls;
     facts.http = probe.http;
+    facts.credentials = source.map(|(source, preset)| CredentialFacts {
+        source,
+        outcome: preset
+            .or(probe.credentials)
+            .unwrap_or(CredentialOutcome::Withheld {
+                reason: "no HTTP connection to the registry could be made".into(),
+            }),
+    });
     facts.ca_file = ca_file;
-    facts.system_roots = crate::local::system_roots();
+    facts.system_roots = system_roots;
     let results = crate::checks::run_all(&facts);
     let report = Report::from_facts(
         &facts,
@@ -213,6 +270,74 @@ fn execute(cli: Cli, out: &mut dyn Write, auto_color: bool) -> anyhow::Result<u8
     };
     out.write_all(text.as_bytes())?;
     Ok(report.verdict.exit_code())
+}
+
+/// The credentials to try and where they came from. A helper entry yields no
+/// credentials and a preset outcome (not read).
+#[allow(clippy::type_complexity)] // (what to send, what to report) reads better as a pair
+fn credentials(
+    cli: &Cli,
+    input: &mut dyn BufRead,
+    registry: &str,
+) -> anyhow::Result<(
+    Option<Credentials>,
+    Option<(CredentialSource, Option<CredentialOutcome>)>,
+)> {
+    if let Some(user) = &cli.user {
+        let mut line = String::new();
+        input
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        let password = line.trim_end_matches(['\n', '\r']).to_string();
+        if password.is_empty() {
+            bail!("--password-stdin: standard input held no password");
+        }
+        let creds = Credentials {
+            user: Secret::new(user.clone()),
+            password: Secret::new(password),
+        };
+        return Ok((Some(creds), Some((CredentialSource::Flag, None))));
+    }
+    let (path, named) = match &cli.docker_config {
+        Some(p) => (p.clone(), true),
+        None => match docker_config::default_path() {
+            Some(p) => (p, false),
+            None => return Ok((None, None)),
+        },
+    };
+    if !named && !path.exists() {
+        return Ok((None, None));
+    }
+    let shown = path.display().to_string();
+    Ok(match docker_config::lookup(&path, registry)? {
+        docker_config::Found::Nothing => (None, None),
+        docker_config::Found::Credentials { creds, key } => (
+            Some(creds),
+            Some((CredentialSource::DockerConfig { path: shown, key }, None)),
+        ),
+        docker_config::Found::Helper(helper) => (
+            None,
+            Some((
+                CredentialSource::Helper {
+                    path: shown,
+                    helper: format!("docker-credential-{helper}"),
+                },
+                Some(CredentialOutcome::HelperNotRead),
+            )),
+        ),
+        docker_config::Found::Invalid(why) => (
+            None,
+            Some((
+                CredentialSource::DockerConfig {
+                    path: shown,
+                    key: String::new(),
+                },
+                Some(CredentialOutcome::Withheld {
+                    reason: format!("the Docker config file cannot be used: {why}"),
+                }),
+            )),
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -23,6 +23,12 @@ pub enum CheckId {
     SanMatchesHost,
     /// The presented chain verifies to the CA bundle or the system roots.
     CaChain,
+    /// `GET /v2/` answers as a registry.
+    RegistryApi,
+    /// `GET /v2/_catalog`.
+    Catalog,
+    /// The given credentials work.
+    Credentials,
 }
 
 impl CheckId {
@@ -35,6 +41,9 @@ impl CheckId {
         CheckId::CertValidity,
         CheckId::SanMatchesHost,
         CheckId::CaChain,
+        CheckId::RegistryApi,
+        CheckId::Catalog,
+        CheckId::Credentials,
     ];
 
     /// The id as users type it.
@@ -47,6 +56,9 @@ impl CheckId {
             CheckId::CertValidity => "cert-validity",
             CheckId::SanMatchesHost => "san-matches-host",
             CheckId::CaChain => "ca-chain",
+            CheckId::RegistryApi => "registry-api",
+            CheckId::Catalog => "catalog",
+            CheckId::Credentials => "credentials",
         }
     }
 
@@ -176,6 +188,8 @@ codes! {
     Expired = "expired", CertValidity, Error;
     /// A presented certificate is not valid yet.
     NotYetValid = "not_yet_valid", CertValidity, Error;
+    /// This node's clock and the registry's differ by more than a minute.
+    ClockSkew = "clock_skew", CertValidity, Warning;
     /// A presented certificate expires within 30 days.
     ExpiresSoon = "expires_soon", CertValidity, Warning;
     /// A certificate is signed with SHA-1 or MD5, which Go refuses.
@@ -206,6 +220,45 @@ codes! {
     IncompatibleUsage = "incompatible_usage", CaChain, Error;
     /// Go accepts the chain but rustls-based clients would not.
     RustlsWouldReject = "rustls_would_reject", CaChain, Warning;
+
+    /// `/v2/` answered 401: the registry requires authentication.
+    AuthRequired = "auth_required", RegistryApi, Warning;
+    /// `/v2/` answered 404: not a registry's API root.
+    NotARegistry = "not_a_registry", RegistryApi, Error;
+    /// `/v2/` answered another unexpected status.
+    HttpError = "http_error", RegistryApi, Error;
+    /// `/v2/` answered with a redirect.
+    HttpRedirect = "http_redirect", RegistryApi, Warning;
+    /// `/v2/` answered without the Docker-Distribution-API-Version header.
+    ApiVersionMissing = "api_version_missing", RegistryApi, Warning;
+    /// No HTTP response to `/v2/` at all.
+    NoHttpResponse = "no_http_response", RegistryApi, Error;
+
+    /// The catalog was listed.
+    CatalogListed = "catalog_listed", Catalog, Info;
+    /// The catalog needs authentication (401).
+    CatalogUnauthorized = "catalog_unauthorized", Catalog, Warning;
+    /// The catalog is refused (403 / DENIED).
+    CatalogDenied = "catalog_denied", Catalog, Warning;
+    /// The catalog is not implemented or disabled (404 / 405 / UNSUPPORTED).
+    CatalogDisabled = "catalog_disabled", Catalog, Warning;
+    /// The catalog answered another unexpected status.
+    CatalogError = "catalog_error", Catalog, Warning;
+
+    /// The credentials worked.
+    CredentialsOk = "credentials_ok", Credentials, Info;
+    /// The registry did not ask for credentials.
+    CredentialsNotNeeded = "credentials_not_needed", Credentials, Info;
+    /// A credential helper holds the credentials; regdoctor does not run helpers.
+    CredentialsHelperNotRead = "credentials_helper_not_read", Credentials, Info;
+    /// The registry rejected the credentials (Basic, or the token on /v2/).
+    LoginFailed = "login_failed", Credentials, Error;
+    /// The token service refused or failed.
+    TokenFailed = "token_failed", Credentials, Error;
+    /// The token lacks the access asked for (catalog).
+    InsufficientScope = "insufficient_scope", Credentials, Warning;
+    /// The challenge's scheme is neither Basic nor Bearer.
+    UnsupportedAuthScheme = "unsupported_auth_scheme", Credentials, Warning;
 }
 
 impl std::fmt::Display for Code {

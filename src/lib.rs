@@ -19,6 +19,7 @@
 //! | [`report`] | the serde model and JSON contract | know about colours |
 //! | [`render`] | report → text (human, JSON) | read env, terminal or clock |
 
+pub mod challenge;
 pub mod checks;
 pub mod cli;
 pub mod codes;
@@ -29,4 +30,5 @@ pub mod pki;
 pub mod probe;
 pub mod render;
 pub mod report;
+pub mod secret;
 pub mod target;

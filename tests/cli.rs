@@ -82,7 +82,10 @@ fn binary_json_report_has_the_contract_shape() {
             "ca-file",
             "cert-validity",
             "san-matches-host",
-            "ca-chain"
+            "ca-chain",
+            "registry-api",
+            "catalog",
+            "credentials"
         ]
     );
     let cert = &r["evidence"]["tls"]["chain"][0];

@@ -5,4 +5,5 @@
 
 mod cli;
 mod common;
+mod registry;
 mod tls;

@@ -132,8 +132,53 @@ impl Check for CertValidity {
                 );
             }
         }
+        if let Some(f) = clock_skew(facts) {
+            findings.push(f);
+        }
         Outcome::Findings(findings)
     }
+}
+
+/// More than a minute between this node's clock and the registry's `Date` header.
+fn clock_skew(facts: &Facts) -> Option<Finding> {
+    let date = facts
+        .http
+        .as_ref()?
+        .exchanges
+        .iter()
+        .find_map(|e| e.header("date"))?;
+    let server = httpdate::parse_http_date(date)
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs() as i64;
+    let skew = facts.now - server;
+    if skew.abs() <= 60 {
+        return None;
+    }
+    let way = if skew > 0 { "ahead of" } else { "behind" };
+    #[derive(serde::Serialize)]
+    struct Skew<'a> {
+        registry_date: &'a str,
+        local_time: String,
+        skew_seconds: i64,
+    }
+    Some(
+        Finding::new(
+            Code::ClockSkew,
+            format!(
+                "this node's clock is {} {way} the registry's (registry Date: {date}; here: {}): certificates can look not yet valid or expired, and tokens expire early or late",
+                span(skew),
+                human_date(facts.now)
+            ),
+        )
+        .hint("synchronise the clocks of the nodes and the registry with NTP: `timedatectl set-ntp true`, then check with `timedatectl status` or `chronyc tracking`")
+        .evidence(&Skew {
+            registry_date: date,
+            local_time: crate::pki::rfc3339(facts.now),
+            skew_seconds: skew,
+        }),
+    )
 }
 
 fn renew_hint(c: &Cert, i: usize) -> String {
@@ -199,6 +244,31 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         (f(vec![fixture("sha1-leaf.der")]), vec![Code::WeakSignature]),
         (f(vec![fixture("rsa1024-leaf.der")]), vec![Code::WeakKey]),
         (f(vec![fixture("rsa512-leaf.der")]), vec![Code::KeyTooSmall]),
+        (
+            // NOW is 2027-01-15T08:00:00Z; the registry says ten minutes earlier.
+            with_http(
+                f(vec![make(NOW - DAY, NOW + 365 * DAY)]),
+                vec![ex(
+                    "/v2/",
+                    200,
+                    &[API, ("date", "Fri, 15 Jan 2027 07:50:00 GMT")],
+                    "{}",
+                )],
+            ),
+            vec![Code::ClockSkew],
+        ),
+        (
+            with_http(
+                f(vec![make(NOW - DAY, NOW + 365 * DAY)]),
+                vec![ex(
+                    "/v2/",
+                    200,
+                    &[API, ("date", "Fri, 15 Jan 2027 07:59:30 GMT")],
+                    "{}",
+                )],
+            ),
+            vec![],
+        ),
     ]
 }
 

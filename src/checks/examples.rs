@@ -105,3 +105,41 @@ pub fn findings_of(check: &dyn Check, f: &Facts) -> Vec<Finding> {
         Outcome::Skip(_) => vec![],
     }
 }
+
+/// An HTTP exchange with a status, headers and body.
+pub fn ex(
+    path: &str,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> crate::facts::HttpExchange {
+    crate::facts::HttpExchange {
+        method: "GET".into(),
+        path: path.into(),
+        status: Some(status),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body: body.into(),
+        ..Default::default()
+    }
+}
+
+/// The API-version header of a registry.
+pub const API: (&str, &str) = ("docker-distribution-api-version", "registry/2.0");
+
+/// Adds HTTPS exchanges (over an established TLS session).
+pub fn with_http(f: Facts, exchanges: Vec<crate::facts::HttpExchange>) -> Facts {
+    let mut f = if f.tls.is_some() {
+        f
+    } else {
+        with_chain(f, vec![])
+    };
+    f.http = Some(crate::facts::HttpFacts {
+        scheme: "https",
+        version: "HTTP/2",
+        exchanges,
+    });
+    f
+}

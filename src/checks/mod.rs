@@ -7,7 +7,10 @@
 
 mod ca_chain;
 mod ca_file;
+mod catalog;
 mod cert_validity;
+mod credentials;
+mod registry_api;
 mod san_matches_host;
 mod target;
 mod tcp_connect;
@@ -51,6 +54,9 @@ pub static CHECKS: &[&dyn Check] = &[
     &cert_validity::CertValidity,
     &san_matches_host::SanMatchesHost,
     &ca_chain::CaChain,
+    &registry_api::RegistryApi,
+    &catalog::Catalog,
+    &credentials::Credentials,
 ];
 
 /// Looks a check up by id.

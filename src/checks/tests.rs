@@ -17,6 +17,9 @@ fn examples_of(id: CheckId) -> Vec<(Facts, Vec<Code>)> {
         CheckId::CertValidity => super::cert_validity::examples(),
         CheckId::SanMatchesHost => super::san_matches_host::examples(),
         CheckId::CaChain => super::ca_chain::examples(),
+        CheckId::RegistryApi => super::registry_api::examples(),
+        CheckId::Catalog => super::catalog::examples(),
+        CheckId::Credentials => super::credentials::examples(),
     }
 }
 

@@ -23,6 +23,8 @@ pub struct Facts {
     pub tls: Option<TlsFacts>,
     /// HTTP exchanges.
     pub http: Option<HttpFacts>,
+    /// Credentials, when given.
+    pub credentials: Option<CredentialFacts>,
     /// The `--ca` file, when one was given.
     pub ca_file: Option<CaFileFacts>,
     /// The system trust store the runtimes would use when no CA is configured.
@@ -201,6 +203,9 @@ pub struct HttpExchange {
     pub method: String,
     /// Path and query.
     pub path: String,
+    /// Which credentials were sent ("basic", "bearer"); never their value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<&'static str>,
     /// The status, when a response arrived.
     pub status: Option<u16>,
     /// Selected response headers (lower-case names).
@@ -214,6 +219,47 @@ pub struct HttpExchange {
 }
 
 impl HttpExchange {
+    /// Every value of a header (name compared case-insensitively).
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The registry error codes and messages of a JSON error body
+    /// (`{"errors":[{"code":"UNAUTHORIZED","message":"..."}]}`).
+    pub fn registry_errors(&self) -> Vec<(String, String)> {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&self.body) else {
+            return vec![];
+        };
+        v.get("errors")
+            .and_then(|e| e.as_array())
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let s = |k: &str| {
+                    e.get(k)
+                        .and_then(|x| x.as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                (s("code"), s("message"))
+            })
+            .collect()
+    }
+
+    /// How Docker's distribution client renders the error body: `code lower-cased: message`
+    /// (`unauthorized: authentication required`).
+    pub fn docker_error_text(&self) -> Option<String> {
+        let errs = self.registry_errors();
+        let (code, message) = errs.first()?;
+        Some(format!(
+            "{}: {message}",
+            code.to_ascii_lowercase().replace('_', " ")
+        ))
+    }
+
     /// The first value of a header (name compared case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -253,6 +299,7 @@ impl Facts {
             tcp: None,
             tls: None,
             http: None,
+            credentials: None,
             ca_file: None,
             system_roots: None,
             timeout_ms: 5000,
@@ -283,4 +330,90 @@ impl Facts {
             ),
         }
     }
+}
+
+/// Where credentials came from (never their value, nor the user name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum CredentialSource {
+    /// `--user` with `--password-stdin`.
+    Flag,
+    /// An `auths` entry of a Docker config.json.
+    DockerConfig {
+        /// The file.
+        path: String,
+        /// The `auths` key that matched.
+        key: String,
+    },
+    /// A credential helper, which regdoctor does not run.
+    Helper {
+        /// The file.
+        path: String,
+        /// `docker-credential-<helper>`.
+        helper: String,
+    },
+}
+
+/// What happened with the credentials.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result")]
+pub enum CredentialOutcome {
+    /// A credential helper holds them; not read.
+    HelperNotRead,
+    /// `/v2/` did not ask for authentication.
+    NotNeeded {
+        /// The anonymous `/v2/` status.
+        status: Option<u16>,
+    },
+    /// Not sent, and why (plain HTTP, an unverified TLS connection).
+    Withheld {
+        /// Why.
+        reason: String,
+    },
+    /// The challenge's scheme is neither Basic nor Bearer.
+    UnsupportedScheme {
+        /// The scheme.
+        scheme: String,
+    },
+    /// Basic authentication was tried.
+    Basic {
+        /// `GET /v2/` with the credentials.
+        v2: Box<HttpExchange>,
+        /// `GET /v2/_catalog` with the credentials.
+        catalog: Option<HttpExchange>,
+    },
+    /// The Bearer token flow was tried.
+    Bearer(Box<BearerFlow>),
+}
+
+/// The Bearer token flow.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BearerFlow {
+    /// The challenge's realm (token endpoint URL).
+    pub realm: String,
+    /// The challenge's service.
+    pub service: Option<String>,
+    /// The token request URL (no credentials in it).
+    pub token_url: String,
+    /// The TLS handshake with the realm, when it is another host or port.
+    pub realm_tls: Option<TlsFacts>,
+    /// Why the token endpoint could not be used (connection, TLS, verification).
+    pub realm_error: Option<String>,
+    /// The token request; its body (which holds the token) is never kept.
+    pub token: Option<HttpExchange>,
+    /// Which field held the token: "token" or "access_token".
+    pub token_field: Option<&'static str>,
+    /// `GET /v2/` with the token.
+    pub v2: Option<HttpExchange>,
+    /// `GET /v2/_catalog` with the token.
+    pub catalog: Option<HttpExchange>,
+}
+
+/// Credentials: their source and what came of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialFacts {
+    /// Where they came from.
+    pub source: CredentialSource,
+    /// What happened.
+    pub outcome: CredentialOutcome,
 }

@@ -2,6 +2,8 @@
 //! that cannot be read at all is a [`LoadError`] (the CLI exits 2); a file that reads but
 //! holds the wrong thing is a fact, judged later by a check.
 
+pub mod docker_config;
+
 use std::path::{Path, PathBuf};
 
 use crate::facts::{CaFileFacts, SystemRoots};

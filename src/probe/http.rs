@@ -26,72 +26,107 @@ const KEPT_HEADERS: &[&str] = &[
     "server",
 ];
 
-/// The result of a series of requests on one connection.
-pub struct Exchanges {
-    /// One per request made.
-    pub exchanges: Vec<HttpExchange>,
+/// An HTTP connection on which requests are made one after the other.
+pub struct Session {
+    sender: Sender,
+    h2: bool,
+    scheme: &'static str,
+    authority: String,
+    deadline: Instant,
     /// A TLS alert that arrived instead of a response (TLS 1.3 client auth).
     pub alert: Option<Alert>,
+    /// Set once the connection failed; later requests are not attempted.
+    pub broken: bool,
 }
 
-/// Sends `GET` for each path on `io`, in order, stopping at the first connection error.
-pub async fn get_all<IO>(
-    io: IO,
-    h2: bool,
-    scheme: &str,
-    authority: &str,
-    paths: &[&str],
-    deadline: Instant,
-) -> Exchanges
-where
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let mut out = Exchanges {
-        exchanges: Vec::new(),
-        alert: None,
-    };
-    let io = TokioIo::new(io);
-    let mut sender = match handshake(io, h2, deadline).await {
-        Ok(s) => s,
-        Err((msg, alert)) => {
-            out.alert = alert;
-            out.exchanges.push(HttpExchange {
-                method: "GET".into(),
-                path: paths.first().unwrap_or(&"/v2/").to_string(),
-                error: Some(msg),
-                ..HttpExchange::default()
-            });
-            return out;
+/// The value of an `Authorization` header. Its text is secret: it is never recorded; the
+/// exchange only records which kind was sent.
+pub enum Authorization<'a> {
+    /// `Basic base64(user:password)`.
+    Basic(&'a crate::secret::Credentials),
+    /// `Bearer <token>`.
+    Bearer(&'a crate::secret::Secret),
+}
+
+impl Authorization<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Authorization::Basic(_) => "basic",
+            Authorization::Bearer(_) => "bearer",
         }
-    };
-    for path in paths {
-        let uri = if h2 {
-            format!("{scheme}://{authority}{path}")
+    }
+    fn header_value(&self) -> String {
+        match self {
+            Authorization::Basic(c) => format!("Basic {}", c.basic_token()),
+            Authorization::Bearer(t) => format!("Bearer {}", t.expose()),
+        }
+    }
+}
+
+impl Session {
+    /// Opens an HTTP session on `io` (HTTP/2 when `h2`).
+    pub async fn open<IO>(
+        io: IO,
+        h2: bool,
+        scheme: &'static str,
+        authority: &str,
+        deadline: Instant,
+    ) -> Result<Session, (String, Option<Alert>)>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let sender = handshake(TokioIo::new(io), h2, deadline).await?;
+        Ok(Session {
+            sender,
+            h2,
+            scheme,
+            authority: authority.to_string(),
+            deadline,
+            alert: None,
+            broken: false,
+        })
+    }
+
+    /// `GET path_and_query`, anonymously or with credentials (the caller must hold a
+    /// [`crate::probe::SendPermit`] to pass an [`Authorization`]).
+    pub async fn get(
+        &mut self,
+        path: &str,
+        auth: Option<(&Authorization<'_>, &super::SendPermit)>,
+    ) -> HttpExchange {
+        let mut ex = HttpExchange {
+            method: "GET".into(),
+            path: path.to_string(),
+            auth: auth.map(|(a, _)| a.kind()),
+            ..HttpExchange::default()
+        };
+        if self.broken {
+            ex.error = Some("not sent: the connection had already failed".into());
+            return ex;
+        }
+        let uri = if self.h2 {
+            format!("{}://{}{path}", self.scheme, self.authority)
         } else {
             path.to_string()
         };
-        let req = Request::get(uri)
-            .header(hyper::header::HOST, authority)
+        let mut req = Request::get(uri)
+            .header(hyper::header::HOST, self.authority.as_str())
             .header(
                 hyper::header::USER_AGENT,
                 concat!("regdoctor/", env!("CARGO_PKG_VERSION")),
             )
-            .header(hyper::header::ACCEPT, "application/json")
-            .body(Empty::<Bytes>::new());
-        let mut ex = HttpExchange {
-            method: "GET".into(),
-            path: path.to_string(),
-            ..HttpExchange::default()
-        };
-        let req = match req {
+            .header(hyper::header::ACCEPT, "application/json");
+        if let Some((a, _permit)) = auth {
+            req = req.header(hyper::header::AUTHORIZATION, a.header_value());
+        }
+        let req = match req.body(Empty::<Bytes>::new()) {
             Ok(r) => r,
             Err(e) => {
                 ex.error = Some(e.to_string());
-                out.exchanges.push(ex);
-                break;
+                return ex;
             }
         };
-        match timeout_at(deadline, sender.send(req)).await {
+        match timeout_at(self.deadline, self.sender.send(req)).await {
             Ok(Ok(resp)) => {
                 ex.status = Some(resp.status().as_u16());
                 for (name, value) in resp.headers() {
@@ -102,25 +137,57 @@ where
                         ));
                     }
                 }
-                let (body, truncated) = read_body(resp.into_body(), deadline).await;
+                let (body, truncated) = read_body(resp.into_body(), self.deadline).await;
                 ex.body = String::from_utf8_lossy(&body).into_owned();
                 ex.truncated = truncated;
-                out.exchanges.push(ex);
             }
             Ok(Err(e)) => {
-                out.alert = super::tls::alert_in_chain(&e);
+                self.alert = self.alert.take().or_else(|| super::tls::alert_in_chain(&e));
+                self.broken = true;
                 ex.error = Some(error_chain(&e));
-                out.exchanges.push(ex);
-                break;
             }
             Err(_) => {
+                self.broken = true;
                 ex.error = Some("no response before the deadline".into());
-                out.exchanges.push(ex);
-                break;
             }
         }
+        ex
     }
-    out
+}
+
+/// Opens a session and sends `GET` for each path anonymously, in order.
+pub async fn get_all<IO>(
+    io: IO,
+    h2: bool,
+    scheme: &'static str,
+    authority: &str,
+    paths: &[&str],
+    deadline: Instant,
+) -> (Option<Session>, Vec<HttpExchange>, Option<Alert>)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut session = match Session::open(io, h2, scheme, authority, deadline).await {
+        Ok(s) => s,
+        Err((msg, alert)) => {
+            let ex = HttpExchange {
+                method: "GET".into(),
+                path: paths.first().copied().unwrap_or("/v2/").to_string(),
+                error: Some(msg),
+                ..HttpExchange::default()
+            };
+            return (None, vec![ex], alert);
+        }
+    };
+    let mut exchanges = Vec::new();
+    for path in paths {
+        exchanges.push(session.get(path, None).await);
+        if session.broken {
+            break;
+        }
+    }
+    let alert = session.alert.clone();
+    (Some(session), exchanges, alert)
 }
 
 enum Sender {

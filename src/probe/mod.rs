@@ -1,7 +1,12 @@
 //! The probe: the only network code. It resolves, connects, shakes hands and makes the
 //! HTTP requests, all under one deadline, and returns facts. It judges nothing: a refused
 //! port or a rejected chain is a fact like any other.
+//!
+//! The one exception is deciding whether credentials may be sent: that needs a
+//! [`SendPermit`], which exists only for a TLS connection that verifies by Go's rules and
+//! whose server proved possession of its key, or when the user explicitly allowed it.
 
+pub mod creds;
 pub mod http;
 pub mod recording_verifier;
 pub mod tcp;
@@ -12,19 +17,31 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::facts::{DnsFacts, HttpFacts, TcpFacts, TlsFacts, TlsOutcome};
-use crate::target::{Scheme, Target};
+use crate::facts::{
+    CredentialOutcome, DnsFacts, HttpFacts, KeyPossession, TcpFacts, TlsFacts, TlsOutcome,
+};
+use crate::secret::Credentials;
+use crate::target::{Host, Scheme, Target};
 
-/// The paths requested, in order: the runtimes' ping, then the catalog.
+/// The paths requested anonymously, in order: the runtimes' ping, then the catalog.
 pub const PATHS: &[&str] = &["/v2/", "/v2/_catalog?n=100"];
 
 /// What the probe needs besides the target.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ProbeOptions {
     /// The deadline for the whole probe.
     pub timeout: Duration,
     /// CA certificates (DER) from --ca, for the rustls-webpki side verdict only.
     pub ca_roots: Vec<Vec<u8>>,
+    /// The roots the runtime trusts (--ca, else the system roots): credentials are only
+    /// sent over a connection that verifies to them.
+    pub trust_roots: Vec<Vec<u8>>,
+    /// The time, unix seconds, for that verification.
+    pub now: i64,
+    /// Credentials to try.
+    pub credentials: Option<Credentials>,
+    /// `--insecure-send-credentials`: send them over plain HTTP or unverified TLS too.
+    pub allow_insecure_credentials: bool,
 }
 
 /// What the probe observed.
@@ -38,6 +55,57 @@ pub struct ProbeFacts {
     pub tls: Option<TlsFacts>,
     /// HTTP.
     pub http: Option<HttpFacts>,
+    /// What came of the credentials (None when none were given).
+    pub credentials: Option<CredentialOutcome>,
+}
+
+/// Permission to send credentials on a connection. It can only be made by
+/// [`SendPermit::for_tls`] (the connection verifies by Go's rules and the server proved
+/// possession of its key) or [`SendPermit::user_override`] (the user passed
+/// `--insecure-send-credentials`).
+#[derive(Debug)]
+pub struct SendPermit {
+    _sealed: (),
+}
+
+impl SendPermit {
+    /// A permit for a TLS connection that verifies; else why not.
+    pub fn for_tls(
+        tls: &TlsFacts,
+        roots: &[Vec<u8>],
+        host: &Host,
+        now: i64,
+    ) -> Result<SendPermit, String> {
+        if !matches!(tls.outcome, TlsOutcome::Established { .. }) {
+            return Err("the TLS handshake did not complete".into());
+        }
+        let chain: Vec<_> = tls
+            .chain
+            .iter()
+            .filter_map(|d| crate::pki::Cert::parse(d).ok())
+            .collect();
+        let roots: Vec<_> = roots
+            .iter()
+            .filter_map(|d| crate::pki::Cert::parse(d).ok())
+            .collect();
+        if let Some(e) = crate::pki::verify(&chain, &roots, Some(host), now).error {
+            return Err(format!(
+                "the TLS connection to {host} does not verify ({})",
+                e.go_text()
+            ));
+        }
+        if tls.key_possession != KeyPossession::Proven {
+            return Err(format!(
+                "the server {host} did not prove possession of its certificate's key"
+            ));
+        }
+        Ok(SendPermit { _sealed: () })
+    }
+
+    /// A permit because the user explicitly allowed insecure sending.
+    pub fn user_override(allowed: bool) -> Option<SendPermit> {
+        allowed.then_some(SendPermit { _sealed: () })
+    }
 }
 
 /// Runs the probe on a fresh single-threaded runtime.
@@ -70,43 +138,85 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     };
     let authority = target.registry_name();
     if target.scheme == Scheme::Http {
-        facts.http = Some(plain_http(stream, &authority, deadline).await);
+        let session = plain_http(stream, &authority, deadline, &mut facts).await;
+        finish(session, target, opts, deadline, &mut facts).await;
         return facts;
     }
     let (mut tls_facts, tls_stream) =
         tls::handshake(stream, target, &opts.ca_roots, deadline).await;
+    let mut session = None;
     match tls_stream {
         Some(tls) => {
             let h2 = matches!(&tls_facts.outcome, TlsOutcome::Established { alpn: Some(a), .. } if a == "h2");
-            let ex = http::get_all(tls, h2, "https", &authority, PATHS, deadline).await;
-            tls_facts.post_handshake_alert = ex.alert;
+            let (s, exchanges, alert) =
+                http::get_all(tls, h2, "https", &authority, PATHS, deadline).await;
+            tls_facts.post_handshake_alert = alert;
             facts.http = Some(HttpFacts {
                 scheme: "https",
                 version: if h2 { "HTTP/2" } else { "HTTP/1.1" },
-                exchanges: ex.exchanges,
+                exchanges,
             });
+            session = s;
         }
         None if matches!(tls_facts.outcome, TlsOutcome::PlainHttp { .. }) => {
             // Confirm with a real plaintext request on a new connection.
             if let Some(s) = tcp::reconnect(addr, deadline).await {
-                facts.http = Some(plain_http(s, &authority, deadline).await);
+                session = plain_http(s, &authority, deadline, &mut facts).await;
             }
         }
         None => {}
     }
     facts.tls = Some(tls_facts);
+    finish(session, target, opts, deadline, &mut facts).await;
     facts
+}
+
+async fn finish(
+    session: Option<http::Session>,
+    target: &Target,
+    opts: &ProbeOptions,
+    deadline: Instant,
+    facts: &mut ProbeFacts,
+) {
+    let Some(creds) = &opts.credentials else {
+        return;
+    };
+    let first = facts
+        .http
+        .as_ref()
+        .and_then(|h| h.exchanges.first())
+        .cloned();
+    facts.credentials = Some(match (session, first) {
+        (Some(mut session), Some(first)) => {
+            creds::flow(
+                &mut session,
+                target,
+                &first,
+                facts.tls.as_ref(),
+                creds,
+                opts,
+                deadline,
+            )
+            .await
+        }
+        _ => CredentialOutcome::Withheld {
+            reason: "no HTTP connection to the registry could be made".into(),
+        },
+    });
 }
 
 async fn plain_http(
     stream: tokio::net::TcpStream,
     authority: &str,
     deadline: Instant,
-) -> HttpFacts {
-    let ex = http::get_all(stream, false, "http", authority, PATHS, deadline).await;
-    HttpFacts {
+    facts: &mut ProbeFacts,
+) -> Option<http::Session> {
+    let (session, exchanges, _) =
+        http::get_all(stream, false, "http", authority, PATHS, deadline).await;
+    facts.http = Some(HttpFacts {
         scheme: "http",
         version: "HTTP/1.1",
-        exchanges: ex.exchanges,
-    }
+        exchanges,
+    });
+    session
 }

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests.
 
 pub mod pki;
+pub mod registry;
 pub mod server;
 
 use serde_json::Value;
@@ -16,23 +17,29 @@ pub fn now() -> i64 {
 /// Runs regdoctor in-process with `--format json --color never` and returns the exit
 /// status, the parsed report (Null when stdout was not JSON) and stderr.
 pub fn diagnose(args: &[&str]) -> (u8, Value, String) {
+    diagnose_with_stdin(args, "")
+}
+
+/// [`diagnose`] with standard input (for --password-stdin).
+pub fn diagnose_with_stdin(args: &[&str], stdin: &str) -> (u8, Value, String) {
     let mut argv = vec!["regdoctor"];
     argv.extend_from_slice(args);
     argv.extend_from_slice(&["--format", "json", "--color", "never"]);
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let code = regdoctor::cli::run_with(argv, &mut out, &mut err, false);
+    let code = regdoctor::cli::run_full(argv, &mut stdin.as_bytes(), &mut out, &mut err, false);
     let json = serde_json::from_slice(&out).unwrap_or(Value::Null);
     (code, json, String::from_utf8_lossy(&err).into_owned())
 }
 
-/// Every finding code in the report, in order.
+/// Every error and warning code in the report, in order (info notes left out).
 pub fn codes(report: &Value) -> Vec<String> {
     report["checks"]
         .as_array()
         .into_iter()
         .flatten()
         .flat_map(|c| c["findings"].as_array().into_iter().flatten())
+        .filter(|f| f["severity"] != "info")
         .map(|f| f["code"].as_str().unwrap_or_default().to_string())
         .collect()
 }

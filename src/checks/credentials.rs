@@ -1,0 +1,404 @@
+//! `credentials`: run only when credentials are given. Basic: `/v2/` with them. Bearer:
+//! a token from the realm (whose TLS is judged like the registry's), then `/v2/` and
+//! `/v2/_catalog` with it. Nothing secret is in the findings: not the password, not the
+//! token, not the user name.
+
+use serde::Serialize;
+
+use super::catalog::{listing, summary};
+use super::registry_api::{challenges, status_line};
+use super::{Check, Outcome};
+use crate::codes::{CheckId, Code};
+use crate::facts::{BearerFlow, CredentialOutcome, CredentialSource, Facts, HttpExchange};
+use crate::pki::Cert;
+use crate::report::Finding;
+
+/// The check.
+pub struct Credentials;
+
+#[derive(Serialize)]
+struct FlowEvidence<'a> {
+    source: &'a CredentialSource,
+    exchanges: Vec<&'a HttpExchange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    realm: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_field: Option<&'static str>,
+}
+
+fn evidence<'a>(
+    source: &'a CredentialSource,
+    exchanges: Vec<&'a HttpExchange>,
+    flow: Option<&'a BearerFlow>,
+) -> FlowEvidence<'a> {
+    FlowEvidence {
+        source,
+        exchanges,
+        realm: flow.map(|f| f.realm.as_str()),
+        token_field: flow.and_then(|f| f.token_field),
+    }
+}
+
+fn source_text(s: &CredentialSource) -> String {
+    match s {
+        CredentialSource::Flag => "the --user/--password-stdin credentials".into(),
+        CredentialSource::DockerConfig { path, key } => {
+            format!("the credentials of auths.\"{key}\" in {path}")
+        }
+        CredentialSource::Helper { path, helper } => format!("{helper} (named in {path})"),
+    }
+}
+
+impl Check for Credentials {
+    fn id(&self) -> CheckId {
+        CheckId::Credentials
+    }
+    fn title(&self) -> &'static str {
+        "the given credentials are accepted"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../checks/credentials.md")
+    }
+    fn run(&self, facts: &Facts) -> Outcome {
+        let name = facts
+            .target
+            .as_ref()
+            .map(|t| t.registry_name())
+            .unwrap_or_default();
+        let Some(c) = &facts.credentials else {
+            return Outcome::Skip(format!(
+                "no credentials given (--user NAME --password-stdin, or an entry for {name} in the Docker config.json)"
+            ));
+        };
+        let src = source_text(&c.source);
+        let ev = |exchanges, flow| evidence(&c.source, exchanges, flow);
+        let findings = match &c.outcome {
+            CredentialOutcome::Withheld { reason } => return Outcome::Skip(reason.clone()),
+            CredentialOutcome::HelperNotRead => {
+                let helper = match &c.source {
+                    CredentialSource::Helper { helper, .. } => helper.clone(),
+                    _ => "a credential helper".into(),
+                };
+                vec![Finding::new(
+                    Code::CredentialsHelperNotRead,
+                    format!("the credentials for {name} are kept by {helper}, which regdoctor does not run"),
+                )
+                .evidence(&ev(vec![], None))]
+            }
+            CredentialOutcome::NotNeeded { status } => vec![Finding::new(
+                Code::CredentialsNotNeeded,
+                format!(
+                    "/v2/ answered {} without credentials: the registry allows anonymous access, so {src} were not tried",
+                    status.map(|s| s.to_string()).unwrap_or_else(|| "nothing".into())
+                ),
+            )],
+            CredentialOutcome::UnsupportedScheme { scheme } => vec![Finding::new(
+                Code::UnsupportedAuthScheme,
+                format!("the registry asks for {scheme} authentication, which the container runtimes do not support (they speak Basic and Bearer)"),
+            )
+            .hint("configure the registry (or its proxy) for Basic (htpasswd) or Bearer token authentication")],
+            CredentialOutcome::Basic { v2, catalog } => basic(&name, &src, v2, catalog.as_ref(), ev(
+                std::iter::once(v2.as_ref()).chain(catalog.iter()).collect(),
+                None,
+            )),
+            CredentialOutcome::Bearer(flow) => bearer(facts, &name, &src, flow, ev(
+                flow.token.iter().chain(flow.v2.iter()).chain(flow.catalog.iter()).collect(),
+                Some(flow),
+            )),
+        };
+        Outcome::Findings(findings)
+    }
+}
+
+fn basic(
+    name: &str,
+    src: &str,
+    v2: &HttpExchange,
+    catalog: Option<&HttpExchange>,
+    ev: FlowEvidence<'_>,
+) -> Vec<Finding> {
+    match v2.status {
+        Some(200) => {
+            let listed = catalog
+                .filter(|c| c.status == Some(200))
+                .map(|c| {
+                    let (r, more) = listing(c);
+                    format!("; with them the catalog lists {}", summary(&r, more))
+                })
+                .unwrap_or_default();
+            vec![Finding::new(Code::CredentialsOk, format!("the Basic login to {name} with {src} succeeded{listed}")).evidence(&ev)]
+        }
+        Some(s) => vec![Finding::new(
+            Code::LoginFailed,
+            format!("the registry refused {src}: GET /v2/ with Basic authentication answered {}", status_line(s)),
+        )
+        .client_error(format!("Error response from daemon: login attempt to https://{name}/v2/ failed with status: {}", status_line(s)))
+        .hint(format!("check the user name and password with `docker login {name}`; with distribution's htpasswd, entries must be bcrypt (`htpasswd -Bbn USER PASS`)"))
+        .evidence(&ev)],
+        None => vec![Finding::new(
+            Code::LoginFailed,
+            format!("no answer to GET /v2/ with Basic authentication: {}", v2.error.as_deref().unwrap_or("unknown error")),
+        )
+        .hint("read the registry's log for this request")
+        .evidence(&ev)],
+    }
+}
+
+fn bearer(
+    facts: &Facts,
+    name: &str,
+    src: &str,
+    flow: &BearerFlow,
+    ev: FlowEvidence<'_>,
+) -> Vec<Finding> {
+    let realm = &flow.realm;
+    if let Some(err) = &flow.realm_error {
+        let tls_line = realm_tls_error(facts, flow);
+        let client = tls_line.as_ref().map(|t| {
+            format!(
+                "failed to fetch oauth token: Get \"{}\": {t}",
+                flow.token_url
+            )
+        });
+        let mut f = Finding::new(
+            Code::TokenFailed,
+            format!(
+                "the token service {realm} cannot be used: {err}{}",
+                tls_line.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
+            ),
+        )
+        .hint(format!(
+            "the realm is another endpoint than {name}: it needs its own valid certificate (with its host or IP in the SAN) from a CA the nodes trust; check it with `regdoctor {}`",
+            crate::probe::creds::split_url(realm).map(|(t, _)| t.registry_name()).unwrap_or_else(|| realm.clone())
+        ))
+        .evidence(&ev);
+        if let Some(c) = client {
+            f = f.client_error(c);
+        }
+        return vec![f];
+    }
+    let Some(tok) = &flow.token else {
+        return vec![];
+    };
+    match (tok.status, flow.token_field) {
+        (Some(200), Some(_)) => {}
+        (Some(200), None) => {
+            return vec![Finding::new(
+                Code::TokenFailed,
+                format!("the token service {realm} answered 200 but its response holds neither \"token\" nor \"access_token\""),
+            )
+            .client_error("authorization server did not include a token in the response")
+            .hint("fix the token service: its JSON answer must carry a token field")
+            .evidence(&ev)];
+        }
+        (Some(s), _) => {
+            return vec![Finding::new(
+                Code::TokenFailed,
+                format!("the token service {realm} refused {src}: it answered {}", status_line(s)),
+            )
+            .client_error(format!(
+                "failed to fetch oauth token: unexpected status from GET request to {}: {}",
+                flow.token_url,
+                status_line(s)
+            ))
+            .hint(format!("check the user name and password with `docker login {name}`, and the account in the token service"))
+            .evidence(&ev)];
+        }
+        (None, _) => {
+            return vec![
+                Finding::new(
+                    Code::TokenFailed,
+                    format!(
+                        "no answer from the token service {realm}: {}",
+                        tok.error.as_deref().unwrap_or("unknown error")
+                    ),
+                )
+                .hint("check that the token service runs and is reachable from the nodes")
+                .evidence(&ev),
+            ];
+        }
+    }
+    let mut out = Vec::new();
+    match flow.v2.as_ref().and_then(|v| v.status) {
+        Some(200) => {}
+        Some(s) => {
+            out.push(
+                Finding::new(
+                    Code::LoginFailed,
+                    format!("the token service issued a token, but the registry refused it: GET /v2/ with it answered {}", status_line(s)),
+                )
+                .hint("the registry does not trust the token service's signing certificate, or the service name differs: check auth.token.issuer, service and rootcertbundle in the registry's configuration")
+                .evidence(&ev),
+            );
+            return out;
+        }
+        None => {}
+    }
+    let catalog = flow.catalog.as_ref();
+    let scope_denied = catalog.is_some_and(|c| {
+        c.status == Some(403)
+            || (c.status == Some(401)
+                && challenges(c)
+                    .iter()
+                    .any(|ch| ch.param("error") == Some("insufficient_scope")))
+    });
+    if scope_denied {
+        out.push(
+            Finding::new(
+                Code::InsufficientScope,
+                format!("the token from {realm} works for /v2/ but does not grant registry:catalog:*: the catalog stays closed to this account"),
+            )
+            .client_error("insufficient_scope: authorization failed")
+            .hint("pulls need repository:NAME:pull, not the catalog; grant the account pull on the repositories it must use (the catalog is usually for administrators only)")
+            .evidence(&ev),
+        );
+    }
+    let listed = catalog
+        .filter(|c| c.status == Some(200))
+        .map(|c| {
+            let (r, more) = listing(c);
+            format!("; with it the catalog lists {}", summary(&r, more))
+        })
+        .unwrap_or_default();
+    out.insert(
+        0,
+        Finding::new(Code::CredentialsOk, format!("the token service {realm} issued a token for {src}, and the registry accepted it{listed}"))
+            .evidence(&ev),
+    );
+    out
+}
+
+/// Go's verdict on the realm's certificate, when the realm was dialled and has one.
+fn realm_tls_error(facts: &Facts, flow: &BearerFlow) -> Option<String> {
+    let tls = flow.realm_tls.as_ref()?;
+    let (realm_target, _) = crate::probe::creds::split_url(&flow.realm)?;
+    let chain: Vec<Cert> = tls
+        .chain
+        .iter()
+        .filter_map(|d| Cert::parse(d).ok())
+        .collect();
+    if chain.is_empty() {
+        return None;
+    }
+    let (roots, _) = facts.trust_roots();
+    crate::pki::verify(&chain, &roots, Some(&realm_target.host), facts.now)
+        .error
+        .map(|e| e.tls_text())
+}
+
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
+    use crate::checks::examples::*;
+    use crate::facts::CredentialFacts;
+    let with = |outcome: CredentialOutcome| {
+        let mut f = with_http(
+            facts_for("10.0.0.5:5000"),
+            vec![ex("/v2/", 401, &[API], "")],
+        );
+        f.credentials = Some(CredentialFacts {
+            source: CredentialSource::Flag,
+            outcome,
+        });
+        f
+    };
+    let basic = |status| CredentialOutcome::Basic {
+        v2: Box::new(ex("/v2/", status, &[API], "{}")),
+        catalog: None,
+    };
+    let flow = |token_status, field, v2_status, catalog: Option<HttpExchange>| {
+        CredentialOutcome::Bearer(Box::new(BearerFlow {
+            realm: "https://10.0.0.5:5001/token".into(),
+            service: Some("registry".into()),
+            token_url:
+                "https://10.0.0.5:5001/token?service=registry&scope=registry%3Acatalog%3A%2A".into(),
+            token: Some(ex("/token", token_status, &[], "")),
+            token_field: field,
+            v2: Some(ex("/v2/", v2_status, &[API], "{}")),
+            catalog,
+            ..BearerFlow::default()
+        }))
+    };
+    let denied = ex(
+        "/v2/_catalog?n=100",
+        401,
+        &[(
+            "www-authenticate",
+            r#"Bearer realm="https://10.0.0.5:5001/token",service="registry",scope="registry:catalog:*",error="insufficient_scope""#,
+        )],
+        "",
+    );
+    let realm_down = CredentialOutcome::Bearer(Box::new(BearerFlow {
+        realm: "https://10.0.0.6:5001/token".into(),
+        realm_error: Some("cannot connect to the realm 10.0.0.6:5001: Refused".into()),
+        ..BearerFlow::default()
+    }));
+    vec![
+        (with(basic(200)), vec![Code::CredentialsOk]),
+        (with(basic(401)), vec![Code::LoginFailed]),
+        (
+            with(flow(200, Some("token"), 200, None)),
+            vec![Code::CredentialsOk],
+        ),
+        (with(flow(401, None, 200, None)), vec![Code::TokenFailed]),
+        (with(realm_down), vec![Code::TokenFailed]),
+        (
+            with(flow(200, Some("access_token"), 200, Some(denied))),
+            vec![Code::CredentialsOk, Code::InsufficientScope],
+        ),
+        (
+            with(CredentialOutcome::NotNeeded { status: Some(200) }),
+            vec![Code::CredentialsNotNeeded],
+        ),
+        (
+            with(CredentialOutcome::HelperNotRead),
+            vec![Code::CredentialsHelperNotRead],
+        ),
+        (
+            with(CredentialOutcome::UnsupportedScheme {
+                scheme: "Negotiate".into(),
+            }),
+            vec![Code::UnsupportedAuthScheme],
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::*;
+
+    #[test]
+    fn withheld_credentials_skip_with_the_reason() {
+        let mut f = facts_for("10.0.0.5:5000");
+        f.credentials = Some(crate::facts::CredentialFacts {
+            source: CredentialSource::Flag,
+            outcome: CredentialOutcome::Withheld {
+                reason: "credentials were not sent: the registry speaks plain HTTP".into(),
+            },
+        });
+        match Credentials.run(&f) {
+            Outcome::Skip(why) => assert!(why.contains("plain HTTP")),
+            Outcome::Findings(f) => panic!("{f:?}"),
+        }
+    }
+
+    #[test]
+    fn no_credentials_skip() {
+        assert!(matches!(
+            Credentials.run(&facts_for("10.0.0.5:5000")),
+            Outcome::Skip(_)
+        ));
+    }
+
+    #[test]
+    fn wrong_basic_password_quotes_docker_login() {
+        let (f, _) = examples().remove(1);
+        let out = findings_of(&Credentials, &f);
+        assert_eq!(
+            out[0].client_error.as_deref(),
+            Some(
+                "Error response from daemon: login attempt to https://10.0.0.5:5000/v2/ failed with status: 401 Unauthorized"
+            )
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! `registry-api`: `GET /v2/` answers as a registry. Docker and skopeo treat 200 or 401
+//! as "registry alive"; containers/image refuses anything else; the
+//! Docker-Distribution-API-Version header is optional (Docker does not check it).
+
+use serde::Serialize;
+
+use super::{Check, Outcome};
+use crate::challenge::{self, Challenge};
+use crate::codes::{CheckId, Code};
+use crate::facts::{Facts, HttpExchange};
+use crate::report::Finding;
+
+/// The check.
+pub struct RegistryApi;
+
+#[derive(Serialize)]
+struct ExchangeEvidence<'a> {
+    url: String,
+    status: Option<u16>,
+    headers: &'a [(String, String)],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    registry_errors: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    challenges: Vec<Challenge>,
+}
+
+/// The `/v2/` exchange made anonymously, if any.
+pub(crate) fn v2(facts: &Facts) -> Option<(&'static str, &HttpExchange)> {
+    let h = facts.http.as_ref()?;
+    h.exchanges
+        .iter()
+        .find(|e| e.path == "/v2/" && e.auth.is_none())
+        .map(|e| (h.scheme, e))
+}
+
+/// Every challenge in the exchange's WWW-Authenticate headers.
+pub(crate) fn challenges(e: &HttpExchange) -> Vec<Challenge> {
+    e.headers_named("www-authenticate")
+        .flat_map(challenge::parse)
+        .collect()
+}
+
+/// `Basic realm="x"` / `Bearer realm="…", service="…"` for messages.
+pub(crate) fn describe(c: &Challenge) -> String {
+    let params: Vec<String> = c
+        .params
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .collect();
+    format!("{} {}", c.scheme_name(), params.join(", "))
+}
+
+/// "503 Service Unavailable".
+pub(crate) fn status_line(status: u16) -> String {
+    let reason = hyper::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    format!("{status} {reason}").trim_end().to_string()
+}
+
+impl Check for RegistryApi {
+    fn id(&self) -> CheckId {
+        CheckId::RegistryApi
+    }
+    fn title(&self) -> &'static str {
+        "GET /v2/ answers as a registry"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../checks/registry-api.md")
+    }
+    fn run(&self, facts: &Facts) -> Outcome {
+        let Some((scheme, e)) = v2(facts) else {
+            return Outcome::Skip("no HTTP request was made: the connection failed earlier".into());
+        };
+        let name = facts
+            .target
+            .as_ref()
+            .map(|t| t.registry_name())
+            .unwrap_or_default();
+        let url = format!("{scheme}://{name}/v2/");
+        let chs = challenges(e);
+        let evidence = ExchangeEvidence {
+            url: url.clone(),
+            status: e.status,
+            headers: &e.headers,
+            registry_errors: e.registry_errors(),
+            challenges: chs.clone(),
+        };
+        let Some(status) = e.status else {
+            if facts
+                .tls
+                .as_ref()
+                .is_some_and(|t| t.post_handshake_alert.is_some())
+            {
+                return Outcome::Skip(
+                    "the server ended the TLS connection with an alert before answering (see tls-handshake)".into(),
+                );
+            }
+            let why = e.error.clone().unwrap_or_default();
+            return Outcome::Findings(vec![
+                Finding::new(Code::NoHttpResponse, format!("no HTTP response from {url}: {why}"))
+                    .hint("check the registry's log; a proxy in front of it may close the connection, or the port serves another protocol")
+                    .evidence(&evidence),
+            ]);
+        };
+        let mut findings = Vec::new();
+        let has_api = e.header("docker-distribution-api-version").is_some();
+        match status {
+            200 => {}
+            401 => findings.push(auth_required(facts, &name, &chs, &evidence)),
+            404 => findings.push(
+                Finding::new(
+                    Code::NotARegistry,
+                    format!("{url} answered 404: this is not a registry's API root (a web server or UI, a proxy that serves the registry under a path prefix, or the wrong port)"),
+                )
+                .hint(format!("find the port and host that answer `curl -si {url}` with 200 or 401 and Docker-Distribution-Api-Version: registry/2.0; a registry behind a path prefix cannot be used by the runtimes"))
+                .evidence(&evidence),
+            ),
+            300..=399 => findings.push(
+                Finding::new(
+                    Code::HttpRedirect,
+                    format!(
+                        "{url} answered {} to {}; the runtimes follow it, but the registry should answer at /v2/ itself",
+                        status_line(status),
+                        e.header("location").unwrap_or("(no Location header)")
+                    ),
+                )
+                .hint("point the runtime at the host and port the redirect names, or serve /v2/ directly")
+                .evidence(&evidence),
+            ),
+            400 if e.body.contains("Client sent an HTTP request to an HTTPS server") => findings.push(
+                Finding::new(
+                    Code::HttpError,
+                    format!("{url} answered 400 \"Client sent an HTTP request to an HTTPS server\": this port speaks TLS"),
+                )
+                .client_error(format!("Get \"{url}\": 400 Bad Request"))
+                .hint(format!("use https://{name}, and remove {name} from insecure-registries if it is there"))
+                .evidence(&evidence),
+            ),
+            _ => {
+                let docker_text = e
+                    .docker_error_text()
+                    .unwrap_or_else(|| format!("received unexpected HTTP status: {}", status_line(status)));
+                let codes: Vec<String> = e.registry_errors().into_iter().map(|(c, _)| c).collect();
+                let detail = if codes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with registry error {}", codes.join(", "))
+                };
+                findings.push(
+                    Finding::new(Code::HttpError, format!("{url} answered {}{detail}", status_line(status)))
+                        .client_error(docker_text)
+                        .hint("read the registry's log for this request; 5xx means the registry or its storage is failing, 429 that it rate-limits this node")
+                        .evidence(&evidence),
+                );
+            }
+        }
+        if matches!(status, 200 | 401) && !has_api {
+            findings.push(
+                Finding::new(
+                    Code::ApiVersionMissing,
+                    format!("{url} answered {status} without the Docker-Distribution-API-Version header; Docker does not need it, but it is unusual for a registry and may mean a proxy answers instead"),
+                )
+                .hint("check that the answer comes from the registry and not from a proxy or load balancer in front of it")
+                .evidence(&evidence),
+            );
+        }
+        Outcome::Findings(findings)
+    }
+}
+
+fn auth_required(
+    facts: &Facts,
+    name: &str,
+    chs: &[Challenge],
+    evidence: &ExchangeEvidence<'_>,
+) -> Finding {
+    let scheme = chs.first().map(|c| c.scheme.as_str()).unwrap_or("");
+    let how = match chs.first() {
+        Some(c) => format!(" ({})", describe(c)),
+        None => " (but sent no WWW-Authenticate challenge)".into(),
+    };
+    let client_error = if scheme == "basic" {
+        format!("Head \"https://{name}/v2/IMAGE/manifests/TAG\": no basic auth credentials")
+    } else {
+        "unauthorized: authentication required".to_string()
+    };
+    let tried = if facts.credentials.is_some() {
+        "; the credentials given are judged by the credentials check"
+    } else {
+        ""
+    };
+    Finding::new(
+        Code::AuthRequired,
+        format!("the registry requires authentication: GET /v2/ answered 401{how}{tried}"),
+    )
+    .client_error(client_error)
+    .hint(format!(
+        "give every node credentials: Docker: `docker login {name}`; Kubernetes: `kubectl create secret docker-registry regcred --docker-server={name} --docker-username=USER --docker-password=PASS` and imagePullSecrets: [{{name: regcred}}] in the pod spec; test them with `regdoctor {name} --user USER --password-stdin`. Some platforms cannot use authenticated registries at all (Nutanix Karbon 2.1.1 and earlier)"
+    ))
+    .evidence(evidence)
+}
+
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
+    use crate::checks::examples::*;
+    let f = |e| with_http(facts_for("10.0.0.5:5000"), vec![e]);
+    let mut failed = ex("/v2/", 0, &[], "");
+    failed.status = None;
+    failed.error = Some("connection closed before message completed".into());
+    vec![
+        (f(ex("/v2/", 200, &[API], "{}")), vec![]),
+        (
+            f(ex(
+                "/v2/",
+                401,
+                &[API, ("www-authenticate", r#"Basic realm="Registry Realm""#)],
+                "",
+            )),
+            vec![Code::AuthRequired],
+        ),
+        (
+            f(ex("/v2/", 404, &[], "404 page not found")),
+            vec![Code::NotARegistry],
+        ),
+        (
+            f(ex(
+                "/v2/",
+                503,
+                &[],
+                r#"{"errors":[{"code":"UNAVAILABLE","message":"service unavailable"}]}"#,
+            )),
+            vec![Code::HttpError],
+        ),
+        (
+            f(ex("/v2/", 301, &[("location", "https://reg/v2/")], "")),
+            vec![Code::HttpRedirect],
+        ),
+        (f(ex("/v2/", 200, &[], "")), vec![Code::ApiVersionMissing]),
+        (f(failed), vec![Code::NoHttpResponse]),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::*;
+
+    #[test]
+    fn seed_article_401_basic_is_auth_required_with_the_realm() {
+        let f = with_http(
+            facts_for("10.0.0.5:5000"),
+            vec![ex(
+                "/v2/",
+                401,
+                &[API, ("www-authenticate", r#"Basic realm="Registry Realm""#)],
+                r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":null}]}"#,
+            )],
+        );
+        let out = findings_of(&RegistryApi, &f);
+        assert_eq!(out.len(), 1);
+        assert!(
+            out[0].message.contains(r#"Basic realm="Registry Realm""#),
+            "{}",
+            out[0].message
+        );
+        assert!(
+            out[0]
+                .client_error
+                .as_deref()
+                .unwrap()
+                .ends_with("no basic auth credentials")
+        );
+        assert!(
+            out[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("docker login 10.0.0.5:5000")
+        );
+        assert_eq!(out[0].evidence["challenges"][0]["scheme"], "basic");
+    }
+
+    #[test]
+    fn error_body_is_rendered_as_docker_does() {
+        let f = with_http(
+            facts_for("10.0.0.5:5000"),
+            vec![ex(
+                "/v2/",
+                503,
+                &[],
+                r#"{"errors":[{"code":"UNAVAILABLE","message":"service unavailable"}]}"#,
+            )],
+        );
+        let out = findings_of(&RegistryApi, &f);
+        assert_eq!(
+            out[0].client_error.as_deref(),
+            Some("unavailable: service unavailable")
+        );
+        assert!(
+            out[0]
+                .message
+                .contains("503 Service Unavailable with registry error UNAVAILABLE")
+        );
+    }
+}

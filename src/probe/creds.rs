@@ -1,0 +1,340 @@
+//! The credential flow: Basic (retry `/v2/` with the credentials) or Bearer (fetch a
+//! token from the challenge's realm, then retry `/v2/` and `/v2/_catalog` with it).
+//! Credentials and tokens are only sent with a [`SendPermit`]; what is recorded never
+//! holds them.
+
+use std::net::SocketAddr;
+
+use tokio::time::Instant;
+
+use super::http::{Authorization, Session};
+use super::{ProbeOptions, SendPermit, tcp, tls};
+use crate::challenge::{self, Challenge};
+use crate::facts::{BearerFlow, CredentialOutcome, HttpExchange, TlsFacts, TlsOutcome};
+use crate::secret::{Credentials, Secret};
+use crate::target::{Scheme, Target};
+
+/// The scope asked of the token service: enough to list the catalog.
+pub const CATALOG_SCOPE: &str = "registry:catalog:*";
+
+const OVERRIDE: &str = "pass --insecure-send-credentials to send them anyway";
+
+/// Runs the flow after the anonymous `GET /v2/` (`first`).
+pub async fn flow(
+    session: &mut Session,
+    target: &Target,
+    first: &HttpExchange,
+    tls_facts: Option<&TlsFacts>,
+    creds: &Credentials,
+    opts: &ProbeOptions,
+    deadline: Instant,
+) -> CredentialOutcome {
+    if first.status != Some(401) {
+        return CredentialOutcome::NotNeeded {
+            status: first.status,
+        };
+    }
+    let challenges: Vec<Challenge> = first
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "www-authenticate")
+        .flat_map(|(_, v)| challenge::parse(v))
+        .collect();
+    let chosen = challenges
+        .iter()
+        .find(|c| c.scheme == "bearer")
+        .or_else(|| challenges.iter().find(|c| c.scheme == "basic"));
+    let Some(chosen) = chosen else {
+        return CredentialOutcome::UnsupportedScheme {
+            scheme: challenges
+                .first()
+                .map(|c| c.scheme_name())
+                .unwrap_or_else(|| "(no WWW-Authenticate challenge)".into()),
+        };
+    };
+    let permit = match permit_for(session_is_tls(first, tls_facts), tls_facts, target, opts) {
+        Ok(p) => p,
+        Err(reason) => return CredentialOutcome::Withheld { reason },
+    };
+    if chosen.scheme == "basic" {
+        let auth = Authorization::Basic(creds);
+        let v2 = session.get("/v2/", Some((&auth, &permit))).await;
+        let catalog = if v2.status == Some(200) {
+            Some(session.get(super::PATHS[1], Some((&auth, &permit))).await)
+        } else {
+            None
+        };
+        return CredentialOutcome::Basic {
+            v2: Box::new(v2),
+            catalog,
+        };
+    }
+    CredentialOutcome::Bearer(Box::new(
+        bearer(session, target, chosen, creds, &permit, opts, deadline).await,
+    ))
+}
+
+fn session_is_tls(first: &HttpExchange, tls: Option<&TlsFacts>) -> bool {
+    let _ = first;
+    tls.is_some_and(|t| matches!(t.outcome, TlsOutcome::Established { .. }))
+}
+
+fn permit_for(
+    is_tls: bool,
+    tls_facts: Option<&TlsFacts>,
+    target: &Target,
+    opts: &ProbeOptions,
+) -> Result<SendPermit, String> {
+    if let Some(p) = SendPermit::user_override(opts.allow_insecure_credentials) {
+        return Ok(p);
+    }
+    match (is_tls, tls_facts) {
+        (true, Some(t)) => SendPermit::for_tls(t, &opts.trust_roots, &target.host, opts.now)
+            .map_err(|why| format!("credentials were not sent: {why}; {OVERRIDE}")),
+        _ => Err(format!(
+            "credentials were not sent: the registry speaks plain HTTP, where anyone on the path can read them; {OVERRIDE}"
+        )),
+    }
+}
+
+async fn bearer(
+    session: &mut Session,
+    target: &Target,
+    ch: &Challenge,
+    creds: &Credentials,
+    permit: &SendPermit,
+    opts: &ProbeOptions,
+    deadline: Instant,
+) -> BearerFlow {
+    let mut flow = BearerFlow {
+        realm: ch.param("realm").unwrap_or_default().to_string(),
+        service: ch.param("service").map(str::to_string),
+        ..BearerFlow::default()
+    };
+    if flow.realm.is_empty() {
+        flow.realm_error = Some("no realm specified for token auth challenge".into());
+        return flow;
+    }
+    let Some((realm_target, path)) = split_url(&flow.realm) else {
+        flow.realm_error = Some(format!("the realm {:?} is not an http(s) URL", flow.realm));
+        return flow;
+    };
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut query = String::new();
+    if let Some(service) = &flow.service {
+        query.push_str(&format!("service={}&", encode(service)));
+    }
+    query.push_str(&format!("scope={}", encode(CATALOG_SCOPE)));
+    let path_query = format!("{path}{sep}{query}");
+    flow.token_url = format!(
+        "{}://{}{path_query}",
+        realm_target.scheme.as_str(),
+        realm_target.registry_name()
+    );
+    let same_origin = realm_target.scheme == target.scheme
+        && realm_target.host == target.host
+        && realm_target.port == target.port;
+    let basic = Authorization::Basic(creds);
+    let token_ex = if same_origin {
+        session.get(&path_query, Some((&basic, permit))).await
+    } else {
+        match realm_session(&realm_target, opts, deadline, &mut flow).await {
+            Ok((mut realm, realm_permit)) => {
+                realm.get(&path_query, Some((&basic, &realm_permit))).await
+            }
+            Err(e) => {
+                flow.realm_error = Some(e);
+                return flow;
+            }
+        }
+    };
+    let (token, field) = take_token(&token_ex);
+    flow.token_field = field;
+    flow.token = Some(if token_ex.status == Some(200) {
+        // The body holds the token: keep only that it was there.
+        HttpExchange {
+            body: String::new(),
+            ..token_ex
+        }
+    } else {
+        token_ex
+    });
+    let Some(token) = token else {
+        return flow;
+    };
+    let auth = Authorization::Bearer(&token);
+    flow.v2 = Some(session.get("/v2/", Some((&auth, permit))).await);
+    flow.catalog = Some(session.get(super::PATHS[1], Some((&auth, permit))).await);
+    flow
+}
+
+/// Connects to a realm on another host or port; its TLS is judged by the same rules.
+async fn realm_session(
+    realm: &Target,
+    opts: &ProbeOptions,
+    deadline: Instant,
+    flow: &mut BearerFlow,
+) -> Result<(Session, SendPermit), String> {
+    let dns = tcp::resolve(realm, deadline).await;
+    if let Some(e) = dns.error {
+        return Err(format!(
+            "cannot resolve the realm's host {}: {}",
+            realm.host, e.detail
+        ));
+    }
+    let addrs: Vec<SocketAddr> = dns
+        .addresses
+        .iter()
+        .map(|ip| SocketAddr::new(*ip, realm.port))
+        .collect();
+    let (tcp_facts, stream) = tcp::connect(&addrs, deadline).await;
+    let Some(stream) = stream else {
+        let why = tcp_facts
+            .attempts
+            .first()
+            .map(|a| match &a.outcome {
+                crate::facts::ConnectOutcome::Refused => {
+                    format!("dial tcp {}: connect: connection refused", a.addr)
+                }
+                crate::facts::ConnectOutcome::TimedOut => {
+                    format!("dial tcp {}: i/o timeout", a.addr)
+                }
+                crate::facts::ConnectOutcome::Unreachable(w)
+                | crate::facts::ConnectOutcome::Other(w) => {
+                    format!("dial tcp {}: connect: {w}", a.addr)
+                }
+                crate::facts::ConnectOutcome::Connected => "connected".into(),
+            })
+            .unwrap_or_else(|| "no attempt".into());
+        return Err(format!(
+            "cannot connect to the realm {}: {why}",
+            realm.authority()
+        ));
+    };
+    let authority = realm.registry_name();
+    if realm.scheme == Scheme::Http {
+        let permit = SendPermit::user_override(opts.allow_insecure_credentials).ok_or_else(|| {
+            format!("the realm {authority} is plain HTTP: credentials were not sent to it; {OVERRIDE}")
+        })?;
+        let session = Session::open(stream, false, "http", &authority, deadline)
+            .await
+            .map_err(|(e, _)| e)?;
+        return Ok((session, permit));
+    }
+    let (tls_facts, tls_stream) = tls::handshake(stream, realm, &opts.ca_roots, deadline).await;
+    let verdict = SendPermit::for_tls(&tls_facts, &opts.trust_roots, &realm.host, opts.now);
+    let h2 =
+        matches!(&tls_facts.outcome, TlsOutcome::Established { alpn: Some(a), .. } if a == "h2");
+    flow.realm_tls = Some(tls_facts);
+    let permit = match (
+        verdict,
+        SendPermit::user_override(opts.allow_insecure_credentials),
+    ) {
+        (_, Some(p)) => p,
+        (Ok(p), None) => p,
+        (Err(why), None) => {
+            return Err(format!(
+                "credentials were not sent to the realm: {why}; {OVERRIDE}"
+            ));
+        }
+    };
+    let Some(stream) = tls_stream else {
+        return Err(format!(
+            "the TLS handshake with the realm {authority} failed"
+        ));
+    };
+    let session = Session::open(stream, h2, "https", &authority, deadline)
+        .await
+        .map_err(|(e, _)| e)?;
+    Ok((session, permit))
+}
+
+/// Reads `token` (or `access_token`) from a token response; the secret stays in memory.
+fn take_token(ex: &HttpExchange) -> (Option<Secret>, Option<&'static str>) {
+    if ex.status != Some(200) {
+        return (None, None);
+    }
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&ex.body) else {
+        return (None, None);
+    };
+    for field in ["token", "access_token"] {
+        if let Some(t) = v
+            .get(field)
+            .and_then(|t| t.as_str())
+            .filter(|t| !t.is_empty())
+        {
+            return (Some(Secret::new(t.to_string())), Some(field));
+        }
+    }
+    (None, None)
+}
+
+/// Splits `https://host:port/path?q` into a target and `/path?q`.
+pub fn split_url(url: &str) -> Option<(Target, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return None;
+    }
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], rest[i..].to_string()),
+        None => (rest, "/".to_string()),
+    };
+    let path = if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path
+    };
+    let t = crate::target::parse(&format!("{scheme}://{authority}")).ok()?;
+    Some((t, path))
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn realm_urls_split() {
+        let (t, p) = split_url("https://auth.example.com:5001/token?x=1").unwrap();
+        assert_eq!(
+            (t.authority().as_str(), p.as_str()),
+            ("auth.example.com:5001", "/token?x=1")
+        );
+        let (t, p) = split_url("http://10.0.0.5").unwrap();
+        assert_eq!((t.port, p.as_str()), (80, "/"));
+        assert!(split_url("ftp://x/y").is_none());
+        assert!(split_url("no-scheme").is_none());
+    }
+
+    #[test]
+    fn scope_is_encoded() {
+        assert_eq!(encode("registry:catalog:*"), "registry%3Acatalog%3A%2A");
+    }
+
+    #[test]
+    fn token_or_access_token() {
+        let ex = |body: &str| HttpExchange {
+            status: Some(200),
+            body: body.into(),
+            ..HttpExchange::default()
+        };
+        assert_eq!(take_token(&ex(r#"{"token":"t"}"#)).1, Some("token"));
+        assert_eq!(
+            take_token(&ex(r#"{"access_token":"t"}"#)).1,
+            Some("access_token")
+        );
+        assert_eq!(take_token(&ex(r#"{"expires_in":60}"#)).1, None);
+        assert_eq!(take_token(&ex("not json")).1, None);
+    }
+}
