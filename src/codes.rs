@@ -29,6 +29,12 @@ pub enum CheckId {
     Catalog,
     /// The given credentials work.
     Credentials,
+    /// Docker's daemon.json.
+    DaemonJson,
+    /// Docker's certs.d directory for this registry.
+    CertsD,
+    /// containerd's hosts.toml for this registry.
+    ContainerdHosts,
 }
 
 impl CheckId {
@@ -44,6 +50,9 @@ impl CheckId {
         CheckId::RegistryApi,
         CheckId::Catalog,
         CheckId::Credentials,
+        CheckId::DaemonJson,
+        CheckId::CertsD,
+        CheckId::ContainerdHosts,
     ];
 
     /// The id as users type it.
@@ -59,6 +68,9 @@ impl CheckId {
             CheckId::RegistryApi => "registry-api",
             CheckId::Catalog => "catalog",
             CheckId::Credentials => "credentials",
+            CheckId::DaemonJson => "daemon-json",
+            CheckId::CertsD => "certs-d",
+            CheckId::ContainerdHosts => "containerd-hosts",
         }
     }
 
@@ -259,6 +271,67 @@ codes! {
     InsufficientScope = "insufficient_scope", Credentials, Warning;
     /// The challenge's scheme is neither Basic nor Bearer.
     UnsupportedAuthScheme = "unsupported_auth_scheme", Credentials, Warning;
+
+    /// daemon.json is not valid JSON: dockerd does not start.
+    DaemonJsonSyntax = "daemon_json_syntax", DaemonJson, Error;
+    /// A key appears twice; dockerd silently keeps the last value.
+    DaemonJsonDuplicateKey = "daemon_json_duplicate_key", DaemonJson, Warning;
+    /// A key dockerd does not know: it refuses to start.
+    DaemonJsonUnknownKey = "daemon_json_unknown_key", DaemonJson, Error;
+    /// A flag spelling dockerd accepts but never reads: the setting has no effect.
+    DaemonJsonNoEffect = "daemon_json_no_effect", DaemonJson, Error;
+    /// A value of the wrong JSON type: dockerd does not start.
+    DaemonJsonType = "daemon_json_type", DaemonJson, Error;
+    /// A deprecated key, or a removed one when the Docker version is unknown.
+    DaemonJsonDeprecatedKey = "daemon_json_deprecated_key", DaemonJson, Warning;
+    /// A key this node's Docker version refuses.
+    DaemonJsonRemovedKey = "daemon_json_removed_key", DaemonJson, Error;
+    /// An insecure-registries entry that stops dockerd at start.
+    DaemonJsonBadInsecureRegistry = "daemon_json_bad_insecure_registry", DaemonJson, Error;
+    /// An insecure-registries entry with http:// or https://, which dockerd strips.
+    DaemonJsonInsecureRegistryScheme = "daemon_json_insecure_registry_scheme", DaemonJson, Warning;
+    /// A registry-mirrors entry dockerd refuses.
+    DaemonJsonBadMirror = "daemon_json_bad_mirror", DaemonJson, Error;
+    /// The target is listed as a mirror; mirrors only serve Docker Hub pulls.
+    DaemonJsonMirrorNotForPrivate = "daemon_json_mirror_not_for_private", DaemonJson, Warning;
+    /// The target speaks plain HTTP and is not in insecure-registries.
+    DaemonJsonTargetNotInsecure = "daemon_json_target_not_insecure", DaemonJson, Error;
+    /// The target has valid TLS but is listed as insecure: verification is off.
+    DaemonJsonTargetInsecure = "daemon_json_target_insecure", DaemonJson, Warning;
+
+    /// No certs.d directory for a registry whose CA is not in the system roots.
+    CertsDMissing = "certs_d_missing", CertsD, Error;
+    /// The CA is in the directory under a name Docker ignores.
+    CertsDWrongExtension = "certs_d_wrong_extension", CertsD, Error;
+    /// The CAs in the directory do not verify the server's chain.
+    CertsDCaMismatch = "certs_d_ca_mismatch", CertsD, Error;
+    /// A client certificate without its key, or a key without its certificate.
+    CertsDClientPair = "certs_d_client_pair", CertsD, Error;
+    /// The registry is insecure for Docker, so certs.d is not read at all.
+    CertsDNotRead = "certs_d_not_read", CertsD, Warning;
+    /// Files Docker ignores in the directory.
+    CertsDIgnoredFile = "certs_d_ignored_file", CertsD, Info;
+
+    /// hosts.toml is not valid TOML: containerd silently falls back.
+    HostsTomlSyntax = "hosts_toml_syntax", ContainerdHosts, Error;
+    /// hosts.toml has a field error: containerd silently falls back.
+    HostsTomlInvalid = "hosts_toml_invalid", ContainerdHosts, Error;
+    /// hosts.toml has keys containerd ignores.
+    HostsTomlUnknownKey = "hosts_toml_unknown_key", ContainerdHosts, Warning;
+    /// No host directory for a registry whose CA is not in the system roots.
+    HostsTomlMissing = "hosts_toml_missing", ContainerdHosts, Error;
+    /// A `ca` file cannot be read or holds no PEM certificate.
+    HostsTomlCaUnreadable = "hosts_toml_ca_unreadable", ContainerdHosts, Error;
+    /// The configured CAs do not verify the server's chain.
+    HostsTomlCaMismatch = "hosts_toml_ca_mismatch", ContainerdHosts, Error;
+    /// `skip_verify = true`: verification is off.
+    HostsTomlSkipVerify = "hosts_toml_skip_verify", ContainerdHosts, Warning;
+    /// `*.crt` files next to a hosts.toml are not loaded.
+    HostsTomlCrtIgnored = "hosts_toml_crt_ignored", ContainerdHosts, Warning;
+    /// config.toml does not set config_path: containerd < 2.2 ignores hosts.toml for CRI pulls.
+    ContainerdConfigPathUnset = "containerd_config_path_unset", ContainerdHosts, Warning;
+    /// config.toml uses the deprecated registry.mirrors / registry.configs sections.
+    ContainerdRegistryDeprecated = "containerd_registry_deprecated", ContainerdHosts, Warning;
 }
 
 impl std::fmt::Display for Code {

@@ -25,6 +25,7 @@ pub mod cli;
 pub mod codes;
 pub mod explain;
 pub mod facts;
+pub mod jsonpos;
 pub mod local;
 pub mod pki;
 pub mod probe;

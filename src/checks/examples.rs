@@ -143,3 +143,23 @@ pub fn with_http(f: Facts, exchanges: Vec<crate::facts::HttpExchange>) -> Facts 
     });
     f
 }
+
+/// Adds a daemon.json with this text (path /etc/docker/daemon.json).
+pub fn with_daemon_json(mut f: Facts, text: &str) -> Facts {
+    f.node.daemon_json = crate::facts::node::Source::Read(crate::facts::node::TextFile {
+        path: "/etc/docker/daemon.json".into(),
+        text: text.into(),
+    });
+    f
+}
+
+/// A fixture file's text from tests/fixtures.
+pub fn fixture_text(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Facts with no target (offline node linting).
+pub fn offline() -> Facts {
+    Facts::new(Err("no target".into()), NOW)
+}

@@ -10,6 +10,9 @@ mod ca_file;
 mod catalog;
 mod cert_validity;
 mod credentials;
+mod daemon_json;
+mod daemon_json_keys;
+pub(crate) mod insecure;
 mod registry_api;
 mod san_matches_host;
 mod target;
@@ -57,6 +60,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &registry_api::RegistryApi,
     &catalog::Catalog,
     &credentials::Credentials,
+    &daemon_json::DaemonJson,
 ];
 
 /// Looks a check up by id.

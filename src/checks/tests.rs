@@ -20,6 +20,9 @@ fn examples_of(id: CheckId) -> Vec<(Facts, Vec<Code>)> {
         CheckId::RegistryApi => super::registry_api::examples(),
         CheckId::Catalog => super::catalog::examples(),
         CheckId::Credentials => super::credentials::examples(),
+        CheckId::DaemonJson => super::daemon_json::examples(),
+        CheckId::CertsD => vec![],
+        CheckId::ContainerdHosts => vec![],
     }
 }
 

@@ -1,6 +1,8 @@
 //! Facts: plain data gathered by the probe and the file readers. They are the evidence in
 //! the report and the only input of the checks. No I/O and no clock here: `now` is a field.
 
+pub mod node;
+
 use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
@@ -29,6 +31,8 @@ pub struct Facts {
     pub ca_file: Option<CaFileFacts>,
     /// The system trust store the runtimes would use when no CA is configured.
     pub system_roots: Option<SystemRoots>,
+    /// This node's runtime configuration.
+    pub node: node::NodeFacts,
     /// The run's deadline.
     pub timeout_ms: u64,
 }
@@ -302,6 +306,7 @@ impl Facts {
             credentials: None,
             ca_file: None,
             system_roots: None,
+            node: node::NodeFacts::default(),
             timeout_ms: 5000,
         }
     }

@@ -3,6 +3,7 @@
 //! holds the wrong thing is a fact, judged later by a check.
 
 pub mod docker_config;
+pub mod node;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,105 @@
+//! Facts about this node's runtime configuration: Docker's daemon.json and certs.d,
+//! containerd's certs.d (hosts.toml) and config.toml — as read, unjudged.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// A text file as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextFile {
+    /// Its path.
+    pub path: String,
+    /// Its text (lossy UTF-8).
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// A file inside a host directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeFile {
+    /// The file name.
+    pub name: String,
+    /// Its bytes (at most 1 MiB).
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    /// A subdirectory rather than a file.
+    pub is_dir: bool,
+    /// Why it could not be read.
+    pub error: Option<String>,
+}
+
+/// One directory under a certs.d root.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostDir {
+    /// The directory name (`host:port`, `host_port_`, `_default`...).
+    pub name: String,
+    /// Its entries, sorted by name.
+    pub files: Vec<NodeFile>,
+}
+
+/// A certs.d root.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertsRoot {
+    /// The root path.
+    pub root: String,
+    /// Whether it exists.
+    pub exists: bool,
+    /// Its subdirectories.
+    pub dirs: Vec<HostDir>,
+    /// Files that hosts.toml files point to outside their directory, by absolute path.
+    #[serde(skip)]
+    pub referenced: BTreeMap<String, NodeFile>,
+}
+
+/// Where a node file's facts came from, or why there are none.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Source<T> {
+    /// Read from this path.
+    Read(T),
+    /// The default path does not exist on this node.
+    Absent {
+        /// The default path.
+        path: String,
+    },
+    /// Not read: no node configuration was asked for.
+    NotRead,
+}
+
+impl<T> Source<T> {
+    /// The facts, when read.
+    pub fn read(&self) -> Option<&T> {
+        match self {
+            Source::Read(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// Everything read from the node.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeFacts {
+    /// Docker's daemon.json.
+    pub daemon_json: Source<TextFile>,
+    /// The Docker Engine version, when known (`--docker-version` or `dockerd --version`).
+    pub docker_version: Option<String>,
+    /// Docker's certs.d.
+    pub docker_certs_d: Source<CertsRoot>,
+    /// containerd's certs.d (hosts.toml directories).
+    pub containerd_certs_d: Source<CertsRoot>,
+    /// containerd's config.toml.
+    pub containerd_config: Source<TextFile>,
+}
+
+impl Default for NodeFacts {
+    fn default() -> Self {
+        NodeFacts {
+            daemon_json: Source::NotRead,
+            docker_version: None,
+            docker_certs_d: Source::NotRead,
+            containerd_certs_d: Source::NotRead,
+            containerd_config: Source::NotRead,
+        }
+    }
+}
