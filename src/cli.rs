@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::facts::node::NodeFacts;
 use crate::facts::{CredentialFacts, CredentialOutcome, CredentialSource, Facts};
 use crate::local::docker_config;
 use crate::probe::{ProbeOptions, run as run_probe};
@@ -58,6 +59,30 @@ pub struct Cli {
     /// Send credentials even over plain HTTP or a TLS connection that does not verify (unsafe)
     #[arg(long)]
     pub insecure_send_credentials: bool,
+
+    /// Docker's daemon.json to check [default: /etc/docker/daemon.json when present]
+    #[arg(long, value_name = "PATH", help_heading = "Node configuration")]
+    pub daemon_json: Option<PathBuf>,
+
+    /// Docker's certs.d directory [default: /etc/docker/certs.d]
+    #[arg(long, value_name = "DIR", help_heading = "Node configuration")]
+    pub docker_certs_d: Option<PathBuf>,
+
+    /// containerd's hosts directory [default: /etc/containerd/certs.d]
+    #[arg(long, value_name = "DIR", help_heading = "Node configuration")]
+    pub containerd_certs_d: Option<PathBuf>,
+
+    /// containerd's config.toml [default: /etc/containerd/config.toml]
+    #[arg(long, value_name = "PATH", help_heading = "Node configuration")]
+    pub containerd_config: Option<PathBuf>,
+
+    /// The node's Docker Engine version, e.g. 24.0.7 [default: from `dockerd --version`]
+    #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
+    pub docker_version: Option<String>,
+
+    /// Read only the node files named on the command line, not the default /etc paths
+    #[arg(long, help_heading = "Node configuration")]
+    pub no_node_defaults: bool,
 
     /// When to use colours (NO_COLOR is honoured by auto)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -201,8 +226,18 @@ fn execute(
         }
         None => {}
     }
+    let node = read_node(&cli)?;
     let Some(raw) = &cli.target else {
-        bail!("a target is required, e.g. `regdoctor 10.0.0.5:5000 --ca ca.crt` (see --help)");
+        let named = cli.daemon_json.is_some()
+            || cli.docker_certs_d.is_some()
+            || cli.containerd_certs_d.is_some()
+            || cli.containerd_config.is_some();
+        if !named {
+            bail!(
+                "a target is required, e.g. `regdoctor 10.0.0.5:5000 --ca ca.crt`, or name node files to lint offline, e.g. `regdoctor --daemon-json /etc/docker/daemon.json` (see --help)"
+            );
+        }
+        return offline(node, &cli, out, &style);
     };
     let target = crate::target::parse(raw).with_context(|| format!("invalid target {raw:?}"))?;
     let ca_file = cli.ca.as_deref().map(crate::local::read_ca).transpose()?;
@@ -257,6 +292,7 @@ fn execute(
     });
     facts.ca_file = ca_file;
     facts.system_roots = system_roots;
+    facts.node = node;
     let results = crate::checks::run_all(&facts);
     let report = Report::from_facts(
         &facts,
@@ -266,6 +302,60 @@ fn execute(
     );
     let text = match cli.format {
         Format::Human => render_human(&report, &style),
+        Format::Json => render_json(&report),
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(report.verdict.exit_code())
+}
+
+/// Reads this node's runtime configuration (named paths must exist; defaults may not).
+fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
+    use crate::local::node::{PathChoice, certs_root, text_file};
+    let choose = |given: &Option<PathBuf>, default: &str| -> Option<PathChoice> {
+        match given {
+            Some(p) => Some(PathChoice::new(Some(p), default)),
+            None if cli.no_node_defaults => None,
+            None => Some(PathChoice::new(None, default)),
+        }
+    };
+    let mut node = NodeFacts::default();
+    if let Some(c) = choose(&cli.daemon_json, "/etc/docker/daemon.json") {
+        node.daemon_json = text_file(&c)?;
+    }
+    if let Some(c) = choose(&cli.docker_certs_d, "/etc/docker/certs.d") {
+        node.docker_certs_d = certs_root(&c)?;
+    }
+    if let Some(c) = choose(&cli.containerd_certs_d, "/etc/containerd/certs.d") {
+        node.containerd_certs_d = certs_root(&c)?;
+    }
+    if let Some(c) = choose(&cli.containerd_config, "/etc/containerd/config.toml") {
+        node.containerd_config = text_file(&c)?;
+    }
+    node.docker_version = match &cli.docker_version {
+        Some(v) => Some(v.clone()),
+        // Ask dockerd only about this node's own daemon.json.
+        None if cli.daemon_json.is_none() && node.daemon_json.read().is_some() => {
+            crate::local::node::dockerd_version()
+        }
+        None => None,
+    };
+    Ok(node)
+}
+
+/// Lints the node's files without a target.
+fn offline(node: NodeFacts, cli: &Cli, out: &mut dyn Write, style: &Style) -> anyhow::Result<u8> {
+    let started = SystemTime::now();
+    let now = started
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    let mut facts = Facts::new(Err("no target given".into()), now);
+    facts.offline = true;
+    facts.node = node;
+    let results = crate::checks::run_all(&facts);
+    let report = Report::from_facts(&facts, results, crate::pki::rfc3339(now), 0);
+    let text = match cli.format {
+        Format::Human => render_human(&report, style),
         Format::Json => render_json(&report),
     };
     out.write_all(text.as_bytes())?;

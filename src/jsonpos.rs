@@ -108,7 +108,11 @@ impl Parser<'_> {
     fn pos_at(&self, i: usize) -> Pos {
         let before = &self.s[..i.min(self.s.len())];
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        let start = before.iter().rposition(|b| *b == b'\n').map(|p| p + 1).unwrap_or(0);
+        let start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map(|p| p + 1)
+            .unwrap_or(0);
         let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
         Pos { line, col }
     }
@@ -173,7 +177,10 @@ impl Parser<'_> {
                     if k == 0 {
                         self.fail_here("looking for beginning of value");
                     } else {
-                        let ctx = format!("in literal {word} (expecting {})", quote_char(expected as char));
+                        let ctx = format!(
+                            "in literal {word} (expecting {})",
+                            quote_char(expected as char)
+                        );
                         self.fail_here(&ctx);
                     }
                     return None;
@@ -216,7 +223,9 @@ impl Parser<'_> {
                 return None;
             }
         }
-        Some(Kind::Number(String::from_utf8_lossy(&self.s[start..self.i]).into_owned()))
+        Some(Kind::Number(
+            String::from_utf8_lossy(&self.s[start..self.i]).into_owned(),
+        ))
     }
 
     fn string(&mut self) -> Option<String> {
@@ -309,7 +318,11 @@ impl Parser<'_> {
             let Some(value) = self.value("looking for beginning of value") else {
                 return self.partial(Kind::Object(members));
             };
-            members.push(Member { key, key_pos, value });
+            members.push(Member {
+                key,
+                key_pos,
+                value,
+            });
             self.skip_ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -389,7 +402,11 @@ pub fn parse(text: &str) -> Parsed {
             p.fail_here("after top-level value");
         }
     }
-    let unclosed = if p.error.is_some() { p.open.last().copied() } else { None };
+    let unclosed = if p.error.is_some() {
+        p.open.last().copied()
+    } else {
+        None
+    };
     Parsed {
         value,
         error: p.error,
@@ -407,15 +424,33 @@ mod tests {
 
     #[test]
     fn go_error_texts() {
-        assert_eq!(err(r#"{"a": 1,}"#), "invalid character '}' looking for beginning of object key string");
-        assert_eq!(err(r#"{"a": [1,]}"#), "invalid character ']' looking for beginning of value");
-        assert_eq!(err("{\"a\": 1 \"b\": 2}"), "invalid character '\"' after object key:value pair");
+        assert_eq!(
+            err(r#"{"a": 1,}"#),
+            "invalid character '}' looking for beginning of object key string"
+        );
+        assert_eq!(
+            err(r#"{"a": [1,]}"#),
+            "invalid character ']' looking for beginning of value"
+        );
+        assert_eq!(
+            err("{\"a\": 1 \"b\": 2}"),
+            "invalid character '\"' after object key:value pair"
+        );
         assert_eq!(err(r#"{"a" 1}"#), "invalid character '1' after object key");
         assert_eq!(err("{} {}"), "invalid character '{' after top-level value");
-        assert_eq!(err("<html>"), "invalid character '<' looking for beginning of value");
-        assert_eq!(err(r#"{"a": tru}"#), "invalid character '}' in literal true (expecting 'e')");
+        assert_eq!(
+            err("<html>"),
+            "invalid character '<' looking for beginning of value"
+        );
+        assert_eq!(
+            err(r#"{"a": tru}"#),
+            "invalid character '}' in literal true (expecting 'e')"
+        );
         assert_eq!(err("{\"a\": 1"), "unexpected end of JSON input");
-        assert_eq!(err("{'a': 1}"), "invalid character '\\'' looking for beginning of object key string");
+        assert_eq!(
+            err("{'a': 1}"),
+            "invalid character '\\'' looking for beginning of object key string"
+        );
         assert_eq!(err(""), "");
     }
 
@@ -423,7 +458,9 @@ mod tests {
     fn positions_and_duplicates_are_kept() {
         let p = parse("{\n  \"a\": 1,\n  \"a\": [true, null]\n}");
         assert!(p.error.is_none());
-        let Kind::Object(m) = p.value.unwrap().kind else { panic!() };
+        let Kind::Object(m) = p.value.unwrap().kind else {
+            panic!()
+        };
         assert_eq!(m.len(), 2);
         assert_eq!(m[1].key_pos, Pos { line: 3, col: 3 });
         assert_eq!(m[1].value.pos, Pos { line: 3, col: 8 });
@@ -436,14 +473,21 @@ mod tests {
         assert_eq!(e.message, "unexpected end of JSON input");
         assert_eq!(e.pos.line, 4);
         assert_eq!(p.unclosed, Some(('{', Pos { line: 1, col: 1 })));
-        let Kind::Object(m) = p.value.unwrap().kind else { panic!() };
-        assert_eq!(m.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(), ["graph", "debug"]);
+        let Kind::Object(m) = p.value.unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(
+            m.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(),
+            ["graph", "debug"]
+        );
     }
 
     #[test]
     fn escapes_and_unicode() {
         let p = parse(r#"{"k": "a\"b\u00e9\n"}"#);
-        let Kind::Object(m) = p.value.unwrap().kind else { panic!() };
+        let Kind::Object(m) = p.value.unwrap().kind else {
+            panic!()
+        };
         assert_eq!(m[0].value.kind, Kind::String("a\"bé\n".into()));
     }
 }

@@ -27,7 +27,7 @@ fn binary_human_report_for_a_san_failure() {
     );
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     regdoctor()
-        .args([&s.target(), "--ca", &ca_path])
+        .args([&s.target(), "--ca", &ca_path, "--no-node-defaults"])
         .env("HOME", dir.path())
         .assert()
         .code(1)
@@ -51,7 +51,14 @@ fn binary_json_report_has_the_contract_shape() {
     );
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let out = regdoctor()
-        .args([&s.target(), "--ca", &ca_path, "--format", "json"])
+        .args([
+            &s.target(),
+            "--ca",
+            &ca_path,
+            "--format",
+            "json",
+            "--no-node-defaults",
+        ])
         .env("HOME", dir.path())
         .assert()
         .code(0)
@@ -85,7 +92,10 @@ fn binary_json_report_has_the_contract_shape() {
             "ca-chain",
             "registry-api",
             "catalog",
-            "credentials"
+            "credentials",
+            "daemon-json",
+            "certs-d",
+            "containerd-hosts"
         ]
     );
     let cert = &r["evidence"]["tls"]["chain"][0];

@@ -5,5 +5,6 @@
 
 mod cli;
 mod common;
+mod node_config;
 mod registry;
 mod tls;

@@ -37,7 +37,12 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn line(&self, n: usize) -> &str {
-        self.file.text.lines().nth(n.saturating_sub(1)).unwrap_or("").trim_end()
+        self.file
+            .text
+            .lines()
+            .nth(n.saturating_sub(1))
+            .unwrap_or("")
+            .trim_end()
     }
 
     fn at(&self, pos: Pos, key: Option<&str>, f: Finding) -> Finding {
@@ -56,13 +61,19 @@ impl Ctx<'_> {
     }
 
     fn dockerd(&self, cause: &str) -> String {
-        format!("unable to configure the Docker daemon with file {}: {cause}", self.file.path)
+        format!(
+            "unable to configure the Docker daemon with file {}: {cause}",
+            self.file.path
+        )
     }
 }
 
 /// "28.2.2" / "Docker version 24.0.7, build x" → (28, 2).
 pub fn parse_version(v: &str) -> Option<(u32, u32)> {
-    let v = v.trim().trim_start_matches("Docker version ").trim_start_matches('v');
+    let v = v
+        .trim()
+        .trim_start_matches("Docker version ")
+        .trim_start_matches('v');
     let mut parts = v.split(|c: char| !c.is_ascii_digit());
     let major = parts.next()?.parse().ok()?;
     let minor = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
@@ -78,6 +89,9 @@ impl Check for DaemonJson {
     }
     fn doc(&self) -> &'static str {
         include_str!("../../checks/daemon-json.md")
+    }
+    fn network(&self) -> bool {
+        false
     }
     fn run(&self, facts: &Facts) -> Outcome {
         let file = match &facts.node.daemon_json {
@@ -96,7 +110,10 @@ impl Check for DaemonJson {
             syntax(&mut cx, e, parsed.unclosed);
         }
         match parsed.value {
-            Some(Value { kind: Kind::Object(members), .. }) => {
+            Some(Value {
+                kind: Kind::Object(members),
+                ..
+            }) => {
                 duplicates(&mut cx, &members);
                 top_level(&mut cx, &members);
                 against_target(&mut cx, &members);
@@ -104,7 +121,11 @@ impl Check for DaemonJson {
             Some(v) => {
                 let f = Finding::new(
                     Code::DaemonJsonType,
-                    format!("{} holds a JSON {}, not an object", file.path, v.kind.go_json_type()),
+                    format!(
+                        "{} holds a JSON {}, not an object",
+                        file.path,
+                        v.kind.go_json_type()
+                    ),
                 )
                 .client_error(cx.dockerd(&format!(
                     "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
@@ -124,12 +145,19 @@ fn syntax(cx: &mut Ctx<'_>, e: &jsonpos::SyntaxError, unclosed: Option<(char, Po
     let missing = match (e.message.as_str(), unclosed) {
         ("unexpected end of JSON input", Some((open, p))) => {
             let close = if open == '{' { '}' } else { ']' };
-            format!(": the {close} that closes the {open} opened on line {} is missing", p.line)
+            format!(
+                ": the {close} that closes the {open} opened on line {} is missing",
+                p.line
+            )
         }
         _ => String::new(),
     };
     let quoted = cx.line(e.pos.line).to_string();
-    let shown = if quoted.is_empty() { String::new() } else { format!(" (`{quoted}`)") };
+    let shown = if quoted.is_empty() {
+        String::new()
+    } else {
+        format!(" (`{quoted}`)")
+    };
     let hint = if missing.is_empty() {
         format!(
             "fix the JSON at line {}, column {} (trailing commas, missing commas and single quotes are the usual causes), then check with `python3 -m json.tool {}` and `dockerd --validate --config-file {}`",
@@ -171,7 +199,10 @@ fn duplicates(cx: &mut Ctx<'_>, members: &[Member]) {
                     m.key, first.key_pos.line, m.key_pos.line
                 ),
             )
-            .hint(format!("keep one \"{}\" entry, merging the values you want", m.key));
+            .hint(format!(
+                "keep one \"{}\" entry, merging the values you want",
+                m.key
+            ));
             let f = cx.at(m.key_pos, Some(&m.key), f);
             cx.findings.push(f);
         } else {
@@ -244,7 +275,9 @@ fn report_unknown(cx: &mut Ctx<'_>, unknown: &[&Member]) {
             Some(s) => format!("rename \"{}\" to \"{s}\", or delete it", m.key),
             None => format!("delete \"{}\"; `dockerd --help` lists the options", m.key),
         };
-        let did_you_mean = suggestion.map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
+        let did_you_mean = suggestion
+            .map(|s| format!(" (did you mean \"{s}\"?)"))
+            .unwrap_or_default();
         let f = Finding::new(
             Code::DaemonJsonUnknownKey,
             format!(
@@ -304,9 +337,15 @@ fn deprecated(cx: &mut Ctx<'_>, m: &Member, d: &keys::Deprecation) {
         )
     };
     let hint = if key == "graph" {
-        format!("replace \"graph\" with \"data-root\" (same value) in {}", cx.file.path)
+        format!(
+            "replace \"graph\" with \"data-root\" (same value) in {}",
+            cx.file.path
+        )
     } else {
-        format!("remove \"{key}\" from {} (use {} instead)", cx.file.path, d.instead)
+        format!(
+            "remove \"{key}\" from {} (use {} instead)",
+            cx.file.path, d.instead
+        )
     };
     let f = cx.at(m.key_pos, Some(key), f.hint(hint));
     cx.findings.push(f);
@@ -358,7 +397,11 @@ fn type_check(cx: &mut Ctx<'_>, m: &Member, ty: Ty) {
     };
     let Some((v, go_ty)) = bad else { return };
     let json = if let Kind::Number(n) = &v.kind {
-        if ty == Ty::Int { format!("number {n}") } else { "number".into() }
+        if ty == Ty::Int {
+            format!("number {n}")
+        } else {
+            "number".into()
+        }
     } else {
         v.kind.go_json_type().to_string()
     };
@@ -443,17 +486,29 @@ fn registries(cx: &mut Ctx<'_>, members: &[Member]) {
         if let Some(why) = insecure::mirror_error(&raw) {
             let f = Finding::new(
                 Code::DaemonJsonBadMirror,
-                format!("the registry-mirrors entry \"{raw}\" at {} is invalid: {why}", cx.where_(pos)),
+                format!(
+                    "the registry-mirrors entry \"{raw}\" at {} is invalid: {why}",
+                    cx.where_(pos)
+                ),
             )
             .client_error(cx.dockerd(&format!(
                 "merged configuration validation from file and command line flags failed: {why}"
             )))
-            .hint(format!("write the mirror as a URL with its scheme: \"https://{raw}\""));
+            .hint(format!(
+                "write the mirror as a URL with its scheme: \"https://{raw}\""
+            ));
             let f = cx.at(pos, Some("registry-mirrors"), f);
             cx.findings.push(f);
         }
-        let host = raw.split("://").last().unwrap_or(&raw).trim_end_matches('/');
-        if target.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(host)) {
+        let host = raw
+            .split("://")
+            .last()
+            .unwrap_or(&raw)
+            .trim_end_matches('/');
+        if target
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(host))
+        {
             let t = target.clone().unwrap_or_default();
             let f = Finding::new(
                 Code::DaemonJsonMirrorNotForPrivate,
@@ -475,7 +530,11 @@ fn against_target(cx: &mut Ctx<'_>, members: &[Member]) {
     if facts.tcp.as_ref().and_then(|tc| tc.connected).is_none() {
         return;
     }
-    let addrs = facts.dns.as_ref().map(|d| d.addresses.clone()).unwrap_or_default();
+    let addrs = facts
+        .dns
+        .as_ref()
+        .map(|d| d.addresses.clone())
+        .unwrap_or_default();
     let listed: Vec<(Entry, Pos)> = strings_of(members, "insecure-registries")
         .into_iter()
         .filter_map(|(raw, pos)| match insecure::parse_entry(&raw) {
@@ -484,16 +543,27 @@ fn against_target(cx: &mut Ctx<'_>, members: &[Member]) {
         })
         .collect();
     let explicit = listed.iter().find(|(e, _)| insecure::covers(e, t, &addrs));
-    let builtin = insecure::builtin().iter().any(|e| insecure::covers(e, t, &addrs));
+    let builtin = insecure::builtin()
+        .iter()
+        .any(|e| insecure::covers(e, t, &addrs));
     let plain = t.scheme == Scheme::Http
-        || matches!(facts.tls.as_ref().map(|x| &x.outcome), Some(TlsOutcome::PlainHttp { .. }));
+        || matches!(
+            facts.tls.as_ref().map(|x| &x.outcome),
+            Some(TlsOutcome::PlainHttp { .. })
+        );
     let name = t.registry_name();
     if plain && explicit.is_none() && !builtin {
-        let entries: Vec<String> = strings_of(members, "insecure-registries").into_iter().map(|(s, _)| s).collect();
+        let entries: Vec<String> = strings_of(members, "insecure-registries")
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
         let has = if entries.is_empty() {
             "no insecure-registries".to_string()
         } else {
-            format!("insecure-registries [{}], none of which is \"{name}\"", entries.join(", "))
+            format!(
+                "insecure-registries [{}], none of which is \"{name}\"",
+                entries.join(", ")
+            )
         };
         cx.findings.push(
             Finding::new(
@@ -508,8 +578,10 @@ fn against_target(cx: &mut Ctx<'_>, members: &[Member]) {
         );
         return;
     }
-    let verified = matches!(facts.tls.as_ref().map(|x| &x.outcome), Some(TlsOutcome::Established { .. }))
-        && super::go_prediction(facts).as_deref() == Some("ok");
+    let verified = matches!(
+        facts.tls.as_ref().map(|x| &x.outcome),
+        Some(TlsOutcome::Established { .. })
+    ) && super::go_prediction(facts).as_deref() == Some("ok");
     if let (true, Some((_, pos))) = (verified, explicit) {
         let f = Finding::new(
             Code::DaemonJsonTargetInsecure,
@@ -527,39 +599,75 @@ fn against_target(cx: &mut Ctx<'_>, members: &[Member]) {
 #[cfg(test)]
 pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
     use crate::checks::examples::*;
-    let fx = |name: &str| with_daemon_json(offline(), &fixture_text(&format!("daemon-json/{name}")));
+    let fx =
+        |name: &str| with_daemon_json(offline(), &fixture_text(&format!("daemon-json/{name}")));
     let mut seed_v25 = fx("seed.json");
     seed_v25.node.docker_version = Some("25.0.3".into());
     let plain = |json: &str| {
-        let f = with_tls_outcome(facts_for("10.0.0.5:5000"), TlsOutcome::PlainHttp {
-            first_bytes: "HTTP/1.1 400 Bad Request".into(),
-        });
+        let f = with_tls_outcome(
+            facts_for("10.0.0.5:5000"),
+            TlsOutcome::PlainHttp {
+                first_bytes: "HTTP/1.1 400 Bad Request".into(),
+            },
+        );
         with_daemon_json(f, json)
     };
-    let mut mirror = with_daemon_json(facts_for("10.0.0.5:5000"), r#"{"registry-mirrors": ["https://10.0.0.5:5000"]}"#);
+    let mut mirror = with_daemon_json(
+        facts_for("10.0.0.5:5000"),
+        r#"{"registry-mirrors": ["https://10.0.0.5:5000"]}"#,
+    );
     mirror.tcp = None;
     vec![
         (fx("valid.json"), vec![]),
         (
             fx("seed.json"),
-            vec![Code::DaemonJsonSyntax, Code::DaemonJsonDeprecatedKey, Code::DaemonJsonDeprecatedKey],
+            vec![
+                Code::DaemonJsonSyntax,
+                Code::DaemonJsonDeprecatedKey,
+                Code::DaemonJsonDeprecatedKey,
+            ],
         ),
         (
             seed_v25,
-            vec![Code::DaemonJsonSyntax, Code::DaemonJsonRemovedKey, Code::DaemonJsonRemovedKey],
+            vec![
+                Code::DaemonJsonSyntax,
+                Code::DaemonJsonRemovedKey,
+                Code::DaemonJsonRemovedKey,
+            ],
         ),
         (fx("duplicate-key.json"), vec![Code::DaemonJsonDuplicateKey]),
         (fx("unknown-key.json"), vec![Code::DaemonJsonUnknownKey]),
-        (fx("wrong-type.json"), vec![Code::DaemonJsonType, Code::DaemonJsonType]),
-        (fx("insecure-http.json"), vec![Code::DaemonJsonInsecureRegistryScheme]),
-        (fx("insecure-path.json"), vec![Code::DaemonJsonBadInsecureRegistry]),
+        (
+            fx("wrong-type.json"),
+            vec![Code::DaemonJsonType, Code::DaemonJsonType],
+        ),
+        (
+            fx("insecure-http.json"),
+            vec![Code::DaemonJsonInsecureRegistryScheme],
+        ),
+        (
+            fx("insecure-path.json"),
+            vec![Code::DaemonJsonBadInsecureRegistry],
+        ),
         (fx("mirror-no-scheme.json"), vec![Code::DaemonJsonBadMirror]),
-        (fx("no-effect.json"), vec![Code::DaemonJsonNoEffect, Code::DaemonJsonNoEffect]),
+        (
+            fx("no-effect.json"),
+            vec![Code::DaemonJsonNoEffect, Code::DaemonJsonNoEffect],
+        ),
         (mirror, vec![Code::DaemonJsonMirrorNotForPrivate]),
-        (plain(r#"{"insecure-registries": ["10.0.0.6:5000"]}"#), vec![Code::DaemonJsonTargetNotInsecure]),
-        (plain(r#"{"insecure-registries": ["10.0.0.5:5000"]}"#), vec![]),
+        (
+            plain(r#"{"insecure-registries": ["10.0.0.6:5000"]}"#),
+            vec![Code::DaemonJsonTargetNotInsecure],
+        ),
+        (
+            plain(r#"{"insecure-registries": ["10.0.0.5:5000"]}"#),
+            vec![],
+        ),
         (plain(r#"{"insecure-registries": ["10.0.0.0/24"]}"#), vec![]),
-        (verified_but_insecure(), vec![Code::DaemonJsonTargetInsecure]),
+        (
+            verified_but_insecure(),
+            vec![Code::DaemonJsonTargetInsecure],
+        ),
     ]
 }
 
@@ -569,7 +677,10 @@ fn verified_but_insecure() -> Facts {
     use crate::checks::examples::*;
     let root = ca("Registry CA", NOW);
     let l = leaf(&root, &["10.0.0.5"], NOW);
-    let f = with_ca(with_chain(facts_for("10.0.0.5:5000"), vec![l.der]), root.pem.as_bytes());
+    let f = with_ca(
+        with_chain(facts_for("10.0.0.5:5000"), vec![l.der]),
+        root.pem.as_bytes(),
+    );
     with_daemon_json(f, r#"{"insecure-registries": ["10.0.0.5:5000"]}"#)
 }
 
@@ -579,7 +690,10 @@ mod tests {
     use crate::checks::examples::*;
 
     fn run(name: &str) -> Vec<Finding> {
-        findings_of(&DaemonJson, &with_daemon_json(offline(), &fixture_text(&format!("daemon-json/{name}"))))
+        findings_of(
+            &DaemonJson,
+            &with_daemon_json(offline(), &fixture_text(&format!("daemon-json/{name}"))),
+        )
     }
 
     #[test]
@@ -587,50 +701,101 @@ mod tests {
         let out = run("seed.json");
         let syntax = &out[0];
         assert_eq!(syntax.code, Code::DaemonJsonSyntax);
-        assert!(syntax.message.contains("line 11, column 1"), "{}", syntax.message);
-        assert!(syntax.message.contains("the } that closes the { opened on line 1 is missing"), "{}", syntax.message);
+        assert!(
+            syntax.message.contains("line 11, column 1"),
+            "{}",
+            syntax.message
+        );
+        assert!(
+            syntax
+                .message
+                .contains("the } that closes the { opened on line 1 is missing"),
+            "{}",
+            syntax.message
+        );
         assert_eq!(
             syntax.client_error.as_deref(),
-            Some("unable to configure the Docker daemon with file /etc/docker/daemon.json: unexpected end of JSON input")
+            Some(
+                "unable to configure the Docker daemon with file /etc/docker/daemon.json: unexpected end of JSON input"
+            )
         );
         // The rest of the file is still checked.
-        assert!(out[1].message.contains("\"graph\" at /etc/docker/daemon.json line 3"), "{}", out[1].message);
-        assert!(out[1].message.contains("Docker 23.0 and later refuse"), "{}", out[1].message);
-        assert!(out[2].message.contains("\"oom-score-adjust\""), "{}", out[2].message);
+        assert!(
+            out[1]
+                .message
+                .contains("\"graph\" at /etc/docker/daemon.json line 3"),
+            "{}",
+            out[1].message
+        );
+        assert!(
+            out[1].message.contains("Docker 23.0 and later refuse"),
+            "{}",
+            out[1].message
+        );
+        assert!(
+            out[2].message.contains("\"oom-score-adjust\""),
+            "{}",
+            out[2].message
+        );
         assert_eq!(out[1].evidence["line"], 3);
     }
 
     #[test]
     fn typo_gets_did_you_mean() {
         let out = run("unknown-key.json");
-        assert!(out[0].message.contains("did you mean \"insecure-registries\"?"), "{}", out[0].message);
-        assert!(out[0].client_error.as_deref().unwrap().ends_with("the following directives don't match any configuration option: insecure-registires"));
+        assert!(
+            out[0]
+                .message
+                .contains("did you mean \"insecure-registries\"?"),
+            "{}",
+            out[0].message
+        );
+        assert!(out[0].client_error.as_deref().unwrap().ends_with(
+            "the following directives don't match any configuration option: insecure-registires"
+        ));
     }
 
     #[test]
     fn wrong_types_quote_go() {
         let out = run("wrong-type.json");
-        assert!(out[0].client_error.as_deref().unwrap().ends_with("json: cannot unmarshal string into Go struct field Config.ipv6 of type bool"));
-        assert!(out[1].client_error.as_deref().unwrap().ends_with("json: cannot unmarshal number into Go struct field Config.log-opts of type string"));
+        assert!(out[0].client_error.as_deref().unwrap().ends_with(
+            "json: cannot unmarshal string into Go struct field Config.ipv6 of type bool"
+        ));
+        assert!(out[1].client_error.as_deref().unwrap().ends_with(
+            "json: cannot unmarshal number into Go struct field Config.log-opts of type string"
+        ));
         assert_eq!(out[1].evidence["line"], 3);
     }
 
     #[test]
     fn duplicate_names_both_lines() {
         let out = run("duplicate-key.json");
-        assert!(out[0].message.contains("lines 2 and 4"), "{}", out[0].message);
+        assert!(
+            out[0].message.contains("lines 2 and 4"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]
     fn flag_spelling_has_no_effect_and_names_the_right_key() {
         let out = run("no-effect.json");
-        assert!(out[0].hint.as_deref().unwrap().contains("\"insecure-registries\""));
+        assert!(
+            out[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("\"insecure-registries\"")
+        );
         assert!(out[1].hint.as_deref().unwrap().contains("\"proxies\""));
     }
 
     #[test]
     fn versions_parse() {
-        assert_eq!(parse_version("Docker version 24.0.7, build afdd53b"), Some((24, 0)));
+        assert_eq!(
+            parse_version("Docker version 24.0.7, build afdd53b"),
+            Some((24, 0))
+        );
         assert_eq!(parse_version("28.2.2"), Some((28, 2)));
         assert_eq!(parse_version("v23"), Some((23, 0)));
         assert_eq!(parse_version("x"), None);

@@ -151,7 +151,10 @@ pub const PROXY_KEYS: &[&str] = &["http-proxy", "https-proxy", "no-proxy"];
 /// Flag spellings dockerd accepts as keys but never reads, with the key to use instead.
 pub const NO_EFFECT: &[(&str, &str)] = &[
     ("registry-mirror", "\"registry-mirrors\": [\"https://…\"]"),
-    ("insecure-registry", "\"insecure-registries\": [\"host:port\"]"),
+    (
+        "insecure-registry",
+        "\"insecure-registries\": [\"host:port\"]",
+    ),
     ("label", "\"labels\": [\"key=value\"]"),
     ("host", "\"hosts\": [\"unix:///var/run/docker.sock\"]"),
     ("storage-opt", "\"storage-opts\": [...]"),
@@ -166,7 +169,10 @@ pub const NO_EFFECT: &[(&str, &str)] = &[
     ("node-generic-resource", "\"node-generic-resources\": [...]"),
     ("cdi-spec-dir", "\"cdi-spec-dirs\": [...]"),
     ("feature", "\"features\": {...}"),
-    ("containerd-plugins-namespace", "the --containerd-plugins-namespace flag (the file cannot set it)"),
+    (
+        "containerd-plugins-namespace",
+        "the --containerd-plugins-namespace flag (the file cannot set it)",
+    ),
     ("restart", "restart policies on the containers"),
     ("config-file", "the --config-file flag"),
     ("validate", "`dockerd --validate`"),
@@ -191,15 +197,60 @@ pub struct Deprecation {
 
 /// Deprecated and removed keys (§5).
 pub const DEPRECATED: &[Deprecation] = &[
-    Deprecation { key: "graph", deprecated: "17.05", refused_from: Some((23, 0)), instead: "\"data-root\"" },
-    Deprecation { key: "cluster-store", deprecated: "20.10", refused_from: Some((23, 0)), instead: "nothing (classic Swarm was removed): delete it" },
-    Deprecation { key: "cluster-advertise", deprecated: "20.10", refused_from: Some((23, 0)), instead: "nothing (classic Swarm was removed): delete it" },
-    Deprecation { key: "cluster-store-opts", deprecated: "20.10", refused_from: Some((23, 0)), instead: "nothing (classic Swarm was removed): delete it" },
-    Deprecation { key: "disable-legacy-registry", deprecated: "17.12", refused_from: Some((17, 12)), instead: "nothing (v1 registries are gone): delete it" },
-    Deprecation { key: "oom-score-adjust", deprecated: "24.0", refused_from: Some((25, 0)), instead: "OOMScoreAdjust= in the docker.service systemd unit" },
-    Deprecation { key: "api-cors-header", deprecated: "27.0", refused_from: Some((28, 0)), instead: "a reverse proxy that adds CORS headers" },
-    Deprecation { key: "allow-nondistributable-artifacts", deprecated: "28.0", refused_from: None, instead: "nothing (always allowed now): delete it" },
-    Deprecation { key: "host-gateway-ip", deprecated: "28.0", refused_from: None, instead: "\"host-gateway-ips\": [\"…\"]" },
+    Deprecation {
+        key: "graph",
+        deprecated: "17.05",
+        refused_from: Some((23, 0)),
+        instead: "\"data-root\"",
+    },
+    Deprecation {
+        key: "cluster-store",
+        deprecated: "20.10",
+        refused_from: Some((23, 0)),
+        instead: "nothing (classic Swarm was removed): delete it",
+    },
+    Deprecation {
+        key: "cluster-advertise",
+        deprecated: "20.10",
+        refused_from: Some((23, 0)),
+        instead: "nothing (classic Swarm was removed): delete it",
+    },
+    Deprecation {
+        key: "cluster-store-opts",
+        deprecated: "20.10",
+        refused_from: Some((23, 0)),
+        instead: "nothing (classic Swarm was removed): delete it",
+    },
+    Deprecation {
+        key: "disable-legacy-registry",
+        deprecated: "17.12",
+        refused_from: Some((17, 12)),
+        instead: "nothing (v1 registries are gone): delete it",
+    },
+    Deprecation {
+        key: "oom-score-adjust",
+        deprecated: "24.0",
+        refused_from: Some((25, 0)),
+        instead: "OOMScoreAdjust= in the docker.service systemd unit",
+    },
+    Deprecation {
+        key: "api-cors-header",
+        deprecated: "27.0",
+        refused_from: Some((28, 0)),
+        instead: "a reverse proxy that adds CORS headers",
+    },
+    Deprecation {
+        key: "allow-nondistributable-artifacts",
+        deprecated: "28.0",
+        refused_from: None,
+        instead: "nothing (always allowed now): delete it",
+    },
+    Deprecation {
+        key: "host-gateway-ip",
+        deprecated: "28.0",
+        refused_from: None,
+        instead: "\"host-gateway-ips\": [\"…\"]",
+    },
 ];
 
 /// The type of a known key.

@@ -161,5 +161,38 @@ pub fn fixture_text(name: &str) -> String {
 
 /// Facts with no target (offline node linting).
 pub fn offline() -> Facts {
-    Facts::new(Err("no target".into()), NOW)
+    let mut f = Facts::new(Err("no target".into()), NOW);
+    f.offline = true;
+    f
+}
+
+/// Host directories in memory: (directory name, [(file name, bytes)]).
+pub type Dirs<'a> = Vec<(&'a str, Vec<(&'a str, Vec<u8>)>)>;
+
+/// A certs.d root in memory: directories with (file name, bytes).
+pub fn certs_root(
+    root: &str,
+    dirs: Dirs<'_>,
+) -> crate::facts::node::Source<crate::facts::node::CertsRoot> {
+    use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source};
+    Source::Read(CertsRoot {
+        root: root.into(),
+        exists: true,
+        dirs: dirs
+            .into_iter()
+            .map(|(name, files)| HostDir {
+                name: name.into(),
+                files: files
+                    .into_iter()
+                    .map(|(n, bytes)| NodeFile {
+                        name: n.into(),
+                        bytes,
+                        is_dir: false,
+                        error: None,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        referenced: Default::default(),
+    })
 }

@@ -28,7 +28,9 @@ pub enum Verdict {
 /// Parses one entry as dockerd ≥ 17.04 does.
 pub fn parse_entry(raw: &str) -> Verdict {
     if raw.starts_with('-') || raw.ends_with('-') {
-        return Verdict::Invalid(format!("invalid index name ({raw}). Cannot begin or end with a hyphen"));
+        return Verdict::Invalid(format!(
+            "invalid index name ({raw}). Cannot begin or end with a hyphen"
+        ));
     }
     let lower = raw.to_ascii_lowercase();
     let (rest, stripped) = if lower.starts_with("http://") {
@@ -45,7 +47,9 @@ pub fn parse_entry(raw: &str) -> Verdict {
         Some((ip, bits)) => Entry::Cidr(ip, bits),
         None => match host_port(rest) {
             Ok(()) => Entry::Host(rest.to_string()),
-            Err(e) => return Verdict::Invalid(format!("insecure registry {raw} is not valid: {e}")),
+            Err(e) => {
+                return Verdict::Invalid(format!("insecure registry {raw} is not valid: {e}"));
+            }
         },
     };
     match stripped {
@@ -78,7 +82,10 @@ fn host_port(s: &str) -> Result<(), String> {
     let domain_ok = host.split('.').all(label_ok);
     let port_digits = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     // Go matches the whole entry against the reference grammar, else accepts an IP host.
-    if !(domain_ok && port_digits) && bare.parse::<IpAddr>().is_err() && s.parse::<IpAddr>().is_err() {
+    if !(domain_ok && port_digits)
+        && bare.parse::<IpAddr>().is_err()
+        && s.parse::<IpAddr>().is_err()
+    {
         return Err(format!("invalid host {host:?}"));
     }
     if let Some(p) = port {
@@ -142,10 +149,14 @@ pub fn mirror_error(raw: &str) -> Option<String> {
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') {
-        return Some(format!("invalid mirror: username/password not allowed in URI {raw:?}"));
+        return Some(format!(
+            "invalid mirror: username/password not allowed in URI {raw:?}"
+        ));
     }
     if rest.contains('?') || rest.contains('#') {
-        return Some(format!("invalid mirror: query or fragment at end of the URI {raw:?}"));
+        return Some(format!(
+            "invalid mirror: query or fragment at end of the URI {raw:?}"
+        ));
     }
     if authority.is_empty() {
         return Some(format!("invalid mirror: {raw:?} is not a valid URI"));
@@ -159,12 +170,26 @@ mod tests {
 
     #[test]
     fn entries() {
-        assert_eq!(parse_entry("10.0.0.5:5000"), Verdict::Ok(Entry::Host("10.0.0.5:5000".into())));
-        assert_eq!(parse_entry("10.0.0.0/8"), Verdict::Ok(Entry::Cidr("10.0.0.0".parse().unwrap(), 8)));
-        assert!(matches!(parse_entry("http://reg:5000"), Verdict::SchemeStripped(Entry::Host(h), _) if h == "reg:5000"));
-        assert!(matches!(parse_entry("ftp://reg"), Verdict::Invalid(e) if e.contains("should not contain '://'")));
-        assert!(matches!(parse_entry("reg:5000/v2"), Verdict::Invalid(e) if e.contains("invalid host")));
-        assert!(matches!(parse_entry("reg:99999"), Verdict::Invalid(e) if e.contains("invalid port")));
+        assert_eq!(
+            parse_entry("10.0.0.5:5000"),
+            Verdict::Ok(Entry::Host("10.0.0.5:5000".into()))
+        );
+        assert_eq!(
+            parse_entry("10.0.0.0/8"),
+            Verdict::Ok(Entry::Cidr("10.0.0.0".parse().unwrap(), 8))
+        );
+        assert!(
+            matches!(parse_entry("http://reg:5000"), Verdict::SchemeStripped(Entry::Host(h), _) if h == "reg:5000")
+        );
+        assert!(
+            matches!(parse_entry("ftp://reg"), Verdict::Invalid(e) if e.contains("should not contain '://'"))
+        );
+        assert!(
+            matches!(parse_entry("reg:5000/v2"), Verdict::Invalid(e) if e.contains("invalid host"))
+        );
+        assert!(
+            matches!(parse_entry("reg:99999"), Verdict::Invalid(e) if e.contains("invalid port"))
+        );
         assert!(matches!(parse_entry("-reg"), Verdict::Invalid(_)));
         assert!(matches!(parse_entry("my_reg:5000"), Verdict::Invalid(_)));
         assert!(matches!(parse_entry("[fd00::1]:5000"), Verdict::Ok(_)));
@@ -175,18 +200,42 @@ mod tests {
         let t = crate::target::parse("10.0.0.5:5000").unwrap();
         assert!(covers(&Entry::Host("10.0.0.5:5000".into()), &t, &[]));
         assert!(!covers(&Entry::Host("10.0.0.5".into()), &t, &[]));
-        assert!(covers(&Entry::Cidr("10.0.0.0".parse().unwrap(), 24), &t, &[]));
-        assert!(!covers(&Entry::Cidr("10.0.1.0".parse().unwrap(), 24), &t, &[]));
+        assert!(covers(
+            &Entry::Cidr("10.0.0.0".parse().unwrap(), 24),
+            &t,
+            &[]
+        ));
+        assert!(!covers(
+            &Entry::Cidr("10.0.1.0".parse().unwrap(), 24),
+            &t,
+            &[]
+        ));
         let local = crate::target::parse("localhost:5000").unwrap();
-        assert!(builtin().iter().any(|e| covers(e, &local, &["127.0.0.1".parse().unwrap()])));
+        assert!(
+            builtin()
+                .iter()
+                .any(|e| covers(e, &local, &["127.0.0.1".parse().unwrap()]))
+        );
     }
 
     #[test]
     fn mirrors() {
         assert!(mirror_error("https://mirror.local").is_none());
         assert!(mirror_error("https://mirror.local/path").is_none());
-        assert!(mirror_error("mirror.local:5000").unwrap().contains("no scheme specified"));
-        assert!(mirror_error("ftp://m").unwrap().contains("unsupported scheme"));
-        assert!(mirror_error("https://u:p@m").unwrap().contains("username/password"));
+        assert!(
+            mirror_error("mirror.local:5000")
+                .unwrap()
+                .contains("no scheme specified")
+        );
+        assert!(
+            mirror_error("ftp://m")
+                .unwrap()
+                .contains("unsupported scheme")
+        );
+        assert!(
+            mirror_error("https://u:p@m")
+                .unwrap()
+                .contains("username/password")
+        );
     }
 }

@@ -9,10 +9,13 @@ mod ca_chain;
 mod ca_file;
 mod catalog;
 mod cert_validity;
+mod certs_d;
+mod containerd_hosts;
 mod credentials;
 mod daemon_json;
 mod daemon_json_keys;
 pub(crate) mod insecure;
+mod node_common;
 mod registry_api;
 mod san_matches_host;
 mod target;
@@ -44,6 +47,10 @@ pub trait Check: Sync {
     fn needs(&self) -> &'static [CheckId] {
         &[]
     }
+    /// Whether the check needs a probed target (skipped when only node files are linted).
+    fn network(&self) -> bool {
+        true
+    }
     /// Judges the facts.
     fn run(&self, facts: &Facts) -> Outcome;
 }
@@ -61,6 +68,8 @@ pub static CHECKS: &[&dyn Check] = &[
     &catalog::Catalog,
     &credentials::Credentials,
     &daemon_json::DaemonJson,
+    &certs_d::CertsD,
+    &containerd_hosts::ContainerdHosts,
 ];
 
 /// Looks a check up by id.
@@ -80,6 +89,9 @@ pub fn run_all(facts: &Facts) -> Vec<CheckResult> {
                 .map(|r| (r.id, r.status))
         });
         let outcome = match blocked {
+            _ if facts.offline && check.network() => {
+                Outcome::Skip("no target given: only this node's configuration was checked".into())
+            }
             Some((id, status)) => Outcome::Skip(format!(
                 "skipped because {id} {}",
                 if status == Status::Fail {

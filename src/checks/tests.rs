@@ -21,8 +21,8 @@ fn examples_of(id: CheckId) -> Vec<(Facts, Vec<Code>)> {
         CheckId::Catalog => super::catalog::examples(),
         CheckId::Credentials => super::credentials::examples(),
         CheckId::DaemonJson => super::daemon_json::examples(),
-        CheckId::CertsD => vec![],
-        CheckId::ContainerdHosts => vec![],
+        CheckId::CertsD => super::certs_d::examples(),
+        CheckId::ContainerdHosts => super::containerd_hosts::examples(),
     }
 }
 

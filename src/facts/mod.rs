@@ -35,6 +35,8 @@ pub struct Facts {
     pub node: node::NodeFacts,
     /// The run's deadline.
     pub timeout_ms: u64,
+    /// No target: only node files are linted.
+    pub offline: bool,
 }
 
 /// Name resolution.
@@ -308,6 +310,7 @@ impl Facts {
             system_roots: None,
             node: node::NodeFacts::default(),
             timeout_ms: 5000,
+            offline: false,
         }
     }
 

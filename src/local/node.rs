@@ -91,9 +91,7 @@ pub fn certs_root(choice: &PathChoice) -> Result<Source<CertsRoot>, LoadError> {
     for d in &dirs {
         for p in hosts_toml_paths(root, d) {
             let key = p.display().to_string();
-            if !referenced.contains_key(&key) {
-                referenced.insert(key, node_file(&p));
-            }
+            referenced.entry(key).or_insert_with(|| node_file(&p));
         }
     }
     Ok(Source::Read(CertsRoot {
@@ -131,7 +129,9 @@ fn node_file(path: &Path) -> NodeFile {
             error: None,
         };
     }
-    let too_big = std::fs::metadata(path).map(|m| m.len() > MAX_CERT_FILE).unwrap_or(false);
+    let too_big = std::fs::metadata(path)
+        .map(|m| m.len() > MAX_CERT_FILE)
+        .unwrap_or(false);
     if too_big {
         return NodeFile {
             name,
@@ -205,6 +205,12 @@ pub fn dockerd_version() -> Option<String> {
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let v = text.split("version ").nth(1)?.split(',').next()?.trim().to_string();
+    let v = text
+        .split("version ")
+        .nth(1)?
+        .split(',')
+        .next()?
+        .trim()
+        .to_string();
     (!v.is_empty()).then_some(v)
 }

@@ -24,7 +24,7 @@ pub fn diagnose(args: &[&str]) -> (u8, Value, String) {
 pub fn diagnose_with_stdin(args: &[&str], stdin: &str) -> (u8, Value, String) {
     let mut argv = vec!["regdoctor"];
     argv.extend_from_slice(args);
-    argv.extend_from_slice(&["--format", "json", "--color", "never"]);
+    argv.extend_from_slice(&["--format", "json", "--color", "never", "--no-node-defaults"]);
     let mut out = Vec::new();
     let mut err = Vec::new();
     let code = regdoctor::cli::run_full(argv, &mut stdin.as_bytes(), &mut out, &mut err, false);

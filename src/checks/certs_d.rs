@@ -1,0 +1,396 @@
+//! `certs-d`: Docker's `/etc/docker/certs.d/<host:port>/` for this registry — named as the
+//! registry part of the image reference, verbatim — holds, under names Docker reads, the
+//! CA that actually verifies the chain the server presented.
+
+use serde::Serialize;
+
+use super::node_common::{
+    any_certs, needed_issuer, pem_certs, plain_http, verify_with, working_ca_path,
+};
+use super::{Check, Outcome};
+use crate::codes::{CheckId, Code};
+use crate::facts::Facts;
+use crate::facts::node::{HostDir, Source};
+use crate::jsonpos::Kind;
+use crate::report::Finding;
+
+/// The check.
+pub struct CertsD;
+
+#[derive(Serialize)]
+struct DirEvidence<'a> {
+    directory: String,
+    files: Vec<&'a str>,
+    cas: Vec<String>,
+}
+
+impl Check for CertsD {
+    fn id(&self) -> CheckId {
+        CheckId::CertsD
+    }
+    fn title(&self) -> &'static str {
+        "Docker's certs.d holds the CA that verifies this registry"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../checks/certs-d.md")
+    }
+    fn run(&self, facts: &Facts) -> Outcome {
+        let root = match &facts.node.docker_certs_d {
+            Source::Read(r) => r,
+            Source::Absent { path } => return Outcome::Skip(format!("no {path} on this node")),
+            Source::NotRead => return Outcome::Skip("node configuration not read".into()),
+        };
+        let Ok(t) = &facts.target else {
+            return Outcome::Skip("no target to check it against".into());
+        };
+        if plain_http(facts) {
+            return Outcome::Skip(
+                "the registry speaks plain HTTP: Docker does not use certs.d for it".into(),
+            );
+        }
+        let chain = facts.presented_chain();
+        if chain.is_empty() {
+            return Outcome::Skip("the server presented no certificate".into());
+        }
+        let name = t.registry_name();
+        let base = format!("{}/{name}", root.root);
+        let mut findings = Vec::new();
+        let Some(dir) = root.dirs.iter().find(|d| d.name == name) else {
+            if verify_with(facts, &chain, &[]).is_none() {
+                return Outcome::Findings(vec![]);
+            }
+            let host = t.host_for_url();
+            let near: Vec<&str> = root
+                .dirs
+                .iter()
+                .map(|d| d.name.as_str())
+                .filter(|d| {
+                    *d == host
+                        || d.split(':').next() == Some(host.as_str())
+                        || d.eq_ignore_ascii_case(&name)
+                        || d.trim() == name
+                })
+                .collect();
+            let near_text = match near.first() {
+                Some(n) => format!(
+                    "; there is {}/{n}/, but Docker only reads the directory named exactly as the registry in the image reference ({name})",
+                    root.root
+                ),
+                None => String::new(),
+            };
+            let ca = working_ca_path(facts, &chain).unwrap_or_else(|| "ca.crt".into());
+            let hint = match near.first() {
+                Some(n) => format!("`mv '{}/{n}' '{base}'` (no restart needed)", root.root),
+                None => format!(
+                    "`mkdir -p '{base}' && cp {ca} '{base}/ca.crt'` on every node ({ca} must be the CA that issued the server's certificate: \"{}\"); no restart needed",
+                    needed_issuer(&chain)
+                ),
+            };
+            findings.push(
+                Finding::new(
+                    Code::CertsDMissing,
+                    format!(
+                        "{base}/ does not exist, and the server's chain (issued by \"{}\") does not verify with the system roots alone{near_text}",
+                        needed_issuer(&chain)
+                    ),
+                )
+                .client_error(format!("Get \"https://{name}/v2/\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))
+                .hint(hint),
+            );
+            return Outcome::Findings(findings);
+        };
+        if insecure_for_docker(facts) {
+            findings.push(
+                Finding::new(
+                    Code::CertsDNotRead,
+                    format!("{name} is in insecure-registries, so Docker does not read {base}/ at all: it verifies nothing and sends no client certificate"),
+                )
+                .hint(format!("remove {name} from insecure-registries in daemon.json to have the CA (and client certificate) in {base}/ used")),
+            );
+        }
+        client_pairs(&base, dir, &mut findings);
+        let loaded: Vec<_> = dir
+            .files
+            .iter()
+            .filter(|f| f.name.ends_with(".crt"))
+            .flat_map(pem_certs)
+            .collect();
+        let evidence = DirEvidence {
+            directory: base.clone(),
+            files: dir.files.iter().map(|f| f.name.as_str()).collect(),
+            cas: loaded.iter().map(|c| c.subject.clone()).collect(),
+        };
+        let ignored: Vec<_> = dir
+            .files
+            .iter()
+            .filter(|f| {
+                !f.is_dir
+                    && !f.name.ends_with(".crt")
+                    && !f.name.ends_with(".cert")
+                    && !f.name.ends_with(".key")
+            })
+            .collect();
+        match verify_with(facts, &chain, &loaded) {
+            None => {
+                for f in &ignored {
+                    findings.push(Finding::new(
+                        Code::CertsDIgnoredFile,
+                        format!("{base}/{} is ignored by Docker (only *.crt, *.cert and *.key are read)", f.name),
+                    ));
+                }
+            }
+            Some(err) => {
+                // A CA that would verify, saved under a name Docker ignores (or as DER)?
+                let misnamed = dir.files.iter().find(|f| {
+                    let certs = any_certs(f);
+                    let usable_as_is = f.name.ends_with(".crt") && !pem_certs(f).is_empty();
+                    !usable_as_is
+                        && !certs.is_empty()
+                        && verify_with(facts, &chain, &certs).is_none()
+                });
+                let f = match misnamed {
+                    Some(f) => {
+                        let stem = f.name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&f.name);
+                        let der = !f.bytes.windows(11).any(|w| w == b"-----BEGIN ");
+                        let fix = if der {
+                            format!(
+                                "`openssl x509 -inform der -in '{base}/{}' -out '{base}/{stem}.crt'`",
+                                f.name
+                            )
+                        } else {
+                            format!("`mv '{base}/{}' '{base}/{stem}.crt'`", f.name)
+                        };
+                        let why = if der {
+                            "it is DER, and Docker reads only PEM"
+                        } else {
+                            "Docker only loads CA files ending in .crt"
+                        };
+                        Finding::new(
+                            Code::CertsDWrongExtension,
+                            format!("{base}/{} holds the CA that verifies the server's chain, but Docker ignores it: {why}", f.name),
+                        )
+                        .client_error(format!("Get \"https://{name}/v2/\": {}", err.tls_text()))
+                        .hint(format!("{fix}; no restart needed"))
+                    }
+                    None => {
+                        let have = if loaded.is_empty() {
+                            "no CA certificate Docker can load".to_string()
+                        } else {
+                            loaded
+                                .iter()
+                                .map(|c| format!("\"{}\"", c.subject))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        };
+                        let ca =
+                            working_ca_path(facts, &chain).unwrap_or_else(|| "the right CA".into());
+                        Finding::new(
+                            Code::CertsDCaMismatch,
+                            format!(
+                                "{base}/ holds {have}, which does not verify the server's chain: it needs \"{}\"",
+                                needed_issuer(&chain)
+                            ),
+                        )
+                        .client_error(format!("Get \"https://{name}/v2/\": {}", err.tls_text()))
+                        .hint(format!("replace the CA: `cp {ca} '{base}/ca.crt'` (the CA that issued the server's certificate)"))
+                    }
+                };
+                findings.push(f.evidence(&evidence));
+            }
+        }
+        Outcome::Findings(findings)
+    }
+}
+
+/// `.cert` needs `<base>.key` and `.key` needs `<base>.cert` (Docker's exact errors).
+fn client_pairs(base: &str, dir: &HostDir, findings: &mut Vec<Finding>) {
+    let has = |n: &str| dir.files.iter().any(|f| f.name == n);
+    for f in &dir.files {
+        if let Some(stem) = f.name.strip_suffix(".cert") {
+            if has(&format!("{stem}.key")) {
+                continue;
+            }
+            let is_ca = any_certs(f).iter().any(|c| c.is_ca());
+            let hint = if is_ca {
+                format!(
+                    "this file holds a CA certificate: `mv '{base}/{stem}.cert' '{base}/{stem}.crt'`"
+                )
+            } else {
+                format!("put the client certificate's key next to it as '{base}/{stem}.key'")
+            };
+            findings.push(
+                Finding::new(
+                    Code::CertsDClientPair,
+                    format!("{base}/{stem}.cert has no {stem}.key beside it: Docker fails every pull from this registry"),
+                )
+                .client_error(format!(
+                    "Error response from daemon: missing key {stem}.key for client certificate {stem}.cert. CA certificates must use the extension .crt"
+                ))
+                .hint(hint),
+            );
+        }
+        if let Some(stem) = f.name.strip_suffix(".key")
+            && !has(&format!("{stem}.cert"))
+        {
+            findings.push(
+                Finding::new(
+                    Code::CertsDClientPair,
+                    format!("{base}/{stem}.key has no {stem}.cert beside it: Docker fails every pull from this registry"),
+                )
+                .client_error(format!(
+                    "Error response from daemon: missing client certificate {stem}.cert for key {stem}.key"
+                ))
+                .hint(format!("add the client certificate as '{base}/{stem}.cert', or remove the key")),
+            );
+        }
+    }
+}
+
+/// The target is listed in daemon.json's insecure-registries (not just by the built-in
+/// loopback range).
+fn insecure_for_docker(facts: &Facts) -> bool {
+    let (Some(file), Ok(t)) = (facts.node.daemon_json.read(), &facts.target) else {
+        return false;
+    };
+    let Some(v) = crate::jsonpos::parse(&file.text).value else {
+        return false;
+    };
+    let Kind::Object(members) = v.kind else {
+        return false;
+    };
+    let addrs = facts
+        .dns
+        .as_ref()
+        .map(|d| d.addresses.clone())
+        .unwrap_or_default();
+    members
+        .iter()
+        .filter(|m| m.key == "insecure-registries")
+        .filter_map(|m| match &m.value.kind {
+            Kind::Array(items) => Some(items),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|i| match &i.kind {
+            Kind::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .any(|raw| match super::insecure::parse_entry(&raw) {
+            super::insecure::Verdict::Ok(e) | super::insecure::Verdict::SchemeStripped(e, _) => {
+                super::insecure::covers(&e, t, &addrs)
+            }
+            super::insecure::Verdict::Invalid(_) => false,
+        })
+}
+
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
+    use crate::checks::examples::pki::*;
+    use crate::checks::examples::*;
+    let root = ca("Registry CA", NOW);
+    let other = ca("Other CA", NOW);
+    let l = leaf(&root, &["10.0.0.5"], NOW);
+    let ca_pem = root.pem.clone().into_bytes();
+    let f = |dirs: Dirs<'_>| {
+        let mut f = with_chain(facts_for("10.0.0.5:5000"), vec![l.der.clone()]);
+        f.node.docker_certs_d = certs_root("/etc/docker/certs.d", dirs);
+        f
+    };
+    let insecure = with_daemon_json(
+        f(vec![("10.0.0.5:5000", vec![("ca.crt", ca_pem.clone())])]),
+        r#"{"insecure-registries": ["10.0.0.5:5000"]}"#,
+    );
+    vec![
+        (
+            f(vec![("10.0.0.5:5000", vec![("ca.crt", ca_pem.clone())])]),
+            vec![],
+        ),
+        (f(vec![]), vec![Code::CertsDMissing]),
+        (
+            f(vec![("10.0.0.5", vec![("ca.crt", ca_pem.clone())])]),
+            vec![Code::CertsDMissing],
+        ),
+        (
+            f(vec![("10.0.0.5:5000", vec![("ca.pem", ca_pem.clone())])]),
+            vec![Code::CertsDWrongExtension],
+        ),
+        (
+            f(vec![(
+                "10.0.0.5:5000",
+                vec![("ca.crt", other.pem.clone().into_bytes())],
+            )]),
+            vec![Code::CertsDCaMismatch],
+        ),
+        (
+            f(vec![(
+                "10.0.0.5:5000",
+                vec![
+                    ("ca.crt", ca_pem.clone()),
+                    ("client.cert", l.pem.clone().into_bytes()),
+                ],
+            )]),
+            vec![Code::CertsDClientPair],
+        ),
+        (insecure, vec![Code::CertsDNotRead]),
+        (
+            f(vec![(
+                "10.0.0.5:5000",
+                vec![("ca.crt", ca_pem.clone()), ("README", b"notes".to_vec())],
+            )]),
+            vec![Code::CertsDIgnoredFile],
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::pki::*;
+    use crate::checks::examples::*;
+
+    #[test]
+    fn dir_without_port_is_named_with_the_mv_command() {
+        let root = ca("Registry CA", NOW);
+        let l = leaf(&root, &["10.0.0.5"], NOW);
+        let mut f = with_chain(facts_for("10.0.0.5:5000"), vec![l.der]);
+        f.node.docker_certs_d = certs_root(
+            "/etc/docker/certs.d",
+            vec![("10.0.0.5", vec![("ca.crt", root.pem.into_bytes())])],
+        );
+        let out = findings_of(&CertsD, &f);
+        assert!(
+            out[0]
+                .message
+                .contains("there is /etc/docker/certs.d/10.0.0.5/"),
+            "{}",
+            out[0].message
+        );
+        assert!(
+            out[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("mv '/etc/docker/certs.d/10.0.0.5' '/etc/docker/certs.d/10.0.0.5:5000'")
+        );
+    }
+
+    #[test]
+    fn ca_saved_as_cert_is_a_client_pair_error_with_the_rename() {
+        let root = ca("Registry CA", NOW);
+        let l = leaf(&root, &["10.0.0.5"], NOW);
+        let mut f = with_chain(facts_for("10.0.0.5:5000"), vec![l.der]);
+        f.node.docker_certs_d = certs_root(
+            "/etc/docker/certs.d",
+            vec![("10.0.0.5:5000", vec![("ca.cert", root.pem.into_bytes())])],
+        );
+        let out = findings_of(&CertsD, &f);
+        assert_eq!(out[0].code, Code::CertsDClientPair);
+        assert_eq!(
+            out[0].client_error.as_deref(),
+            Some(
+                "Error response from daemon: missing key ca.key for client certificate ca.cert. CA certificates must use the extension .crt"
+            )
+        );
+        assert!(out[0].hint.as_deref().unwrap().contains("mv '/etc/docker/certs.d/10.0.0.5:5000/ca.cert' '/etc/docker/certs.d/10.0.0.5:5000/ca.crt'"));
+    }
+}

@@ -1,0 +1,601 @@
+//! `containerd-hosts`: containerd's `certs.d/<host>/hosts.toml` for this registry (tried as
+//! `host_port_`, then `host:port`, then `_default`): valid TOML with known fields (a broken
+//! file is silently replaced by a fallback at pull time), `ca` files that exist and verify
+//! the presented chain, `skip_verify`, `*.crt` files a hosts.toml stops from loading, and
+//! whether config.toml lets the CRI plugin read the directory at all.
+
+use serde::Serialize;
+
+use super::node_common::{needed_issuer, pem_certs, plain_http, verify_with, working_ca_path};
+use super::{Check, Outcome};
+use crate::codes::{CheckId, Code};
+use crate::facts::Facts;
+use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile};
+use crate::local::node::strings;
+use crate::pki::Cert;
+use crate::report::Finding;
+use crate::target::Target;
+
+/// The check.
+pub struct ContainerdHosts;
+
+const FIELDS: &[&str] = &[
+    "server",
+    "capabilities",
+    "ca",
+    "client",
+    "skip_verify",
+    "header",
+    "override_path",
+    "dial_timeout",
+    "host",
+];
+const CAPABILITIES: &[&str] = &["pull", "resolve", "push", "referrers"];
+
+#[derive(Serialize)]
+struct TomlError<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    text: &'a str,
+}
+
+impl Check for ContainerdHosts {
+    fn id(&self) -> CheckId {
+        CheckId::ContainerdHosts
+    }
+    fn title(&self) -> &'static str {
+        "containerd's hosts.toml for this registry is valid and trusts its CA"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../checks/containerd-hosts.md")
+    }
+    fn network(&self) -> bool {
+        false
+    }
+    fn run(&self, facts: &Facts) -> Outcome {
+        let mut findings = Vec::new();
+        if let Some(cfg) = facts.node.containerd_config.read() {
+            config_toml(cfg, &mut findings);
+        }
+        let root = match &facts.node.containerd_certs_d {
+            Source::Read(r) => r,
+            Source::Absent { path } if findings.is_empty() => {
+                return Outcome::Skip(format!("no {path} on this node"));
+            }
+            Source::NotRead if findings.is_empty() => {
+                return Outcome::Skip("node configuration not read".into());
+            }
+            _ => return Outcome::Findings(findings),
+        };
+        let Ok(t) = &facts.target else {
+            // Offline: check every hosts.toml's syntax and fields.
+            for d in &root.dirs {
+                if let Some(f) = d.files.iter().find(|f| f.name == "hosts.toml") {
+                    let _ = parse_hosts(root, d, f, &mut findings);
+                }
+            }
+            return Outcome::Findings(findings);
+        };
+        let candidates = dir_names(t);
+        let Some(dir) = candidates
+            .iter()
+            .find_map(|n| root.dirs.iter().find(|d| &d.name == n))
+        else {
+            missing(facts, root, t, &mut findings);
+            return Outcome::Findings(findings);
+        };
+        let base = format!("{}/{}", root.root, dir.name);
+        let chain = facts.presented_chain();
+        let check_chain = !plain_http(facts) && !chain.is_empty();
+        let crts: Vec<&NodeFile> = dir
+            .files
+            .iter()
+            .filter(|f| f.name.ends_with(".crt"))
+            .collect();
+        let hosts = dir
+            .files
+            .iter()
+            .find(|f| f.name == "hosts.toml" && !f.bytes.iter().all(u8::is_ascii_whitespace));
+        let Some(hosts) = hosts else {
+            // Docker-style fallback: every *.crt is a CA.
+            if check_chain {
+                let cas: Vec<Cert> = crts.iter().flat_map(|f| pem_certs(f)).collect();
+                mismatch(
+                    facts,
+                    &chain,
+                    &cas,
+                    &format!("{base}/*.crt"),
+                    &base,
+                    &mut findings,
+                );
+            }
+            return Outcome::Findings(findings);
+        };
+        let Some(table) = parse_hosts(root, dir, hosts, &mut findings) else {
+            return Outcome::Findings(findings);
+        };
+        let mut cas = Vec::new();
+        let mut referenced = Vec::new();
+        let mut skip_verify = false;
+        for (label, t) in entries(&table) {
+            if t.get("skip_verify").and_then(|v| v.as_bool()) == Some(true) {
+                skip_verify = true;
+                findings.push(
+                    Finding::new(
+                        Code::HostsTomlSkipVerify,
+                        format!("{base}/hosts.toml sets skip_verify = true for {label}: containerd checks neither the chain nor the host name"),
+                    )
+                    .hint("remove skip_verify and set ca = \"ca.crt\" with the registry's CA instead"),
+                );
+            }
+            for p in strings(t.get("ca")) {
+                let (shown, file) = resolve(root, dir, &p);
+                referenced.push(shown.clone());
+                match file.filter(|f| f.error.is_none()) {
+                    None => findings.push(
+                        Finding::new(
+                            Code::HostsTomlCaUnreadable,
+                            format!("{base}/hosts.toml names the CA file {shown} for {label}, which does not exist"),
+                        )
+                        .client_error(format!("unable to read CA cert \"{shown}\": open {shown}: no such file or directory"))
+                        .hint(format!("copy the registry's CA to {shown}, or correct the ca path (relative paths are relative to {base})")),
+                    ),
+                    Some(f) if pem_certs(f).is_empty() => findings.push(
+                        Finding::new(
+                            Code::HostsTomlCaUnreadable,
+                            format!("the CA file {shown} named in {base}/hosts.toml holds no PEM certificate"),
+                        )
+                        .client_error(format!("unable to load CA cert \"{shown}\""))
+                        .hint(format!("convert it to PEM: `openssl x509 -inform der -in {shown} -out {shown}`")),
+                    ),
+                    Some(f) => cas.extend(pem_certs(f)),
+                }
+            }
+        }
+        let ignored: Vec<String> = crts
+            .iter()
+            .map(|f| format!("{base}/{}", f.name))
+            .filter(|p| !referenced.iter().any(|r| r == p))
+            .collect();
+        if !ignored.is_empty() {
+            findings.push(
+                Finding::new(
+                    Code::HostsTomlCrtIgnored,
+                    format!(
+                        "{} {} not loaded: with a hosts.toml in {base}/, containerd only uses the files its ca entries name",
+                        ignored.join(", "),
+                        if ignored.len() == 1 { "is" } else { "are" }
+                    ),
+                )
+                .hint(format!("reference it in hosts.toml: ca = \"{}\"", ignored[0].rsplit('/').next().unwrap_or("ca.crt"))),
+            );
+        }
+        if check_chain && !skip_verify {
+            mismatch(
+                facts,
+                &chain,
+                &cas,
+                &format!("{base}/hosts.toml"),
+                &base,
+                &mut findings,
+            );
+        }
+        Outcome::Findings(findings)
+    }
+}
+
+/// containerd's directory names for a registry, in its order.
+pub fn dir_names(t: &Target) -> Vec<String> {
+    let host = t.host_for_url();
+    let mut v = Vec::new();
+    if t.explicit_port {
+        v.push(format!("{host}_{}_", t.port));
+    }
+    v.push(t.registry_name());
+    v.push("_default".into());
+    v
+}
+
+fn resolve<'a>(root: &'a CertsRoot, dir: &'a HostDir, p: &str) -> (String, Option<&'a NodeFile>) {
+    let base = std::path::Path::new(&root.root).join(&dir.name);
+    let abs = if p.starts_with('/') {
+        std::path::PathBuf::from(p)
+    } else {
+        base.join(p)
+    };
+    let shown = abs.display().to_string();
+    if let Some(f) = root.referenced.get(&shown) {
+        return (shown, Some(f));
+    }
+    let file = (abs.parent() == Some(base.as_path()))
+        .then(|| abs.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .flatten()
+        .and_then(|n| dir.files.iter().find(|f| f.name == n && !f.is_dir));
+    (shown, file)
+}
+
+/// The server entry and every `[host."…"]` table, labelled.
+fn entries(table: &toml::Table) -> Vec<(String, &toml::Table)> {
+    let mut v = Vec::new();
+    if let Some(toml::Value::Table(hosts)) = table.get("host") {
+        for (url, t) in hosts {
+            if let toml::Value::Table(t) = t {
+                v.push((format!("host \"{url}\""), t));
+            }
+        }
+    }
+    let server = table
+        .get("server")
+        .and_then(|s| s.as_str())
+        .unwrap_or("(the registry itself)");
+    v.push((format!("server {server}"), table));
+    v
+}
+
+/// Parses and validates a hosts.toml as containerd does; None when containerd would
+/// discard it.
+fn parse_hosts(
+    root: &CertsRoot,
+    dir: &HostDir,
+    f: &NodeFile,
+    findings: &mut Vec<Finding>,
+) -> Option<toml::Table> {
+    let path = format!("{}/{}/hosts.toml", root.root, dir.name);
+    let text = String::from_utf8_lossy(&f.bytes).into_owned();
+    let fallback = "containerd logs \"failed to decode hosts.toml\" and silently falls back to the *.crt files in the directory, so the configuration has no effect";
+    let table = match toml::from_str::<toml::Table>(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
+            let quoted = text.lines().nth(line - 1).unwrap_or("").trim_end();
+            findings.push(
+                Finding::new(
+                    Code::HostsTomlSyntax,
+                    format!("{path} is not valid TOML at line {line}, column {col} (`{quoted}`): {}; {fallback}", e.message()),
+                )
+                .hint(format!("fix line {line} of {path}; strings need double quotes and tables look like [host.\"https://{}\"]", dir.name))
+                .evidence(&TomlError { file: &path, line, column: col, text: quoted }),
+            );
+            return None;
+        }
+    };
+    let mut invalid = None;
+    for (label, t) in entries(&table) {
+        for key in t.keys() {
+            if !FIELDS.contains(&key.as_str()) || (key == "host" && !label.starts_with("server")) {
+                let hint = match key.as_str() {
+                    "insecure_skip_verify" | "insecure" => {
+                        "skip_verify = true (if you really want verification off)"
+                    }
+                    "ca_file" | "ca_cert" | "tls_ca" => "ca = \"ca.crt\"",
+                    "cert_file" | "key_file" => "client = [[\"client.cert\", \"client.key\"]]",
+                    _ => {
+                        "one of server, capabilities, ca, client, skip_verify, header, override_path, dial_timeout"
+                    }
+                };
+                findings.push(
+                    Finding::new(
+                        Code::HostsTomlUnknownKey,
+                        format!("{path}: \"{key}\" in {label} is not a hosts.toml field; containerd ignores it silently, so that setting has no effect"),
+                    )
+                    .hint(format!("use {hint}")),
+                );
+            }
+        }
+        if let Some(caps) = t.get("capabilities").and_then(|c| c.as_array()) {
+            for c in caps {
+                let s = c.as_str().unwrap_or("").to_ascii_lowercase();
+                if !CAPABILITIES.contains(&s.as_str()) {
+                    invalid.get_or_insert(format!("unknown capability {}", c));
+                }
+            }
+        }
+        if let Some(ca) = t.get("ca")
+            && !(ca.is_str() || ca.as_array().is_some_and(|a| a.iter().all(|x| x.is_str())))
+        {
+            invalid.get_or_insert(format!("invalid type {ca} for \"ca\""));
+        }
+        if let Some(sv) = t.get("skip_verify")
+            && !sv.is_bool()
+        {
+            invalid.get_or_insert(format!("skip_verify must be true or false, not {sv}"));
+        }
+    }
+    if let Some(why) = invalid {
+        findings.push(
+            Finding::new(
+                Code::HostsTomlInvalid,
+                format!("{path} has a field error ({why}); {fallback}"),
+            )
+            .hint("correct the field: capabilities is a list of \"pull\", \"resolve\", \"push\"; ca a path or a list of paths; skip_verify true or false"),
+        );
+        return None;
+    }
+    Some(table)
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+fn missing(facts: &Facts, root: &CertsRoot, t: &Target, findings: &mut Vec<Finding>) {
+    let chain = facts.presented_chain();
+    if plain_http(facts) || chain.is_empty() || verify_with(facts, &chain, &[]).is_none() {
+        return;
+    }
+    let name = t.registry_name();
+    let dir = format!("{}/{name}", root.root);
+    let ca = working_ca_path(facts, &chain).unwrap_or_else(|| "ca.crt".into());
+    findings.push(
+        Finding::new(
+            Code::HostsTomlMissing,
+            format!(
+                "containerd has no directory for {name} under {} (it tries {}), and the server's chain (issued by \"{}\") does not verify with the system roots",
+                root.root,
+                dir_names(t).join(", "),
+                needed_issuer(&chain)
+            ),
+        )
+        .client_error(format!("failed to do request: Head \"https://{name}/v2/IMAGE/manifests/TAG\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))
+        .hint(format!(
+            "`mkdir -p '{dir}' && cp {ca} '{dir}/ca.crt' && printf 'server = \"https://{name}\"\\n\\n[host.\"https://{name}\"]\\n  capabilities = [\"pull\", \"resolve\"]\\n  ca = \"ca.crt\"\\n' > '{dir}/hosts.toml'` on every node"
+        )),
+    );
+}
+
+fn mismatch(
+    facts: &Facts,
+    chain: &[Cert],
+    cas: &[Cert],
+    from: &str,
+    base: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(err) = verify_with(facts, chain, cas) else {
+        return;
+    };
+    let have = if cas.is_empty() {
+        "no CA".to_string()
+    } else {
+        cas.iter()
+            .map(|c| format!("\"{}\"", c.subject))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let ca = working_ca_path(facts, chain)
+        .unwrap_or_else(|| "the CA that issued the server's certificate".into());
+    findings.push(
+        Finding::new(
+            Code::HostsTomlCaMismatch,
+            format!(
+                "the CAs configured for containerd in {from} ({have}) do not verify the server's chain, which needs \"{}\"",
+                needed_issuer(chain)
+            ),
+        )
+        .client_error(format!("failed to do request: Head \"https://{}/v2/IMAGE/manifests/TAG\": {}", base.rsplit('/').next().unwrap_or(""), err.tls_text()))
+        .hint(format!("`cp {ca} '{base}/ca.crt'` and reference it with ca = \"ca.crt\" in hosts.toml")),
+    );
+}
+
+/// config.toml: is `config_path` set for the CRI registry, and are the deprecated
+/// `registry.mirrors` / `registry.configs` sections used?
+fn config_toml(cfg: &TextFile, findings: &mut Vec<Finding>) {
+    let Ok(table) = toml::from_str::<toml::Table>(&cfg.text) else {
+        return;
+    };
+    let plugins = table.get("plugins").and_then(|p| p.as_table());
+    let registry = ["io.containerd.cri.v1.images", "io.containerd.grpc.v1.cri"]
+        .iter()
+        .find_map(|name| {
+            plugins
+                .and_then(|p| p.get(*name))
+                .and_then(|p| p.get("registry"))
+                .and_then(|r| r.as_table())
+                .map(|r| (*name, r))
+        });
+    let config_path = registry
+        .and_then(|(_, r)| r.get("config_path"))
+        .and_then(|c| c.as_str())
+        .unwrap_or("");
+    if config_path.is_empty() {
+        let section = registry
+            .map(|(n, _)| n)
+            .unwrap_or("io.containerd.grpc.v1.cri");
+        findings.push(
+            Finding::new(
+                Code::ContainerdConfigPathUnset,
+                format!("{} does not set config_path for the CRI registry: containerd 1.x to 2.1 then ignores /etc/containerd/certs.d for kubelet pulls (2.2 and later default to /etc/containerd/certs.d:/etc/docker/certs.d)", cfg.path),
+            )
+            .hint(format!("add config_path = \"/etc/containerd/certs.d\" under [plugins.\"{section}\".registry] in {}, then `systemctl restart containerd`", cfg.path)),
+        );
+    }
+    if let Some((name, r)) = registry {
+        for key in ["mirrors", "configs", "auths"] {
+            if r.contains_key(key) {
+                findings.push(
+                    Finding::new(
+                        Code::ContainerdRegistryDeprecated,
+                        format!("{} uses the deprecated [plugins.\"{name}\".registry.{key}] section", cfg.path),
+                    )
+                    .hint("move the settings to hosts.toml files under config_path (configs.tls is ignored by containerd 2.x, so its TLS settings are silently lost)"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
+    use crate::checks::examples::pki::*;
+    use crate::checks::examples::*;
+    use crate::facts::node::{Source, TextFile};
+    let root = ca("Registry CA", NOW);
+    let other = ca("Other CA", NOW);
+    let l = leaf(&root, &["10.0.0.5"], NOW);
+    let ca_pem = root.pem.clone().into_bytes();
+    let toml = |s: &str| s.as_bytes().to_vec();
+    let good = "server = \"https://10.0.0.5:5000\"\n[host.\"https://10.0.0.5:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n  ca = \"ca.crt\"\n";
+    let f = |dirs: Dirs<'_>| {
+        let mut f = with_chain(facts_for("10.0.0.5:5000"), vec![l.der.clone()]);
+        f.node.containerd_certs_d = certs_root("/etc/containerd/certs.d", dirs);
+        f
+    };
+    let with_config = |text: &str| {
+        let mut f = f(vec![(
+            "10.0.0.5:5000",
+            vec![("hosts.toml", toml(good)), ("ca.crt", ca_pem.clone())],
+        )]);
+        f.node.containerd_config = Source::Read(TextFile {
+            path: "/etc/containerd/config.toml".into(),
+            text: text.into(),
+        });
+        f
+    };
+    let d = "10.0.0.5:5000";
+    vec![
+        (
+            f(vec![(
+                d,
+                vec![("hosts.toml", toml(good)), ("ca.crt", ca_pem.clone())],
+            )]),
+            vec![],
+        ),
+        (
+            f(vec![("10.0.0.5_5000_", vec![("ca.crt", ca_pem.clone())])]),
+            vec![],
+        ),
+        (f(vec![]), vec![Code::HostsTomlMissing]),
+        (
+            f(vec![(
+                d,
+                vec![
+                    ("hosts.toml", toml("server = https://10.0.0.5:5000\n")),
+                    ("ca.crt", ca_pem.clone()),
+                ],
+            )]),
+            vec![Code::HostsTomlSyntax],
+        ),
+        (
+            f(vec![(
+                d,
+                vec![
+                    (
+                        "hosts.toml",
+                        toml(
+                            "[host.\"https://10.0.0.5:5000\"]\n  capabilities = [\"pul\"]\n  ca = \"ca.crt\"\n",
+                        ),
+                    ),
+                    ("ca.crt", ca_pem.clone()),
+                ],
+            )]),
+            vec![Code::HostsTomlInvalid],
+        ),
+        (
+            f(vec![(
+                d,
+                vec![
+                    (
+                        "hosts.toml",
+                        toml(
+                            "[host.\"https://10.0.0.5:5000\"]\n  ca = \"ca.crt\"\n  insecure_skip_verify = true\n",
+                        ),
+                    ),
+                    ("ca.crt", ca_pem.clone()),
+                ],
+            )]),
+            vec![Code::HostsTomlUnknownKey],
+        ),
+        (
+            f(vec![(
+                d,
+                vec![(
+                    "hosts.toml",
+                    toml(
+                        "[host.\"https://10.0.0.5:5000\"]\n  ca = \"/etc/containerd/certs.d/10.0.0.5:5000/missing.crt\"\n",
+                    ),
+                )],
+            )]),
+            vec![Code::HostsTomlCaUnreadable, Code::HostsTomlCaMismatch],
+        ),
+        (
+            f(vec![(
+                d,
+                vec![(
+                    "hosts.toml",
+                    toml("[host.\"https://10.0.0.5:5000\"]\n  skip_verify = true\n"),
+                )],
+            )]),
+            vec![Code::HostsTomlSkipVerify],
+        ),
+        (
+            f(vec![(
+                d,
+                vec![
+                    ("ca.crt", ca_pem.clone()),
+                    ("hosts.toml", toml("server = \"https://10.0.0.5:5000\"\n")),
+                ],
+            )]),
+            vec![Code::HostsTomlCrtIgnored, Code::HostsTomlCaMismatch],
+        ),
+        (
+            f(vec![(
+                d,
+                vec![
+                    ("hosts.toml", toml(good)),
+                    ("ca.crt", other.pem.clone().into_bytes()),
+                ],
+            )]),
+            vec![Code::HostsTomlCaMismatch],
+        ),
+        (
+            with_config(
+                "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"\"\n",
+            ),
+            vec![Code::ContainerdConfigPathUnset],
+        ),
+        (
+            with_config(
+                "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"/etc/containerd/certs.d\"\n[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"10.0.0.5:5000\".tls]\n  insecure_skip_verify = true\n",
+            ),
+            vec![Code::ContainerdRegistryDeprecated],
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::*;
+
+    #[test]
+    fn directory_names_in_containerds_order() {
+        let t = crate::target::parse("10.0.0.5:5000").unwrap();
+        assert_eq!(
+            dir_names(&t),
+            ["10.0.0.5_5000_", "10.0.0.5:5000", "_default"]
+        );
+        let t = crate::target::parse("reg.example.com").unwrap();
+        assert_eq!(dir_names(&t), ["reg.example.com", "_default"]);
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let (f, _) = examples().remove(3);
+        let out = findings_of(&ContainerdHosts, &f);
+        assert!(
+            out[0].message.contains("at line 1, column 10"),
+            "{}",
+            out[0].message
+        );
+        assert!(out[0].message.contains("silently falls back"));
+    }
+}

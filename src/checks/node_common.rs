@@ -1,0 +1,65 @@
+//! Helpers shared by the node-configuration checks (certs-d, containerd-hosts): which
+//! CAs a directory offers and whether they, with the system roots, verify the chain.
+
+use crate::facts::node::NodeFile;
+use crate::facts::{Facts, TlsOutcome};
+use crate::pki::{Cert, GoError, bundle, verify_chain};
+use crate::target::Scheme;
+
+/// The system roots, parsed.
+pub fn system_roots(facts: &Facts) -> Vec<Cert> {
+    facts
+        .system_roots
+        .iter()
+        .flat_map(|s| s.certs.iter())
+        .filter_map(|d| Cert::parse(d).ok())
+        .collect()
+}
+
+/// Go's chain verdict with the system roots plus `extra` (how the runtimes add configured
+/// CAs to the system pool).
+pub fn verify_with(facts: &Facts, chain: &[Cert], extra: &[Cert]) -> Option<GoError> {
+    let mut roots = system_roots(facts);
+    roots.extend(extra.iter().cloned());
+    verify_chain(chain, &roots, facts.now).error
+}
+
+/// The PEM certificates of a file (Go's `AppendCertsFromPEM`: DER is ignored).
+pub fn pem_certs(f: &NodeFile) -> Vec<Cert> {
+    if f.bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        bundle::parse(&f.bytes).certs
+    } else {
+        vec![]
+    }
+}
+
+/// Any certificates in a file, PEM or DER (to find a CA saved under the wrong name).
+pub fn any_certs(f: &NodeFile) -> Vec<Cert> {
+    bundle::parse(&f.bytes).certs
+}
+
+/// The target speaks plain HTTP (asked for, or found).
+pub fn plain_http(facts: &Facts) -> bool {
+    facts
+        .target
+        .as_ref()
+        .is_ok_and(|t| t.scheme == Scheme::Http)
+        || matches!(
+            facts.tls.as_ref().map(|t| &t.outcome),
+            Some(TlsOutcome::PlainHttp { .. })
+        )
+}
+
+/// The issuer the chain needs: the issuer of the last certificate the server sent.
+pub fn needed_issuer(chain: &[Cert]) -> String {
+    chain.last().map(|c| c.issuer.clone()).unwrap_or_default()
+}
+
+/// A CA the user gave with --ca, when it verifies the chain: the file to copy.
+pub fn working_ca_path(facts: &Facts, chain: &[Cert]) -> Option<String> {
+    let ca = facts.ca_file.as_ref()?;
+    let certs = bundle::parse(&ca.bytes).certs;
+    verify_with(facts, chain, &certs)
+        .is_none()
+        .then(|| ca.path.clone())
+}
