@@ -76,6 +76,14 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", help_heading = "Node configuration")]
     pub containerd_config: Option<PathBuf>,
 
+    /// CRI-O/podman registries.conf [default: /etc/containers/registries.conf]
+    #[arg(long, value_name = "PATH", help_heading = "Node configuration")]
+    pub registries_conf: Option<PathBuf>,
+
+    /// containers certs.d roots in search order (repeat) [default: ~/.config/containers/certs.d, /etc/containers/certs.d, /etc/docker/certs.d]
+    #[arg(long, value_name = "DIR", help_heading = "Node configuration")]
+    pub containers_certs_d: Vec<PathBuf>,
+
     /// The node's Docker Engine version, e.g. 24.0.7 [default: from `dockerd --version`]
     #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
     pub docker_version: Option<String>,
@@ -231,7 +239,9 @@ fn execute(
         let named = cli.daemon_json.is_some()
             || cli.docker_certs_d.is_some()
             || cli.containerd_certs_d.is_some()
-            || cli.containerd_config.is_some();
+            || cli.containerd_config.is_some()
+            || cli.registries_conf.is_some()
+            || !cli.containers_certs_d.is_empty();
         if !named {
             bail!(
                 "a target is required, e.g. `regdoctor 10.0.0.5:5000 --ca ca.crt`, or name node files to lint offline, e.g. `regdoctor --daemon-json /etc/docker/daemon.json` (see --help)"
@@ -330,6 +340,26 @@ fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
     }
     if let Some(c) = choose(&cli.containerd_config, "/etc/containerd/config.toml") {
         node.containerd_config = text_file(&c)?;
+    }
+    if let Some(c) = choose(&cli.registries_conf, "/etc/containers/registries.conf") {
+        node.registries_conf = text_file(&c)?;
+    }
+    if !cli.containers_certs_d.is_empty() {
+        for p in &cli.containers_certs_d {
+            node.containers_certs_d
+                .push(certs_root(&PathChoice::new(Some(p), ""))?);
+        }
+    } else if !cli.no_node_defaults {
+        let home = std::env::var_os("HOME")
+            .map(|h| format!("{}/.config/containers/certs.d", PathBuf::from(h).display()));
+        for d in home
+            .iter()
+            .map(String::as_str)
+            .chain(["/etc/containers/certs.d", "/etc/docker/certs.d"])
+        {
+            node.containers_certs_d
+                .push(certs_root(&PathChoice::new(None, d))?);
+        }
     }
     node.docker_version = match &cli.docker_version {
         Some(v) => Some(v.clone()),

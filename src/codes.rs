@@ -35,6 +35,8 @@ pub enum CheckId {
     CertsD,
     /// containerd's hosts.toml for this registry.
     ContainerdHosts,
+    /// CRI-O/podman: registries.conf and containers certs.d.
+    ContainersRegistries,
 }
 
 impl CheckId {
@@ -53,6 +55,7 @@ impl CheckId {
         CheckId::DaemonJson,
         CheckId::CertsD,
         CheckId::ContainerdHosts,
+        CheckId::ContainersRegistries,
     ];
 
     /// The id as users type it.
@@ -71,6 +74,7 @@ impl CheckId {
             CheckId::DaemonJson => "daemon-json",
             CheckId::CertsD => "certs-d",
             CheckId::ContainerdHosts => "containerd-hosts",
+            CheckId::ContainersRegistries => "containers-registries",
         }
     }
 
@@ -332,6 +336,17 @@ codes! {
     ContainerdConfigPathUnset = "containerd_config_path_unset", ContainerdHosts, Warning;
     /// config.toml uses the deprecated registry.mirrors / registry.configs sections.
     ContainerdRegistryDeprecated = "containerd_registry_deprecated", ContainerdHosts, Warning;
+
+    /// registries.conf is not valid TOML.
+    RegistriesConfSyntax = "registries_conf_syntax", ContainersRegistries, Error;
+    /// registries.conf mixes the v1 and v2 formats.
+    RegistriesConfMixedVersions = "registries_conf_mixed_versions", ContainersRegistries, Error;
+    /// A plain-HTTP registry not marked insecure in registries.conf.
+    RegistriesConfNotInsecure = "registries_conf_not_insecure", ContainersRegistries, Error;
+    /// An earlier containers certs.d directory hides the one with the right CA.
+    ContainersCertsDShadowed = "containers_certs_d_shadowed", ContainersRegistries, Error;
+    /// The containers certs.d directory that is read does not verify the chain.
+    ContainersCertsDCaMismatch = "containers_certs_d_ca_mismatch", ContainersRegistries, Error;
 }
 
 impl std::fmt::Display for Code {

@@ -95,7 +95,8 @@ fn binary_json_report_has_the_contract_shape() {
             "credentials",
             "daemon-json",
             "certs-d",
-            "containerd-hosts"
+            "containerd-hosts",
+            "containers-registries"
         ]
     );
     let cert = &r["evidence"]["tls"]["chain"][0];

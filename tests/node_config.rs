@@ -306,3 +306,52 @@ fn offline_daemon_json_lint_through_the_binary() {
             "error: cannot read /nonexistent/daemon.json",
         ));
 }
+
+#[test]
+fn containers_certs_d_first_existing_directory_hides_the_right_ca() {
+    let s = setup();
+    let t = s.server.target();
+    let early = tree(s.dir.path(), "user-certs.d", &[(t.as_str(), &[])]);
+    let late = tree(
+        s.dir.path(),
+        "etc-certs.d",
+        &[(t.as_str(), &[("ca.crt", s.ca.pem.as_bytes())])],
+    );
+    let (_, r, _) = diagnose(&[
+        &t,
+        "--containers-certs-d",
+        &early,
+        "--containers-certs-d",
+        &late,
+    ]);
+    assert_eq!(
+        node_codes(&r, "containers-registries"),
+        ["containers_certs_d_shadowed"]
+    );
+    let (_, r, _) = diagnose(&[&t, "--containers-certs-d", &late]);
+    assert_eq!(status(&r, "containers-registries"), "pass", "{r:#}");
+}
+
+#[test]
+fn registries_conf_must_mark_a_plain_http_registry_insecure() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server::start("127.0.0.1:0", Behaviour::PlainHttp);
+    let t = s.target();
+    let bad = write(
+        &dir,
+        "bad.conf",
+        b"[[registry]]\nlocation = \"10.9.9.9:5000\"\ninsecure = true\n",
+    );
+    let (_, r, _) = diagnose(&[&t, "--registries-conf", &bad]);
+    assert_eq!(
+        node_codes(&r, "containers-registries"),
+        ["registries_conf_not_insecure"]
+    );
+    let good = write(
+        &dir,
+        "good.conf",
+        format!("[[registry]]\nlocation = \"{t}\"\ninsecure = true\n").as_bytes(),
+    );
+    let (_, r, _) = diagnose(&[&t, "--registries-conf", &good]);
+    assert_eq!(status(&r, "containers-registries"), "pass", "{r:#}");
+}

@@ -11,6 +11,7 @@ mod catalog;
 mod cert_validity;
 mod certs_d;
 mod containerd_hosts;
+mod containers_registries;
 mod credentials;
 mod daemon_json;
 mod daemon_json_keys;
@@ -70,6 +71,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &daemon_json::DaemonJson,
     &certs_d::CertsD,
     &containerd_hosts::ContainerdHosts,
+    &containers_registries::ContainersRegistries,
 ];
 
 /// Looks a check up by id.

@@ -23,6 +23,7 @@ fn examples_of(id: CheckId) -> Vec<(Facts, Vec<Code>)> {
         CheckId::DaemonJson => super::daemon_json::examples(),
         CheckId::CertsD => super::certs_d::examples(),
         CheckId::ContainerdHosts => super::containerd_hosts::examples(),
+        CheckId::ContainersRegistries => super::containers_registries::examples(),
     }
 }
 

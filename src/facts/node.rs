@@ -90,6 +90,10 @@ pub struct NodeFacts {
     pub containerd_certs_d: Source<CertsRoot>,
     /// containerd's config.toml.
     pub containerd_config: Source<TextFile>,
+    /// containers/image's registries.conf.
+    pub registries_conf: Source<TextFile>,
+    /// containers/image's certs.d roots, in search order.
+    pub containers_certs_d: Vec<Source<CertsRoot>>,
 }
 
 impl Default for NodeFacts {
@@ -100,6 +104,8 @@ impl Default for NodeFacts {
             docker_certs_d: Source::NotRead,
             containerd_certs_d: Source::NotRead,
             containerd_config: Source::NotRead,
+            registries_conf: Source::NotRead,
+            containers_certs_d: Vec::new(),
         }
     }
 }

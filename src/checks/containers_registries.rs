@@ -1,0 +1,268 @@
+//! `containers-registries`: CRI-O, podman and skopeo (containers/image). Their
+//! registries.conf must declare a plain-HTTP registry insecure (there is no implicit
+//! localhost exception) and must not mix the v1 and v2 formats; and their certs.d is the
+//! *first existing* of `~/.config/containers/certs.d/<host:port>`,
+//! `/etc/containers/certs.d/<host:port>`, `/etc/docker/certs.d/<host:port>` — an earlier
+//! directory hides the right CA in a later one.
+
+use super::node_common::{needed_issuer, pem_certs, plain_http, verify_with};
+use super::{Check, Outcome};
+use crate::codes::{CheckId, Code};
+use crate::facts::Facts;
+use crate::facts::node::{CertsRoot, Source, TextFile};
+use crate::report::Finding;
+use crate::target::Target;
+
+/// The check.
+pub struct ContainersRegistries;
+
+impl Check for ContainersRegistries {
+    fn id(&self) -> CheckId {
+        CheckId::ContainersRegistries
+    }
+    fn title(&self) -> &'static str {
+        "CRI-O/podman registries.conf and certs.d suit this registry"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../checks/containers-registries.md")
+    }
+    fn network(&self) -> bool {
+        false
+    }
+    fn run(&self, facts: &Facts) -> Outcome {
+        let conf = facts.node.registries_conf.read();
+        let roots: Vec<&CertsRoot> = facts
+            .node
+            .containers_certs_d
+            .iter()
+            .filter_map(|s| s.read())
+            .collect();
+        if conf.is_none() && roots.is_empty() {
+            return Outcome::Skip(match &facts.node.registries_conf {
+                Source::Absent { path } => {
+                    format!("no {path} and no containers certs.d on this node")
+                }
+                _ => "no containers configuration read".into(),
+            });
+        }
+        let mut findings = Vec::new();
+        let target = facts.target.as_ref().ok();
+        if let Some(conf) = conf {
+            registries_conf(facts, conf, target, &mut findings);
+        }
+        if let Some(t) = target {
+            certs_d(facts, &roots, t, &mut findings);
+        }
+        Outcome::Findings(findings)
+    }
+}
+
+fn registries_conf(
+    facts: &Facts,
+    conf: &TextFile,
+    target: Option<&Target>,
+    findings: &mut Vec<Finding>,
+) {
+    let table = match toml::from_str::<toml::Table>(&conf.text) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = e
+                .span()
+                .map(|s| {
+                    conf.text[..s.start.min(conf.text.len())]
+                        .matches('\n')
+                        .count()
+                        + 1
+                })
+                .unwrap_or(1);
+            findings.push(
+                Finding::new(
+                    Code::RegistriesConfSyntax,
+                    format!("{} is not valid TOML at line {line}: {}; podman, skopeo and CRI-O refuse to pull", conf.path, e.message()),
+                )
+                .hint(format!("fix line {line} of {}", conf.path)),
+            );
+            return;
+        }
+    };
+    let v1 = table.get("registries").is_some_and(|r| r.is_table());
+    let v2 = table.contains_key("registry") || table.contains_key("unqualified-search-registries");
+    if v1 && v2 {
+        findings.push(
+            Finding::new(
+                Code::RegistriesConfMixedVersions,
+                format!("{} mixes the v1 format ([registries.insecure], [registries.search]) with the v2 format ([[registry]]): containers/image refuses the file", conf.path),
+            )
+            .client_error("mixing sysregistry v1/v2 is not supported")
+            .hint("convert the [registries.*] tables to [[registry]] entries (location = \"host:port\", insecure = true) and unqualified-search-registries"),
+        );
+    }
+    let Some(t) = target else { return };
+    if !plain_http(facts) {
+        return;
+    }
+    let name = t.registry_name();
+    let insecure_v2 = table
+        .get("registry")
+        .and_then(|r| r.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.as_table())
+        .any(|r| {
+            let loc = r
+                .get("location")
+                .or_else(|| r.get("prefix"))
+                .and_then(|l| l.as_str())
+                .unwrap_or("");
+            loc == name && r.get("insecure").and_then(|i| i.as_bool()) == Some(true)
+        });
+    let insecure_v1 = table
+        .get("registries")
+        .and_then(|r| r.get("insecure"))
+        .and_then(|i| i.get("registries"))
+        .and_then(|l| l.as_array())
+        .is_some_and(|l| l.iter().any(|x| x.as_str() == Some(name.as_str())));
+    if !(insecure_v2 || insecure_v1) {
+        findings.push(
+            Finding::new(
+                Code::RegistriesConfNotInsecure,
+                format!("{name} serves plain HTTP, and {} does not mark it insecure: CRI-O, podman and skopeo only try HTTPS (there is no localhost exception)", conf.path),
+            )
+            .client_error(format!("pinging container registry {name}: Get \"https://{name}/v2/\": http: server gave HTTP response to HTTPS client"))
+            .hint(format!("add to {}:\n[[registry]]\nlocation = \"{name}\"\ninsecure = true\nthen restart CRI-O (`systemctl restart crio`)", conf.path)),
+        );
+    }
+}
+
+fn certs_d(facts: &Facts, roots: &[&CertsRoot], t: &Target, findings: &mut Vec<Finding>) {
+    let chain = facts.presented_chain();
+    if plain_http(facts) || chain.is_empty() {
+        return;
+    }
+    let name = t.registry_name();
+    let dirs: Vec<(String, Vec<crate::pki::Cert>)> = roots
+        .iter()
+        .filter_map(|r| {
+            r.dirs.iter().find(|d| d.name == name).map(|d| {
+                let cas = d
+                    .files
+                    .iter()
+                    .filter(|f| f.name.ends_with(".crt"))
+                    .flat_map(pem_certs)
+                    .collect();
+                (format!("{}/{name}", r.root), cas)
+            })
+        })
+        .collect();
+    let Some((used, cas)) = dirs.first() else {
+        return;
+    };
+    if verify_with(facts, &chain, cas).is_none() {
+        return;
+    }
+    let later = dirs
+        .iter()
+        .skip(1)
+        .find(|(_, c)| verify_with(facts, &chain, c).is_none());
+    match later {
+        Some((good, _)) => findings.push(
+            Finding::new(
+                Code::ContainersCertsDShadowed,
+                format!("{used}/ exists, so containers/image reads only it and never {good}/, which holds the CA that verifies the server; {used}/ does not"),
+            )
+            .client_error(format!("pinging container registry {name}: Get \"https://{name}/v2/\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))
+            .hint(format!("copy the CA into the directory that is read: `cp {good}/*.crt {used}/`, or remove {used}/")),
+        ),
+        None => findings.push(
+            Finding::new(
+                Code::ContainersCertsDCaMismatch,
+                format!("{used}/ is the certs.d directory containers/image reads for {name}, and its CAs do not verify the server's chain (which needs \"{}\")", needed_issuer(&chain)),
+            )
+            .client_error(format!("pinging container registry {name}: Get \"https://{name}/v2/\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))
+            .hint(format!("put the CA that issued the server's certificate in {used}/ca.crt")),
+        ),
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
+    use crate::checks::examples::pki::*;
+    use crate::checks::examples::*;
+    use crate::facts::TlsOutcome;
+    let root = ca("Registry CA", NOW);
+    let other = ca("Other CA", NOW);
+    let l = leaf(&root, &["10.0.0.5"], NOW);
+    let conf = |mut f: Facts, text: &str| {
+        f.node.registries_conf = Source::Read(TextFile {
+            path: "/etc/containers/registries.conf".into(),
+            text: text.into(),
+        });
+        f
+    };
+    let plain = || {
+        with_tls_outcome(
+            facts_for("10.0.0.5:5000"),
+            TlsOutcome::PlainHttp {
+                first_bytes: "HTTP/1.1 400".into(),
+            },
+        )
+    };
+    let tls = |dirs: Vec<Dirs<'_>>| {
+        let mut f = with_chain(facts_for("10.0.0.5:5000"), vec![l.der.clone()]);
+        f.node.containers_certs_d = dirs
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| certs_root(&format!("/root{i}/certs.d"), d))
+            .collect();
+        f
+    };
+    let d = "10.0.0.5:5000";
+    vec![
+        (
+            conf(
+                plain(),
+                "[[registry]]\nlocation = \"10.0.0.5:5000\"\ninsecure = true\n",
+            ),
+            vec![],
+        ),
+        (
+            conf(
+                plain(),
+                "[[registry]]\nlocation = \"10.0.0.6:5000\"\ninsecure = true\n",
+            ),
+            vec![Code::RegistriesConfNotInsecure],
+        ),
+        (
+            conf(offline(), "[[registry]\nlocation = \"x\"\n"),
+            vec![Code::RegistriesConfSyntax],
+        ),
+        (
+            conf(
+                offline(),
+                "[registries.insecure]\nregistries = [\"a:5000\"]\n\n[[registry]]\nlocation = \"b:5000\"\n",
+            ),
+            vec![Code::RegistriesConfMixedVersions],
+        ),
+        (
+            tls(vec![vec![(
+                d,
+                vec![("ca.crt", root.pem.clone().into_bytes())],
+            )]]),
+            vec![],
+        ),
+        (
+            tls(vec![
+                vec![(d, vec![])],
+                vec![(d, vec![("ca.crt", root.pem.clone().into_bytes())])],
+            ]),
+            vec![Code::ContainersCertsDShadowed],
+        ),
+        (
+            tls(vec![vec![(
+                d,
+                vec![("ca.crt", other.pem.clone().into_bytes())],
+            )]]),
+            vec![Code::ContainersCertsDCaMismatch],
+        ),
+    ]
+}
