@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::facts::node::NodeFacts;
-use crate::facts::{CredentialFacts, CredentialOutcome, CredentialSource, Facts};
+use crate::facts::{CredentialFacts, CredentialOutcome, CredentialSource, Facts, Runtime, RuntimeChoice};
 use crate::local::docker_config;
 use crate::probe::{ProbeOptions, run as run_probe};
 use crate::render::{Style, human::render_human, json::render_json};
@@ -92,6 +92,10 @@ pub struct Cli {
     #[arg(long, help_heading = "Node configuration")]
     pub no_node_defaults: bool,
 
+    /// Write fixes for this runtime [default: guessed from the node's files]
+    #[arg(long, value_enum, value_name = "RUNTIME")]
+    pub runtime: Option<Runtime>,
+
     /// When to use colours (NO_COLOR is honoured by auto)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -123,6 +127,8 @@ pub enum Format {
     Human,
     /// The regdoctor.report/v1 JSON document
     Json,
+    /// Markdown for a ticket (GitHub, GitLab, Jira)
+    Markdown,
 }
 
 /// Colour choice.
@@ -302,6 +308,7 @@ fn execute(
     });
     facts.ca_file = ca_file;
     facts.system_roots = system_roots;
+    facts.runtime = runtime_choice(&cli, &node);
     facts.node = node;
     let results = crate::checks::run_all(&facts);
     let report = Report::from_facts(
@@ -313,6 +320,7 @@ fn execute(
     let text = match cli.format {
         Format::Human => render_human(&report, &style),
         Format::Json => render_json(&report),
+        Format::Markdown => crate::render::markdown::render_markdown(&report),
     };
     out.write_all(text.as_bytes())?;
     Ok(report.verdict.exit_code())
@@ -372,6 +380,13 @@ fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
     Ok(node)
 }
 
+fn runtime_choice(cli: &Cli, node: &NodeFacts) -> RuntimeChoice {
+    match cli.runtime {
+        Some(r) => RuntimeChoice::new(r, "--runtime"),
+        None => node.guess_runtime(),
+    }
+}
+
 /// Lints the node's files without a target.
 fn offline(node: NodeFacts, cli: &Cli, out: &mut dyn Write, style: &Style) -> anyhow::Result<u8> {
     let started = SystemTime::now();
@@ -381,12 +396,14 @@ fn offline(node: NodeFacts, cli: &Cli, out: &mut dyn Write, style: &Style) -> an
         .unwrap_or_default();
     let mut facts = Facts::new(Err("no target given".into()), now);
     facts.offline = true;
+    facts.runtime = runtime_choice(cli, &node);
     facts.node = node;
     let results = crate::checks::run_all(&facts);
     let report = Report::from_facts(&facts, results, crate::pki::rfc3339(now), 0);
     let text = match cli.format {
         Format::Human => render_human(&report, style),
         Format::Json => render_json(&report),
+        Format::Markdown => crate::render::markdown::render_markdown(&report),
     };
     out.write_all(text.as_bytes())?;
     Ok(report.verdict.exit_code())

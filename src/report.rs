@@ -253,6 +253,8 @@ pub struct Report {
     pub duration_ms: u64,
     /// The overall verdict.
     pub verdict: Verdict,
+    /// The runtime the fixes are written for, and how it was chosen.
+    pub runtime: crate::facts::RuntimeChoice,
     /// Every check, in order.
     pub checks: Vec<CheckResult>,
     /// The facts.
@@ -368,6 +370,7 @@ impl Report {
             started_at,
             duration_ms,
             verdict,
+            runtime: facts.runtime.clone(),
             checks,
             evidence: Evidence {
                 addresses: facts

@@ -232,9 +232,10 @@ impl Ctx<'_> {
             };
             return Finding::new(Code::UnknownAuthority, format!("{what}, and it is not in {where_}"))
                 .hint(format!(
-                    "trust it on every node: save it with `openssl s_client -showcerts -connect {} </dev/null 2>/dev/null | openssl x509 -out ca.crt`, check its fingerprint with the registry's administrator (SHA-256 {}), then `mkdir -p /etc/docker/certs.d/{name} && cp ca.crt /etc/docker/certs.d/{name}/ca.crt` (containerd: ca = \"ca.crt\" in /etc/containerd/certs.d/{name}/hosts.toml); check with `regdoctor {name} --ca ca.crt`",
+                    "trust it: save it with `openssl s_client -showcerts -connect {} </dev/null 2>/dev/null | openssl x509 -out ca.crt`, check its fingerprint with the registry's administrator (SHA-256 {}), check with `regdoctor {name} --ca ca.crt`, then install it {}",
                     self.authority(),
-                    short_fp(&top.sha256)
+                    short_fp(&top.sha256),
+                    super::hints::trust_ca(self.facts, "ca.crt")
                 ));
         }
         if self.from_ca && !self.roots.is_empty() {
@@ -267,7 +268,8 @@ impl Ctx<'_> {
             )
         };
         Finding::new(Code::UnknownAuthority, format!("no chain to a trusted CA: {detail}")).hint(format!(
-            "get the CA certificate that issued the registry's certificate and check with `regdoctor {name} --ca ca.crt`; then install it on every node: `mkdir -p /etc/docker/certs.d/{name} && cp ca.crt /etc/docker/certs.d/{name}/ca.crt`"
+            "get the CA certificate that issued the registry's certificate and check with `regdoctor {name} --ca ca.crt`; then install it {}",
+            super::hints::trust_ca(self.facts, "ca.crt")
         ))
     }
 }

@@ -42,7 +42,7 @@ impl Check for ContainersRegistries {
                 Source::Absent { path } => {
                     format!("no {path} and no containers certs.d on this node")
                 }
-                _ => "no containers configuration read".into(),
+                _ => "not read: --no-node-defaults was given and no path was named".into(),
             });
         }
         let mut findings = Vec::new();

@@ -15,6 +15,7 @@ mod containers_registries;
 mod credentials;
 mod daemon_json;
 mod daemon_json_keys;
+pub(crate) mod hints;
 pub(crate) mod insecure;
 mod node_common;
 mod registry_api;

@@ -197,7 +197,8 @@ fn auth_required(
     )
     .client_error(client_error)
     .hint(format!(
-        "give every node credentials: Docker: `docker login {name}`; Kubernetes: `kubectl create secret docker-registry regcred --docker-server={name} --docker-username=USER --docker-password=PASS` and imagePullSecrets: [{{name: regcred}}] in the pod spec; test them with `regdoctor {name} --user USER --password-stdin`. Some platforms cannot use authenticated registries at all (Nutanix Karbon 2.1.1 and earlier)"
+        "give every node credentials: {}; test them with `regdoctor {name} --user USER --password-stdin`",
+        super::hints::login(facts)
     ))
     .evidence(evidence)
 }

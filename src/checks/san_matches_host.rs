@@ -119,10 +119,10 @@ fn reissue_hint(leaf: &Cert, target: &Target, facts: &Facts) -> String {
     }
     let san = sans.join(",");
     let cn = target.host.to_string();
-    let name = target.registry_name();
     if leaf.is_self_issued() {
         format!(
-            "re-issue the self-signed certificate with the address in its SAN: `openssl req -x509 -newkey rsa:4096 -sha256 -days 365 -nodes -keyout registry.key -out registry.crt -subj \"/CN={cn}\" -addext \"subjectAltName={san}\"`; restart the registry with it and copy registry.crt to /etc/docker/certs.d/{name}/ca.crt on every node"
+            "re-issue the self-signed certificate with the address in its SAN: `openssl req -x509 -newkey rsa:4096 -sha256 -days 365 -nodes -keyout registry.key -out registry.crt -subj \"/CN={cn}\" -addext \"subjectAltName={san}\"`; restart the registry with it and trust the new certificate: {}",
+            super::hints::trust_ca(facts, "registry.crt")
         )
     } else {
         let ca = facts

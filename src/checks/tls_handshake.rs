@@ -94,7 +94,8 @@ impl Check for TlsHandshake {
                     )
                     .client_error(go_get(facts, "http: server gave HTTP response to HTTPS client"))
                     .hint(format!(
-                        "either serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY), or declare it insecure on every node: Docker: add \"insecure-registries\": [\"{name}\"] to /etc/docker/daemon.json, then `systemctl restart docker`; containerd: server = \"http://{name}\" in /etc/containerd/certs.d/{name}/hosts.toml; check it with `regdoctor http://{name}`"
+                        "either serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY), or allow plain HTTP for it: {}; check it with `regdoctor http://{name}`",
+                        super::hints::allow_plain_http(facts)
                     ))
                     .evidence(&BytesEvidence {
                         first_bytes,
@@ -156,7 +157,7 @@ impl Check for TlsHandshake {
                 )
                 // What a Go registry answers over TLS 1.2 in this situation.
                 .client_error(go_get(facts, "remote error: tls: bad certificate"))
-                .hint(client_cert_hint(&name)),
+                .hint(client_cert_hint(facts)),
             ),
             TlsOutcome::Closed { detail } => findings.push(
                 Finding::new(
@@ -175,9 +176,10 @@ impl Check for TlsHandshake {
     }
 }
 
-fn client_cert_hint(name: &str) -> String {
+fn client_cert_hint(facts: &Facts) -> String {
     format!(
-        "give the runtime a client certificate issued by the CA the registry trusts: Docker: /etc/docker/certs.d/{name}/client.cert and client.key; containerd: client = [[\"client.cert\", \"client.key\"]] in /etc/containerd/certs.d/{name}/hosts.toml"
+        "give the runtime a client certificate issued by the CA the registry trusts: {}",
+        super::hints::client_cert(facts)
     )
 }
 
@@ -207,7 +209,7 @@ fn alert_finding(facts: &Facts, alert: &Alert, requested: bool, after: bool) -> 
             ),
         )
         .client_error(client_error)
-        .hint(client_cert_hint(&name))
+        .hint(client_cert_hint(facts))
         .evidence(&evidence);
     }
     Finding::new(

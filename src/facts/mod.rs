@@ -10,6 +10,56 @@ use serde::Serialize;
 use crate::pki::Cert;
 use crate::target::Target;
 
+/// The container runtime whose fixes the hints describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Runtime {
+    /// Docker Engine (/etc/docker).
+    Docker,
+    /// containerd (/etc/containerd), e.g. kubelet with the CRI plugin.
+    Containerd,
+    /// CRI-O, podman, skopeo (/etc/containers).
+    #[value(name = "cri-o")]
+    CriO,
+    /// Nutanix Karbon (Docker nodes managed with karbonctl).
+    Karbon,
+}
+
+impl Runtime {
+    /// The name people use.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Runtime::Docker => "Docker",
+            Runtime::Containerd => "containerd",
+            Runtime::CriO => "CRI-O",
+            Runtime::Karbon => "Nutanix Karbon",
+        }
+    }
+}
+
+/// Which runtime was used for the hints, and how it was chosen.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeChoice {
+    /// The runtime.
+    pub name: Runtime,
+    /// "--runtime", or what it was guessed from.
+    pub how: String,
+    /// Same as `name` (kept for code that reads `runtime.runtime`).
+    #[serde(skip)]
+    pub runtime: Runtime,
+}
+
+impl RuntimeChoice {
+    /// A choice.
+    pub fn new(runtime: Runtime, how: impl Into<String>) -> RuntimeChoice {
+        RuntimeChoice {
+            name: runtime,
+            how: how.into(),
+            runtime,
+        }
+    }
+}
+
 /// Everything the checks may look at.
 #[derive(Debug, Clone, Serialize)]
 pub struct Facts {
@@ -37,6 +87,8 @@ pub struct Facts {
     pub timeout_ms: u64,
     /// No target: only node files are linted.
     pub offline: bool,
+    /// The runtime the hints are written for.
+    pub runtime: RuntimeChoice,
 }
 
 /// Name resolution.
@@ -311,6 +363,7 @@ impl Facts {
             node: node::NodeFacts::default(),
             timeout_ms: 5000,
             offline: false,
+            runtime: RuntimeChoice::new(Runtime::Docker, "default"),
         }
     }
 

@@ -109,3 +109,22 @@ impl Default for NodeFacts {
         }
     }
 }
+
+impl NodeFacts {
+    /// The runtime this node seems to run, from which configuration exists.
+    pub fn guess_runtime(&self) -> super::RuntimeChoice {
+        use super::{Runtime, RuntimeChoice};
+        let read = |s: &Source<TextFile>| s.read().map(|f| f.path.clone());
+        let root = |s: &Source<CertsRoot>| s.read().map(|r| r.root.clone());
+        if let Some(p) = read(&self.daemon_json).or_else(|| root(&self.docker_certs_d)) {
+            return RuntimeChoice::new(Runtime::Docker, format!("guessed: {p} exists"));
+        }
+        if let Some(p) = read(&self.containerd_config).or_else(|| root(&self.containerd_certs_d)) {
+            return RuntimeChoice::new(Runtime::Containerd, format!("guessed: {p} exists"));
+        }
+        if let Some(p) = read(&self.registries_conf) {
+            return RuntimeChoice::new(Runtime::CriO, format!("guessed: {p} exists"));
+        }
+        RuntimeChoice::new(Runtime::Docker, "default: no runtime configuration found on this node")
+    }
+}

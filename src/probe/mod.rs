@@ -138,7 +138,10 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     };
     let authority = target.registry_name();
     if target.scheme == Scheme::Http {
-        let session = plain_http(stream, &authority, deadline, &mut facts).await;
+        let mut session = plain_http(stream, &authority, deadline, &mut facts).await;
+        if let Some(h) = facts.http.as_mut() {
+            retry_on_new_connection(&mut session, &mut h.exchanges, target, addr, opts, &[], deadline).await;
+        }
         finish(session, target, opts, deadline, &mut facts).await;
         return facts;
     }
@@ -148,8 +151,11 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     match tls_stream {
         Some(tls) => {
             let h2 = matches!(&tls_facts.outcome, TlsOutcome::Established { alpn: Some(a), .. } if a == "h2");
-            let (s, exchanges, alert) =
+            let (mut s, mut exchanges, alert) =
                 http::get_all(tls, h2, "https", &authority, PATHS, deadline).await;
+            if alert.is_none() {
+                retry_on_new_connection(&mut s, &mut exchanges, target, addr, opts, &tls_facts.chain, deadline).await;
+            }
             tls_facts.post_handshake_alert = alert;
             facts.http = Some(HttpFacts {
                 scheme: "https",
@@ -162,6 +168,9 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
             // Confirm with a real plaintext request on a new connection.
             if let Some(s) = tcp::reconnect(addr, deadline).await {
                 session = plain_http(s, &authority, deadline, &mut facts).await;
+                if let Some(h) = facts.http.as_mut() {
+                    retry_on_new_connection(&mut session, &mut h.exchanges, target, addr, opts, &[], deadline).await;
+                }
             }
         }
         None => {}
@@ -186,6 +195,13 @@ async fn finish(
         .as_ref()
         .and_then(|h| h.exchanges.first())
         .cloned();
+    let mut session = session;
+    if session.as_ref().is_some_and(|s| s.broken)
+        && let Some(addr) = facts.tcp.as_ref().and_then(|t| t.connected)
+    {
+        let chain = facts.tls.as_ref().map(|t| t.chain.clone()).unwrap_or_default();
+        session = reopen(target, addr, opts, &chain, deadline).await;
+    }
     facts.credentials = Some(match (session, first) {
         (Some(mut session), Some(first)) => {
             creds::flow(
@@ -203,6 +219,60 @@ async fn finish(
             reason: "no HTTP connection to the registry could be made".into(),
         },
     });
+}
+
+/// A server that closes the connection after a response (HTTP/1.0 style, or
+/// `Connection: close`) is asked the remaining paths on a new connection, as the runtimes'
+/// HTTP clients would. Over TLS the new connection must present the same chain.
+async fn retry_on_new_connection(
+    session: &mut Option<http::Session>,
+    exchanges: &mut Vec<crate::facts::HttpExchange>,
+    target: &Target,
+    addr: SocketAddr,
+    opts: &ProbeOptions,
+    chain: &[Vec<u8>],
+    deadline: Instant,
+) {
+    let answered = exchanges.first().is_some_and(|e| e.status.is_some());
+    let broken = session.as_ref().is_none_or(|s| s.broken);
+    if !answered || !broken {
+        return;
+    }
+    if exchanges.last().is_some_and(|e| e.status.is_none()) {
+        exchanges.pop();
+    }
+    let done = exchanges.len();
+    let Some(mut fresh) = reopen(target, addr, opts, chain, deadline).await else {
+        return;
+    };
+    for path in &PATHS[done.min(PATHS.len())..] {
+        exchanges.push(fresh.get(path, None).await);
+        if fresh.broken {
+            break;
+        }
+    }
+    *session = Some(fresh);
+}
+
+/// A new connection to the same address; over TLS only if it presents `chain` again.
+async fn reopen(
+    target: &Target,
+    addr: SocketAddr,
+    opts: &ProbeOptions,
+    chain: &[Vec<u8>],
+    deadline: Instant,
+) -> Option<http::Session> {
+    let stream = tcp::reconnect(addr, deadline).await?;
+    let authority = target.registry_name();
+    if chain.is_empty() {
+        return http::Session::open(stream, false, "http", &authority, deadline).await.ok();
+    }
+    let (tls_facts, tls) = tls::handshake(stream, target, &opts.ca_roots, deadline).await;
+    if tls_facts.chain != chain {
+        return None;
+    }
+    let h2 = matches!(&tls_facts.outcome, TlsOutcome::Established { alpn: Some(a), .. } if a == "h2");
+    http::Session::open(tls?, h2, "https", &authority, deadline).await.ok()
 }
 
 async fn plain_http(

@@ -1,5 +1,6 @@
-//! The human report: a summary, what the runtime will print, one line per check with its
-//! findings and fixes under it, the presented chain, the verdict, and where to read more.
+//! The human report: a summary (problems first), what each runtime will print, one block
+//! per check with its findings and fixes, the presented chain, the verdict, and where to
+//! read more.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -8,88 +9,34 @@ use owo_colors::OwoColorize;
 
 use super::Style;
 use super::chain::render_chain;
-use crate::codes::{Code, Severity};
-use crate::report::{Report, Status, Verdict};
+use crate::codes::{CheckId, Code, Severity};
+use crate::report::{Finding, Report, Status, Verdict};
 
 /// Renders the report for a person.
 pub fn render_human(report: &Report, style: &Style) -> String {
     let mut out = String::new();
-    let now = time::OffsetDateTime::parse(
-        &report.started_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .ok()
-    .map(|t| t.unix_timestamp());
-    let t = &report.target;
-    let _ = writeln!(
-        out,
-        "{} {} — {}",
-        paint_bold(style, "regdoctor"),
-        report.tool.version,
-        t.input
-    );
-    let mut facts_line = Vec::new();
-    if let Some(c) = &report.evidence.connected {
-        facts_line.push(format!("connected to {c}"));
-    } else if !report.evidence.addresses.is_empty() {
-        facts_line.push(format!(
-            "resolved to {}",
-            report.evidence.addresses.join(", ")
-        ));
-    }
-    if let Some(tls) = &report.evidence.tls {
-        if let Some(v) = &tls.version {
-            facts_line.push(v.clone());
-        }
-        if let Some(c) = &tls.cipher {
-            facts_line.push(c.clone());
-        }
-        if let Some(a) = &tls.alpn {
-            facts_line.push(format!("ALPN {a}"));
+    let now = time::OffsetDateTime::parse(&report.started_at, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp());
+    header(&mut out, report, style);
+    summary(&mut out, report, style);
+    let lines = runtime_lines(report);
+    if !lines.is_empty() {
+        let _ = writeln!(out, "\nWhat your runtime will say:");
+        for (who, line) in lines {
+            let _ = writeln!(out, "  {who:<11} {line}");
         }
     }
-    if !facts_line.is_empty() {
-        let _ = writeln!(out, "  {}", facts_line.join(" · "));
-    }
-    let _ = writeln!(out, "  verdict: {}", paint_verdict(style, report.verdict));
-    if let Some(line) = runtime_line(report) {
-        let _ = writeln!(
-            out,
-            "\nYour runtime (Docker, containerd, CRI-O) will print:\n  {line}"
-        );
-    }
-    out.push('\n');
-    let width = report
-        .checks
-        .iter()
-        .map(|c| c.id.as_str().len())
-        .max()
-        .unwrap_or(10);
+    let _ = writeln!(out, "\nChecks:");
+    let width = report.checks.iter().map(|c| c.id.as_str().len()).max().unwrap_or(10);
     for c in &report.checks {
-        let _ = writeln!(
-            out,
-            "{} {:<width$}  {}",
-            paint_status(style, c.status),
-            c.id.as_str(),
-            c.title
-        );
-        if let Some(why) = &c.skip_reason {
-            let _ = writeln!(out, "       {why}");
-        }
+        let detail = match &c.skip_reason {
+            Some(why) => why.clone(),
+            None => c.title.to_string(),
+        };
+        let _ = writeln!(out, "  {} {:<width$}  {detail}", paint_status(style, c.status), c.id.as_str());
         for f in &c.findings {
-            let label = format!("{}[{}]", f.severity.as_str(), f.code);
-            let label = match f.severity {
-                Severity::Error => paint_red(style, &label),
-                Severity::Warning => paint_yellow(style, &label),
-                Severity::Info => label,
-            };
-            let _ = writeln!(out, "       {label}: {}", f.message);
-            if let Some(ce) = &f.client_error {
-                let _ = writeln!(out, "         runtime: {ce}");
-            }
-            if let Some(h) = &f.hint {
-                let _ = writeln!(out, "         fix: {h}");
-            }
+            finding(&mut out, f, style);
         }
     }
     if let Some(tls) = &report.evidence.tls
@@ -98,16 +45,7 @@ pub fn render_human(report: &Report, style: &Style) -> String {
         let _ = writeln!(out, "\nCertificate chain presented by the server:");
         out.push_str(&render_chain(&tls.chain, style, now));
     }
-    let count = |s: Status| report.checks.iter().filter(|c| c.status == s).count();
-    let _ = writeln!(
-        out,
-        "\nVerdict: {} ({} failed, {} warned, {} passed, {} skipped)",
-        paint_verdict(style, report.verdict),
-        count(Status::Fail),
-        count(Status::Warn),
-        count(Status::Pass),
-        count(Status::Skip)
-    );
+    let _ = writeln!(out, "\nVerdict: {} ({})", paint_verdict(style, report.verdict), counts(report));
     let codes: BTreeSet<Code> = report
         .checks
         .iter()
@@ -118,19 +56,135 @@ pub fn render_human(report: &Report, style: &Style) -> String {
     if !codes.is_empty() {
         let _ = writeln!(out, "\nFor more information:");
         for code in codes {
-            let title = crate::checks::by_id(code.check())
-                .map(|c| c.title())
-                .unwrap_or_default();
+            let title = crate::checks::by_id(code.check()).map(|c| c.title()).unwrap_or_default();
             let _ = writeln!(out, "  regdoctor explain {code} -- {title}");
         }
     }
     out
 }
 
-/// The one error line the runtime prints: the first failing finding in check order; for
-/// the certificate checks, Go's single verdict (dates, then name, then chain).
+fn header(out: &mut String, report: &Report, style: &Style) {
+    let t = &report.target;
+    let mut parts = Vec::new();
+    if t.input.is_empty() {
+        parts.push("node configuration only (no target)".to_string());
+    } else {
+        parts.push(t.input.clone());
+    }
+    if let Some(c) = &report.evidence.connected {
+        parts.push(format!("connected to {c}"));
+    } else if !report.evidence.addresses.is_empty() {
+        parts.push(format!("resolved to {}", report.evidence.addresses.join(", ")));
+    }
+    if let Some(tls) = &report.evidence.tls {
+        if let Some(v) = &tls.version {
+            parts.push(v.clone());
+        }
+        if let Some(a) = &tls.alpn {
+            parts.push(format!("ALPN {a}"));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} {} — {} · verdict {}",
+        paint_bold(style, "regdoctor"),
+        report.tool.version,
+        parts.join(" · "),
+        paint_verdict(style, report.verdict)
+    );
+    let _ = writeln!(
+        out,
+        "  fixes are written for {} ({})",
+        runtime_name(report),
+        report.runtime.how
+    );
+}
+
+fn runtime_name(report: &Report) -> &'static str {
+    report.runtime.name.display_name()
+}
+
+fn counts(report: &Report) -> String {
+    let count = |s: Status| report.checks.iter().filter(|c| c.status == s).count();
+    format!(
+        "{} failed, {} warned, {} passed, {} skipped",
+        count(Status::Fail),
+        count(Status::Warn),
+        count(Status::Pass),
+        count(Status::Skip)
+    )
+}
+
+fn summary(out: &mut String, report: &Report, style: &Style) {
+    let mut problems: Vec<&Finding> = report
+        .checks
+        .iter()
+        .flat_map(|c| &c.findings)
+        .filter(|f| f.severity != Severity::Info)
+        .collect();
+    // Failures first, then warnings; check order within each.
+    problems.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let _ = writeln!(out, "\nSummary: {}", counts(report));
+    if problems.is_empty() {
+        let _ = writeln!(out, "  no problems found");
+    }
+    let width = problems.iter().map(|f| f.code.as_str().len()).max().unwrap_or(0);
+    for f in problems {
+        let mark = match f.severity {
+            Severity::Error => paint_red(style, "✗"),
+            _ => paint_yellow(style, "!"),
+        };
+        let _ = writeln!(out, "  {mark} {:<width$}  {}", f.code.as_str(), f.message);
+    }
+}
+
+fn finding(out: &mut String, f: &Finding, style: &Style) {
+    let label = format!("{}[{}]", f.severity.as_str(), f.code);
+    let label = match f.severity {
+        Severity::Error => paint_red(style, &label),
+        Severity::Warning => paint_yellow(style, &label),
+        Severity::Info => label,
+    };
+    let _ = writeln!(out, "         {label}: {}", f.message);
+    if let Some(ce) = &f.client_error {
+        let _ = writeln!(out, "           runtime: {ce}");
+    }
+    if let Some(h) = &f.hint {
+        let _ = writeln!(out, "           fix: {h}");
+    }
+}
+
+/// The line each runtime prints: the first failing finding in check order; for the
+/// certificate checks, Go's single verdict (dates, then name, then chain). A Docker `/v2/`
+/// ping error is shown as containerd and CRI-O word it too.
+pub fn runtime_lines(report: &Report) -> Vec<(&'static str, String)> {
+    let Some(line) = runtime_line(report) else {
+        return vec![];
+    };
+    let name = match (&report.target.host, report.target.port) {
+        (Some(h), Some(p)) if h.contains(':') => format!("[{h}]:{p}"),
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        _ => String::new(),
+    };
+    let prefix_end = line.find("/v2/\": ").filter(|_| line.starts_with("Get \"https://"));
+    match prefix_end {
+        Some(i) => {
+            let url = &line[5..i + 4];
+            let cause = &line[i + 7..];
+            vec![
+                ("Docker:", line.to_string()),
+                (
+                    "containerd:",
+                    format!("failed to do request: Head \"https://{name}/v2/IMAGE/manifests/TAG\": {cause}"),
+                ),
+                ("CRI-O:", format!("pinging container registry {name}: Get \"{url}\": {cause}")),
+            ]
+        }
+        None => vec![("runtime:", line.to_string())],
+    }
+}
+
 fn runtime_line(report: &Report) -> Option<&str> {
-    use crate::codes::CheckId;
     let go = report
         .evidence
         .tls
@@ -138,10 +192,7 @@ fn runtime_line(report: &Report) -> Option<&str> {
         .and_then(|t| t.go_verdict.as_deref())
         .filter(|g| *g != "ok");
     for c in &report.checks {
-        let cert_check = matches!(
-            c.id,
-            CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain
-        );
+        let cert_check = matches!(c.id, CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain);
         if cert_check && c.status == Status::Fail && go.is_some() {
             return go;
         }
@@ -183,25 +234,13 @@ fn paint_verdict(style: &Style, v: Verdict) -> String {
 }
 
 fn paint_red(style: &Style, s: &str) -> String {
-    if style.color {
-        s.red().to_string()
-    } else {
-        s.to_string()
-    }
+    if style.color { s.red().to_string() } else { s.to_string() }
 }
 
 fn paint_yellow(style: &Style, s: &str) -> String {
-    if style.color {
-        s.yellow().to_string()
-    } else {
-        s.to_string()
-    }
+    if style.color { s.yellow().to_string() } else { s.to_string() }
 }
 
 fn paint_bold(style: &Style, s: &str) -> String {
-    if style.color {
-        s.bold().to_string()
-    } else {
-        s.to_string()
-    }
+    if style.color { s.bold().to_string() } else { s.to_string() }
 }

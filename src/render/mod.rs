@@ -4,6 +4,7 @@
 pub mod chain;
 pub mod human;
 pub mod json;
+pub mod markdown;
 
 /// How to style human output.
 #[derive(Debug, Clone, Copy, Default)]

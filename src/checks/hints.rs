@@ -1,0 +1,82 @@
+//! Fixes in the flavour of the node's runtime (`--runtime`, or guessed from its files):
+//! where a CA goes, how a plain-HTTP registry is allowed, how credentials are given, and
+//! for Nutanix Karbon the `karbonctl` steps from the seed article.
+
+use crate::facts::{Facts, Runtime};
+
+fn parts(facts: &Facts) -> (String, String, u16) {
+    match &facts.target {
+        Ok(t) => (t.registry_name(), t.host.to_string(), t.port),
+        Err(_) => ("HOST:PORT".into(), "HOST".into(), 443),
+    }
+}
+
+/// Install `ca` (a CA certificate file) so the runtime trusts the registry.
+pub fn trust_ca(facts: &Facts, ca: &str) -> String {
+    let (name, host, port) = parts(facts);
+    match facts.runtime.runtime {
+        Runtime::Docker => format!(
+            "on every node: `mkdir -p /etc/docker/certs.d/{name} && cp {ca} /etc/docker/certs.d/{name}/ca.crt` (no restart needed)"
+        ),
+        Runtime::Containerd => format!(
+            "on every node: `mkdir -p /etc/containerd/certs.d/{name} && cp {ca} /etc/containerd/certs.d/{name}/ca.crt && printf 'server = \"https://{name}\"\\n[host.\"https://{name}\"]\\n  ca = \"ca.crt\"\\n' > /etc/containerd/certs.d/{name}/hosts.toml` (config_path must point at /etc/containerd/certs.d)"
+        ),
+        Runtime::CriO => format!(
+            "on every node: `mkdir -p /etc/containers/certs.d/{name} && cp {ca} /etc/containers/certs.d/{name}/ca.crt` (no restart needed)"
+        ),
+        Runtime::Karbon => format!(
+            "on Prism Central: `karbonctl registry add --name REGISTRY --url {host} --port {port} --cert-file {ca}`, then `karbonctl cluster registry add --cluster-name CLUSTER --registry-name REGISTRY` (Karbon copies it to /etc/docker/certs.d/{name}/ on every node)"
+        ),
+    }
+}
+
+/// Allow the runtime to use the registry over plain HTTP.
+pub fn allow_plain_http(facts: &Facts) -> String {
+    let (name, host, port) = parts(facts);
+    match facts.runtime.runtime {
+        Runtime::Docker => format!(
+            "Docker: add \"insecure-registries\": [\"{name}\"] to /etc/docker/daemon.json on every node, then `systemctl restart docker`"
+        ),
+        Runtime::Containerd => format!(
+            "containerd: `mkdir -p /etc/containerd/certs.d/{name} && printf 'server = \"http://{name}\"\\n[host.\"http://{name}\"]\\n  capabilities = [\"pull\", \"resolve\"]\\n' > /etc/containerd/certs.d/{name}/hosts.toml` on every node"
+        ),
+        Runtime::CriO => format!(
+            "CRI-O: add [[registry]] location = \"{name}\" insecure = true to /etc/containers/registries.conf on every node, then `systemctl restart crio`"
+        ),
+        Runtime::Karbon => format!(
+            "Karbon: add it as an insecure registry (without --cert-file): `karbonctl registry add --name REGISTRY --url {host} --port {port}`, then `karbonctl cluster registry add --cluster-name CLUSTER --registry-name REGISTRY` (Karbon writes insecure-registries into every node's daemon.json and restarts Docker)"
+        ),
+    }
+}
+
+/// Give the runtime credentials.
+pub fn login(facts: &Facts) -> String {
+    let (name, _, _) = parts(facts);
+    let k8s = format!(
+        "Kubernetes: `kubectl create secret docker-registry regcred --docker-server={name} --docker-username=USER --docker-password=PASS` and imagePullSecrets: [{{name: regcred}}] in the pod spec"
+    );
+    match facts.runtime.runtime {
+        Runtime::Docker => format!("Docker: `docker login {name}` on every node; {k8s}"),
+        Runtime::Containerd => format!("{k8s}; for ctr: `ctr images pull --user USER {name}/IMAGE:TAG`"),
+        Runtime::CriO => format!("{k8s}; for podman: `podman login {name}`"),
+        Runtime::Karbon => format!(
+            "Karbon 2.1.1 and earlier cannot use registries that require authentication: allow anonymous pulls on {name}, or check the release notes of your Karbon version; {k8s}"
+        ),
+    }
+}
+
+/// Give the runtime a client certificate.
+pub fn client_cert(facts: &Facts) -> String {
+    let (name, _, _) = parts(facts);
+    match facts.runtime.runtime {
+        Runtime::Docker | Runtime::Karbon => format!(
+            "Docker: put the client certificate and key in /etc/docker/certs.d/{name}/client.cert and client.key"
+        ),
+        Runtime::Containerd => format!(
+            "containerd: client = [[\"client.cert\", \"client.key\"]] in /etc/containerd/certs.d/{name}/hosts.toml, with both files beside it"
+        ),
+        Runtime::CriO => format!(
+            "CRI-O/podman: put client.cert and client.key in /etc/containers/certs.d/{name}/"
+        ),
+    }
+}

@@ -1,0 +1,103 @@
+//! Markdown for tickets (GitHub, GitLab, Jira's Markdown): the target and verdict, a table
+//! of checks, each problem with the runtime's error and the fix, and the evidence folded
+//! in a `<details>` block.
+
+use std::fmt::Write;
+
+use crate::codes::Severity;
+use crate::report::{Report, Status};
+
+fn status_cell(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "✅ pass",
+        Status::Warn => "⚠️ warn",
+        Status::Fail => "❌ fail",
+        Status::Skip => "⏭️ skip",
+    }
+}
+
+/// Inline code that survives backticks inside it.
+fn code(s: &str) -> String {
+    if s.contains('`') { format!("`` {s} ``") } else { format!("`{s}`") }
+}
+
+/// Escapes table-breaking characters.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A fenced block with a fence longer than any run of backticks inside.
+fn fenced(lang: &str, body: &str) -> String {
+    let mut fence = "```".to_string();
+    while body.contains(&fence) {
+        fence.push('`');
+    }
+    format!("{fence}{lang}\n{}\n{fence}\n", body.trim_end())
+}
+
+/// Renders the report as Markdown.
+pub fn render_markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let target = if report.target.input.is_empty() { "node configuration" } else { report.target.input.as_str() };
+    let _ = writeln!(out, "## regdoctor: {} — **{}**\n", code(target), report.verdict.as_str().to_uppercase());
+    let _ = writeln!(out, "| | |\n|---|---|");
+    if let (Some(h), Some(p), Some(s)) = (&report.target.host, report.target.port, report.target.scheme) {
+        let _ = writeln!(out, "| target | {} ({s}) |", code(&format!("{h}:{p}")));
+    }
+    if let Some(c) = &report.evidence.connected {
+        let _ = writeln!(out, "| connected to | {} |", code(c));
+    }
+    if let Some(tls) = &report.evidence.tls {
+        let parts: Vec<&str> = [tls.version.as_deref(), tls.cipher.as_deref(), tls.alpn.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !parts.is_empty() {
+            let _ = writeln!(out, "| TLS | {} |", cell(&parts.join(" · ")));
+        }
+        if let Some(g) = &tls.go_verdict {
+            let _ = writeln!(out, "| Go (Docker/containerd) verdict | {} |", cell(&code(g)));
+        }
+    }
+    let _ = writeln!(out, "| fixes for | {} ({}) |", report.runtime.name.display_name(), cell(&report.runtime.how));
+    let _ = writeln!(out, "| regdoctor | {} · {} · {} ms |\n", report.tool.version, report.started_at, report.duration_ms);
+
+    let _ = writeln!(out, "### Checks\n\n| check | status | findings |\n|---|---|---|");
+    for c in &report.checks {
+        let codes: Vec<String> = c.findings.iter().map(|f| code(f.code.as_str())).collect();
+        let detail = match (&c.skip_reason, codes.is_empty()) {
+            (Some(why), _) => cell(why),
+            (None, false) => codes.join(", "),
+            (None, true) => String::new(),
+        };
+        let _ = writeln!(out, "| {} | {} | {detail} |", code(c.id.as_str()), status_cell(c.status));
+    }
+    let mut problems: Vec<_> = report
+        .checks
+        .iter()
+        .flat_map(|c| c.findings.iter().map(move |f| (c.id, f)))
+        .filter(|(_, f)| f.severity != Severity::Info)
+        .collect();
+    problems.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+    if !problems.is_empty() {
+        let _ = writeln!(out, "\n### Problems");
+        for (id, f) in problems {
+            let mark = if f.severity == Severity::Error { "❌" } else { "⚠️" };
+            let _ = writeln!(out, "\n#### {mark} {} ({})\n\n{}\n", code(f.code.as_str()), id, f.message);
+            if let Some(ce) = &f.client_error {
+                let _ = writeln!(out, "**The runtime prints:**\n\n{}", fenced("", ce));
+            }
+            if let Some(h) = &f.hint {
+                let _ = writeln!(out, "**Fix:** {h}\n");
+            }
+            let _ = writeln!(out, "More: `regdoctor explain {}`", f.code);
+        }
+    }
+    let evidence = serde_json::to_string_pretty(&report.evidence).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Evidence: addresses, certificate chain, HTTP exchanges</summary>\n\n{}\n</details>",
+        fenced("json", &evidence)
+    );
+    out
+}
