@@ -88,7 +88,7 @@ pub struct Cli {
     #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
     pub docker_version: Option<String>,
 
-    /// Read only the node files named on the command line, not the default /etc paths
+    /// Read only the files named on the command line: no default /etc paths, no ~/.docker/config.json
     #[arg(long, help_heading = "Node configuration")]
     pub no_node_defaults: bool,
 
@@ -437,6 +437,7 @@ fn credentials(
     }
     let (path, named) = match &cli.docker_config {
         Some(p) => (p.clone(), true),
+        None if cli.no_node_defaults => return Ok((None, None)),
         None => match docker_config::default_path() {
             Some(p) => (p, false),
             None => return Ok((None, None)),

@@ -7,4 +7,5 @@ mod cli;
 mod common;
 mod node_config;
 mod registry;
+mod snapshots;
 mod tls;

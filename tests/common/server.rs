@@ -43,6 +43,8 @@ impl Drop for Server {
 pub enum Behaviour {
     /// TLS, then answer HTTP/1.1 requests as a registry would.
     Tls(Arc<ServerConfig>),
+    /// TLS, then answer every request 401 with a Basic challenge (the seed article's case).
+    TlsBasicAuth(Arc<ServerConfig>),
     /// Plain HTTP registry: a TLS hello gets "400 Bad Request".
     PlainHttp,
     /// Accept and never answer.
@@ -116,19 +118,26 @@ async fn serve(mut sock: TcpStream, b: Behaviour) {
                     .await;
                 return;
             }
-            registry_http(sock).await;
+            registry_http(sock, false).await;
         }
         Behaviour::Tls(cfg) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
             if let Ok(tls) = acceptor.accept(sock).await {
-                registry_http(tls).await;
+                registry_http(tls, false).await;
+            }
+        }
+        Behaviour::TlsBasicAuth(cfg) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
+            if let Ok(tls) = acceptor.accept(sock).await {
+                registry_http(tls, true).await;
             }
         }
     }
 }
 
-/// Answers HTTP/1.1 requests like an anonymous registry: 200 on /v2/, a catalog.
-async fn registry_http<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut s: S) {
+/// Answers HTTP/1.1 requests like an anonymous registry (200 on /v2/, a catalog), or like
+/// the seed article's restricted one (401 Basic with the UNAUTHORIZED body).
+async fn registry_http<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut s: S, auth: bool) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -148,10 +157,18 @@ async fn registry_http<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             } else {
                 "{}"
             };
-            let resp = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDocker-Distribution-Api-Version: registry/2.0\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
+            let resp = if auth {
+                let body = r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":[{"Type":"registry","Class":"","Name":"catalog","Action":"*"}]}]}"#;
+                format!(
+                    "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json; charset=utf-8\r\nDocker-Distribution-Api-Version: registry/2.0\r\nWww-Authenticate: Basic realm=\"Registry Realm\"\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDocker-Distribution-Api-Version: registry/2.0\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+            };
             if s.write_all(resp.as_bytes()).await.is_err() {
                 return;
             }
