@@ -13,7 +13,9 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::facts::node::NodeFacts;
-use crate::facts::{CredentialFacts, CredentialOutcome, CredentialSource, Facts, Runtime, RuntimeChoice};
+use crate::facts::{
+    CredentialFacts, CredentialOutcome, CredentialSource, Facts, Runtime, RuntimeChoice,
+};
 use crate::local::docker_config;
 use crate::probe::{ProbeOptions, run as run_probe};
 use crate::render::{Style, human::render_human, json::render_json};
@@ -118,6 +120,30 @@ pub enum Command {
     },
     /// List the checks in the order they run
     Checks,
+    /// Find known registry errors in log text (karbon_core.out, journalctl, kubectl events)
+    Triage {
+        /// The log file; `-` or nothing reads standard input
+        file: Option<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = TriageFormat::Human)]
+        format: TriageFormat,
+    },
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
+}
+
+/// Triage output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TriageFormat {
+    /// For people
+    Human,
+    /// regdoctor.triage/v1 JSON
+    Json,
 }
 
 /// Output formats.
@@ -226,6 +252,19 @@ fn execute(
     match &cli.command {
         Some(Command::Checks) => {
             write!(out, "{}", crate::explain::list())?;
+            return Ok(0);
+        }
+        Some(Command::Triage { file, format }) => {
+            return triage(file.as_deref(), *format, input, out);
+        }
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "regdoctor", out);
+            return Ok(0);
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(out)?;
             return Ok(0);
         }
         Some(Command::Explain { name, list }) => {
@@ -378,6 +417,33 @@ fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
         None => None,
     };
     Ok(node)
+}
+
+/// `regdoctor triage`: exit 1 when a known error was found, 0 when none.
+fn triage(
+    file: Option<&std::path::Path>,
+    format: TriageFormat,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let result = match file.filter(|p| p.as_os_str() != "-") {
+        Some(p) => {
+            let f =
+                std::fs::File::open(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let mut reader = std::io::BufReader::with_capacity(1 << 16, f);
+            crate::triage::triage(&mut reader, &p.display().to_string())
+                .with_context(|| format!("cannot read {}", p.display()))?
+        }
+        None => {
+            crate::triage::triage(input, "standard input").context("cannot read standard input")?
+        }
+    };
+    let text = match format {
+        TriageFormat::Human => crate::triage::render_human(&result),
+        TriageFormat::Json => serde_json::to_string_pretty(&result)? + "\n",
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(u8::from(!result.matches.is_empty()))
 }
 
 fn runtime_choice(cli: &Cli, node: &NodeFacts) -> RuntimeChoice {

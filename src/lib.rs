@@ -33,3 +33,4 @@ pub mod render;
 pub mod report;
 pub mod secret;
 pub mod target;
+pub mod triage;

@@ -9,3 +9,4 @@ mod node_config;
 mod registry;
 mod snapshots;
 mod tls;
+mod triage;

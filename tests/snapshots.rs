@@ -9,7 +9,15 @@ use crate::common::*;
 fn run(args: &[&str], format: &str) -> String {
     let mut argv = vec!["regdoctor"];
     argv.extend_from_slice(args);
-    argv.extend_from_slice(&["--format", format, "--color", "never", "--no-node-defaults", "--runtime", "docker"]);
+    argv.extend_from_slice(&[
+        "--format",
+        format,
+        "--color",
+        "never",
+        "--no-node-defaults",
+        "--runtime",
+        "docker",
+    ]);
     let mut out = Vec::new();
     let mut err = Vec::new();
     regdoctor::cli::run_full(argv, &mut &b""[..], &mut out, &mut err, false);
@@ -42,11 +50,17 @@ fn snapshot_all(name: &str, args: &[&str]) {
     });
 }
 
-fn tls_server(behaviour: fn(std::sync::Arc<rustls::ServerConfig>) -> Behaviour, sans: &[&str]) -> (server::Server, tempfile::TempDir, String) {
+fn tls_server(
+    behaviour: fn(std::sync::Arc<rustls::ServerConfig>) -> Behaviour,
+    sans: &[&str],
+) -> (server::Server, tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let root = ca("Snapshot Registry CA", now());
     let l = leaf(&root, sans, now());
-    let s = server::start("127.0.0.1:0", behaviour(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)));
+    let s = server::start(
+        "127.0.0.1:0",
+        behaviour(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
+    );
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     (s, dir, ca_path)
 }

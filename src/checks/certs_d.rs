@@ -38,7 +38,11 @@ impl Check for CertsD {
         let root = match &facts.node.docker_certs_d {
             Source::Read(r) => r,
             Source::Absent { path } => return Outcome::Skip(format!("no {path} on this node")),
-            Source::NotRead => return Outcome::Skip("not read: --no-node-defaults was given and no path was named".into()),
+            Source::NotRead => {
+                return Outcome::Skip(
+                    "not read: --no-node-defaults was given and no path was named".into(),
+                );
+            }
         };
         let Ok(t) = &facts.target else {
             return Outcome::Skip("no target to check it against".into());

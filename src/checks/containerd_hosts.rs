@@ -64,7 +64,9 @@ impl Check for ContainerdHosts {
                 return Outcome::Skip(format!("no {path} on this node"));
             }
             Source::NotRead if findings.is_empty() => {
-                return Outcome::Skip("not read: --no-node-defaults was given and no path was named".into());
+                return Outcome::Skip(
+                    "not read: --no-node-defaults was given and no path was named".into(),
+                );
             }
             _ => return Outcome::Findings(findings),
         };

@@ -97,7 +97,11 @@ impl Check for DaemonJson {
         let file = match &facts.node.daemon_json {
             Source::Read(f) => f,
             Source::Absent { path } => return Outcome::Skip(format!("no {path} on this node")),
-            Source::NotRead => return Outcome::Skip("not read: --no-node-defaults was given and no path was named".into()),
+            Source::NotRead => {
+                return Outcome::Skip(
+                    "not read: --no-node-defaults was given and no path was named".into(),
+                );
+            }
         };
         let mut cx = Ctx {
             facts,

@@ -57,7 +57,9 @@ pub fn login(facts: &Facts) -> String {
     );
     match facts.runtime.runtime {
         Runtime::Docker => format!("Docker: `docker login {name}` on every node; {k8s}"),
-        Runtime::Containerd => format!("{k8s}; for ctr: `ctr images pull --user USER {name}/IMAGE:TAG`"),
+        Runtime::Containerd => {
+            format!("{k8s}; for ctr: `ctr images pull --user USER {name}/IMAGE:TAG`")
+        }
         Runtime::CriO => format!("{k8s}; for podman: `podman login {name}`"),
         Runtime::Karbon => format!(
             "Karbon 2.1.1 and earlier cannot use registries that require authentication: allow anonymous pulls on {name}, or check the release notes of your Karbon version; {k8s}"

@@ -125,6 +125,9 @@ impl NodeFacts {
         if let Some(p) = read(&self.registries_conf) {
             return RuntimeChoice::new(Runtime::CriO, format!("guessed: {p} exists"));
         }
-        RuntimeChoice::new(Runtime::Docker, "default: no runtime configuration found on this node")
+        RuntimeChoice::new(
+            Runtime::Docker,
+            "default: no runtime configuration found on this node",
+        )
     }
 }

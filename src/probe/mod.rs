@@ -140,7 +140,16 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     if target.scheme == Scheme::Http {
         let mut session = plain_http(stream, &authority, deadline, &mut facts).await;
         if let Some(h) = facts.http.as_mut() {
-            retry_on_new_connection(&mut session, &mut h.exchanges, target, addr, opts, &[], deadline).await;
+            retry_on_new_connection(
+                &mut session,
+                &mut h.exchanges,
+                target,
+                addr,
+                opts,
+                &[],
+                deadline,
+            )
+            .await;
         }
         finish(session, target, opts, deadline, &mut facts).await;
         return facts;
@@ -154,7 +163,16 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
             let (mut s, mut exchanges, alert) =
                 http::get_all(tls, h2, "https", &authority, PATHS, deadline).await;
             if alert.is_none() {
-                retry_on_new_connection(&mut s, &mut exchanges, target, addr, opts, &tls_facts.chain, deadline).await;
+                retry_on_new_connection(
+                    &mut s,
+                    &mut exchanges,
+                    target,
+                    addr,
+                    opts,
+                    &tls_facts.chain,
+                    deadline,
+                )
+                .await;
             }
             tls_facts.post_handshake_alert = alert;
             facts.http = Some(HttpFacts {
@@ -169,7 +187,16 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
             if let Some(s) = tcp::reconnect(addr, deadline).await {
                 session = plain_http(s, &authority, deadline, &mut facts).await;
                 if let Some(h) = facts.http.as_mut() {
-                    retry_on_new_connection(&mut session, &mut h.exchanges, target, addr, opts, &[], deadline).await;
+                    retry_on_new_connection(
+                        &mut session,
+                        &mut h.exchanges,
+                        target,
+                        addr,
+                        opts,
+                        &[],
+                        deadline,
+                    )
+                    .await;
                 }
             }
         }
@@ -199,7 +226,11 @@ async fn finish(
     if session.as_ref().is_some_and(|s| s.broken)
         && let Some(addr) = facts.tcp.as_ref().and_then(|t| t.connected)
     {
-        let chain = facts.tls.as_ref().map(|t| t.chain.clone()).unwrap_or_default();
+        let chain = facts
+            .tls
+            .as_ref()
+            .map(|t| t.chain.clone())
+            .unwrap_or_default();
         session = reopen(target, addr, opts, &chain, deadline).await;
     }
     facts.credentials = Some(match (session, first) {
@@ -265,14 +296,19 @@ async fn reopen(
     let stream = tcp::reconnect(addr, deadline).await?;
     let authority = target.registry_name();
     if chain.is_empty() {
-        return http::Session::open(stream, false, "http", &authority, deadline).await.ok();
+        return http::Session::open(stream, false, "http", &authority, deadline)
+            .await
+            .ok();
     }
     let (tls_facts, tls) = tls::handshake(stream, target, &opts.ca_roots, deadline).await;
     if tls_facts.chain != chain {
         return None;
     }
-    let h2 = matches!(&tls_facts.outcome, TlsOutcome::Established { alpn: Some(a), .. } if a == "h2");
-    http::Session::open(tls?, h2, "https", &authority, deadline).await.ok()
+    let h2 =
+        matches!(&tls_facts.outcome, TlsOutcome::Established { alpn: Some(a), .. } if a == "h2");
+    http::Session::open(tls?, h2, "https", &authority, deadline)
+        .await
+        .ok()
 }
 
 async fn plain_http(

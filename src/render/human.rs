@@ -15,9 +15,12 @@ use crate::report::{Finding, Report, Status, Verdict};
 /// Renders the report for a person.
 pub fn render_human(report: &Report, style: &Style) -> String {
     let mut out = String::new();
-    let now = time::OffsetDateTime::parse(&report.started_at, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp());
+    let now = time::OffsetDateTime::parse(
+        &report.started_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .ok()
+    .map(|t| t.unix_timestamp());
     header(&mut out, report, style);
     summary(&mut out, report, style);
     let lines = runtime_lines(report);
@@ -28,13 +31,23 @@ pub fn render_human(report: &Report, style: &Style) -> String {
         }
     }
     let _ = writeln!(out, "\nChecks:");
-    let width = report.checks.iter().map(|c| c.id.as_str().len()).max().unwrap_or(10);
+    let width = report
+        .checks
+        .iter()
+        .map(|c| c.id.as_str().len())
+        .max()
+        .unwrap_or(10);
     for c in &report.checks {
         let detail = match &c.skip_reason {
             Some(why) => why.clone(),
             None => c.title.to_string(),
         };
-        let _ = writeln!(out, "  {} {:<width$}  {detail}", paint_status(style, c.status), c.id.as_str());
+        let _ = writeln!(
+            out,
+            "  {} {:<width$}  {detail}",
+            paint_status(style, c.status),
+            c.id.as_str()
+        );
         for f in &c.findings {
             finding(&mut out, f, style);
         }
@@ -45,7 +58,12 @@ pub fn render_human(report: &Report, style: &Style) -> String {
         let _ = writeln!(out, "\nCertificate chain presented by the server:");
         out.push_str(&render_chain(&tls.chain, style, now));
     }
-    let _ = writeln!(out, "\nVerdict: {} ({})", paint_verdict(style, report.verdict), counts(report));
+    let _ = writeln!(
+        out,
+        "\nVerdict: {} ({})",
+        paint_verdict(style, report.verdict),
+        counts(report)
+    );
     let codes: BTreeSet<Code> = report
         .checks
         .iter()
@@ -56,7 +74,9 @@ pub fn render_human(report: &Report, style: &Style) -> String {
     if !codes.is_empty() {
         let _ = writeln!(out, "\nFor more information:");
         for code in codes {
-            let title = crate::checks::by_id(code.check()).map(|c| c.title()).unwrap_or_default();
+            let title = crate::checks::by_id(code.check())
+                .map(|c| c.title())
+                .unwrap_or_default();
             let _ = writeln!(out, "  regdoctor explain {code} -- {title}");
         }
     }
@@ -74,7 +94,10 @@ fn header(out: &mut String, report: &Report, style: &Style) {
     if let Some(c) = &report.evidence.connected {
         parts.push(format!("connected to {c}"));
     } else if !report.evidence.addresses.is_empty() {
-        parts.push(format!("resolved to {}", report.evidence.addresses.join(", ")));
+        parts.push(format!(
+            "resolved to {}",
+            report.evidence.addresses.join(", ")
+        ));
     }
     if let Some(tls) = &report.evidence.tls {
         if let Some(v) = &tls.version {
@@ -128,7 +151,11 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
     if problems.is_empty() {
         let _ = writeln!(out, "  no problems found");
     }
-    let width = problems.iter().map(|f| f.code.as_str().len()).max().unwrap_or(0);
+    let width = problems
+        .iter()
+        .map(|f| f.code.as_str().len())
+        .max()
+        .unwrap_or(0);
     for f in problems {
         let mark = match f.severity {
             Severity::Error => paint_red(style, "✗"),
@@ -166,7 +193,9 @@ pub fn runtime_lines(report: &Report) -> Vec<(&'static str, String)> {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         _ => String::new(),
     };
-    let prefix_end = line.find("/v2/\": ").filter(|_| line.starts_with("Get \"https://"));
+    let prefix_end = line
+        .find("/v2/\": ")
+        .filter(|_| line.starts_with("Get \"https://"));
     match prefix_end {
         Some(i) => {
             let url = &line[5..i + 4];
@@ -175,9 +204,14 @@ pub fn runtime_lines(report: &Report) -> Vec<(&'static str, String)> {
                 ("Docker:", line.to_string()),
                 (
                     "containerd:",
-                    format!("failed to do request: Head \"https://{name}/v2/IMAGE/manifests/TAG\": {cause}"),
+                    format!(
+                        "failed to do request: Head \"https://{name}/v2/IMAGE/manifests/TAG\": {cause}"
+                    ),
                 ),
-                ("CRI-O:", format!("pinging container registry {name}: Get \"{url}\": {cause}")),
+                (
+                    "CRI-O:",
+                    format!("pinging container registry {name}: Get \"{url}\": {cause}"),
+                ),
             ]
         }
         None => vec![("runtime:", line.to_string())],
@@ -192,7 +226,10 @@ fn runtime_line(report: &Report) -> Option<&str> {
         .and_then(|t| t.go_verdict.as_deref())
         .filter(|g| *g != "ok");
     for c in &report.checks {
-        let cert_check = matches!(c.id, CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain);
+        let cert_check = matches!(
+            c.id,
+            CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain
+        );
         if cert_check && c.status == Status::Fail && go.is_some() {
             return go;
         }
@@ -234,13 +271,25 @@ fn paint_verdict(style: &Style, v: Verdict) -> String {
 }
 
 fn paint_red(style: &Style, s: &str) -> String {
-    if style.color { s.red().to_string() } else { s.to_string() }
+    if style.color {
+        s.red().to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 fn paint_yellow(style: &Style, s: &str) -> String {
-    if style.color { s.yellow().to_string() } else { s.to_string() }
+    if style.color {
+        s.yellow().to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 fn paint_bold(style: &Style, s: &str) -> String {
-    if style.color { s.bold().to_string() } else { s.to_string() }
+    if style.color {
+        s.bold().to_string()
+    } else {
+        s.to_string()
+    }
 }

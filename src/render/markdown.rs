@@ -18,7 +18,11 @@ fn status_cell(s: Status) -> &'static str {
 
 /// Inline code that survives backticks inside it.
 fn code(s: &str) -> String {
-    if s.contains('`') { format!("`` {s} ``") } else { format!("`{s}`") }
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
 }
 
 /// Escapes table-breaking characters.
@@ -38,31 +42,64 @@ fn fenced(lang: &str, body: &str) -> String {
 /// Renders the report as Markdown.
 pub fn render_markdown(report: &Report) -> String {
     let mut out = String::new();
-    let target = if report.target.input.is_empty() { "node configuration" } else { report.target.input.as_str() };
-    let _ = writeln!(out, "## regdoctor: {} — **{}**\n", code(target), report.verdict.as_str().to_uppercase());
+    let target = if report.target.input.is_empty() {
+        "node configuration"
+    } else {
+        report.target.input.as_str()
+    };
+    let _ = writeln!(
+        out,
+        "## regdoctor: {} — **{}**\n",
+        code(target),
+        report.verdict.as_str().to_uppercase()
+    );
     let _ = writeln!(out, "| | |\n|---|---|");
-    if let (Some(h), Some(p), Some(s)) = (&report.target.host, report.target.port, report.target.scheme) {
+    if let (Some(h), Some(p), Some(s)) = (
+        &report.target.host,
+        report.target.port,
+        report.target.scheme,
+    ) {
         let _ = writeln!(out, "| target | {} ({s}) |", code(&format!("{h}:{p}")));
     }
     if let Some(c) = &report.evidence.connected {
         let _ = writeln!(out, "| connected to | {} |", code(c));
     }
     if let Some(tls) = &report.evidence.tls {
-        let parts: Vec<&str> = [tls.version.as_deref(), tls.cipher.as_deref(), tls.alpn.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
+        let parts: Vec<&str> = [
+            tls.version.as_deref(),
+            tls.cipher.as_deref(),
+            tls.alpn.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         if !parts.is_empty() {
             let _ = writeln!(out, "| TLS | {} |", cell(&parts.join(" · ")));
         }
         if let Some(g) = &tls.go_verdict {
-            let _ = writeln!(out, "| Go (Docker/containerd) verdict | {} |", cell(&code(g)));
+            let _ = writeln!(
+                out,
+                "| Go (Docker/containerd) verdict | {} |",
+                cell(&code(g))
+            );
         }
     }
-    let _ = writeln!(out, "| fixes for | {} ({}) |", report.runtime.name.display_name(), cell(&report.runtime.how));
-    let _ = writeln!(out, "| regdoctor | {} · {} · {} ms |\n", report.tool.version, report.started_at, report.duration_ms);
+    let _ = writeln!(
+        out,
+        "| fixes for | {} ({}) |",
+        report.runtime.name.display_name(),
+        cell(&report.runtime.how)
+    );
+    let _ = writeln!(
+        out,
+        "| regdoctor | {} · {} · {} ms |\n",
+        report.tool.version, report.started_at, report.duration_ms
+    );
 
-    let _ = writeln!(out, "### Checks\n\n| check | status | findings |\n|---|---|---|");
+    let _ = writeln!(
+        out,
+        "### Checks\n\n| check | status | findings |\n|---|---|---|"
+    );
     for c in &report.checks {
         let codes: Vec<String> = c.findings.iter().map(|f| code(f.code.as_str())).collect();
         let detail = match (&c.skip_reason, codes.is_empty()) {
@@ -70,7 +107,12 @@ pub fn render_markdown(report: &Report) -> String {
             (None, false) => codes.join(", "),
             (None, true) => String::new(),
         };
-        let _ = writeln!(out, "| {} | {} | {detail} |", code(c.id.as_str()), status_cell(c.status));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {detail} |",
+            code(c.id.as_str()),
+            status_cell(c.status)
+        );
     }
     let mut problems: Vec<_> = report
         .checks
@@ -82,8 +124,18 @@ pub fn render_markdown(report: &Report) -> String {
     if !problems.is_empty() {
         let _ = writeln!(out, "\n### Problems");
         for (id, f) in problems {
-            let mark = if f.severity == Severity::Error { "❌" } else { "⚠️" };
-            let _ = writeln!(out, "\n#### {mark} {} ({})\n\n{}\n", code(f.code.as_str()), id, f.message);
+            let mark = if f.severity == Severity::Error {
+                "❌"
+            } else {
+                "⚠️"
+            };
+            let _ = writeln!(
+                out,
+                "\n#### {mark} {} ({})\n\n{}\n",
+                code(f.code.as_str()),
+                id,
+                f.message
+            );
             if let Some(ce) = &f.client_error {
                 let _ = writeln!(out, "**The runtime prints:**\n\n{}", fenced("", ce));
             }

@@ -137,7 +137,10 @@ async fn serve(mut sock: TcpStream, b: Behaviour) {
 
 /// Answers HTTP/1.1 requests like an anonymous registry (200 on /v2/, a catalog), or like
 /// the seed article's restricted one (401 Basic with the UNAUTHORIZED body).
-async fn registry_http<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut s: S, auth: bool) {
+async fn registry_http<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    mut s: S,
+    auth: bool,
+) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
