@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod node_config;
 mod registry;
+mod schema;
 mod snapshots;
 mod tls;
 mod triage;

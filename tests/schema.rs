@@ -1,0 +1,57 @@
+//! docs/report.schema.json validates real reports, and lists exactly the checks and codes
+//! the code knows.
+
+use crate::common::pki::*;
+use crate::common::server::{self, Behaviour};
+use crate::common::*;
+
+fn schema() -> serde_json::Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.schema.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn assert_valid(report: &serde_json::Value) {
+    let s = schema();
+    let v = jsonschema::validator_for(&s).unwrap();
+    let errors: Vec<String> = v.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+}
+
+#[test]
+fn real_reports_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Schema CA", now());
+    let l = leaf(&root, &["registry.local"], now());
+    let tls = server::start("127.0.0.1:0", Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)));
+    let plain = server::start("127.0.0.1:0", Behaviour::PlainHttp);
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let dj = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/daemon-json/seed.json");
+    let closed = server::closed_port().to_string();
+    for args in [
+        vec![tls.target(), "--ca".into(), ca_path.clone()],
+        vec![plain.target()],
+        vec![closed],
+        vec!["--daemon-json".into(), dj.into()],
+    ] {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (_, r, err) = diagnose(&a);
+        assert!(!r.is_null(), "{err}");
+        assert_valid(&r);
+        // The schema can fail: a report with an unknown verdict or code does not validate.
+        let mut bad = r.clone();
+        bad["verdict"] = "maybe".into();
+        let s = schema();
+        assert!(!jsonschema::validator_for(&s).unwrap().is_valid(&bad));
+    }
+}
+
+#[test]
+fn schema_lists_every_check_and_code() {
+    let s = schema();
+    let codes: Vec<&str> = s["$defs"]["code"]["enum"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let expected: Vec<&str> = regdoctor::codes::Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(codes, expected, "regenerate the code enum of docs/report.schema.json");
+    let ids: Vec<&str> = s["$defs"]["check_id"]["enum"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let expected: Vec<&str> = regdoctor::codes::CheckId::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(ids, expected);
+}
