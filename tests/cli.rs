@@ -164,3 +164,51 @@ fn explain_prints_a_page_and_a_code_section() {
         .code(0)
         .stdout(predicate::str::contains("ca-chain"));
 }
+
+#[test]
+fn completions_and_man_page_are_generated_from_the_clap_definition() {
+    regdoctor()
+        .args(["completions", "bash"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("_regdoctor()"))
+        .stdout(predicate::str::contains("--daemon-json"));
+    regdoctor()
+        .args(["completions", "zsh"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("#compdef regdoctor"));
+    regdoctor()
+        .args(["man"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(".ie"))
+        .stdout(predicate::str::contains(".TH regdoctor 1"))
+        .stdout(predicate::str::contains("\\-\\-password\\-stdin"));
+}
+
+#[test]
+fn markdown_report_is_ticket_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let s = server::start(
+        "127.0.0.1:0",
+        Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
+    );
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    regdoctor()
+        .args([
+            &s.target(),
+            "--ca",
+            &ca_path,
+            "--format",
+            "markdown",
+            "--no-node-defaults",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("## regdoctor: `127.0.0.1:"))
+        .stdout(predicate::str::contains("| check | status | findings |"))
+        .stdout(predicate::str::contains("<details><summary>Evidence"));
+}

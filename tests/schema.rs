@@ -6,14 +6,21 @@ use crate::common::server::{self, Behaviour};
 use crate::common::*;
 
 fn schema() -> serde_json::Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.schema.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/report.schema.json"
+    ))
+    .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
 fn assert_valid(report: &serde_json::Value) {
     let s = schema();
     let v = jsonschema::validator_for(&s).unwrap();
-    let errors: Vec<String> = v.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = v
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
 }
 
@@ -22,10 +29,16 @@ fn real_reports_validate() {
     let dir = tempfile::tempdir().unwrap();
     let root = ca("Schema CA", now());
     let l = leaf(&root, &["registry.local"], now());
-    let tls = server::start("127.0.0.1:0", Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)));
+    let tls = server::start(
+        "127.0.0.1:0",
+        Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
+    );
     let plain = server::start("127.0.0.1:0", Behaviour::PlainHttp);
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
-    let dj = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/daemon-json/seed.json");
+    let dj = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/daemon-json/seed.json"
+    );
     let closed = server::closed_port().to_string();
     for args in [
         vec![tls.target(), "--ca".into(), ca_path.clone()],
@@ -48,10 +61,29 @@ fn real_reports_validate() {
 #[test]
 fn schema_lists_every_check_and_code() {
     let s = schema();
-    let codes: Vec<&str> = s["$defs"]["code"]["enum"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    let expected: Vec<&str> = regdoctor::codes::Code::ALL.iter().map(|c| c.as_str()).collect();
-    assert_eq!(codes, expected, "regenerate the code enum of docs/report.schema.json");
-    let ids: Vec<&str> = s["$defs"]["check_id"]["enum"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    let expected: Vec<&str> = regdoctor::codes::CheckId::ALL.iter().map(|c| c.as_str()).collect();
+    let codes: Vec<&str> = s["$defs"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = regdoctor::codes::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(
+        codes, expected,
+        "regenerate the code enum of docs/report.schema.json"
+    );
+    let ids: Vec<&str> = s["$defs"]["check_id"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = regdoctor::codes::CheckId::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
     assert_eq!(ids, expected);
 }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# First run: watch regdoctor diagnose a real registry, then the fix, then a clean run.
+#
+# Installs Debian's docker-registry if missing (needs root or sudo), makes a CA and a
+# server certificate WITHOUT an IP SAN (the failure of the seed knowledge-base article),
+# starts the registry on 127.0.0.1, runs regdoctor against it, re-issues the certificate
+# with subjectAltName=IP:127.0.0.1 as regdoctor suggests, runs it again, and stops.
+# Everything happens in a temporary directory on loopback; nothing else is changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! command -v docker-registry >/dev/null 2>&1; then
+  echo "==> installing docker-registry (Debian/Ubuntu package)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null
+fi
+if command -v regdoctor >/dev/null 2>&1; then
+  REGDOCTOR="$(command -v regdoctor)"
+else
+  echo "==> building regdoctor"
+  cargo build --release --quiet
+  REGDOCTOR="$PWD/target/release/regdoctor"
+fi
+
+work="$(mktemp -d)"
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cd "$work"
+
+echo "==> a CA, and a server certificate for DNS:registry.example.internal only (no IP SAN)"
+openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 90 -keyout ca.key -out ca.crt -subj "/CN=Demo Registry CA" 2>/dev/null
+openssl req -new -newkey rsa:2048 -nodes -keyout registry.key -subj "/CN=registry.example.internal" -out registry.csr 2>/dev/null
+openssl x509 -req -in registry.csr -CA ca.crt -CAkey ca.key -CAcreateserial -sha256 -days 90 \
+  -extfile <(printf "subjectAltName=DNS:registry.example.internal") -out registry.crt 2>/dev/null
+
+start_registry() {
+  mkdir -p storage
+  cat > config.yml <<YML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/storage
+http:
+  addr: 127.0.0.1:$port
+  tls:
+    certificate: $work/registry.crt
+    key: $work/registry.key
+YML
+  docker-registry serve config.yml >registry.log 2>&1 &
+  pid=$!
+  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && return 0; sleep 0.1; done
+  echo "the registry did not start:"; cat registry.log; exit 1
+}
+
+start_registry
+echo
+echo "==> regdoctor 127.0.0.1:$port --ca ca.crt"
+"$REGDOCTOR" "127.0.0.1:$port" --ca ca.crt --no-node-defaults || true
+
+echo
+echo "==> applying the fix regdoctor printed: re-issue with subjectAltName=IP:127.0.0.1,DNS:registry.example.internal"
+openssl x509 -req -in registry.csr -CA ca.crt -CAkey ca.key -CAcreateserial -sha256 -days 90 \
+  -extfile <(printf "subjectAltName=IP:127.0.0.1,DNS:registry.example.internal") -out registry.crt 2>/dev/null
+kill "$pid"; wait "$pid" 2>/dev/null || true
+start_registry
+echo
+echo "==> regdoctor 127.0.0.1:$port --ca ca.crt (again)"
+"$REGDOCTOR" "127.0.0.1:$port" --ca ca.crt --no-node-defaults
