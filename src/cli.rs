@@ -31,8 +31,9 @@ use crate::secret::{Credentials, Secret};
     after_help = "Examples:\n  regdoctor 10.0.0.5:5000 --ca cert.pem\n  regdoctor registry.local --format json > ticket.json\n  regdoctor explain san_ip_missing"
 )]
 pub struct Cli {
-    /// The registry as in an image reference: host, host:port, [v6addr]:port or https://host:port
-    pub target: Option<String>,
+    /// The registry as in an image reference: host, host:port, [v6addr]:port or https://host:port (several may be given)
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
 
     /// The CA certificate(s) the runtime is given for this registry (PEM or DER)
     #[arg(long, value_name = "FILE")]
@@ -280,7 +281,7 @@ fn execute(
         None => {}
     }
     let node = read_node(&cli)?;
-    let Some(raw) = &cli.target else {
+    if cli.targets.is_empty() {
         let named = cli.daemon_json.is_some()
             || cli.docker_certs_d.is_some()
             || cli.containerd_certs_d.is_some()
@@ -293,10 +294,74 @@ fn execute(
             );
         }
         return offline(node, &cli, out, &style);
-    };
-    let target = crate::target::parse(raw).with_context(|| format!("invalid target {raw:?}"))?;
+    }
+    let targets = cli
+        .targets
+        .iter()
+        .map(|raw| crate::target::parse(raw).with_context(|| format!("invalid target {raw:?}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let ca_file = cli.ca.as_deref().map(crate::local::read_ca).transpose()?;
-    let (credentials, source) = credentials(&cli, input, &target.registry_name())?;
+    let password = read_password(&cli, input)?;
+    let system_roots = crate::local::system_roots();
+    let mut reports = Vec::new();
+    for target in targets {
+        reports.push(diagnose(
+            &cli,
+            target,
+            &ca_file,
+            password.as_ref(),
+            &system_roots,
+            &node,
+        )?);
+    }
+    let text = match (cli.format, reports.as_slice()) {
+        (Format::Json, [one]) => render_json(one),
+        (Format::Json, many) => crate::render::json::render_json_many(many),
+        (Format::Human, many) => many
+            .iter()
+            .map(|r| render_human(r, &style))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        (Format::Markdown, many) => many
+            .iter()
+            .map(crate::render::markdown::render_markdown)
+            .collect::<Vec<_>>()
+            .join("\n---\n\n"),
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(reports
+        .iter()
+        .map(|r| r.verdict.exit_code())
+        .max()
+        .unwrap_or(0))
+}
+
+/// Reads the --password-stdin password once, for every target.
+fn read_password(cli: &Cli, input: &mut dyn BufRead) -> anyhow::Result<Option<Secret>> {
+    if cli.user.is_none() {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        bail!("--password-stdin: standard input held no password");
+    }
+    Ok(Some(Secret::new(password)))
+}
+
+/// Probes one target and judges it.
+fn diagnose(
+    cli: &Cli,
+    target: crate::target::Target,
+    ca_file: &Option<crate::facts::CaFileFacts>,
+    password: Option<&Secret>,
+    system_roots: &Option<crate::facts::SystemRoots>,
+    node: &NodeFacts,
+) -> anyhow::Result<Report> {
+    let (credentials, source) = credentials(cli, password, &target.registry_name())?;
     let started = SystemTime::now();
     let clock = Instant::now();
     let now = started
@@ -313,7 +378,6 @@ fn execute(
                 .collect()
         })
         .unwrap_or_default();
-    let system_roots = crate::local::system_roots();
     let trust_roots = if ca_file.is_some() {
         ca_roots.clone()
     } else {
@@ -345,24 +409,17 @@ fn execute(
                 reason: "no HTTP connection to the registry could be made".into(),
             }),
     });
-    facts.ca_file = ca_file;
-    facts.system_roots = system_roots;
-    facts.runtime = runtime_choice(&cli, &node);
-    facts.node = node;
+    facts.ca_file = ca_file.clone();
+    facts.system_roots = system_roots.clone();
+    facts.runtime = runtime_choice(cli, node);
+    facts.node = node.clone();
     let results = crate::checks::run_all(&facts);
-    let report = Report::from_facts(
+    Ok(Report::from_facts(
         &facts,
         results,
         crate::pki::rfc3339(now),
         clock.elapsed().as_millis() as u64,
-    );
-    let text = match cli.format {
-        Format::Human => render_human(&report, &style),
-        Format::Json => render_json(&report),
-        Format::Markdown => crate::render::markdown::render_markdown(&report),
-    };
-    out.write_all(text.as_bytes())?;
-    Ok(report.verdict.exit_code())
+    ))
 }
 
 /// Reads this node's runtime configuration (named paths must exist; defaults may not).
@@ -480,24 +537,16 @@ fn offline(node: NodeFacts, cli: &Cli, out: &mut dyn Write, style: &Style) -> an
 #[allow(clippy::type_complexity)] // (what to send, what to report) reads better as a pair
 fn credentials(
     cli: &Cli,
-    input: &mut dyn BufRead,
+    password: Option<&Secret>,
     registry: &str,
 ) -> anyhow::Result<(
     Option<Credentials>,
     Option<(CredentialSource, Option<CredentialOutcome>)>,
 )> {
-    if let Some(user) = &cli.user {
-        let mut line = String::new();
-        input
-            .read_line(&mut line)
-            .context("cannot read the password from standard input")?;
-        let password = line.trim_end_matches(['\n', '\r']).to_string();
-        if password.is_empty() {
-            bail!("--password-stdin: standard input held no password");
-        }
+    if let (Some(user), Some(password)) = (&cli.user, password) {
         let creds = Credentials {
             user: Secret::new(user.clone()),
-            password: Secret::new(password),
+            password: password.clone(),
         };
         return Ok((Some(creds), Some((CredentialSource::Flag, None))));
     }

@@ -212,3 +212,26 @@ fn markdown_report_is_ticket_ready() {
         .stdout(predicate::str::contains("| check | status | findings |"))
         .stdout(predicate::str::contains("<details><summary>Evidence"));
 }
+
+#[test]
+fn several_targets_give_one_document_with_reports() {
+    let a = server::closed_port().to_string();
+    let p = server::start("127.0.0.1:0", Behaviour::PlainHttp);
+    let out = regdoctor()
+        .args([
+            a.as_str(),
+            &p.target(),
+            "--format",
+            "json",
+            "--no-node-defaults",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "regdoctor.report/v1");
+    let reports = v["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0]["target"]["input"], a);
+    assert_eq!(reports[1]["target"]["input"], p.target());
+}

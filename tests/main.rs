@@ -3,6 +3,7 @@
 // Tests stop loudly on unexpected errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod architecture;
 mod cli;
 mod common;
 mod node_config;

@@ -113,7 +113,10 @@ pub fn run(target: &Target, opts: &ProbeOptions) -> std::io::Result<ProbeFacts> 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(rt.block_on(probe(target, opts)))
+    let facts = rt.block_on(probe(target, opts));
+    // A name lookup that outlived the deadline runs on a blocking thread: do not wait for it.
+    rt.shutdown_timeout(Duration::from_millis(50));
+    Ok(facts)
 }
 
 /// The probe itself.
