@@ -317,3 +317,105 @@ fn base64_of(s: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(s)
 }
+
+fn token_setup(
+    realm_sans: &[&str],
+) -> Option<(
+    Tls,
+    registry::Registry,
+    crate::common::server::Server,
+    String,
+)> {
+    let t = tls();
+    // The token service has its own CA; the bundle given with --ca trusts both.
+    let ca = ca("Token CA", now());
+    let realm_leaf = leaf(&ca, realm_sans, now());
+    let token = crate::common::server::start(
+        "127.0.0.1:0",
+        crate::common::server::Behaviour::TlsTokenService(crate::common::server::tls_config(
+            std::slice::from_ref(&realm_leaf.der),
+            &realm_leaf.key_der,
+        )),
+    );
+    // One bundle trusting both the registry's CA and the token service's CA.
+    let bundle = format!("{}{}", std::fs::read_to_string(&t.ca_path).unwrap(), ca.pem);
+    let bundle_path = write(&t.dir, "bundle.crt", bundle.as_bytes());
+    let realm = format!("https://{}/token", token.target());
+    let signer = ca.pem.clone();
+    let reg = registry::start(
+        Some((&t.cert_pem, &t.key_pem)),
+        Auth::Token {
+            realm,
+            service: "regdoctor-registry".into(),
+            signing_ca_pem: signer,
+        },
+    )?;
+    Some((t, reg, token, bundle_path))
+}
+
+#[test]
+fn bearer_flow_fetches_a_token_from_a_realm_on_another_port() {
+    let Some((_t, reg, token, bundle)) = token_setup(&["127.0.0.1"]) else {
+        return;
+    };
+    let (code, r, _) = diagnose_with_stdin(
+        &[
+            &reg.target(),
+            "--ca",
+            &bundle,
+            "--user",
+            "bob",
+            "--password-stdin",
+        ],
+        "pw\n",
+    );
+    // The token was fetched over verified TLS; the registry refuses it (not a JWT it can
+    // verify), which is the "registry does not trust its token service" failure.
+    let f = finding(&r, "login_failed");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("issued a token, but the registry refused it"),
+        "{f:#}"
+    );
+    assert_eq!(f["evidence"]["token_field"], "token");
+    assert_eq!(
+        f["evidence"]["realm"],
+        format!("https://{}/token", token.target())
+    );
+    let out = serde_json::to_string(&r).unwrap();
+    assert!(
+        !out.contains("not-a-jwt-the-registry-accepts"),
+        "the token leaked into the report"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn bearer_realm_whose_certificate_lacks_the_ip_is_reported_under_credentials() {
+    let Some((_t, reg, _token, bundle)) = token_setup(&["auth.example.internal"]) else {
+        return;
+    };
+    let (_, r, _) = diagnose_with_stdin(
+        &[
+            &reg.target(),
+            "--ca",
+            &bundle,
+            "--user",
+            "bob",
+            "--password-stdin",
+        ],
+        "pw\n",
+    );
+    let f = finding(&r, "token_failed");
+    let m = f["message"].as_str().unwrap();
+    assert!(m.contains("doesn't contain any IP SANs"), "{m}");
+    assert!(
+        f["client_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("failed to fetch oauth token: Get \"https://127.0.0.1:"),
+        "{f:#}"
+    );
+}

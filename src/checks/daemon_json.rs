@@ -795,6 +795,22 @@ mod tests {
     }
 
     #[test]
+    fn every_fixture_finding_names_its_line() {
+        for (name, line) in [
+            ("unknown-key.json", 2),
+            ("insecure-http.json", 2),
+            ("insecure-path.json", 2),
+            ("mirror-no-scheme.json", 2),
+            ("no-effect.json", 2),
+            ("duplicate-key.json", 4),
+        ] {
+            let out = run(name);
+            assert_eq!(out[0].evidence["line"], line, "{name}: {:?}", out[0]);
+            assert_eq!(out[0].evidence["file"], "/etc/docker/daemon.json");
+        }
+    }
+
+    #[test]
     fn versions_parse() {
         assert_eq!(
             parse_version("Docker version 24.0.7, build afdd53b"),

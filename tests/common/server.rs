@@ -45,6 +45,9 @@ pub enum Behaviour {
     Tls(Arc<ServerConfig>),
     /// TLS, then answer every request 401 with a Basic challenge (the seed article's case).
     TlsBasicAuth(Arc<ServerConfig>),
+    /// TLS, then answer every request 200 with `{"token": "…"}`: a token service that
+    /// issues a token the registry will not accept.
+    TlsTokenService(Arc<ServerConfig>),
     /// Plain HTTP registry: a TLS hello gets "400 Bad Request".
     PlainHttp,
     /// Accept and never answer.
@@ -130,6 +133,20 @@ async fn serve(mut sock: TcpStream, b: Behaviour) {
             let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
             if let Ok(tls) = acceptor.accept(sock).await {
                 registry_http(tls, true).await;
+            }
+        }
+        Behaviour::TlsTokenService(cfg) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
+            if let Ok(mut tls) = acceptor.accept(sock).await {
+                let mut buf = vec![0u8; 8192];
+                let _ = tls.read(&mut buf).await;
+                let body = r#"{"token":"not-a-jwt-the-registry-accepts","expires_in":300}"#;
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(resp.as_bytes()).await;
+                let _ = tls.shutdown().await;
             }
         }
     }
