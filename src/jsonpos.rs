@@ -85,6 +85,10 @@ pub struct Parsed {
     pub unclosed: Option<(char, Pos)>,
 }
 
+/// Nesting deeper than this is refused (a configuration file never needs it, and the
+/// parser is recursive).
+pub const MAX_DEPTH: usize = 256;
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
@@ -152,6 +156,10 @@ impl Parser<'_> {
         let kind = match self.s.get(self.i) {
             None => {
                 self.fail("unexpected end of JSON input".into());
+                return None;
+            }
+            Some(b'{' | b'[') if self.open.len() >= MAX_DEPTH => {
+                self.fail(format!("nesting deeper than {MAX_DEPTH} levels"));
                 return None;
             }
             Some(b'{') => self.object(pos)?,
@@ -480,6 +488,35 @@ mod tests {
             m.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(),
             ["graph", "debug"]
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = "[".repeat(1_000_000);
+        let p = parse(&deep);
+        assert!(p.error.unwrap().message.starts_with("nesting deeper than"));
+    }
+
+    #[test]
+    fn random_input_never_panics() {
+        // A deterministic xorshift over JSON's structural characters and some noise.
+        let alphabet = b"{}[]\",:0123456789.eE+-truefalsn \n\t\\u\xff";
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let len = (x % 64) as usize;
+            let mut bytes = Vec::with_capacity(len);
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                bytes.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = parse(&text);
+            let _ = crate::challenge::parse(&text);
+            let _ = crate::pki::bundle::parse(&bytes);
+            let _ = crate::triage::triage(&mut &bytes[..], "fuzz");
+        }
     }
 
     #[test]

@@ -11,6 +11,9 @@ use serde::Serialize;
 
 use crate::codes::Code;
 
+/// The most of one line held in memory at once.
+const MAX_LINE: u64 = 1 << 20;
+
 /// What to run next for a signature.
 #[derive(Debug, Clone, Copy)]
 enum Next {
@@ -463,11 +466,14 @@ pub fn triage(input: &mut dyn BufRead, source: &str) -> std::io::Result<Triage> 
     let mut last_host: Option<String> = None;
     loop {
         buf.clear();
-        let n = input.read_until(b'\n', &mut buf)?;
+        // A line longer than MAX_LINE is read in pieces, so memory stays bounded.
+        let n = std::io::Read::take(&mut *input, MAX_LINE).read_until(b'\n', &mut buf)?;
         if n == 0 {
             break;
         }
-        out.lines += 1;
+        if buf.last() == Some(&b'\n') || n < MAX_LINE as usize {
+            out.lines += 1;
+        }
         out.bytes += n as u64;
         let Some(idx) = matcher.classify(&buf) else {
             // Karbon names the registry on lines before its precheck error.

@@ -36,23 +36,39 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn line(&self, n: usize) -> &str {
-        self.file
+    /// Line `n`, shortened around `col` when it is long.
+    fn line_at(&self, n: usize, col: usize) -> String {
+        let line = self
+            .file
             .text
             .lines()
             .nth(n.saturating_sub(1))
             .unwrap_or("")
-            .trim_end()
+            .trim_end();
+        let chars: Vec<char> = line.chars().collect();
+        if chars.len() <= 120 {
+            return line.to_string();
+        }
+        let start = col.saturating_sub(60).min(chars.len().saturating_sub(120));
+        let end = (start + 120).min(chars.len());
+        let mut out: String = chars[start..end].iter().collect();
+        if start > 0 {
+            out.insert(0, '…');
+        }
+        if end < chars.len() {
+            out.push('…');
+        }
+        out
     }
 
     fn at(&self, pos: Pos, key: Option<&str>, f: Finding) -> Finding {
-        let text = self.line(pos.line);
+        let text = self.line_at(pos.line, pos.col);
         f.evidence(&At {
             file: &self.file.path,
             line: pos.line,
             column: pos.col,
             key,
-            text,
+            text: &text,
         })
     }
 
@@ -122,7 +138,8 @@ impl Check for DaemonJson {
                 top_level(&mut cx, &members);
                 against_target(&mut cx, &members);
             }
-            Some(v) => {
+            // After a syntax error the partial value says little about the type.
+            Some(v) if parsed.error.is_none() => {
                 let f = Finding::new(
                     Code::DaemonJsonType,
                     format!(
@@ -139,7 +156,7 @@ impl Check for DaemonJson {
                 let f = cx.at(v.pos, None, f);
                 cx.findings.push(f);
             }
-            None => {}
+            _ => {}
         }
         Outcome::Findings(cx.findings)
     }
@@ -156,7 +173,7 @@ fn syntax(cx: &mut Ctx<'_>, e: &jsonpos::SyntaxError, unclosed: Option<(char, Po
         }
         _ => String::new(),
     };
-    let quoted = cx.line(e.pos.line).to_string();
+    let quoted = cx.line_at(e.pos.line, e.pos.col);
     let shown = if quoted.is_empty() {
         String::new()
     } else {
