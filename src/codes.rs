@@ -200,6 +200,8 @@ codes! {
     /// A certificate in the --ca file has expired or is not yet valid.
     CaExpired = "ca_expired", CaFile, Error;
 
+    /// A presented certificate cannot be parsed; Go refuses it before verification.
+    CertUnparseable = "cert_unparseable", CertValidity, Error;
     /// A presented certificate has expired.
     Expired = "expired", CertValidity, Error;
     /// A presented certificate is not valid yet.

@@ -376,3 +376,36 @@ fn ca_file_holding_a_key_empty_or_garbage_is_a_finding_not_a_panic() {
         );
     }
 }
+
+#[test]
+fn dns_name_target_resolves_and_matches_dns_sans() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let good = leaf(&root, &["localhost"], now());
+    let s = tls_server(std::slice::from_ref(&good.der), &good.key_der);
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let target = format!("localhost:{}", s.addr.port());
+    let (_, r, _) = diagnose(&[&target, "--ca", &ca_path]);
+    assert_eq!(status(&r, "san-matches-host"), "pass", "{r:#}");
+    assert_eq!(status(&r, "ca-chain"), "pass");
+    assert!(
+        r["evidence"]["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "127.0.0.1")
+    );
+
+    let wrong = leaf(&root, &["registry.local"], now());
+    let s = tls_server(std::slice::from_ref(&wrong.der), &wrong.key_der);
+    let target = format!("localhost:{}", s.addr.port());
+    let (_, r, _) = diagnose(&[&target, "--ca", &ca_path]);
+    let f = finding(&r, "san_mismatch");
+    assert!(
+        f["client_error"]
+            .as_str()
+            .unwrap()
+            .ends_with("x509: certificate is valid for registry.local, not localhost"),
+        "{f:#}"
+    );
+}

@@ -38,7 +38,7 @@ impl Check for CaChain {
     fn run(&self, facts: &Facts) -> Outcome {
         let chain = facts.presented_chain();
         if chain.is_empty() {
-            return Outcome::Skip("the server presented no certificate".into());
+            return Outcome::Skip(facts.no_chain_reason());
         }
         let (roots, from_ca) = facts.trust_roots();
         let trusted_from = match (&facts.ca_file, &facts.system_roots) {

@@ -23,12 +23,32 @@ impl Check for CertValidity {
         include_str!("../../checks/cert-validity.md")
     }
     fn run(&self, facts: &Facts) -> Outcome {
+        let raw: &[Vec<u8>] = facts
+            .tls
+            .as_ref()
+            .map(|t| t.chain.as_slice())
+            .unwrap_or(&[]);
+        let mut findings = Vec::new();
+        for (i, der) in raw.iter().enumerate() {
+            if let Err(why) = Cert::parse(der) {
+                findings.push(
+                    Finding::new(
+                        Code::CertUnparseable,
+                        format!("certificate [{i}] sent by the server cannot be parsed ({why}); Go refuses it before any verification, even with verification switched off"),
+                    )
+                    .client_error(go_get(facts, &format!("tls: failed to parse certificate from server: x509: {why}")))
+                    .hint("re-issue the certificate with standard tooling (openssl, cfssl, step); check it with `openssl x509 -in registry.crt -noout -text`"),
+                );
+            }
+        }
         let chain = facts.presented_chain();
         if chain.is_empty() {
-            return Outcome::Skip("the server presented no certificate".into());
+            if findings.is_empty() {
+                return Outcome::Skip("the server presented no certificate".into());
+            }
+            return Outcome::Findings(findings);
         }
         let now = facts.now;
-        let mut findings = Vec::new();
         for (i, c) in chain.iter().enumerate() {
             let which = format!("certificate [{i}] ({})", c.display_name());
             let go = validity_error(c, now).map(|e| go_get(facts, &e.tls_text()));
@@ -229,6 +249,10 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
     let f = |chain: Vec<Vec<u8>>| with_chain(facts_for("10.0.0.5:5000"), chain);
     vec![
         (f(vec![make(NOW - DAY, NOW + 365 * DAY)]), vec![]),
+        (
+            f(vec![b"\x30\x03\x02\x01\x01".to_vec()]),
+            vec![Code::CertUnparseable],
+        ),
         (
             f(vec![make(NOW - 400 * DAY, NOW - 35 * DAY)]),
             vec![Code::Expired],

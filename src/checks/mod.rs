@@ -139,6 +139,19 @@ fn result_of(check: &dyn Check, outcome: Outcome) -> CheckResult {
 /// The single line Go would print for the presented chain (dates, then host name, then
 /// chain), wrapped as Docker's `/v2/` ping wraps it; "ok" when Go accepts it.
 pub fn go_prediction(facts: &Facts) -> Option<String> {
+    let raw: &[Vec<u8>] = facts
+        .tls
+        .as_ref()
+        .map(|t| t.chain.as_slice())
+        .unwrap_or(&[]);
+    for der in raw {
+        if let Err(why) = crate::pki::Cert::parse(der) {
+            return Some(go_get(
+                facts,
+                &format!("tls: failed to parse certificate from server: x509: {why}"),
+            ));
+        }
+    }
     let chain = facts.presented_chain();
     if chain.is_empty() {
         return None;

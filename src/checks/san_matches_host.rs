@@ -36,7 +36,7 @@ impl Check for SanMatchesHost {
     fn run(&self, facts: &Facts) -> Outcome {
         let (Ok(target), Some(leaf)) = (&facts.target, facts.presented_chain().into_iter().next())
         else {
-            return Outcome::Skip("the server presented no certificate".into());
+            return Outcome::Skip(facts.no_chain_reason());
         };
         let Err(err) = verify_hostname(&leaf, &target.host) else {
             return Outcome::Findings(vec![]);

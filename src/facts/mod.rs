@@ -367,13 +367,24 @@ impl Facts {
         }
     }
 
-    /// The presented chain, parsed; certificates that do not parse are left out.
+    /// The presented chain, parsed. Empty when any certificate fails to parse: Go refuses
+    /// the whole handshake then (`tls: failed to parse certificate from server`).
     pub fn presented_chain(&self) -> Vec<Cert> {
-        self.tls
-            .iter()
-            .flat_map(|t| t.chain.iter())
-            .filter_map(|der| Cert::parse(der).ok())
-            .collect()
+        let raw: &[Vec<u8>] = self.tls.as_ref().map(|t| t.chain.as_slice()).unwrap_or(&[]);
+        raw.iter()
+            .map(|der| Cert::parse(der))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap_or_default()
+    }
+
+    /// Why there is no chain to judge, for a skip reason.
+    pub fn no_chain_reason(&self) -> String {
+        let sent = self.tls.as_ref().is_some_and(|t| !t.chain.is_empty());
+        if sent {
+            "a certificate the server sent cannot be parsed (see cert-validity)".into()
+        } else {
+            "the server presented no certificate".into()
+        }
     }
 
     /// The roots the runtime would trust: the --ca certificates when given, else the
