@@ -211,7 +211,21 @@ fn client_pairs(base: &str, dir: &HostDir, findings: &mut Vec<Finding>) {
     let has = |n: &str| dir.files.iter().any(|f| f.name == n);
     for f in &dir.files {
         if let Some(stem) = f.name.strip_suffix(".cert") {
-            if has(&format!("{stem}.key")) {
+            if let Some(key) = dir.files.iter().find(|k| k.name == format!("{stem}.key")) {
+                let mismatch = any_certs(f)
+                    .first()
+                    .and_then(|c| crate::pki::cert::key_matches(c, &key.bytes))
+                    == Some(false);
+                if mismatch {
+                    findings.push(
+                        Finding::new(
+                            Code::CertsDClientPair,
+                            format!("{base}/{stem}.key is not the key of {base}/{stem}.cert: Docker fails every pull from this registry"),
+                        )
+                        .client_error("Error response from daemon: tls: private key does not match public key")
+                        .hint(format!("put the key that was generated with {stem}.cert's request in '{base}/{stem}.key' (compare `openssl x509 -noout -pubkey -in {stem}.cert` with `openssl pkey -pubout -in {stem}.key`)")),
+                    );
+                }
                 continue;
             }
             let is_ca = any_certs(f).iter().any(|c| c.is_ca());
@@ -376,6 +390,32 @@ mod tests {
                 .unwrap()
                 .contains("mv '/etc/docker/certs.d/10.0.0.5' '/etc/docker/certs.d/10.0.0.5:5000'")
         );
+    }
+
+    #[test]
+    fn a_client_key_that_does_not_match_its_certificate() {
+        let root = ca("Registry CA", NOW);
+        let l = leaf(&root, &["10.0.0.5"], NOW);
+        let other = leaf(&root, &["10.0.0.6"], NOW);
+        let mut f = with_chain(facts_for("10.0.0.5:5000"), vec![l.der.clone()]);
+        let dir = |key: &str| {
+            vec![(
+                "10.0.0.5:5000",
+                vec![
+                    ("ca.crt", root.pem.clone().into_bytes()),
+                    ("client.cert", l.pem.clone().into_bytes()),
+                    ("client.key", key.as_bytes().to_vec()),
+                ],
+            )]
+        };
+        f.node.docker_certs_d = certs_root("/etc/docker/certs.d", dir(&other.key_pem));
+        let out = findings_of(&CertsD, &f);
+        assert_eq!(
+            out[0].client_error.as_deref(),
+            Some("Error response from daemon: tls: private key does not match public key")
+        );
+        f.node.docker_certs_d = certs_root("/etc/docker/certs.d", dir(&l.key_pem));
+        assert!(findings_of(&CertsD, &f).is_empty());
     }
 
     #[test]
