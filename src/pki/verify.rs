@@ -20,15 +20,34 @@ const MAX_SIGNATURE_CHECKS: usize = 100;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostnameError {
     /// No SAN extension, and the CN matches: Go ≥ 1.17 refuses the CN.
-    CnOnly { host: String },
+    CnOnly {
+        /// The dialled host.
+        host: String,
+    },
     /// The target is an IP and the certificate has no IP SANs.
-    NoIpSans { ip: IpAddr },
+    NoIpSans {
+        /// The dialled IP.
+        ip: IpAddr,
+    },
     /// The target IP is not among the IP SANs.
-    IpMismatch { ip: IpAddr, valid: Vec<IpAddr> },
+    IpMismatch {
+        /// The dialled IP.
+        ip: IpAddr,
+        /// The certificate's IP SANs.
+        valid: Vec<IpAddr>,
+    },
     /// The DNS name is not matched by any DNS SAN.
-    DnsMismatch { host: String, valid: Vec<String> },
+    DnsMismatch {
+        /// The dialled name.
+        host: String,
+        /// The certificate's DNS SANs.
+        valid: Vec<String>,
+    },
     /// The DNS name was wanted and the certificate has no DNS names.
-    NoNames { host: String },
+    NoNames {
+        /// The dialled name.
+        host: String,
+    },
 }
 
 impl HostnameError {
