@@ -382,7 +382,32 @@ fn removed_text(key: &str, version: Option<(u32, u32)>) -> String {
 }
 
 fn no_effect(cx: &mut Ctx<'_>, m: &Member) {
-    let instead = keys::no_effect(&m.key).unwrap_or("the documented key");
+    let generic = keys::no_effect(&m.key).unwrap_or("the documented key");
+    // With the user's own values where the right key is a list of strings.
+    let plural = match m.key.as_str() {
+        "insecure-registry" => Some("insecure-registries"),
+        "registry-mirror" => Some("registry-mirrors"),
+        "label" => Some("labels"),
+        "dns-opt" => Some("dns-opts"),
+        "exec-opt" => Some("exec-opts"),
+        "storage-opt" => Some("storage-opts"),
+        _ => None,
+    };
+    let values: Vec<String> = match &m.value.kind {
+        Kind::Array(items) => items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                Kind::String(s) => Some(format!("\"{s}\"")),
+                _ => None,
+            })
+            .collect(),
+        Kind::String(s) => vec![format!("\"{s}\"")],
+        _ => vec![],
+    };
+    let instead = match (plural, values.is_empty()) {
+        (Some(p), false) => format!("\"{p}\": [{}]", values.join(", ")),
+        _ => generic.to_string(),
+    };
     let f = Finding::new(
         Code::DaemonJsonNoEffect,
         format!(
