@@ -185,6 +185,22 @@ fn finding(out: &mut String, f: &Finding, style: &Style) {
 /// certificate checks, Go's single verdict (dates, then name, then chain). A Docker `/v2/`
 /// ping error is shown as containerd and CRI-O word it too.
 pub fn runtime_lines(report: &Report) -> Vec<(&'static str, String)> {
+    let mut lines = pull_lines(report);
+    // A daemon.json that stops dockerd is what a Docker node shows first.
+    if let Some(start) = report
+        .checks
+        .iter()
+        .filter(|c| c.id == CheckId::DaemonJson)
+        .flat_map(|c| &c.findings)
+        .filter(|f| f.severity == Severity::Error)
+        .find_map(|f| f.client_error.as_deref())
+    {
+        lines.insert(0, ("dockerd:", start.to_string()));
+    }
+    lines
+}
+
+fn pull_lines(report: &Report) -> Vec<(&'static str, String)> {
     let Some(line) = runtime_line(report) else {
         return vec![];
     };
@@ -219,13 +235,30 @@ pub fn runtime_lines(report: &Report) -> Vec<(&'static str, String)> {
 }
 
 fn runtime_line(report: &Report) -> Option<&str> {
+    let node_check = |id: CheckId| {
+        matches!(
+            id,
+            CheckId::DaemonJson
+                | CheckId::CertsD
+                | CheckId::ContainerdHosts
+                | CheckId::ContainersRegistries
+        )
+    };
     let go = report
         .evidence
         .tls
         .as_ref()
         .and_then(|t| t.go_verdict.as_deref())
         .filter(|g| *g != "ok");
-    for c in &report.checks {
+    // The network checks first (what a pull hits), then the node's files; daemon.json's
+    // startup error is shown on its own line.
+    let ordered = report.checks.iter().filter(|c| !node_check(c.id)).chain(
+        report
+            .checks
+            .iter()
+            .filter(|c| node_check(c.id) && c.id != CheckId::DaemonJson),
+    );
+    for c in ordered {
         let cert_check = matches!(
             c.id,
             CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain
