@@ -100,7 +100,7 @@ pub struct Cli {
     pub runtime: Option<Runtime>,
 
     /// When to use colours (NO_COLOR is honoured by auto)
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 
     /// Other commands
@@ -230,6 +230,15 @@ where
     };
     match execute(cli, input, out, auto_color) {
         Ok(code) => code,
+        // `regdoctor … | head`: the reader left; stop quietly, as other Unix tools do.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            0
+        }
         Err(e) => {
             let _ = writeln!(err, "error: {e:#}");
             2
@@ -275,6 +284,11 @@ fn execute(
             }
             let name = name.as_deref().unwrap_or_default();
             let page = crate::explain::explain(name)?;
+            let page = if style.color {
+                crate::explain::style_headings(&page)
+            } else {
+                page
+            };
             writeln!(out, "{}", page.trim_end())?;
             return Ok(0);
         }

@@ -50,6 +50,21 @@ pub fn code_section(doc: &str, code: Code) -> Option<String> {
     Some(rest[..end].trim_end().to_string())
 }
 
+/// Markdown headings in bold, for a terminal (piped output stays raw Markdown).
+pub fn style_headings(page: &str) -> String {
+    use owo_colors::OwoColorize;
+    page.lines()
+        .map(|l| {
+            if l.starts_with('#') {
+                l.bold().to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Every check with its title and codes, one per line.
 pub fn list() -> String {
     let mut out = String::new();

@@ -34,7 +34,10 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         (r"· \d+ ms", "· [MS] ms"),
         (r"([0-9A-Fa-f]{2}:){4,}[0-9A-Fa-f]{2}…?", "[HEX]"),
         (r"/tmp/\.tmp\w+", "[TMP]"),
-        (r"the system roots \([^)]*\)", "the system roots ([SYSTEM ROOTS])"),
+        (
+            r"the system roots \([^)]*\)",
+            "the system roots ([SYSTEM ROOTS])",
+        ),
     ]
 }
 
