@@ -223,7 +223,7 @@ where
             let _ = if code == 0 {
                 write!(out, "{text}")
             } else {
-                write!(err, "{text}")
+                writeln!(err, "{}", one_line(&text))
             };
             return code;
         }
@@ -434,6 +434,28 @@ fn diagnose(
         crate::pki::rfc3339(now),
         clock.elapsed().as_millis() as u64,
     ))
+}
+
+/// clap's multi-line usage error as one line: the error and its detail, without the usage
+/// block ("error: invalid value 'yaml' for '--format <FORMAT>'; possible values: …; see --help").
+fn one_line(text: &str) -> String {
+    let mut parts: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .map(|l| l.trim_start_matches('[').trim_end_matches(']').to_string())
+        .collect();
+    parts.push("see --help".into());
+    let mut line = String::new();
+    for p in parts {
+        if !line.is_empty() {
+            line.push_str(if line.ends_with(':') { " " } else { "; " });
+        }
+        line.push_str(&p);
+    }
+    line
 }
 
 /// Reads this node's runtime configuration (named paths must exist; defaults may not).
