@@ -443,7 +443,10 @@ fn one_line(text: &str) -> String {
         .lines()
         .map(str::trim)
         .filter(|l| {
-            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+            !l.is_empty()
+                && !l.starts_with("Usage:")
+                && !l.starts_with("regdoctor ")
+                && !l.starts_with("For more information")
         })
         .map(|l| l.trim_start_matches('[').trim_end_matches(']').to_string())
         .collect();
