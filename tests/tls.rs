@@ -16,12 +16,10 @@ fn tls_server(chain: &[Vec<u8>], key: &[u8]) -> server::Server {
 
 #[test]
 fn valid_chain_with_ip_san_passes() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["127.0.0.1"], now());
-    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
-    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let (code, r, _) = s.run();
     assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
     assert_eq!(code, 0);
     assert_eq!(r["verdict"], "pass");
@@ -31,12 +29,10 @@ fn valid_chain_with_ip_san_passes() {
 
 #[test]
 fn dns_only_san_dialled_by_ip() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["registry.local"], now());
-    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
-    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let (code, r, _) = s.run();
     assert_eq!(codes(&r), vec!["san_ip_missing"]);
     assert_eq!(code, 1);
     let f = finding(&r, "san_ip_missing");
@@ -63,14 +59,12 @@ fn dns_only_san_dialled_by_ip() {
 
 #[test]
 fn cn_only_certificate() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let mut p = params("127.0.0.1", &[], now() - DAY, now() + 365 * DAY);
     p.subject_alt_names.clear();
     let l = leaf_with(&root, p);
-    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
-    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let (code, r, _) = s.run();
     assert_eq!(codes(&r), vec!["cn_only"]);
     assert_eq!(code, 1);
     assert!(
@@ -83,7 +77,6 @@ fn cn_only_certificate() {
 
 #[test]
 fn expired_leaf() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf_with(
         &root,
@@ -94,9 +87,8 @@ fn expired_leaf() {
             now() - 3 * DAY,
         ),
     );
-    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
-    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let (code, r, _) = s.run();
     assert_eq!(codes(&r), vec!["expired"]);
     assert_eq!(code, 1);
     let f = finding(&r, "expired");
@@ -113,7 +105,6 @@ fn expired_leaf() {
 
 #[test]
 fn not_yet_valid_leaf() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf_with(
         &root,
@@ -124,9 +115,8 @@ fn not_yet_valid_leaf() {
             now() + 365 * DAY,
         ),
     );
-    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
-    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let (code, r, _) = s.run();
     assert_eq!(codes(&r), vec!["not_yet_valid"]);
     assert_eq!(code, 1);
     assert!(
@@ -197,13 +187,11 @@ fn rsa_1024_leaf_passes_go_with_weak_key_warnings() {
 
 #[test]
 fn wrong_ca_with_same_subject_and_different_key() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let imposter = ca("Registry CA", now());
     let l = leaf(&root, &["127.0.0.1"], now());
-    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
-    let ca_path = write(&dir, "ca.crt", imposter.pem.as_bytes());
-    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    let s = scenario(&imposter.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let (code, r, _) = s.run();
     assert_eq!(codes(&r), vec!["wrong_ca"]);
     assert_eq!(code, 1);
     assert!(finding(&r, "wrong_ca")["client_error"].as_str().unwrap().ends_with(
@@ -213,13 +201,11 @@ fn wrong_ca_with_same_subject_and_different_key() {
 
 #[test]
 fn intermediate_not_sent() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry Root", now());
     let inter = intermediate(&root, "Registry Intermediate", now());
     let l = leaf(&inter, &["127.0.0.1"], now());
-    let s = tls_server(std::slice::from_ref(&l.der), &l.key_der);
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
-    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let (code, r, _) = s.run();
     assert_eq!(codes(&r), vec!["missing_intermediate"]);
     assert_eq!(code, 1);
     let f = finding(&r, "missing_intermediate");
@@ -234,13 +220,11 @@ fn intermediate_not_sent() {
 
 #[test]
 fn intermediate_sent_passes() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry Root", now());
     let inter = intermediate(&root, "Registry Intermediate", now());
     let l = leaf(&inter, &["127.0.0.1"], now());
-    let s = tls_server(&[l.der.clone(), inter.der.clone()], &l.key_der);
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
-    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+    let s = scenario(&root.pem, &[l.der.clone(), inter.der.clone()], &l.key_der);
+    let (code, r, _) = s.run();
     assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
     assert_eq!(code, 0);
     assert_eq!(r["evidence"]["tls"]["chain"].as_array().unwrap().len(), 2);

@@ -72,3 +72,40 @@ pub fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
     std::fs::write(&p, bytes).unwrap();
     p.to_string_lossy().into_owned()
 }
+
+/// A TLS server presenting a chain, and a --ca file with a trusted PEM.
+pub struct Scenario {
+    /// The server.
+    pub server: server::Server,
+    /// The --ca file.
+    pub ca_path: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a TLS server on 127.0.0.1 presenting `chain` (leaf first, with the leaf's key)
+/// and writes `trusted_pem` as the --ca file.
+pub fn scenario(trusted_pem: &str, chain: &[Vec<u8>], key_der: &[u8]) -> Scenario {
+    let dir = tempfile::tempdir().unwrap();
+    let ca_path = write(&dir, "ca.crt", trusted_pem.as_bytes());
+    let server = server::start(
+        "127.0.0.1:0",
+        server::Behaviour::Tls(server::tls_config(chain, key_der)),
+    );
+    Scenario {
+        server,
+        ca_path,
+        _dir: dir,
+    }
+}
+
+impl Scenario {
+    /// `127.0.0.1:port`.
+    pub fn target(&self) -> String {
+        self.server.target()
+    }
+
+    /// Diagnoses the server with the --ca file.
+    pub fn run(&self) -> (u8, Value, String) {
+        diagnose(&[&self.target(), "--ca", &self.ca_path])
+    }
+}
