@@ -355,3 +355,24 @@ fn registries_conf_must_mark_a_plain_http_registry_insecure() {
     let (_, r, _) = diagnose(&[&t, "--registries-conf", &good]);
     assert_eq!(status(&r, "containers-registries"), "pass", "{r:#}");
 }
+
+#[test]
+fn certs_d_client_key_of_another_certificate() {
+    let s = setup();
+    let mine = leaf(&s.ca, &["client"], now());
+    let other = leaf(&s.ca, &["other"], now());
+    let (_, r) = certs_d(
+        &s,
+        &[
+            ("ca.crt", s.ca.pem.as_bytes()),
+            ("client.cert", mine.pem.as_bytes()),
+            ("client.key", other.key_pem.as_bytes()),
+        ],
+        None,
+    );
+    assert_eq!(node_codes(&r, "certs-d"), ["certs_d_client_pair"]);
+    assert_eq!(
+        finding(&r, "certs_d_client_pair")["client_error"],
+        "Error response from daemon: tls: private key does not match public key"
+    );
+}

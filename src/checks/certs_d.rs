@@ -211,12 +211,8 @@ fn client_pairs(base: &str, dir: &HostDir, findings: &mut Vec<Finding>) {
     let has = |n: &str| dir.files.iter().any(|f| f.name == n);
     for f in &dir.files {
         if let Some(stem) = f.name.strip_suffix(".cert") {
-            if let Some(key) = dir.files.iter().find(|k| k.name == format!("{stem}.key")) {
-                let mismatch = any_certs(f)
-                    .first()
-                    .and_then(|c| crate::pki::cert::key_matches(c, &key.bytes))
-                    == Some(false);
-                if mismatch {
+            if has(&format!("{stem}.key")) {
+                if dir.mismatched_pairs.iter().any(|m| m == stem) {
                     findings.push(
                         Finding::new(
                             Code::CertsDClientPair,

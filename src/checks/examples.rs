@@ -180,9 +180,8 @@ pub fn certs_root(
         exists: true,
         dirs: dirs
             .into_iter()
-            .map(|(name, files)| HostDir {
-                name: name.into(),
-                files: files
+            .map(|(name, files)| {
+                let files: Vec<NodeFile> = files
                     .into_iter()
                     .map(|(n, bytes)| NodeFile {
                         name: n.into(),
@@ -190,7 +189,13 @@ pub fn certs_root(
                         is_dir: false,
                         error: None,
                     })
-                    .collect(),
+                    .collect();
+                HostDir {
+                    name: name.into(),
+                    // What local/ computes when it reads the directory.
+                    mismatched_pairs: crate::local::node::mismatched_pairs(&files),
+                    files,
+                }
             })
             .collect(),
         referenced: Default::default(),

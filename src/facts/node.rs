@@ -36,6 +36,9 @@ pub struct HostDir {
     pub name: String,
     /// Its entries, sorted by name.
     pub files: Vec<NodeFile>,
+    /// Base names whose `<base>.key` is not the key of `<base>.cert` (computed when read:
+    /// loading a private key needs the OS random source, which checks do not touch).
+    pub mismatched_pairs: Vec<String>,
 }
 
 /// A certs.d root.

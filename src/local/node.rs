@@ -81,9 +81,11 @@ pub fn certs_root(choice: &PathChoice) -> Result<Source<CertsRoot>, LoadError> {
         if !path.is_dir() {
             continue;
         }
+        let files = dir_files(&path);
         dirs.push(HostDir {
             name: entry.file_name().to_string_lossy().into_owned(),
-            files: dir_files(&path),
+            mismatched_pairs: mismatched_pairs(&files),
+            files,
         });
     }
     dirs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -100,6 +102,23 @@ pub fn certs_root(choice: &PathChoice) -> Result<Source<CertsRoot>, LoadError> {
         dirs,
         referenced,
     }))
+}
+
+/// `<base>` for every `<base>.cert` whose `<base>.key` belongs to another certificate.
+pub fn mismatched_pairs(files: &[NodeFile]) -> Vec<String> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let stem = f.name.strip_suffix(".cert")?;
+            let key = files.iter().find(|k| k.name == format!("{stem}.key"))?;
+            let cert = crate::pki::bundle::parse(&f.bytes)
+                .certs
+                .into_iter()
+                .next()?;
+            (crate::pki::cert::key_matches(&cert, &key.bytes) == Some(false))
+                .then(|| stem.to_string())
+        })
+        .collect()
 }
 
 fn dir_files(dir: &Path) -> Vec<NodeFile> {
