@@ -45,6 +45,21 @@ fn checks_and_renderers_are_pure() {
 }
 
 #[test]
+fn pki_is_pure() {
+    for (name, code) in source("pki") {
+        for banned in [
+            "std::fs",
+            "std::env",
+            "SystemTime::now",
+            "SystemRandom",
+            "tokio",
+        ] {
+            assert!(!code.contains(banned), "src/pki/{name} mentions {banned}");
+        }
+    }
+}
+
+#[test]
 fn the_report_model_knows_no_colours() {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/report.rs")).unwrap();

@@ -115,8 +115,7 @@ pub fn mismatched_pairs(files: &[NodeFile]) -> Vec<String> {
                 .certs
                 .into_iter()
                 .next()?;
-            (crate::pki::cert::key_matches(&cert, &key.bytes) == Some(false))
-                .then(|| stem.to_string())
+            (key_matches(&cert, &key.bytes) == Some(false)).then(|| stem.to_string())
         })
         .collect()
 }
@@ -232,4 +231,44 @@ pub fn dockerd_version() -> Option<String> {
         .trim()
         .to_string();
     (!v.is_empty()).then_some(v)
+}
+
+/// Whether a private key (PEM) belongs to the certificate: Some(false) is Go's
+/// "tls: private key does not match public key"; None when the key cannot be read here
+/// (encrypted, SEC1, or an RSA size ring does not load).
+pub fn key_matches(cert: &crate::pki::Cert, key_pem: &[u8]) -> Option<bool> {
+    use ring::signature::{self as sig, KeyPair};
+    use rustls_pki_types::PrivateKeyDer;
+    use rustls_pki_types::pem::PemObject;
+    let key = PrivateKeyDer::from_pem_slice(key_pem).ok()?;
+    let public: Vec<u8> = match &key {
+        PrivateKeyDer::Pkcs8(k) => {
+            let der = k.secret_pkcs8_der();
+            let rng = ring::rand::SystemRandom::new();
+            if let Ok(p) =
+                sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng)
+            {
+                p.public_key().as_ref().to_vec()
+            } else if let Ok(p) =
+                sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P384_SHA384_ASN1_SIGNING, der, &rng)
+            {
+                p.public_key().as_ref().to_vec()
+            } else if let Ok(p) = sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
+                p.public_key().as_ref().to_vec()
+            } else {
+                sig::RsaKeyPair::from_pkcs8(der)
+                    .ok()?
+                    .public()
+                    .as_ref()
+                    .to_vec()
+            }
+        }
+        PrivateKeyDer::Pkcs1(k) => sig::RsaKeyPair::from_der(k.secret_pkcs1_der())
+            .ok()?
+            .public()
+            .as_ref()
+            .to_vec(),
+        _ => return None,
+    };
+    Some(public == cert.key_bytes)
 }
