@@ -9,7 +9,7 @@ use owo_colors::OwoColorize;
 
 use super::Style;
 use super::chain::render_chain;
-use crate::codes::{CheckId, Code, Severity};
+use crate::codes::{Code, Severity};
 use crate::report::{Finding, Report, Status, Verdict};
 
 /// Renders the report for a person.
@@ -23,7 +23,7 @@ pub fn render_human(report: &Report, style: &Style) -> String {
     .map(|t| t.unix_timestamp());
     header(&mut out, report, style);
     summary(&mut out, report, style);
-    let lines = runtime_lines(report);
+    let lines = super::runtime::runtime_lines(report);
     if !lines.is_empty() {
         let _ = writeln!(out, "\nWhat your runtime will say:");
         for (who, line) in lines {
@@ -179,103 +179,6 @@ fn finding(out: &mut String, f: &Finding, style: &Style) {
     if let Some(h) = &f.hint {
         let _ = writeln!(out, "           fix: {h}");
     }
-}
-
-/// The line each runtime prints: the first failing finding in check order; for the
-/// certificate checks, Go's single verdict (dates, then name, then chain). A Docker `/v2/`
-/// ping error is shown as containerd and CRI-O word it too.
-pub fn runtime_lines(report: &Report) -> Vec<(&'static str, String)> {
-    let mut lines = pull_lines(report);
-    // A daemon.json that stops dockerd is what a Docker node shows first.
-    if let Some(start) = report
-        .checks
-        .iter()
-        .filter(|c| c.id == CheckId::DaemonJson)
-        .flat_map(|c| &c.findings)
-        .filter(|f| f.severity == Severity::Error)
-        .find_map(|f| f.client_error.as_deref())
-    {
-        lines.insert(0, ("dockerd:", start.to_string()));
-    }
-    lines
-}
-
-fn pull_lines(report: &Report) -> Vec<(&'static str, String)> {
-    let Some(line) = runtime_line(report) else {
-        return vec![];
-    };
-    let name = match (&report.target.host, report.target.port) {
-        (Some(h), Some(p)) if h.contains(':') => format!("[{h}]:{p}"),
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        _ => String::new(),
-    };
-    let prefix_end = line
-        .find("/v2/\": ")
-        .filter(|_| line.starts_with("Get \"https://"));
-    match prefix_end {
-        Some(i) => {
-            let url = &line[5..i + 4];
-            let cause = &line[i + 7..];
-            vec![
-                ("Docker:", line.to_string()),
-                (
-                    "containerd:",
-                    format!(
-                        "failed to do request: Head \"https://{name}/v2/IMAGE/manifests/TAG\": {cause}"
-                    ),
-                ),
-                (
-                    "CRI-O:",
-                    format!("pinging container registry {name}: Get \"{url}\": {cause}"),
-                ),
-            ]
-        }
-        None => vec![("runtime:", line.to_string())],
-    }
-}
-
-fn runtime_line(report: &Report) -> Option<&str> {
-    let node_check = |id: CheckId| {
-        matches!(
-            id,
-            CheckId::DaemonJson
-                | CheckId::CertsD
-                | CheckId::ContainerdHosts
-                | CheckId::ContainersRegistries
-        )
-    };
-    let go = report
-        .evidence
-        .tls
-        .as_ref()
-        .and_then(|t| t.go_verdict.as_deref())
-        .filter(|g| *g != "ok");
-    // The network checks first (what a pull hits), then the node's files; daemon.json's
-    // startup error is shown on its own line.
-    let ordered = report.checks.iter().filter(|c| !node_check(c.id)).chain(
-        report
-            .checks
-            .iter()
-            .filter(|c| node_check(c.id) && c.id != CheckId::DaemonJson),
-    );
-    for c in ordered {
-        let cert_check = matches!(
-            c.id,
-            CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain
-        );
-        if cert_check && c.status == Status::Fail && go.is_some() {
-            return go;
-        }
-        if let Some(line) = c
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .find_map(|f| f.client_error.as_deref())
-        {
-            return Some(line);
-        }
-    }
-    None
 }
 
 fn paint_status(style: &Style, s: Status) -> String {

@@ -96,6 +96,18 @@ pub fn render_markdown(report: &Report) -> String {
         report.tool.version, report.started_at, report.duration_ms
     );
 
+    let says = super::runtime::runtime_lines(report);
+    if !says.is_empty() {
+        let body: Vec<String> = says
+            .iter()
+            .map(|(who, line)| format!("{who:<11} {line}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "### What the runtime will say\n\n{}",
+            fenced("", &body.join("\n"))
+        );
+    }
     let _ = writeln!(
         out,
         "### Checks\n\n| check | status | findings |\n|---|---|---|"

@@ -5,6 +5,7 @@ pub mod chain;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod runtime;
 
 /// How to style human output.
 #[derive(Debug, Clone, Copy, Default)]
