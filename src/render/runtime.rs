@@ -100,3 +100,51 @@ fn runtime_line(report: &Report) -> Option<&str> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::*;
+
+    fn report(f: &crate::facts::Facts) -> Report {
+        Report::from_facts(
+            f,
+            crate::checks::run_all(f),
+            "2027-01-15T08:00:00Z".into(),
+            1,
+        )
+    }
+
+    #[test]
+    fn a_broken_daemon_json_is_the_dockerd_line() {
+        let f = with_daemon_json(offline(), "{\"debug\": true");
+        let lines = runtime_lines(&report(&f));
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].0, "dockerd:");
+        assert!(lines[0].1.ends_with("unexpected end of JSON input"));
+    }
+
+    #[test]
+    fn a_v2_ping_error_is_worded_for_each_runtime() {
+        let f = with_tcp(
+            facts_for("10.0.0.5:5000"),
+            &[crate::facts::ConnectOutcome::Refused],
+        );
+        let lines = runtime_lines(&report(&f));
+        let who: Vec<&str> = lines.iter().map(|(w, _)| *w).collect();
+        assert_eq!(who, ["Docker:", "containerd:", "CRI-O:"]);
+        assert_eq!(
+            lines[2].1,
+            "pinging container registry 10.0.0.5:5000: Get \"https://10.0.0.5:5000/v2/\": dial tcp 10.0.0.5:5000: connect: connection refused"
+        );
+    }
+
+    #[test]
+    fn nothing_wrong_says_nothing() {
+        let f = with_tcp(
+            facts_for("10.0.0.5:5000"),
+            &[crate::facts::ConnectOutcome::Connected],
+        );
+        assert!(runtime_lines(&report(&f)).is_empty());
+    }
+}
