@@ -393,3 +393,44 @@ fn dns_name_target_resolves_and_matches_dns_sans() {
         "{f:#}"
     );
 }
+
+/// A fatal TLS alert record: level 2, the given description.
+const fn alert(description: u8) -> [u8; 7] {
+    [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, description]
+}
+const PROTOCOL_VERSION: [u8; 7] = alert(70);
+const HANDSHAKE_FAILURE: [u8; 7] = alert(40);
+
+#[test]
+fn server_that_only_speaks_old_tls_answers_protocol_version() {
+    let s = server::start("127.0.0.1:0", Behaviour::Raw(&PROTOCOL_VERSION));
+    let (code, r, _) = diagnose(&[&s.target()]);
+    assert_eq!(codes(&r), vec!["tls_protocol_too_old"], "{r:#}");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn handshake_failure_alert_is_named() {
+    let s = server::start("127.0.0.1:0", Behaviour::Raw(&HANDSHAKE_FAILURE));
+    let (_, r, _) = diagnose(&[&s.target()]);
+    assert_eq!(codes(&r), vec!["tls_alert"], "{r:#}");
+    assert!(
+        finding(&r, "tls_alert")["client_error"]
+            .as_str()
+            .unwrap()
+            .ends_with("remote error: tls: handshake failure")
+    );
+}
+
+#[test]
+fn server_that_closes_at_once_is_tls_failed() {
+    let s = server::start("127.0.0.1:0", Behaviour::Raw(b""));
+    let (_, r, _) = diagnose(&[&s.target()]);
+    assert_eq!(codes(&r), vec!["tls_failed"], "{r:#}");
+    assert!(
+        finding(&r, "tls_failed")["client_error"]
+            .as_str()
+            .unwrap()
+            .ends_with("\": EOF")
+    );
+}

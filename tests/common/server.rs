@@ -52,6 +52,8 @@ pub enum Behaviour {
     PlainHttp,
     /// Accept and never answer.
     Stall,
+    /// Read the client's first bytes, answer with these raw bytes, close.
+    Raw(&'static [u8]),
     /// Answer with an SSH banner.
     Ssh,
 }
@@ -107,6 +109,12 @@ async fn serve(mut sock: TcpStream, b: Behaviour) {
                     break;
                 }
             }
+        }
+        Behaviour::Raw(bytes) => {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock.write_all(bytes).await;
+            let _ = sock.shutdown().await;
         }
         Behaviour::Ssh => {
             let _ = sock.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n").await;
