@@ -434,3 +434,55 @@ fn server_that_closes_at_once_is_tls_failed() {
             .ends_with("\": EOF")
     );
 }
+
+fn static_server(response: &'static str) -> (server::Server, tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Web CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let cfg = server::tls_config(std::slice::from_ref(&l.der), &l.key_der);
+    let s = server::start("127.0.0.1:0", Behaviour::TlsStatic(cfg, response));
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    (s, dir, ca_path)
+}
+
+#[test]
+fn a_web_server_on_the_port_is_not_a_registry() {
+    let (s, _d, ca) = static_server(
+        "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\n\r\nnot found",
+    );
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca]);
+    assert_eq!(codes(&r), vec!["not_a_registry"], "{r:#}");
+    assert_eq!(status(&r, "catalog"), "skip");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_redirect_is_reported_not_followed() {
+    let (s, _d, ca) = static_server(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: https://elsewhere.example/v2/\r\nContent-Length: 0\r\n\r\n",
+    );
+    let (_, r, _) = diagnose(&[&s.target(), "--ca", &ca]);
+    let f = finding(&r, "http_redirect");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("https://elsewhere.example/v2/"),
+        "{f:#}"
+    );
+    // Only the two requests regdoctor makes itself: the redirect was not followed.
+    assert_eq!(
+        r["evidence"]["http"]["exchanges"].as_array().unwrap().len(),
+        2
+    );
+}
+
+#[test]
+fn a_failing_registry_shows_its_error_code() {
+    let (s, _d, ca) = static_server(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nDocker-Distribution-Api-Version: registry/2.0\r\nContent-Length: 67\r\n\r\n{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"service unavailable\"}]}",
+    );
+    let (_, r, _) = diagnose(&[&s.target(), "--ca", &ca]);
+    let f = finding(&r, "http_error");
+    assert_eq!(f["client_error"], "unavailable: service unavailable");
+}

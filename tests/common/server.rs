@@ -54,6 +54,8 @@ pub enum Behaviour {
     Stall,
     /// Read the client's first bytes, answer with these raw bytes, close.
     Raw(&'static [u8]),
+    /// TLS, then answer every HTTP request with this raw response (a web server, a proxy).
+    TlsStatic(Arc<ServerConfig>, &'static str),
     /// Answer with an SSH banner.
     Ssh,
 }
@@ -107,6 +109,17 @@ async fn serve(mut sock: TcpStream, b: Behaviour) {
             while let Ok(n) = sock.read(&mut buf).await {
                 if n == 0 {
                     break;
+                }
+            }
+        }
+        Behaviour::TlsStatic(cfg, response) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
+            if let Ok(mut tls) = acceptor.accept(sock).await {
+                let mut buf = vec![0u8; 8192];
+                while let Ok(n) = tls.read(&mut buf).await {
+                    if n == 0 || tls.write_all(response.as_bytes()).await.is_err() {
+                        break;
+                    }
                 }
             }
         }
