@@ -44,7 +44,7 @@ impl Check for CertValidity {
         let chain = facts.presented_chain();
         if chain.is_empty() {
             if findings.is_empty() {
-                return Outcome::Skip("the server presented no certificate".into());
+                return Outcome::Skip(facts.no_chain_reason());
             }
             return Outcome::Findings(findings);
         }

@@ -54,7 +54,7 @@ impl Check for CertsD {
         }
         let chain = facts.presented_chain();
         if chain.is_empty() {
-            return Outcome::Skip("the server presented no certificate".into());
+            return Outcome::Skip(facts.no_chain_reason());
         }
         let name = t.registry_name();
         let base = format!("{}/{name}", root.root);

@@ -379,11 +379,16 @@ impl Facts {
 
     /// Why there is no chain to judge, for a skip reason.
     pub fn no_chain_reason(&self) -> String {
-        let sent = self.tls.as_ref().is_some_and(|t| !t.chain.is_empty());
-        if sent {
-            "a certificate the server sent cannot be parsed (see cert-validity)".into()
-        } else {
-            "the server presented no certificate".into()
+        match &self.tls {
+            Some(t) if !t.chain.is_empty() => {
+                "a certificate the server sent cannot be parsed (see cert-validity)".into()
+            }
+            Some(t) if !matches!(t.outcome, TlsOutcome::Established { .. }) => {
+                "the TLS handshake ended before the server sent a certificate (see tls-handshake)"
+                    .into()
+            }
+            None => "no TLS handshake took place".into(),
+            Some(_) => "the server presented no certificate".into(),
         }
     }
 

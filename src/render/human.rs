@@ -37,7 +37,33 @@ pub fn render_human(report: &Report, style: &Style) -> String {
         .map(|c| c.id.as_str().len())
         .max()
         .unwrap_or(10);
-    for c in &report.checks {
+    let mut i = 0;
+    while i < report.checks.len() {
+        let c = &report.checks[i];
+        // Three or more checks skipped for the same reason share one line.
+        let run = report.checks[i..]
+            .iter()
+            .take_while(|d| d.status == Status::Skip && d.skip_reason == c.skip_reason)
+            .count();
+        if c.status == Status::Skip && run >= 3 {
+            let ids: Vec<&str> = report.checks[i..i + run]
+                .iter()
+                .map(|d| d.id.as_str())
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                paint_status(style, Status::Skip),
+                ids.join(", ")
+            );
+            let _ = writeln!(
+                out,
+                "         {}",
+                c.skip_reason.as_deref().unwrap_or_default()
+            );
+            i += run;
+            continue;
+        }
         let detail = match &c.skip_reason {
             Some(why) => why.clone(),
             None => c.title.to_string(),
@@ -51,6 +77,7 @@ pub fn render_human(report: &Report, style: &Style) -> String {
         for f in &c.findings {
             finding(&mut out, f, style);
         }
+        i += 1;
     }
     if let Some(tls) = &report.evidence.tls
         && !tls.chain.is_empty()
