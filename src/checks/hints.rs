@@ -14,7 +14,7 @@ fn parts(facts: &Facts) -> (String, String, u16) {
 /// Install `ca` (a CA certificate file) so the runtime trusts the registry.
 pub fn trust_ca(facts: &Facts, ca: &str) -> String {
     let (name, host, port) = parts(facts);
-    match facts.runtime.runtime {
+    match facts.runtime.name {
         Runtime::Docker => format!(
             "on every node: `mkdir -p /etc/docker/certs.d/{name} && cp {ca} /etc/docker/certs.d/{name}/ca.crt` (no restart needed)"
         ),
@@ -33,7 +33,7 @@ pub fn trust_ca(facts: &Facts, ca: &str) -> String {
 /// Allow the runtime to use the registry over plain HTTP.
 pub fn allow_plain_http(facts: &Facts) -> String {
     let (name, host, port) = parts(facts);
-    match facts.runtime.runtime {
+    match facts.runtime.name {
         Runtime::Docker => format!(
             "Docker: add \"insecure-registries\": [\"{name}\"] to /etc/docker/daemon.json on every node, then `systemctl restart docker`"
         ),
@@ -55,7 +55,7 @@ pub fn login(facts: &Facts) -> String {
     let k8s = format!(
         "Kubernetes: `kubectl create secret docker-registry regcred --docker-server={name} --docker-username=USER --docker-password=PASS` and imagePullSecrets: [{{name: regcred}}] in the pod spec"
     );
-    match facts.runtime.runtime {
+    match facts.runtime.name {
         Runtime::Docker => format!("Docker: `docker login {name}` on every node; {k8s}"),
         Runtime::Containerd => {
             format!("{k8s}; for ctr: `ctr images pull --user USER {name}/IMAGE:TAG`")
@@ -70,7 +70,7 @@ pub fn login(facts: &Facts) -> String {
 /// Give the runtime a client certificate.
 pub fn client_cert(facts: &Facts) -> String {
     let (name, _, _) = parts(facts);
-    match facts.runtime.runtime {
+    match facts.runtime.name {
         Runtime::Docker | Runtime::Karbon => format!(
             "Docker: put the client certificate and key in /etc/docker/certs.d/{name}/client.cert and client.key"
         ),

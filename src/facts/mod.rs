@@ -44,9 +44,6 @@ pub struct RuntimeChoice {
     pub name: Runtime,
     /// "--runtime", or what it was guessed from.
     pub how: String,
-    /// Same as `name` (kept for code that reads `runtime.runtime`).
-    #[serde(skip)]
-    pub runtime: Runtime,
 }
 
 impl RuntimeChoice {
@@ -55,7 +52,6 @@ impl RuntimeChoice {
         RuntimeChoice {
             name: runtime,
             how: how.into(),
-            runtime,
         }
     }
 }
