@@ -177,7 +177,6 @@ pub fn certs_root(
     use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source};
     Source::Read(CertsRoot {
         root: root.into(),
-        exists: true,
         dirs: dirs
             .into_iter()
             .map(|(name, files)| {

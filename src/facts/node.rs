@@ -46,8 +46,6 @@ pub struct HostDir {
 pub struct CertsRoot {
     /// The root path.
     pub root: String,
-    /// Whether it exists.
-    pub exists: bool,
     /// Its subdirectories.
     pub dirs: Vec<HostDir>,
     /// Files that hosts.toml files point to outside their directory, by absolute path.

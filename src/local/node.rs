@@ -98,7 +98,6 @@ pub fn certs_root(choice: &PathChoice) -> Result<Source<CertsRoot>, LoadError> {
     }
     Ok(Source::Read(CertsRoot {
         root: shown,
-        exists: true,
         dirs,
         referenced,
     }))
