@@ -120,13 +120,6 @@ impl Finding {
     }
 }
 
-/// A note of severity info saying why a check did not run.
-#[derive(Debug, Clone, Serialize)]
-pub struct SkipNote {
-    /// Why the check was skipped.
-    pub message: String,
-}
-
 /// The result of one check.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckResult {

@@ -136,6 +136,11 @@ fn self_signed_ca_leaf_given_as_ca_passes_as_in_go() {
     let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
     // Go accepts it (leaf-in-roots); rustls-webpki's CaUsedAsEndEntity is only a warning.
     assert_eq!(codes(&r), vec!["rustls_would_reject"]);
+    let path = finding(&r, "rustls_would_reject")["evidence"]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(path.contains("trusted as itself"), "{path}");
     assert_eq!(code, 0);
     assert_eq!(r["verdict"], "warn");
     assert_eq!(r["evidence"]["tls"]["go_verdict"], "ok");

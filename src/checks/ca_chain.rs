@@ -55,6 +55,11 @@ impl Check for CaChain {
                 })
                 .collect::<Vec<_>>()
                 .join(" ⇒ ")
+                + if verdict.leaf_in_roots {
+                    " (trusted as itself: it is in the trusted set byte for byte)"
+                } else {
+                    ""
+                }
         });
         let evidence = ChainEvidence {
             trusted_from: trusted_from.clone(),
