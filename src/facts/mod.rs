@@ -188,6 +188,13 @@ pub enum TlsOutcome {
     },
 }
 
+impl TlsOutcome {
+    /// The handshake completed and ALPN chose HTTP/2.
+    pub fn is_h2(&self) -> bool {
+        matches!(self, TlsOutcome::Established { alpn: Some(a), .. } if a == "h2")
+    }
+}
+
 /// A TLS alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Alert {

@@ -223,8 +223,7 @@ async fn realm_session(
     }
     let (tls_facts, tls_stream) = tls::handshake(stream, realm, &opts.ca_roots, deadline).await;
     let verdict = SendPermit::for_tls(&tls_facts, &opts.trust_roots, &realm.host, opts.now);
-    let h2 =
-        matches!(&tls_facts.outcome, TlsOutcome::Established { alpn: Some(a), .. } if a == "h2");
+    let h2 = tls_facts.outcome.is_h2();
     flow.realm_tls = Some(tls_facts);
     let permit = match (
         verdict,

@@ -141,19 +141,7 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     };
     let authority = target.registry_name();
     if target.scheme == Scheme::Http {
-        let mut session = plain_http(stream, &authority, deadline, &mut facts).await;
-        if let Some(h) = facts.http.as_mut() {
-            retry_on_new_connection(
-                &mut session,
-                &mut h.exchanges,
-                target,
-                addr,
-                opts,
-                &[],
-                deadline,
-            )
-            .await;
-        }
+        let session = plain_http(stream, target, addr, opts, deadline, &mut facts).await;
         finish(session, target, opts, deadline, &mut facts).await;
         return facts;
     }
@@ -162,7 +150,7 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     let mut session = None;
     match tls_stream {
         Some(tls) => {
-            let h2 = matches!(&tls_facts.outcome, TlsOutcome::Established { alpn: Some(a), .. } if a == "h2");
+            let h2 = tls_facts.outcome.is_h2();
             let (mut s, mut exchanges, alert) =
                 http::get_all(tls, h2, "https", &authority, PATHS, deadline).await;
             if alert.is_none() {
@@ -188,19 +176,7 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
         None if matches!(tls_facts.outcome, TlsOutcome::PlainHttp { .. }) => {
             // Confirm with a real plaintext request on a new connection.
             if let Some(s) = tcp::reconnect(addr, deadline).await {
-                session = plain_http(s, &authority, deadline, &mut facts).await;
-                if let Some(h) = facts.http.as_mut() {
-                    retry_on_new_connection(
-                        &mut session,
-                        &mut h.exchanges,
-                        target,
-                        addr,
-                        opts,
-                        &[],
-                        deadline,
-                    )
-                    .await;
-                }
+                session = plain_http(s, target, addr, opts, deadline, &mut facts).await;
             }
         }
         None => {}
@@ -307,21 +283,40 @@ async fn reopen(
     if tls_facts.chain != chain {
         return None;
     }
-    let h2 =
-        matches!(&tls_facts.outcome, TlsOutcome::Established { alpn: Some(a), .. } if a == "h2");
+    let h2 = tls_facts.outcome.is_h2();
     http::Session::open(tls?, h2, "https", &authority, deadline)
         .await
         .ok()
 }
 
+/// The anonymous requests over plain HTTP (asked for, or found on the TLS port).
 async fn plain_http(
     stream: tokio::net::TcpStream,
-    authority: &str,
+    target: &Target,
+    addr: SocketAddr,
+    opts: &ProbeOptions,
     deadline: Instant,
     facts: &mut ProbeFacts,
 ) -> Option<http::Session> {
-    let (session, exchanges, _) =
-        http::get_all(stream, false, "http", authority, PATHS, deadline).await;
+    let (mut session, mut exchanges, _) = http::get_all(
+        stream,
+        false,
+        "http",
+        &target.registry_name(),
+        PATHS,
+        deadline,
+    )
+    .await;
+    retry_on_new_connection(
+        &mut session,
+        &mut exchanges,
+        target,
+        addr,
+        opts,
+        &[],
+        deadline,
+    )
+    .await;
     facts.http = Some(HttpFacts {
         scheme: "http",
         version: "HTTP/1.1",
