@@ -11,7 +11,6 @@ use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::facts::node::{HostDir, Source};
-use crate::jsonpos::Kind;
 use crate::report::Finding;
 
 /// The check.
@@ -103,7 +102,7 @@ impl Check for CertsD {
             );
             return Outcome::Findings(findings);
         };
-        if insecure_for_docker(facts) {
+        if super::insecure::daemon_json_lists_target(facts) {
             findings.push(
                 Finding::new(
                     Code::CertsDNotRead,
@@ -258,43 +257,6 @@ fn client_pairs(base: &str, dir: &HostDir, findings: &mut Vec<Finding>) {
             );
         }
     }
-}
-
-/// The target is listed in daemon.json's insecure-registries (not just by the built-in
-/// loopback range).
-fn insecure_for_docker(facts: &Facts) -> bool {
-    let (Some(file), Ok(t)) = (facts.node.daemon_json.read(), &facts.target) else {
-        return false;
-    };
-    let Some(v) = crate::jsonpos::parse(&file.text).value else {
-        return false;
-    };
-    let Kind::Object(members) = v.kind else {
-        return false;
-    };
-    let addrs = facts
-        .dns
-        .as_ref()
-        .map(|d| d.addresses.clone())
-        .unwrap_or_default();
-    members
-        .iter()
-        .filter(|m| m.key == "insecure-registries")
-        .filter_map(|m| match &m.value.kind {
-            Kind::Array(items) => Some(items),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|i| match &i.kind {
-            Kind::String(s) => Some(s.clone()),
-            _ => None,
-        })
-        .any(|raw| match super::insecure::parse_entry(&raw) {
-            super::insecure::Verdict::Ok(e) | super::insecure::Verdict::SchemeStripped(e, _) => {
-                super::insecure::covers(&e, t, &addrs)
-            }
-            super::insecure::Verdict::Invalid(_) => false,
-        })
 }
 
 #[cfg(test)]

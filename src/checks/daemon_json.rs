@@ -12,7 +12,6 @@ use crate::facts::node::{Source, TextFile};
 use crate::facts::{Facts, TlsOutcome};
 use crate::jsonpos::{self, Kind, Member, Pos, Value};
 use crate::report::Finding;
-use crate::target::Scheme;
 
 /// The check.
 pub struct DaemonJson;
@@ -479,25 +478,8 @@ fn type_check(cx: &mut Ctx<'_>, m: &Member, ty: Ty) {
     cx.findings.push(f);
 }
 
-fn strings_of(members: &[Member], key: &str) -> Vec<(String, Pos)> {
-    members
-        .iter()
-        .filter(|m| m.key == key)
-        .flat_map(|m| match &m.value.kind {
-            Kind::Array(items) => items
-                .iter()
-                .filter_map(|i| match &i.kind {
-                    Kind::String(s) => Some((s.clone(), i.pos)),
-                    _ => None,
-                })
-                .collect(),
-            _ => vec![],
-        })
-        .collect()
-}
-
 fn registries(cx: &mut Ctx<'_>, members: &[Member]) {
-    for (raw, pos) in strings_of(members, "insecure-registries") {
+    for (raw, pos) in insecure::strings_of(members, "insecure-registries") {
         let f = match insecure::parse_entry(&raw) {
             Verdict::Ok(_) => continue,
             Verdict::SchemeStripped(entry, scheme) => {
@@ -528,7 +510,7 @@ fn registries(cx: &mut Ctx<'_>, members: &[Member]) {
         cx.findings.push(f);
     }
     let target = cx.facts.target.as_ref().ok().map(|t| t.registry_name());
-    for (raw, pos) in strings_of(members, "registry-mirrors") {
+    for (raw, pos) in insecure::strings_of(members, "registry-mirrors") {
         if let Some(why) = insecure::mirror_error(&raw) {
             let f = Finding::new(
                 Code::DaemonJsonBadMirror,
@@ -576,30 +558,16 @@ fn against_target(cx: &mut Ctx<'_>, members: &[Member]) {
     if facts.tcp.as_ref().and_then(|tc| tc.connected).is_none() {
         return;
     }
-    let addrs = facts
-        .dns
-        .as_ref()
-        .map(|d| d.addresses.clone())
-        .unwrap_or_default();
-    let listed: Vec<(Entry, Pos)> = strings_of(members, "insecure-registries")
-        .into_iter()
-        .filter_map(|(raw, pos)| match insecure::parse_entry(&raw) {
-            Verdict::Ok(e) | Verdict::SchemeStripped(e, _) => Some((e, pos)),
-            Verdict::Invalid(_) => None,
-        })
-        .collect();
-    let explicit = listed.iter().find(|(e, _)| insecure::covers(e, t, &addrs));
+    let addrs = facts.resolved_addresses();
+    let listed = insecure::listed(members);
+    let explicit = insecure::listed_cover(&listed, facts);
     let builtin = insecure::builtin()
         .iter()
         .any(|e| insecure::covers(e, t, &addrs));
-    let plain = t.scheme == Scheme::Http
-        || matches!(
-            facts.tls.as_ref().map(|x| &x.outcome),
-            Some(TlsOutcome::PlainHttp { .. })
-        );
+    let plain = super::node_common::plain_http(facts);
     let name = t.registry_name();
     if plain && explicit.is_none() && !builtin {
-        let entries: Vec<String> = strings_of(members, "insecure-registries")
+        let entries: Vec<String> = insecure::strings_of(members, "insecure-registries")
             .into_iter()
             .map(|(s, _)| s)
             .collect();

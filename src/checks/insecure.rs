@@ -3,7 +3,57 @@
 
 use std::net::IpAddr;
 
+use crate::facts::Facts;
+use crate::jsonpos::{Kind, Member, Pos};
 use crate::target::{Host, Target};
+
+/// The strings of an array-valued key of a parsed daemon.json, with their positions.
+pub fn strings_of(members: &[Member], key: &str) -> Vec<(String, Pos)> {
+    members
+        .iter()
+        .filter(|m| m.key == key)
+        .flat_map(|m| match &m.value.kind {
+            Kind::Array(items) => items
+                .iter()
+                .filter_map(|i| match &i.kind {
+                    Kind::String(s) => Some((s.clone(), i.pos)),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        })
+        .collect()
+}
+
+/// The insecure-registries entries dockerd keeps (invalid ones stop it instead).
+pub fn listed(members: &[Member]) -> Vec<(Entry, Pos)> {
+    strings_of(members, "insecure-registries")
+        .into_iter()
+        .filter_map(|(raw, pos)| match parse_entry(&raw) {
+            Verdict::Ok(e) | Verdict::SchemeStripped(e, _) => Some((e, pos)),
+            Verdict::Invalid(_) => None,
+        })
+        .collect()
+}
+
+/// The listed entry that covers the target, if one does (Docker's built-in loopback
+/// ranges are not "listed").
+pub fn listed_cover<'a>(listed: &'a [(Entry, Pos)], facts: &Facts) -> Option<&'a (Entry, Pos)> {
+    let t = facts.target.as_ref().ok()?;
+    let addrs = facts.resolved_addresses();
+    listed.iter().find(|(e, _)| covers(e, t, &addrs))
+}
+
+/// Whether this node's daemon.json lists the target in insecure-registries.
+pub fn daemon_json_lists_target(facts: &Facts) -> bool {
+    let Some(file) = facts.node.daemon_json.read() else {
+        return false;
+    };
+    match crate::jsonpos::parse(&file.text).value.map(|v| v.kind) {
+        Some(Kind::Object(members)) => listed_cover(&listed(&members), facts).is_some(),
+        _ => false,
+    }
+}
 
 /// A valid insecure-registries entry.
 #[derive(Debug, Clone, PartialEq, Eq)]

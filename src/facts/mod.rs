@@ -380,6 +380,14 @@ impl Facts {
             .unwrap_or_default()
     }
 
+    /// Every address the target's name resolved to.
+    pub fn resolved_addresses(&self) -> Vec<IpAddr> {
+        self.dns
+            .as_ref()
+            .map(|d| d.addresses.clone())
+            .unwrap_or_default()
+    }
+
     /// Why there is no chain to judge, for a skip reason.
     pub fn no_chain_reason(&self) -> String {
         match &self.tls {
