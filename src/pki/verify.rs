@@ -169,6 +169,17 @@ pub struct GoVerdict {
     pub leaf_in_roots: bool,
 }
 
+impl GoVerdict {
+    /// Go refuses the chain with this error.
+    fn failed(e: GoError) -> GoVerdict {
+        GoVerdict {
+            error: Some(e),
+            chains: vec![],
+            leaf_in_roots: false,
+        }
+    }
+}
+
 /// A certificate in a chain: presented by the server, or from the roots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Node {
@@ -181,21 +192,16 @@ pub enum Node {
 /// Runs Go's verification. `presented[0]` is the leaf; `host` is the dialled host (None
 /// skips the host check).
 pub fn verify(presented: &[Cert], roots: &[Cert], host: Option<&Host>, now: i64) -> GoVerdict {
-    let fail = |e| GoVerdict {
-        error: Some(e),
-        chains: vec![],
-        leaf_in_roots: false,
-    };
     let Some(leaf) = presented.first() else {
-        return fail(GoError::UnknownAuthority { hint: None });
+        return GoVerdict::failed(GoError::UnknownAuthority { hint: None });
     };
     if let Some(e) = validity_error(leaf, now) {
-        return fail(e);
+        return GoVerdict::failed(e);
     }
     if let Some(host) = host
         && let Err(h) = verify_hostname(leaf, host)
     {
-        return fail(GoError::Hostname(h));
+        return GoVerdict::failed(GoError::Hostname(h));
     }
     verify_chain(presented, roots, now)
 }
@@ -203,13 +209,8 @@ pub fn verify(presented: &[Cert], roots: &[Cert], host: Option<&Host>, now: i64)
 /// Go's chain building alone (leaf-in-roots, candidates, extended key usage), without the
 /// leaf's dates and host name: what the `ca-chain` check judges.
 pub fn verify_chain(presented: &[Cert], roots: &[Cert], now: i64) -> GoVerdict {
-    let fail = |e| GoVerdict {
-        error: Some(e),
-        chains: vec![],
-        leaf_in_roots: false,
-    };
     let Some(leaf) = presented.first() else {
-        return fail(GoError::UnknownAuthority { hint: None });
+        return GoVerdict::failed(GoError::UnknownAuthority { hint: None });
     };
     let leaf_in_roots = roots.iter().any(|r| r.der == leaf.der);
     let candidates = if leaf_in_roots {
@@ -223,7 +224,7 @@ pub fn verify_chain(presented: &[Cert], roots: &[Cert], now: i64) -> GoVerdict {
         };
         match builder.build(vec![Node::Presented(0)]) {
             Ok(chains) => chains,
-            Err(e) => return fail(e),
+            Err(e) => return GoVerdict::failed(e),
         }
     };
     let chains: Vec<Vec<Node>> = candidates
@@ -231,7 +232,7 @@ pub fn verify_chain(presented: &[Cert], roots: &[Cert], now: i64) -> GoVerdict {
         .filter(|chain| chain_allows_server_auth(chain, presented, roots))
         .collect();
     if chains.is_empty() {
-        return fail(GoError::IncompatibleUsage);
+        return GoVerdict::failed(GoError::IncompatibleUsage);
     }
     GoVerdict {
         error: None,
