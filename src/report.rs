@@ -255,6 +255,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// Every error and warning with the check that found it: errors first, then warnings,
+    /// each in check order (the order of a summary).
+    pub fn problems(&self) -> Vec<(CheckId, &Finding)> {
+        let mut v: Vec<(CheckId, &Finding)> = self
+            .checks
+            .iter()
+            .flat_map(|c| c.findings.iter().map(move |f| (c.id, f)))
+            .filter(|(_, f)| f.severity != Severity::Info)
+            .collect();
+        v.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+        v
+    }
+
     /// The verdict of a list of check results: the worst status.
     pub fn verdict_of(checks: &[CheckResult]) -> Verdict {
         let worst = checks.iter().map(|c| c.status).max();

@@ -91,13 +91,7 @@ pub fn render_human(report: &Report, style: &Style) -> String {
         paint_verdict(style, report.verdict),
         counts(report)
     );
-    let codes: BTreeSet<Code> = report
-        .checks
-        .iter()
-        .flat_map(|c| &c.findings)
-        .filter(|f| f.severity != Severity::Info)
-        .map(|f| f.code)
-        .collect();
+    let codes: BTreeSet<Code> = report.problems().into_iter().map(|(_, f)| f.code).collect();
     if !codes.is_empty() {
         let _ = writeln!(out, "\nFor more information:");
         for code in codes {
@@ -166,14 +160,7 @@ fn counts(report: &Report) -> String {
 }
 
 fn summary(out: &mut String, report: &Report, style: &Style) {
-    let mut problems: Vec<&Finding> = report
-        .checks
-        .iter()
-        .flat_map(|c| &c.findings)
-        .filter(|f| f.severity != Severity::Info)
-        .collect();
-    // Failures first, then warnings; check order within each.
-    problems.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let problems: Vec<&Finding> = report.problems().into_iter().map(|(_, f)| f).collect();
     let _ = writeln!(out, "\nSummary: {}", counts(report));
     if problems.is_empty() {
         let _ = writeln!(out, "  no problems found");

@@ -126,13 +126,7 @@ pub fn render_markdown(report: &Report) -> String {
             status_cell(c.status)
         );
     }
-    let mut problems: Vec<_> = report
-        .checks
-        .iter()
-        .flat_map(|c| c.findings.iter().map(move |f| (c.id, f)))
-        .filter(|(_, f)| f.severity != Severity::Info)
-        .collect();
-    problems.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+    let problems = report.problems();
     if !problems.is_empty() {
         let _ = writeln!(out, "\n### Problems");
         for (id, f) in problems {
