@@ -307,7 +307,8 @@ fn execute(
                 "a target is required, e.g. `regdoctor 10.0.0.5:5000 --ca ca.crt`, or name node files to lint offline, e.g. `regdoctor --daemon-json /etc/docker/daemon.json` (see --help)"
             );
         }
-        return offline(node, &cli, out, &style);
+        let report = offline(node, &cli);
+        return write_reports(&cli, &[report], out, &style);
     }
     let targets = cli
         .targets
@@ -328,12 +329,22 @@ fn execute(
             &node,
         )?);
     }
-    let text = match (cli.format, reports.as_slice()) {
+    write_reports(&cli, &reports, out, &style)
+}
+
+/// Renders the reports in the chosen format; the exit status is the worst verdict's.
+fn write_reports(
+    cli: &Cli,
+    reports: &[Report],
+    out: &mut dyn Write,
+    style: &Style,
+) -> anyhow::Result<u8> {
+    let text = match (cli.format, reports) {
         (Format::Json, [one]) => render_json(one),
         (Format::Json, many) => crate::render::json::render_json_many(many),
         (Format::Human, many) => many
             .iter()
-            .map(|r| render_human(r, &style))
+            .map(|r| render_human(r, style))
             .collect::<Vec<_>>()
             .join("\n"),
         (Format::Markdown, many) => many
@@ -376,12 +387,8 @@ fn diagnose(
     node: &NodeFacts,
 ) -> anyhow::Result<Report> {
     let (credentials, source) = credentials(cli, password, &target.registry_name())?;
-    let started = SystemTime::now();
     let clock = Instant::now();
-    let now = started
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default();
+    let now = unix_now();
     let ca_roots: Vec<Vec<u8>> = ca_file
         .as_ref()
         .map(|c| {
@@ -550,25 +557,22 @@ fn runtime_choice(cli: &Cli, node: &NodeFacts) -> RuntimeChoice {
 }
 
 /// Lints the node's files without a target.
-fn offline(node: NodeFacts, cli: &Cli, out: &mut dyn Write, style: &Style) -> anyhow::Result<u8> {
-    let started = SystemTime::now();
-    let now = started
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default();
+fn offline(node: NodeFacts, cli: &Cli) -> Report {
+    let now = unix_now();
     let mut facts = Facts::new(Err("no target given".into()), now);
     facts.offline = true;
     facts.runtime = runtime_choice(cli, &node);
     facts.node = node;
     let results = crate::checks::run_all(&facts);
-    let report = Report::from_facts(&facts, results, crate::pki::rfc3339(now), 0);
-    let text = match cli.format {
-        Format::Human => render_human(&report, style),
-        Format::Json => render_json(&report),
-        Format::Markdown => crate::render::markdown::render_markdown(&report),
-    };
-    out.write_all(text.as_bytes())?;
-    Ok(report.verdict.exit_code())
+    Report::from_facts(&facts, results, crate::pki::rfc3339(now), 0)
+}
+
+/// The time of the run, unix seconds: read once, then carried in the facts.
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
 }
 
 /// The credentials to try and where they came from. A helper entry yields no
