@@ -10,8 +10,7 @@ use super::node_common::{needed_issuer, pem_certs, plain_http, verify_with, work
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
-use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile};
-use crate::local::node::strings;
+use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile, toml_strings};
 use crate::pki::Cert;
 use crate::report::Finding;
 use crate::target::Target;
@@ -131,7 +130,7 @@ impl Check for ContainerdHosts {
                     .hint("remove skip_verify and set ca = \"ca.crt\" with the registry's CA instead"),
                 );
             }
-            for p in strings(t.get("ca")) {
+            for p in toml_strings(t.get("ca")) {
                 let (shown, file) = resolve(root, dir, &p);
                 referenced.push(shown.clone());
                 match file.filter(|f| f.error.is_none()) {

@@ -132,3 +132,12 @@ impl NodeFacts {
         )
     }
 }
+
+/// Every string in a string, array of strings, or array of arrays of strings.
+pub fn toml_strings(v: Option<&toml::Value>) -> Vec<String> {
+    match v {
+        Some(toml::Value::String(s)) => vec![s.clone()],
+        Some(toml::Value::Array(a)) => a.iter().flat_map(|x| toml_strings(Some(x))).collect(),
+        _ => vec![],
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{LoadError, read_file};
-use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile};
+use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile, toml_strings};
 
 /// At most this many host directories are read from a certs.d root.
 const MAX_DIRS: usize = 500;
@@ -185,7 +185,7 @@ fn hosts_toml_paths(root: &Path, d: &HostDir) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut collect = |t: &toml::Table| {
         for key in ["ca", "client"] {
-            for s in strings(t.get(key)) {
+            for s in toml_strings(t.get(key)) {
                 let p = PathBuf::from(&s);
                 let abs = if p.is_absolute() { p } else { dir.join(p) };
                 if !abs.starts_with(&dir) || abs.parent() != Some(dir.as_path()) {
@@ -203,15 +203,6 @@ fn hosts_toml_paths(root: &Path, d: &HostDir) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-/// Every string in a string, array of strings, or array of arrays of strings.
-pub fn strings(v: Option<&toml::Value>) -> Vec<String> {
-    match v {
-        Some(toml::Value::String(s)) => vec![s.clone()],
-        Some(toml::Value::Array(a)) => a.iter().flat_map(|x| strings(Some(x))).collect(),
-        _ => vec![],
-    }
 }
 
 /// The Docker Engine version from `dockerd --version` ("Docker version 28.2.2, build …").
