@@ -18,17 +18,13 @@ fn regdoctor() -> Command {
 
 #[test]
 fn binary_human_report_for_a_san_failure() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["registry.local"], now());
-    let s = server::start(
-        "127.0.0.1:0",
-        Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
-    );
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let ca_path = s.ca_path.clone();
     regdoctor()
         .args([&s.target(), "--ca", &ca_path, "--no-node-defaults"])
-        .env("HOME", dir.path())
+        .env("HOME", s.dir())
         .assert()
         .code(1)
         .stdout(predicate::str::contains("fail  san-matches-host"))
@@ -43,14 +39,10 @@ fn binary_human_report_for_a_san_failure() {
 
 #[test]
 fn binary_json_report_has_the_contract_shape() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["127.0.0.1"], now());
-    let s = server::start(
-        "127.0.0.1:0",
-        Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
-    );
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let ca_path = s.ca_path.clone();
     let out = regdoctor()
         .args([
             &s.target(),
@@ -60,7 +52,7 @@ fn binary_json_report_has_the_contract_shape() {
             "json",
             "--no-node-defaults",
         ])
-        .env("HOME", dir.path())
+        .env("HOME", s.dir())
         .assert()
         .code(0)
         .get_output()
@@ -70,7 +62,7 @@ fn binary_json_report_has_the_contract_shape() {
     assert_eq!(r["schema"], "regdoctor.report/v1");
     assert_eq!(r["tool"]["name"], "regdoctor");
     assert_eq!(r["target"]["host"], "127.0.0.1");
-    assert_eq!(r["target"]["port"], s.addr.port());
+    assert_eq!(r["target"]["port"], s.server.addr.port());
     assert_eq!(r["target"]["scheme"], "https");
     assert!(r["started_at"].as_str().unwrap().ends_with('Z'));
     assert!(r["duration_ms"].is_u64());
@@ -193,14 +185,10 @@ fn completions_and_man_page_are_generated_from_the_clap_definition() {
 
 #[test]
 fn markdown_report_is_ticket_ready() {
-    let dir = tempfile::tempdir().unwrap();
     let root = ca("Registry CA", now());
     let l = leaf(&root, &["127.0.0.1"], now());
-    let s = server::start(
-        "127.0.0.1:0",
-        Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
-    );
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let ca_path = s.ca_path.clone();
     regdoctor()
         .args([
             &s.target(),

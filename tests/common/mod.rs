@@ -104,6 +104,11 @@ impl Scenario {
         self.server.target()
     }
 
+    /// A temporary directory that lives as long as the scenario (for HOME, say).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// Diagnoses the server with the --ca file.
     pub fn run(&self) -> (u8, Value, String) {
         diagnose(&[&self.target(), "--ca", &self.ca_path])
