@@ -2,6 +2,7 @@
 # Benchmark: how long one full diagnosis of a real registry takes (release build).
 # Starts Debian's docker-registry with TLS on 127.0.0.1, then times
 # `regdoctor 127.0.0.1:PORT --ca ca.crt` (hyperfine when installed). Nothing is asserted.
+# Needs docker-registry, openssl, python3 and cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v docker-registry >/dev/null || { echo "needs docker-registry (apt-get install -y docker-registry)"; exit 1; }

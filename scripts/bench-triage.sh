@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: triage a generated 50 MB journal-style log with a release build.
 # Usage: scripts/bench-triage.sh [SIZE_MB]   (prints MB/s; nothing is asserted)
+# Needs python3 (to generate the log) and cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb="${1:-50}"
