@@ -52,7 +52,7 @@ pub async fn flow(
                 .unwrap_or_else(|| "(no WWW-Authenticate challenge)".into()),
         };
     };
-    let permit = match permit_for(session_is_tls(first, tls_facts), tls_facts, target, opts) {
+    let permit = match permit_for(tls_facts, target, opts) {
         Ok(p) => p,
         Err(reason) => return CredentialOutcome::Withheld { reason },
     };
@@ -74,13 +74,8 @@ pub async fn flow(
     ))
 }
 
-fn session_is_tls(first: &HttpExchange, tls: Option<&TlsFacts>) -> bool {
-    let _ = first;
-    tls.is_some_and(|t| matches!(t.outcome, TlsOutcome::Established { .. }))
-}
-
+/// The session is TLS when the handshake completed; otherwise it is the plain-HTTP one.
 fn permit_for(
-    is_tls: bool,
     tls_facts: Option<&TlsFacts>,
     target: &Target,
     opts: &ProbeOptions,
@@ -88,9 +83,11 @@ fn permit_for(
     if let Some(p) = SendPermit::user_override(opts.allow_insecure_credentials) {
         return Ok(p);
     }
-    match (is_tls, tls_facts) {
-        (true, Some(t)) => SendPermit::for_tls(t, &opts.trust_roots, &target.host, opts.now)
-            .map_err(|why| format!("credentials were not sent: {why}; {OVERRIDE}")),
+    match tls_facts {
+        Some(t) if matches!(t.outcome, TlsOutcome::Established { .. }) => {
+            SendPermit::for_tls(t, &opts.trust_roots, &target.host, opts.now)
+                .map_err(|why| format!("credentials were not sent: {why}; {OVERRIDE}"))
+        }
         _ => Err(format!(
             "credentials were not sent: the registry speaks plain HTTP, where anyone on the path can read them; {OVERRIDE}"
         )),
