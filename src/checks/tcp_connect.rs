@@ -63,12 +63,13 @@ impl Check for TcpConnect {
         let addr = first.addr;
         let port = addr.port();
         let ip = addr.ip();
+        let go = super::go_get(facts, &first.go_text().unwrap_or_default());
         let finding = match &first.outcome {
             ConnectOutcome::Refused => Finding::new(
                 Code::TcpRefused,
                 format!("the connection to {addr} was refused: nothing listens on port {port} at {ip}"),
             )
-            .client_error(super::go_get(facts, &format!("dial tcp {addr}: connect: connection refused")))
+            .client_error(go.clone())
             .hint(format!(
                 "check that the registry runs and listens on port {port} (on the registry host: `ss -ltnp 'sport = :{port}'`), that the port is right, and that no firewall rejects it"
             )),
@@ -79,7 +80,7 @@ impl Check for TcpConnect {
                     first.elapsed_ms
                 ),
             )
-            .client_error(super::go_get(facts, &format!("dial tcp {addr}: i/o timeout")))
+            .client_error(go.clone())
             .hint(format!(
                 "check the address and open port {port}/tcp between this node and {ip} (firewalld, iptables, security groups); `nc -vz {ip} {port}` tests it"
             )),
@@ -87,7 +88,7 @@ impl Check for TcpConnect {
                 Code::TcpUnreachable,
                 format!("cannot connect to {addr}: {why}"),
             )
-            .client_error(super::go_get(facts, &format!("dial tcp {addr}: connect: {why}")))
+            .client_error(go.clone())
             .hint(format!("check the route from this node to {ip}: `ip route get {ip}`")),
             ConnectOutcome::Connected => return Outcome::Findings(vec![]),
         };

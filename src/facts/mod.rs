@@ -125,6 +125,24 @@ pub struct ConnectAttempt {
     pub elapsed_ms: u64,
 }
 
+impl ConnectAttempt {
+    /// Go's text for a failed dial (`dial tcp 10.0.0.5:5000: connect: connection refused`);
+    /// None when it connected.
+    pub fn go_text(&self) -> Option<String> {
+        let addr = self.addr;
+        match &self.outcome {
+            ConnectOutcome::Connected => None,
+            ConnectOutcome::Refused => {
+                Some(format!("dial tcp {addr}: connect: connection refused"))
+            }
+            ConnectOutcome::TimedOut => Some(format!("dial tcp {addr}: i/o timeout")),
+            ConnectOutcome::Unreachable(why) | ConnectOutcome::Other(why) => {
+                Some(format!("dial tcp {addr}: connect: {why}"))
+            }
+        }
+    }
+}
+
 /// The result of a connect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "result", content = "detail")]

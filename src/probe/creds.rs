@@ -3,8 +3,6 @@
 //! Credentials and tokens are only sent with a [`SendPermit`]; what is recorded never
 //! holds them.
 
-use std::net::SocketAddr;
-
 use tokio::time::Instant;
 
 use super::http::{Authorization, Session};
@@ -172,37 +170,19 @@ async fn realm_session(
     deadline: Instant,
     flow: &mut BearerFlow,
 ) -> Result<(Session, SendPermit), String> {
-    let dns = tcp::resolve(realm, deadline).await;
+    let (dns, tcp) = tcp::dial(realm, deadline).await;
     if let Some(e) = dns.error {
         return Err(format!(
             "cannot resolve the realm's host {}: {}",
             realm.host, e.detail
         ));
     }
-    let addrs: Vec<SocketAddr> = dns
-        .addresses
-        .iter()
-        .map(|ip| SocketAddr::new(*ip, realm.port))
-        .collect();
-    let (tcp_facts, stream) = tcp::connect(&addrs, deadline).await;
-    let Some(stream) = stream else {
-        let why = tcp_facts
-            .attempts
-            .first()
-            .map(|a| match &a.outcome {
-                crate::facts::ConnectOutcome::Refused => {
-                    format!("dial tcp {}: connect: connection refused", a.addr)
-                }
-                crate::facts::ConnectOutcome::TimedOut => {
-                    format!("dial tcp {}: i/o timeout", a.addr)
-                }
-                crate::facts::ConnectOutcome::Unreachable(w)
-                | crate::facts::ConnectOutcome::Other(w) => {
-                    format!("dial tcp {}: connect: {w}", a.addr)
-                }
-                crate::facts::ConnectOutcome::Connected => "connected".into(),
-            })
-            .unwrap_or_else(|| "no attempt".into());
+    let Some((_, Some(stream))) = tcp else {
+        let why = tcp
+            .as_ref()
+            .and_then(|(t, _)| t.attempts.first())
+            .and_then(|a| a.go_text())
+            .unwrap_or_else(|| "no address to connect to".into());
         return Err(format!(
             "cannot connect to the realm {}: {why}",
             realm.authority()

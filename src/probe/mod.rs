@@ -123,17 +123,11 @@ pub fn run(target: &Target, opts: &ProbeOptions) -> std::io::Result<ProbeFacts> 
 pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     let deadline = Instant::now() + opts.timeout;
     let mut facts = ProbeFacts::default();
-    let dns = tcp::resolve(target, deadline).await;
-    let addrs: Vec<SocketAddr> = dns
-        .addresses
-        .iter()
-        .map(|ip| SocketAddr::new(*ip, target.port))
-        .collect();
+    let (dns, tcp) = tcp::dial(target, deadline).await;
     facts.dns = Some(dns);
-    if addrs.is_empty() {
+    let Some((tcp_facts, stream)) = tcp else {
         return facts;
-    }
-    let (tcp_facts, stream) = tcp::connect(&addrs, deadline).await;
+    };
     let connected = tcp_facts.connected;
     facts.tcp = Some(tcp_facts);
     let (Some(stream), Some(addr)) = (stream, connected) else {

@@ -53,6 +53,25 @@ pub async fn resolve(target: &Target, deadline: Instant) -> DnsFacts {
     }
 }
 
+/// Resolves the target and connects to its addresses in turn: the DNS and TCP facts, and
+/// the stream when one address answered.
+pub async fn dial(
+    target: &Target,
+    deadline: Instant,
+) -> (DnsFacts, Option<(TcpFacts, Option<TcpStream>)>) {
+    let dns = resolve(target, deadline).await;
+    let addrs: Vec<SocketAddr> = dns
+        .addresses
+        .iter()
+        .map(|ip| SocketAddr::new(*ip, target.port))
+        .collect();
+    if addrs.is_empty() {
+        return (dns, None);
+    }
+    let tcp = connect(&addrs, deadline).await;
+    (dns, Some(tcp))
+}
+
 /// Connects to each address in turn. Like Go's dialer, each attempt gets a fair share of
 /// the time left (at least 2 s), so one black-holed address does not use up the run.
 pub async fn connect(addrs: &[SocketAddr], deadline: Instant) -> (TcpFacts, Option<TcpStream>) {
