@@ -195,6 +195,23 @@ pub struct CertSummary {
     pub is_ca: bool,
     /// Whether subject equals issuer.
     pub self_signed: bool,
+    /// The certificate's dates at the time of the run (what the date colour shows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validity: Option<Validity>,
+}
+
+/// A certificate's dates against the time of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validity {
+    /// Within its dates, for more than 30 days.
+    Valid,
+    /// Within its dates, for less than 30 days.
+    ExpiresSoon,
+    /// Past its notAfter.
+    Expired,
+    /// Before its notBefore.
+    NotYetValid,
 }
 
 /// TLS evidence.
@@ -340,7 +357,7 @@ impl Report {
                 chain: facts
                     .presented_chain()
                     .iter()
-                    .map(|c| c.summary())
+                    .map(|c| c.summary_at(facts.now))
                     .collect(),
                 go_verdict: crate::checks::go_prediction(facts),
             }

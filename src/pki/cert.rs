@@ -319,6 +319,25 @@ impl Cert {
             signature: self.sig_alg.go_name().to_string(),
             is_ca: self.is_ca(),
             self_signed: self.is_self_issued(),
+            validity: None,
+        }
+    }
+
+    /// The report's view, with the dates judged at `now`.
+    pub fn summary_at(&self, now: i64) -> CertSummary {
+        use crate::report::Validity;
+        let validity = if now < self.not_before {
+            Validity::NotYetValid
+        } else if now > self.not_after {
+            Validity::Expired
+        } else if self.not_after - now < 30 * 86_400 {
+            Validity::ExpiresSoon
+        } else {
+            Validity::Valid
+        };
+        CertSummary {
+            validity: Some(validity),
+            ..self.summary()
         }
     }
 }

@@ -4,10 +4,10 @@
 use owo_colors::OwoColorize;
 
 use super::Style;
-use crate::report::CertSummary;
+use crate::report::{CertSummary, Validity};
 
 /// Renders the presented chain.
-pub fn render_chain(chain: &[CertSummary], style: &Style, now: Option<i64>) -> String {
+pub fn render_chain(chain: &[CertSummary], style: &Style) -> String {
     let mut out = String::new();
     for (i, c) in chain.iter().enumerate() {
         let mut marks = Vec::new();
@@ -31,10 +31,10 @@ pub fn render_chain(chain: &[CertSummary], style: &Style, now: Option<i64>) -> S
         out.push_str(&format!("      Subject  {}\n", c.subject));
         out.push_str(&format!("      Issuer   {}\n", c.issuer));
         let valid = format!("{} → {}", c.not_before, c.not_after);
-        let valid = match date_state(c, now) {
-            DateState::Bad if style.color => valid.red().to_string(),
-            DateState::Soon if style.color => valid.yellow().to_string(),
-            DateState::Good if style.color => valid.green().to_string(),
+        let valid = match (c.validity, style.color) {
+            (Some(Validity::Expired | Validity::NotYetValid), true) => valid.red().to_string(),
+            (Some(Validity::ExpiresSoon), true) => valid.yellow().to_string(),
+            (Some(Validity::Valid), true) => valid.green().to_string(),
             _ => valid,
         };
         out.push_str(&format!("      Valid    {valid}\n"));
@@ -58,23 +58,26 @@ pub fn render_chain(chain: &[CertSummary], style: &Style, now: Option<i64>) -> S
     out
 }
 
-enum DateState {
-    Good,
-    Soon,
-    Bad,
-    Unknown,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::pki::*;
+    use crate::checks::examples::*;
 
-fn date_state(c: &CertSummary, now: Option<i64>) -> DateState {
-    let parse = |s: &str| {
-        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .ok()
-            .map(|t| t.unix_timestamp())
-    };
-    match (now, parse(&c.not_before), parse(&c.not_after)) {
-        (Some(now), Some(nb), Some(na)) if now < nb || now > na => DateState::Bad,
-        (Some(now), Some(_), Some(na)) if na - now < 30 * 86_400 => DateState::Soon,
-        (Some(_), Some(_), Some(_)) => DateState::Good,
-        _ => DateState::Unknown,
+    #[test]
+    fn date_colour_comes_from_the_validity_in_the_model() {
+        let root = ca("CA", NOW);
+        let expired = leaf_with(
+            &root,
+            params("r", &["10.0.0.5"], NOW - 400 * DAY, NOW - DAY),
+        );
+        let c = crate::pki::Cert::parse(&expired.der)
+            .unwrap()
+            .summary_at(NOW);
+        assert_eq!(c.validity, Some(Validity::Expired));
+        let coloured = render_chain(std::slice::from_ref(&c), &Style { color: true });
+        assert!(coloured.contains("\u{1b}[31m"), "{coloured}");
+        let plain = render_chain(&[c], &Style { color: false });
+        assert!(!plain.contains('\u{1b}'));
     }
 }

@@ -15,12 +15,6 @@ use crate::report::{Finding, Report, Status, Verdict};
 /// Renders the report for a person.
 pub fn render_human(report: &Report, style: &Style) -> String {
     let mut out = String::new();
-    let now = time::OffsetDateTime::parse(
-        &report.started_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .ok()
-    .map(|t| t.unix_timestamp());
     header(&mut out, report, style);
     summary(&mut out, report, style);
     let lines = super::runtime::runtime_lines(report);
@@ -83,7 +77,7 @@ pub fn render_human(report: &Report, style: &Style) -> String {
         && !tls.chain.is_empty()
     {
         let _ = writeln!(out, "\nCertificate chain presented by the server:");
-        out.push_str(&render_chain(&tls.chain, style, now));
+        out.push_str(&render_chain(&tls.chain, style));
     }
     let _ = writeln!(
         out,
