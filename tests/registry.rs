@@ -353,22 +353,28 @@ fn token_setup(
     Some((t, reg, token, bundle_path))
 }
 
+/// Diagnoses a token-auth registry with credentials; returns the exit status, the report
+/// and the token service's address.
+fn bearer_run(realm_sans: &[&str]) -> Option<(u8, serde_json::Value, String)> {
+    let (_t, reg, token, bundle) = token_setup(realm_sans)?;
+    let args = [
+        reg.target(),
+        "--ca".into(),
+        bundle,
+        "--user".into(),
+        "bob".into(),
+        "--password-stdin".into(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, r, _) = diagnose_with_stdin(&args, "pw\n");
+    Some((code, r, token.target()))
+}
+
 #[test]
 fn bearer_flow_fetches_a_token_from_a_realm_on_another_port() {
-    let Some((_t, reg, token, bundle)) = token_setup(&["127.0.0.1"]) else {
+    let Some((code, r, token)) = bearer_run(&["127.0.0.1"]) else {
         return;
     };
-    let (code, r, _) = diagnose_with_stdin(
-        &[
-            &reg.target(),
-            "--ca",
-            &bundle,
-            "--user",
-            "bob",
-            "--password-stdin",
-        ],
-        "pw\n",
-    );
     // The token was fetched over verified TLS; the registry refuses it (not a JWT it can
     // verify), which is the "registry does not trust its token service" failure.
     let f = finding(&r, "login_failed");
@@ -380,10 +386,7 @@ fn bearer_flow_fetches_a_token_from_a_realm_on_another_port() {
         "{f:#}"
     );
     assert_eq!(f["evidence"]["token_field"], "token");
-    assert_eq!(
-        f["evidence"]["realm"],
-        format!("https://{}/token", token.target())
-    );
+    assert_eq!(f["evidence"]["realm"], format!("https://{token}/token"));
     let out = serde_json::to_string(&r).unwrap();
     assert!(
         !out.contains("not-a-jwt-the-registry-accepts"),
@@ -394,20 +397,9 @@ fn bearer_flow_fetches_a_token_from_a_realm_on_another_port() {
 
 #[test]
 fn bearer_realm_whose_certificate_lacks_the_ip_is_reported_under_credentials() {
-    let Some((_t, reg, _token, bundle)) = token_setup(&["auth.example.internal"]) else {
+    let Some((_, r, _)) = bearer_run(&["auth.example.internal"]) else {
         return;
     };
-    let (_, r, _) = diagnose_with_stdin(
-        &[
-            &reg.target(),
-            "--ca",
-            &bundle,
-            "--user",
-            "bob",
-            "--password-stdin",
-        ],
-        "pw\n",
-    );
     let f = finding(&r, "token_failed");
     let m = f["message"].as_str().unwrap();
     assert!(m.contains("doesn't contain any IP SANs"), "{m}");
