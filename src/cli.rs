@@ -35,9 +35,17 @@ pub struct Cli {
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
 
-    /// The CA certificate(s) the runtime is given for this registry (PEM or DER)
+    /// What if the runtime were given this CA for the registry (PEM or DER): judged as the system roots + this bundle
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
+
+    /// What if the runtime were given this client certificate (PEM; with --key)
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// The private key of --cert (PEM)
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -91,11 +99,19 @@ pub struct Cli {
     #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
     pub docker_version: Option<String>,
 
-    /// Read only the files named on the command line: no default /etc paths, no ~/.docker/config.json
+    /// The Go version the runtimes were built with, e.g. 1.19.8 (it changes their error texts) [default: read from their binaries]
+    #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
+    pub go_version: Option<String>,
+
+    /// Read only the files named on the command line: no default /etc paths, binaries, sockets or ~/.docker/config.json
     #[arg(long, help_heading = "Node configuration")]
     pub no_node_defaults: bool,
 
-    /// Write fixes for this runtime [default: guessed from the node's files]
+    /// The node's root directory, when regdoctor runs in a container with the host's / mounted there (e.g. /host)
+    #[arg(long, value_name = "DIR", help_heading = "Node configuration")]
+    pub host_root: Option<PathBuf>,
+
+    /// Judge only this runtime, and write fixes for it [default: every runtime found on the node]
     #[arg(long, value_enum, value_name = "RUNTIME")]
     pub runtime: Option<Runtime>,
 
@@ -316,6 +332,7 @@ fn execute(
         .map(|raw| crate::target::parse(raw).with_context(|| format!("invalid target {raw:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let ca_file = cli.ca.as_deref().map(crate::local::read_ca).transpose()?;
+    let client_cert = read_client_cert(&cli)?;
     let password = read_password(&cli, input)?;
     let system_roots = crate::local::system_roots();
     let mut reports = Vec::new();
@@ -327,6 +344,7 @@ fn execute(
             password.as_ref(),
             &system_roots,
             &node,
+            client_cert.as_ref(),
         )?);
     }
     write_reports(&cli, &reports, out, &style)
@@ -385,6 +403,7 @@ fn diagnose(
     password: Option<&Secret>,
     system_roots: &Option<crate::facts::SystemRoots>,
     node: &NodeFacts,
+    client_cert: Option<&crate::facts::ClientPair>,
 ) -> anyhow::Result<Report> {
     let (credentials, source) = credentials(cli, password, &target.registry_name())?;
     let clock = Instant::now();
@@ -433,11 +452,14 @@ fn diagnose(
     facts.ca_file = ca_file.clone();
     facts.system_roots = system_roots.clone();
     facts.runtime = runtime_choice(cli, node);
+    facts.only_runtime = cli.runtime;
+    facts.client_cert = client_cert.cloned();
+    facts.go_version = cli.go_version.clone();
     facts.node = node.clone();
-    let results = crate::checks::run_all(&facts);
+    let assessment = crate::checks::run_all(&facts);
     Ok(Report::from_facts(
         &facts,
-        results,
+        assessment,
         crate::pki::rfc3339(now),
         clock.elapsed().as_millis() as u64,
     ))
@@ -470,56 +492,37 @@ fn one_line(text: &str) -> String {
 
 /// Reads this node's runtime configuration (named paths must exist; defaults may not).
 fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
-    use crate::local::node::{PathChoice, certs_root, text_file};
-    let choose = |given: &Option<PathBuf>, default: &str| -> Option<PathChoice> {
-        match given {
-            Some(p) => Some(PathChoice::new(Some(p), default)),
-            None if cli.no_node_defaults => None,
-            None => Some(PathChoice::new(None, default)),
-        }
+    if let Some(root) = &cli.host_root
+        && !root.is_dir()
+    {
+        bail!("--host-root {}: not a directory", root.display());
+    }
+    let opts = crate::local::node::NodeOptions {
+        host_root: crate::local::HostRoot(cli.host_root.clone()),
+        no_defaults: cli.no_node_defaults,
+        daemon_json: cli.daemon_json.clone(),
+        docker_certs_d: cli.docker_certs_d.clone(),
+        containerd_certs_d: cli.containerd_certs_d.clone(),
+        containerd_config: cli.containerd_config.clone(),
+        registries_conf: cli.registries_conf.clone(),
+        containers_certs_d: cli.containers_certs_d.clone(),
+        docker_version: cli.docker_version.clone(),
+        home: std::env::var_os("HOME").map(PathBuf::from),
     };
-    let mut node = NodeFacts::default();
-    if let Some(c) = choose(&cli.daemon_json, "/etc/docker/daemon.json") {
-        node.daemon_json = text_file(&c)?;
-    }
-    if let Some(c) = choose(&cli.docker_certs_d, "/etc/docker/certs.d") {
-        node.docker_certs_d = certs_root(&c)?;
-    }
-    if let Some(c) = choose(&cli.containerd_certs_d, "/etc/containerd/certs.d") {
-        node.containerd_certs_d = certs_root(&c)?;
-    }
-    if let Some(c) = choose(&cli.containerd_config, "/etc/containerd/config.toml") {
-        node.containerd_config = text_file(&c)?;
-    }
-    if let Some(c) = choose(&cli.registries_conf, "/etc/containers/registries.conf") {
-        node.registries_conf = text_file(&c)?;
-    }
-    if !cli.containers_certs_d.is_empty() {
-        for p in &cli.containers_certs_d {
-            node.containers_certs_d
-                .push(certs_root(&PathChoice::new(Some(p), ""))?);
-        }
-    } else if !cli.no_node_defaults {
-        let home = std::env::var_os("HOME")
-            .map(|h| format!("{}/.config/containers/certs.d", PathBuf::from(h).display()));
-        for d in home
-            .iter()
-            .map(String::as_str)
-            .chain(["/etc/containers/certs.d", "/etc/docker/certs.d"])
-        {
-            node.containers_certs_d
-                .push(certs_root(&PathChoice::new(None, d))?);
-        }
-    }
-    node.docker_version = match &cli.docker_version {
-        Some(v) => Some(v.clone()),
-        // Ask dockerd only about this node's own daemon.json.
-        None if cli.daemon_json.is_none() && node.daemon_json.read().is_some() => {
-            crate::local::node::dockerd_version()
-        }
-        None => None,
+    Ok(crate::local::node::read(&opts)?)
+}
+
+/// Reads --cert and --key.
+fn read_client_cert(cli: &Cli) -> anyhow::Result<Option<crate::facts::ClientPair>> {
+    let (Some(cert), Some(key)) = (&cli.cert, &cli.key) else {
+        return Ok(None);
     };
-    Ok(node)
+    Ok(Some(crate::facts::ClientPair {
+        cert: cert.display().to_string(),
+        key: key.display().to_string(),
+        cert_pem: crate::local::read_file(cert)?,
+        key_pem: crate::local::read_file(key)?,
+    }))
 }
 
 /// `regdoctor triage`: exit 1 when a known error was found, 0 when none.
@@ -562,9 +565,11 @@ fn offline(node: NodeFacts, cli: &Cli) -> Report {
     let mut facts = Facts::new(Err("no target given".into()), now);
     facts.offline = true;
     facts.runtime = runtime_choice(cli, &node);
+    facts.only_runtime = cli.runtime;
+    facts.go_version = cli.go_version.clone();
     facts.node = node;
-    let results = crate::checks::run_all(&facts);
-    Report::from_facts(&facts, results, crate::pki::rfc3339(now), 0)
+    let assessment = crate::checks::run_all(&facts);
+    Report::from_facts(&facts, assessment, crate::pki::rfc3339(now), 0)
 }
 
 /// The time of the run, unix seconds: read once, then carried in the facts.

@@ -188,6 +188,10 @@ codes! {
     TlsFailed = "tls_failed", TlsHandshake, Error;
     /// The server's proof of possession of its key could not be checked.
     TlsKeyPossessionUnproven = "tls_key_possession_unproven", TlsHandshake, Warning;
+    /// The port answers in plaintext HTTP, and the runtime is configured to allow it.
+    PlainHttpAllowed = "plain_http_allowed", TlsHandshake, Warning;
+    /// The runtime is configured to speak plain HTTP, and the port serves TLS.
+    HttpToTlsPort = "http_to_tls_port", TlsHandshake, Error;
 
     /// The --ca file holds no certificate at all.
     CaEmpty = "ca_empty", CaFile, Error;
@@ -238,6 +242,8 @@ codes! {
     IncompatibleUsage = "incompatible_usage", CaChain, Error;
     /// Go accepts the chain but rustls-based clients would not.
     RustlsWouldReject = "rustls_would_reject", CaChain, Warning;
+    /// The runtime does not verify this registry's certificate, which Go would refuse.
+    TlsVerificationOff = "tls_verification_off", CaChain, Warning;
 
     /// `/v2/` answered 401: the registry requires authentication.
     AuthRequired = "auth_required", RegistryApi, Warning;
@@ -265,6 +271,8 @@ codes! {
 
     /// The credentials worked.
     CredentialsOk = "credentials_ok", Credentials, Info;
+    /// The registry requires Basic authentication and the runtime has no credentials for it.
+    CredentialsMissing = "credentials_missing", Credentials, Error;
     /// The registry did not ask for credentials.
     CredentialsNotNeeded = "credentials_not_needed", Credentials, Info;
     /// A credential helper holds the credentials; regdoctor does not run helpers.
@@ -282,6 +290,8 @@ codes! {
     DaemonJsonSyntax = "daemon_json_syntax", DaemonJson, Error;
     /// A key appears twice; dockerd silently keeps the last value.
     DaemonJsonDuplicateKey = "daemon_json_duplicate_key", DaemonJson, Warning;
+    /// A setting given both in daemon.json and on dockerd's command line: dockerd does not start.
+    DaemonJsonFlagConflict = "daemon_json_flag_conflict", DaemonJson, Error;
     /// A key dockerd does not know: it refuses to start.
     DaemonJsonUnknownKey = "daemon_json_unknown_key", DaemonJson, Error;
     /// A flag spelling dockerd accepts but never reads: the setting has no effect.

@@ -6,6 +6,9 @@
 use serde::Serialize;
 
 use crate::codes::{CheckId, Code, Severity};
+use crate::facts::Runtime;
+use crate::runtimes::line::Failure;
+use crate::runtimes::{Client, Transport, Verification};
 
 /// The schema name and version of the JSON report.
 pub const SCHEMA: &str = "regdoctor.report/v1";
@@ -85,6 +88,12 @@ pub struct Finding {
     /// The facts the finding was judged on.
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
     pub evidence: serde_json::Value,
+    /// The runtimes it applies to (empty: every judged runtime).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runtimes: Vec<Runtime>,
+    /// The failure as data, from which each runtime's line is worded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
 }
 
 impl Finding {
@@ -97,7 +106,54 @@ impl Finding {
             client_error: None,
             hint: None,
             evidence: serde_json::Value::Null,
+            runtimes: vec![],
+            failure: None,
         }
+    }
+
+    /// The failure a runtime hits; `client_error` gets its generic wording (Docker's,
+    /// current Go) unless one was set.
+    pub fn fails(mut self, failure: Failure, target: Option<&crate::target::Target>) -> Finding {
+        if self.client_error.is_none() {
+            self.client_error = Some(failure.generic(target));
+        }
+        self.failure = Some(failure);
+        self
+    }
+
+    /// The failure at the runtime's first request (`Get "https://h/v2/": cause` for Docker).
+    pub fn fails_request(self, facts: &crate::facts::Facts, cause: impl Into<String>) -> Finding {
+        self.fails(Failure::request(cause), facts.target.as_ref().ok())
+    }
+
+    /// A certificate-verification failure at the runtime's first request.
+    pub fn fails_verification(
+        self,
+        facts: &crate::facts::Facts,
+        x509: impl Into<String>,
+    ) -> Finding {
+        self.fails(Failure::verification(x509), facts.target.as_ref().ok())
+    }
+
+    /// dockerd does not start: this is its line.
+    pub fn stops_dockerd(self, line: impl Into<String>) -> Finding {
+        let line = line.into();
+        Finding {
+            client_error: Some(line.clone()),
+            failure: Some(Failure::at(crate::runtimes::line::Step::DaemonStart, line)),
+            ..self
+        }
+    }
+
+    /// Limits the finding to these runtimes.
+    pub fn for_runtimes(mut self, runtimes: Vec<Runtime>) -> Finding {
+        self.runtimes = runtimes;
+        self
+    }
+
+    /// Whether it applies to a runtime.
+    pub fn applies_to(&self, runtime: Runtime) -> bool {
+        self.runtimes.is_empty() || self.runtimes.contains(&runtime)
     }
 
     /// Adds the fix.
@@ -248,6 +304,193 @@ pub struct Evidence {
     pub http: serde_json::Value,
 }
 
+/// One runtime's answer: will a pull from this registry work with its configuration on
+/// this node, and if not, why and what it prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeVerdict {
+    /// The runtime (`any` when none was found on the node).
+    pub runtime: Runtime,
+    /// Whether it was judged.
+    pub judged: bool,
+    /// Why it was judged, or why not.
+    pub why: String,
+    /// pass / warn / fail (judged runtimes only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// The root cause: the code of the first error that applies to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Code>,
+    /// The line it prints for that cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// For `any`: the line in each runtime's words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub worded: Vec<WordedLine>,
+    /// Its version, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The Go version it was built with, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub go_version: Option<String>,
+    /// What it trusts: "the system roots (…) + FILE", or why verification is off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust: Option<String>,
+    /// Go's verdict on the presented chain with that trust ("ok" or Go's error).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub go_verdict: Option<String>,
+    /// HTTPS, plain HTTP, or both, and the setting that allows HTTP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Transport>,
+    /// The client certificate it presents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_certificate: Option<String>,
+    /// The configuration its client was derived from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// A line in one runtime's words.
+#[derive(Debug, Clone, Serialize)]
+pub struct WordedLine {
+    /// The runtime.
+    pub runtime: Runtime,
+    /// Its line.
+    pub line: String,
+}
+
+/// The check that reads a runtime's own configuration files.
+pub fn node_check_runtime(id: CheckId) -> Option<Runtime> {
+    match id {
+        CheckId::DaemonJson | CheckId::CertsD => Some(Runtime::Docker),
+        CheckId::ContainerdHosts => Some(Runtime::Containerd),
+        CheckId::ContainersRegistries => Some(Runtime::CriO),
+        _ => None,
+    }
+}
+
+/// The findings that apply to a runtime, root causes first: a daemon that does not start,
+/// then the network checks in order, then the node's files.
+fn applicable(checks: &[CheckResult], runtime: Runtime) -> Vec<(CheckId, &Finding)> {
+    let mut v: Vec<(u8, CheckId, &Finding)> = checks
+        .iter()
+        .flat_map(|c| {
+            let owner = node_check_runtime(c.id);
+            c.findings.iter().filter_map(move |f| {
+                let mine = match owner {
+                    Some(r) => r == runtime || (runtime == Runtime::Karbon && r == Runtime::Docker),
+                    None => f.applies_to(runtime),
+                };
+                let rank = match (&f.failure, owner) {
+                    (Some(fl), _) if fl.step == crate::runtimes::line::Step::DaemonStart => 0,
+                    (_, None) => 1,
+                    (_, Some(_)) => 2,
+                };
+                mine.then_some((rank, c.id, f))
+            })
+        })
+        .collect();
+    v.sort_by_key(|(rank, _, _)| *rank);
+    v.into_iter().map(|(_, id, f)| (id, f)).collect()
+}
+
+impl RuntimeVerdict {
+    /// A judged runtime's answer from the check results.
+    pub fn judged(
+        client: &Client,
+        store: Option<&crate::runtimes::trust::Store>,
+        system: &str,
+        checks: &[CheckResult],
+        target: Option<&crate::target::Target>,
+    ) -> RuntimeVerdict {
+        let findings = applicable(checks, client.runtime);
+        let worst = findings.iter().map(|(_, f)| f.severity).max();
+        let verdict = match worst {
+            Some(Severity::Error) => Verdict::Fail,
+            Some(Severity::Warning) => Verdict::Warn,
+            _ => Verdict::Pass,
+        };
+        let cause = findings.iter().find(|(_, f)| f.severity == Severity::Error);
+        // For the certificate checks the runtime prints Go's single verdict with its own
+        // trust store (dates, then name, then chain), whichever check explains it.
+        let store_failure = match (cause, store.and_then(|s| s.error())) {
+            (
+                Some((CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain, _)),
+                Some(e),
+            ) => Some(Failure::verification(e.go_text())),
+            _ => None,
+        };
+        let (error, worded) = match cause.map(|(_, f)| f) {
+            Some(f) => match (
+                store_failure.as_ref().or(f.failure.as_ref()),
+                client.runtime,
+            ) {
+                (Some(fl), Runtime::Any) => (
+                    Some(fl.generic(target)),
+                    crate::runtimes::line::lines_for_any(fl, target)
+                        .into_iter()
+                        .map(|(runtime, line)| WordedLine { runtime, line })
+                        .collect(),
+                ),
+                (Some(fl), _) => (
+                    Some(crate::runtimes::line::line(client, fl, target)),
+                    vec![],
+                ),
+                (None, _) => (f.client_error.clone(), vec![]),
+            },
+            None => (None, vec![]),
+        };
+        let trust = match &client.verification {
+            Verification::Off { origin } => Some(format!("verification off ({origin})")),
+            Verification::On { .. } if !client.transport.tls_first() => None,
+            Verification::On { cas } => Some(
+                std::iter::once(system.to_string())
+                    .chain(cas.iter().map(|c| c.path.clone()))
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+            ),
+        };
+        RuntimeVerdict {
+            runtime: client.runtime,
+            judged: true,
+            why: client.judged_because.clone(),
+            verdict: Some(verdict),
+            cause: cause.map(|(_, f)| f.code),
+            error,
+            worded,
+            version: client.version.clone(),
+            go_version: client.go_version.clone(),
+            trust,
+            go_verdict: store.map(|s| match s.error() {
+                None => "ok".to_string(),
+                Some(e) => e.go_text(),
+            }),
+            transport: Some(client.transport.clone()),
+            client_certificate: client.client_pair.as_ref().map(|p| p.cert.clone()),
+            sources: client.sources.clone(),
+        }
+    }
+
+    /// A runtime that was not judged.
+    pub fn not_judged(runtime: Runtime, why: &str) -> RuntimeVerdict {
+        RuntimeVerdict {
+            runtime,
+            judged: false,
+            why: why.to_string(),
+            verdict: None,
+            cause: None,
+            error: None,
+            worded: vec![],
+            version: None,
+            go_version: None,
+            trust: None,
+            go_verdict: None,
+            transport: None,
+            client_certificate: None,
+            sources: vec![],
+        }
+    }
+}
+
 /// The whole report for one target.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -265,6 +508,8 @@ pub struct Report {
     pub verdict: Verdict,
     /// The runtime the fixes are written for, and how it was chosen.
     pub runtime: crate::facts::RuntimeChoice,
+    /// Per runtime: will a pull work, and if not, the line it prints.
+    pub runtimes: Vec<RuntimeVerdict>,
     /// Every check, in order.
     pub checks: Vec<CheckResult>,
     /// The facts.
@@ -320,13 +565,37 @@ struct HttpEvidence<'a> {
 }
 
 impl Report {
-    /// Builds the report from the facts and the check results.
+    /// Builds the report from the facts and the checks' assessment.
     pub fn from_facts(
         facts: &crate::facts::Facts,
-        checks: Vec<CheckResult>,
+        assessment: crate::checks::Assessment,
         started_at: String,
         duration_ms: u64,
     ) -> Report {
+        let checks = assessment.results;
+        let target_ref = facts.target.as_ref().ok();
+        let mut runtimes: Vec<RuntimeVerdict> = assessment
+            .clients
+            .judged
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                RuntimeVerdict::judged(
+                    c,
+                    assessment.trust.for_client(i),
+                    &assessment.trust.system,
+                    &checks,
+                    target_ref,
+                )
+            })
+            .collect();
+        runtimes.extend(
+            assessment
+                .clients
+                .not_judged
+                .iter()
+                .map(|n| RuntimeVerdict::not_judged(n.runtime, &n.why)),
+        );
         let target = match &facts.target {
             Ok(t) => TargetSummary {
                 input: t.input.clone(),
@@ -385,7 +654,11 @@ impl Report {
                 serde_json::to_value(ev).unwrap_or(serde_json::Value::Null)
             })
             .unwrap_or(serde_json::Value::Null);
-        let verdict = Report::verdict_of(&checks);
+        let verdict = runtimes
+            .iter()
+            .filter_map(|r| r.verdict)
+            .max()
+            .unwrap_or_else(|| Report::verdict_of(&checks));
         Report {
             schema: SCHEMA,
             tool: Tool::default(),
@@ -394,6 +667,7 @@ impl Report {
             duration_ms,
             verdict,
             runtime: facts.runtime.clone(),
+            runtimes,
             checks,
             evidence: Evidence {
                 addresses: facts

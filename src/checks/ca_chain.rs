@@ -4,12 +4,14 @@
 
 use serde::Serialize;
 
-use super::{Check, Outcome, go_get};
+use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
-use crate::facts::{Facts, WebpkiVerdict};
+use crate::facts::{Facts, Runtime, WebpkiVerdict};
 use crate::pki::cert::check_signature;
-use crate::pki::{Cert, GoError, Node, verify, verify_chain};
+use crate::pki::{Cert, GoError, Node};
 use crate::report::Finding;
+use crate::runtimes::Verification;
+use crate::runtimes::trust::Store;
 
 /// The check.
 pub struct CaChain;
@@ -35,76 +37,144 @@ impl Check for CaChain {
     fn doc(&self) -> &'static str {
         include_str!("../../checks/ca-chain.md")
     }
-    fn run(&self, facts: &Facts) -> Outcome {
-        let chain = facts.presented_chain();
+    fn run(&self, facts: &Basis<'_>) -> Outcome {
+        let chain = &facts.trust.chain;
         if chain.is_empty() {
             return Outcome::Skip(facts.no_chain_reason());
         }
-        let (roots, from_ca) = facts.trust_roots();
-        let trusted_from = match (&facts.ca_file, &facts.system_roots) {
-            (Some(ca), _) => ca.path.clone(),
-            (None, Some(s)) => format!("the system roots ({})", s.source),
-            (None, None) => "the system roots (none found)".into(),
-        };
-        let verdict = verify_chain(&chain, &roots, facts.now);
-        let path = verdict.chains.first().map(|c| {
-            c.iter()
-                .map(|n| match n {
-                    Node::Presented(i) => chain[*i].display_name(),
-                    Node::Root(i) => roots[*i].display_name(),
-                })
-                .collect::<Vec<_>>()
-                .join(" ⇒ ")
-                + if verdict.leaf_in_roots {
-                    " (trusted as itself: it is in the trusted set byte for byte)"
-                } else {
-                    ""
+        let judged = facts.clients.judged.len();
+        // Verifying runtimes, grouped by their trust store.
+        let mut groups: Vec<(usize, Vec<Runtime>)> = Vec::new();
+        for (i, c) in facts.judged() {
+            if !c.transport.tls_first() {
+                continue;
+            }
+            if let Some(s) = facts.trust.by_client.get(i).copied().flatten() {
+                match groups.iter_mut().find(|(g, _)| *g == s) {
+                    Some((_, rts)) => rts.push(c.runtime),
+                    None => groups.push((s, vec![c.runtime])),
                 }
-        });
-        let evidence = ChainEvidence {
-            trusted_from: trusted_from.clone(),
-            trusted: if from_ca {
-                roots.iter().map(|c| c.subject.clone()).collect()
+            }
+        }
+        let mut findings = Vec::new();
+        for (store_index, runtimes) in &groups {
+            let store = &facts.trust.stores[*store_index];
+            let scoped = runtimes.len() < judged;
+            let scope = if scoped { runtimes.clone() } else { vec![] };
+            let mut out = judge_store(facts, chain, store);
+            if scoped {
+                let who = runtimes
+                    .iter()
+                    .map(|r| r.display_name())
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                for f in &mut out {
+                    f.message = format!("for {who}: {}", f.message);
+                }
+            }
+            findings.extend(out.into_iter().map(|f| f.for_runtimes(scope.clone())));
+        }
+        verification_off(facts, &mut findings);
+        if groups.is_empty() && findings.is_empty() {
+            return Outcome::Skip(
+                "no judged runtime verifies this registry's certificate (see tls_verification_off)"
+                    .into(),
+            );
+        }
+        Outcome::Findings(findings)
+    }
+}
+
+/// Go's chain verdict with one trust store, and why it fails.
+fn judge_store(facts: &Basis<'_>, chain: &[Cert], store: &Store) -> Vec<Finding> {
+    let cas = &store.roots[store.system_count..];
+    let from_ca = !store.ca_paths.is_empty();
+    let trusted_from = store.describe(&facts.trust.system);
+    let verdict = &store.chain;
+    let all_roots = &store.roots;
+    let path = verdict.chains.first().map(|c| {
+        c.iter()
+            .map(|n| match n {
+                Node::Presented(i) => chain[*i].display_name(),
+                Node::Root(i) => all_roots[*i].display_name(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ⇒ ")
+            + if verdict.leaf_in_roots {
+                " (trusted as itself: it is in the trusted set byte for byte)"
             } else {
-                vec![format!("{} certificates", roots.len())]
-            },
-            presented: chain.iter().map(|c| c.subject.clone()).collect(),
-            go_error: verdict.error.as_ref().map(GoError::go_text),
-            path,
+                ""
+            }
+    });
+    let evidence = ChainEvidence {
+        trusted_from: trusted_from.clone(),
+        trusted: if from_ca {
+            cas.iter().map(|c| c.subject.clone()).collect()
+        } else {
+            vec![format!("{} certificates", store.system_count)]
+        },
+        presented: chain.iter().map(|c| c.subject.clone()).collect(),
+        go_error: verdict.error.as_ref().map(GoError::go_text),
+        path,
+    };
+    let Some(err) = &verdict.error else {
+        return rustls_side_note(facts, store, evidence);
+    };
+    let ctx = Ctx {
+        facts,
+        chain,
+        roots: all_roots,
+        cas,
+        from_ca,
+        trusted_from: &trusted_from,
+    };
+    vec![
+        ctx.diagnose(err)
+            .fails_verification(facts, err.go_text())
+            .evidence(&evidence),
+    ]
+}
+
+/// Runtimes that do not verify: a warning when Go, verifying, would refuse the chain.
+fn verification_off(facts: &Basis<'_>, findings: &mut Vec<Finding>) {
+    let Some(system) = &facts.trust.baseline else {
+        return;
+    };
+    let Some(err) = system.error() else {
+        return;
+    };
+    for c in facts
+        .clients
+        .judged
+        .iter()
+        .filter(|c| !c.verifies() && c.transport.tls_first())
+    {
+        let Verification::Off { origin } = &c.verification else {
+            continue;
         };
-        let Some(err) = verdict.error else {
-            return Outcome::Findings(rustls_side_note(facts, &chain, &roots, evidence));
-        };
-        let ctx = Ctx {
-            facts,
-            chain: &chain,
-            roots: &roots,
-            from_ca,
-            trusted_from: &trusted_from,
-        };
-        let finding = ctx
-            .diagnose(&err)
-            .client_error(go_get(facts, &err.tls_text()));
-        Outcome::Findings(vec![finding.evidence(&evidence)])
+        findings.push(
+            Finding::new(
+                Code::TlsVerificationOff,
+                format!(
+                    "verification is off for {} ({origin}): it connects although Go, verifying, would refuse this registry's certificate: {}",
+                    c.runtime.display_name(),
+                    err.go_text()
+                ),
+            )
+            .hint(format!(
+                "fix the certificate (see cert-validity, san-matches-host) and trust its CA, then turn verification back on: {}",
+                super::hints::trust_ca(facts, "ca.crt")
+            ))
+            .for_runtimes(vec![c.runtime]),
+        );
     }
 }
 
 /// Go accepts the chain; say when rustls-based clients would not (Go wins, so a warning).
-fn rustls_side_note(
-    facts: &Facts,
-    chain: &[Cert],
-    roots: &[Cert],
-    ev: ChainEvidence,
-) -> Vec<Finding> {
-    let Ok(target) = &facts.target else {
-        return vec![];
-    };
+fn rustls_side_note(facts: &Facts, store: &Store, ev: ChainEvidence) -> Vec<Finding> {
     // Only when Go's whole verdict (dates and name too) is "ok": otherwise the other
     // checks already report what webpki would also refuse.
-    if verify(chain, roots, Some(&target.host), facts.now)
-        .error
-        .is_some()
-    {
+    if !store.ok() {
         return vec![];
     }
     let message = match facts.tls.as_ref().and_then(|t| t.webpki.as_ref()) {
@@ -127,7 +197,10 @@ fn rustls_side_note(
 struct Ctx<'a> {
     facts: &'a Facts,
     chain: &'a [Cert],
+    /// Every root of the store (system roots and CA files).
     roots: &'a [Cert],
+    /// The CA files' certificates.
+    cas: &'a [Cert],
     from_ca: bool,
     trusted_from: &'a str,
 }
@@ -243,9 +316,9 @@ impl Ctx<'_> {
                     super::hints::trust_ca(self.facts, "ca.crt")
                 ));
         }
-        if self.from_ca && !self.roots.is_empty() {
+        if self.from_ca && !self.cas.is_empty() {
             let held: Vec<String> = self
-                .roots
+                .cas
                 .iter()
                 .map(|r| format!("\"{}\"", r.subject))
                 .collect();
@@ -373,6 +446,16 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
                 root.pem.as_bytes(),
             ),
             vec![Code::IncompatibleUsage],
+        ),
+        (
+            present(
+                with_daemon_json(
+                    with_chain(t(), vec![direct.der.clone()]),
+                    "{\"insecure-registries\": [\"10.0.0.0/8\"]}",
+                ),
+                crate::facts::Runtime::Docker,
+            ),
+            vec![Code::TlsVerificationOff],
         ),
     ]
 }

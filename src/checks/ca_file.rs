@@ -30,7 +30,7 @@ impl Check for CaFile {
     fn doc(&self) -> &'static str {
         include_str!("../../checks/ca-file.md")
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         let Some(ca) = &facts.ca_file else {
             return Outcome::Skip(match &facts.system_roots {
                 Some(s) => format!(
@@ -204,7 +204,7 @@ mod tests {
     #[test]
     fn no_ca_given_skips_naming_the_system_roots() {
         assert!(matches!(
-            CaFile.run(&facts_for("10.0.0.5:5000")),
+            CaFile.run(&crate::checks::Basis::new(&facts_for("10.0.0.5:5000"))),
             Outcome::Skip(_)
         ));
     }

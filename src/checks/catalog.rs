@@ -6,7 +6,9 @@ use serde::Serialize;
 use super::registry_api::{challenges, status_line};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
-use crate::facts::{Facts, HttpExchange};
+#[cfg(test)]
+use crate::facts::Facts;
+use crate::facts::HttpExchange;
 use crate::report::Finding;
 
 /// The check.
@@ -69,7 +71,7 @@ impl Check for Catalog {
     fn needs(&self) -> &'static [CheckId] {
         &[CheckId::RegistryApi]
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         let Some(e) = facts.http.as_ref().and_then(|h| {
             h.exchanges
                 .iter()
@@ -98,6 +100,12 @@ impl Check for Catalog {
         let errs = e.registry_errors();
         let has = |code: &str| errs.iter().any(|(c, _)| c == code);
         let finding = match e.status {
+            // With working credentials the catalog was asked again (see credentials).
+            Some(401) if super::credentials_worked(facts) => {
+                return Outcome::Skip(
+                    "anonymous listing needs authentication; the credentials given were used instead (see credentials)".into(),
+                );
+            }
             Some(200) => Finding::new(Code::CatalogListed, format!("the catalog lists {}", summary(&repos, more))),
             Some(401) if challenges(e).iter().any(|c| c.param("error") == Some("insufficient_scope")) => {
                 Finding::new(Code::CatalogDenied, "the catalog (GET /v2/_catalog) answered 401 insufficient_scope: the catalog is restricted (many registries allow it to administrators only)")

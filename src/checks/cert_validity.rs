@@ -1,6 +1,6 @@
 //! `cert-validity`: the dates and the strength of every certificate the server presented.
 
-use super::{Check, Outcome, go_get, span};
+use super::{Check, Outcome, span};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, KeyPossession};
 use crate::pki::{Cert, KeyKind, human_date, verify::validity_error};
@@ -22,7 +22,7 @@ impl Check for CertValidity {
     fn doc(&self) -> &'static str {
         include_str!("../../checks/cert-validity.md")
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         let raw: &[Vec<u8>] = facts
             .tls
             .as_ref()
@@ -36,8 +36,9 @@ impl Check for CertValidity {
                         Code::CertUnparseable,
                         format!("certificate [{i}] sent by the server cannot be parsed ({why}); Go refuses it before any verification, even with verification switched off"),
                     )
-                    .client_error(go_get(facts, &format!("tls: failed to parse certificate from server: x509: {why}")))
-                    .hint("re-issue the certificate with standard tooling (openssl, cfssl, step); check it with `openssl x509 -in registry.crt -noout -text`"),
+                    .fails_request(facts, format!("tls: failed to parse certificate from server: x509: {why}"))
+                    .hint("re-issue the certificate with standard tooling (openssl, cfssl, step); check it with `openssl x509 -in registry.crt -noout -text`")
+                    .for_runtimes(facts.tls_scope().unwrap_or_default()),
                 );
             }
         }
@@ -51,7 +52,7 @@ impl Check for CertValidity {
         let now = facts.now;
         for (i, c) in chain.iter().enumerate() {
             let which = format!("certificate [{i}] ({})", c.display_name());
-            let go = validity_error(c, now).map(|e| go_get(facts, &e.tls_text()));
+            let go = validity_error(c, now).map(|e| e.go_text());
             if now > c.not_after {
                 let mut f = Finding::new(
                     Code::Expired,
@@ -64,7 +65,7 @@ impl Check for CertValidity {
                 .hint(renew_hint(c, i))
                 .evidence(&c.summary());
                 if let Some(go) = go.filter(|_| i == 0) {
-                    f = f.client_error(go);
+                    f = f.fails_verification(facts, go);
                 }
                 findings.push(f);
             } else if now < c.not_before {
@@ -79,7 +80,7 @@ impl Check for CertValidity {
                 .hint("compare the clocks: run `date -u` here and on the CA host; fix time sync with `timedatectl set-ntp true` (or chrony), or re-issue the certificate with a start date in the past (openssl x509 ... -not_before 20260101000000Z)")
                 .evidence(&c.summary());
                 if let Some(go) = go.filter(|_| i == 0) {
-                    f = f.client_error(go);
+                    f = f.fails_verification(facts, go);
                 }
                 findings.push(f);
             } else if c.not_after - now < SOON {
@@ -121,7 +122,7 @@ impl Check for CertValidity {
                         Code::KeyTooSmall,
                         format!("{which} has a {}-bit RSA key, which Go refuses since 1.24", c.key_bits),
                     )
-                    .client_error(format!(
+                    .fails_request(facts, format!(
                         "tls: failed to parse certificate from server: x509: crypto/rsa: {}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)",
                         c.key_bits
                     ))
@@ -155,7 +156,7 @@ impl Check for CertValidity {
         if let Some(f) = clock_skew(facts) {
             findings.push(f);
         }
-        Outcome::Findings(findings)
+        Outcome::Findings(super::to_verifiers(facts, findings))
     }
 }
 

@@ -9,9 +9,11 @@ use super::node_common::{
 };
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
-use crate::facts::Facts;
 use crate::facts::node::{HostDir, Source};
+use crate::facts::{Facts, Runtime};
 use crate::report::Finding;
+use crate::runtimes::Verification;
+use crate::runtimes::line::{Failure, Step};
 
 /// The check.
 pub struct CertsD;
@@ -33,7 +35,10 @@ impl Check for CertsD {
     fn doc(&self) -> &'static str {
         include_str!("../../checks/certs-d.md")
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
+        if let Some(why) = facts.not_judged_reason(Runtime::Docker) {
+            return Outcome::Skip(why);
+        }
         let root = match &facts.node.docker_certs_d {
             Source::Read(r) => r,
             Source::Absent { path } => return Outcome::Skip(format!("no {path} on this node")),
@@ -102,16 +107,17 @@ impl Check for CertsD {
             );
             return Outcome::Findings(findings);
         };
-        if super::insecure::daemon_json_lists_target(facts) {
+        if let Verification::Off { origin } = &facts.client_of(Runtime::Docker).verification {
             findings.push(
                 Finding::new(
                     Code::CertsDNotRead,
-                    format!("{name} is in insecure-registries, so Docker does not read {base}/ at all: it verifies nothing and sends no client certificate"),
+                    format!("{name} is insecure for Docker ({origin}), so Docker does not read {base}/ at all: it verifies nothing and sends no client certificate"),
                 )
                 .hint(format!("remove {name} from insecure-registries in daemon.json to have the CA (and client certificate) in {base}/ used")),
             );
+            return Outcome::Findings(findings);
         }
-        client_pairs(&base, dir, &mut findings);
+        client_pairs(facts, &base, dir, &mut findings);
         let loaded: Vec<_> = dir
             .files
             .iter()
@@ -206,7 +212,15 @@ impl Check for CertsD {
 }
 
 /// `.cert` needs `<base>.key` and `.key` needs `<base>.cert` (Docker's exact errors).
-fn client_pairs(base: &str, dir: &HostDir, findings: &mut Vec<Finding>) {
+fn client_pairs(facts: &Facts, base: &str, dir: &HostDir, findings: &mut Vec<Finding>) {
+    let target = facts.target.as_ref().ok();
+    // dockerd before 23.0 words the missing key differently.
+    let legacy = facts
+        .node
+        .docker_version
+        .as_deref()
+        .and_then(crate::runtimes::parse_version)
+        .is_some_and(|v| v < (23, 0));
     let has = |n: &str| dir.files.iter().any(|f| f.name == n);
     for f in &dir.files {
         if let Some(stem) = f.name.strip_suffix(".cert") {
@@ -217,7 +231,7 @@ fn client_pairs(base: &str, dir: &HostDir, findings: &mut Vec<Finding>) {
                             Code::CertsDClientPair,
                             format!("{base}/{stem}.key is not the key of {base}/{stem}.cert: Docker fails every pull from this registry"),
                         )
-                        .client_error("Error response from daemon: tls: private key does not match public key")
+                        .fails(Failure::at(Step::Config, "tls: private key does not match public key"), target)
                         .hint(format!("put the key that was generated with {stem}.cert's request in '{base}/{stem}.key' (compare `openssl x509 -noout -pubkey -in {stem}.cert` with `openssl pkey -pubout -in {stem}.key`)")),
                     );
                 }
@@ -236,9 +250,14 @@ fn client_pairs(base: &str, dir: &HostDir, findings: &mut Vec<Finding>) {
                     Code::CertsDClientPair,
                     format!("{base}/{stem}.cert has no {stem}.key beside it: Docker fails every pull from this registry"),
                 )
-                .client_error(format!(
-                    "Error response from daemon: missing key {stem}.key for client certificate {stem}.cert. CA certificates must use the extension .crt"
-                ))
+                .fails(Failure::at(Step::Config, format!(
+                    "missing key {stem}.key for client certificate {stem}.cert. {}",
+                    if legacy {
+                        "Note that CA certificates should use the extension .crt"
+                    } else {
+                        "CA certificates must use the extension .crt"
+                    }
+                )), target)
                 .hint(hint),
             );
         }
@@ -250,9 +269,9 @@ fn client_pairs(base: &str, dir: &HostDir, findings: &mut Vec<Finding>) {
                     Code::CertsDClientPair,
                     format!("{base}/{stem}.key has no {stem}.cert beside it: Docker fails every pull from this registry"),
                 )
-                .client_error(format!(
-                    "Error response from daemon: missing client certificate {stem}.cert for key {stem}.key"
-                ))
+                .fails(Failure::at(Step::Config, format!(
+                    "missing client certificate {stem}.cert for key {stem}.key"
+                )), target)
                 .hint(format!("add the client certificate as '{base}/{stem}.cert', or remove the key")),
             );
         }

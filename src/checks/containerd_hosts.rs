@@ -10,9 +10,12 @@ use super::node_common::{needed_issuer, pem_certs, plain_http, verify_with, work
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
+use crate::facts::Runtime;
 use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile, toml_strings};
 use crate::pki::Cert;
 use crate::report::Finding;
+use crate::runtimes::containerd::{dir_names, entries, resolve};
+use crate::runtimes::line::{Failure, Step};
 use crate::target::Target;
 
 /// The check.
@@ -52,7 +55,10 @@ impl Check for ContainerdHosts {
     fn network(&self) -> bool {
         false
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
+        if let Some(why) = facts.not_judged_reason(Runtime::Containerd) {
+            return Outcome::Skip(why);
+        }
         let mut findings = Vec::new();
         if let Some(cfg) = facts.node.containerd_config.read() {
             config_toml(cfg, &mut findings);
@@ -119,7 +125,7 @@ impl Check for ContainerdHosts {
         let mut cas = Vec::new();
         let mut referenced = Vec::new();
         let mut skip_verify = false;
-        for (label, t) in entries(&table) {
+        for (label, _, t) in entries(&table) {
             if t.get("skip_verify").and_then(|v| v.as_bool()) == Some(true) {
                 skip_verify = true;
                 findings.push(
@@ -139,7 +145,7 @@ impl Check for ContainerdHosts {
                             Code::HostsTomlCaUnreadable,
                             format!("{base}/hosts.toml names the CA file {shown} for {label}, which does not exist"),
                         )
-                        .client_error(format!("unable to read CA cert \"{shown}\": open {shown}: no such file or directory"))
+                        .fails(Failure::at(Step::Config, format!("unable to read CA cert \"{shown}\": open {shown}: no such file or directory")), facts.target.as_ref().ok())
                         .hint(format!("copy the registry's CA to {shown}, or correct the ca path (relative paths are relative to {base})")),
                     ),
                     Some(f) if pem_certs(f).is_empty() => findings.push(
@@ -147,7 +153,7 @@ impl Check for ContainerdHosts {
                             Code::HostsTomlCaUnreadable,
                             format!("the CA file {shown} named in {base}/hosts.toml holds no PEM certificate"),
                         )
-                        .client_error(format!("unable to load CA cert \"{shown}\""))
+                        .fails(Failure::at(Step::Config, format!("unable to load CA cert \"{shown}\"")), facts.target.as_ref().ok())
                         .hint(format!("convert it to PEM: `openssl x509 -inform der -in {shown} -out {shown}`")),
                     ),
                     Some(f) => cas.extend(pem_certs(f)),
@@ -186,54 +192,6 @@ impl Check for ContainerdHosts {
     }
 }
 
-/// containerd's directory names for a registry, in its order.
-pub fn dir_names(t: &Target) -> Vec<String> {
-    let host = t.host_for_url();
-    let mut v = Vec::new();
-    if t.explicit_port {
-        v.push(format!("{host}_{}_", t.port));
-    }
-    v.push(t.registry_name());
-    v.push("_default".into());
-    v
-}
-
-fn resolve<'a>(root: &'a CertsRoot, dir: &'a HostDir, p: &str) -> (String, Option<&'a NodeFile>) {
-    let base = std::path::Path::new(&root.root).join(&dir.name);
-    let abs = if p.starts_with('/') {
-        std::path::PathBuf::from(p)
-    } else {
-        base.join(p)
-    };
-    let shown = abs.display().to_string();
-    if let Some(f) = root.referenced.get(&shown) {
-        return (shown, Some(f));
-    }
-    let file = (abs.parent() == Some(base.as_path()))
-        .then(|| abs.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .flatten()
-        .and_then(|n| dir.files.iter().find(|f| f.name == n && !f.is_dir));
-    (shown, file)
-}
-
-/// The server entry and every `[host."…"]` table, labelled.
-fn entries(table: &toml::Table) -> Vec<(String, &toml::Table)> {
-    let mut v = Vec::new();
-    if let Some(toml::Value::Table(hosts)) = table.get("host") {
-        for (url, t) in hosts {
-            if let toml::Value::Table(t) = t {
-                v.push((format!("host \"{url}\""), t));
-            }
-        }
-    }
-    let server = table
-        .get("server")
-        .and_then(|s| s.as_str())
-        .unwrap_or("(the registry itself)");
-    v.push((format!("server {server}"), table));
-    v
-}
-
 /// Parses and validates a hosts.toml as containerd does; None when containerd would
 /// discard it.
 fn parse_hosts(
@@ -262,7 +220,7 @@ fn parse_hosts(
         }
     };
     let mut invalid = None;
-    for (label, t) in entries(&table) {
+    for (label, _, t) in entries(&table) {
         for key in t.keys() {
             if !FIELDS.contains(&key.as_str()) || (key == "host" && !label.starts_with("server")) {
                 let hint = match key.as_str() {

@@ -9,8 +9,10 @@ use super::node_common::{needed_issuer, pem_certs, plain_http, verify_with};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
+use crate::facts::Runtime;
 use crate::facts::node::{CertsRoot, Source, TextFile};
 use crate::report::Finding;
+use crate::runtimes::line::{Failure, Step};
 use crate::target::Target;
 
 /// The check.
@@ -29,7 +31,10 @@ impl Check for ContainersRegistries {
     fn network(&self) -> bool {
         false
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
+        if let Some(why) = facts.not_judged_reason(Runtime::CriO) {
+            return Outcome::Skip(why);
+        }
         let conf = facts.node.registries_conf.read();
         let roots: Vec<&CertsRoot> = facts
             .node
@@ -93,7 +98,7 @@ fn registries_conf(
                 Code::RegistriesConfMixedVersions,
                 format!("{} mixes the v1 format ([registries.insecure], [registries.search]) with the v2 format ([[registry]]): containers/image refuses the file", conf.path),
             )
-            .client_error("mixing sysregistry v1/v2 is not supported")
+            .fails(Failure::at(Step::Config, "mixing sysregistry v1/v2 is not supported"), target)
             .hint("convert the [registries.*] tables to [[registry]] entries (location = \"host:port\", insecure = true) and unqualified-search-registries"),
         );
     }
@@ -102,27 +107,9 @@ fn registries_conf(
         return;
     }
     let name = t.registry_name();
-    let insecure_v2 = table
-        .get("registry")
-        .and_then(|r| r.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r.as_table())
-        .any(|r| {
-            let loc = r
-                .get("location")
-                .or_else(|| r.get("prefix"))
-                .and_then(|l| l.as_str())
-                .unwrap_or("");
-            loc == name && r.get("insecure").and_then(|i| i.as_bool()) == Some(true)
-        });
-    let insecure_v1 = table
-        .get("registries")
-        .and_then(|r| r.get("insecure"))
-        .and_then(|i| i.get("registries"))
-        .and_then(|l| l.as_array())
-        .is_some_and(|l| l.iter().any(|x| x.as_str() == Some(name.as_str())));
-    if !(insecure_v2 || insecure_v1) {
+    // registries.conf and its drop-ins, as containers/image merges them.
+    let insecure = crate::runtimes::containers::governing(facts, &name).is_some_and(|e| e.insecure);
+    if !insecure {
         findings.push(
             Finding::new(
                 Code::RegistriesConfNotInsecure,

@@ -12,6 +12,7 @@ use crate::codes::{CheckId, Code};
 use crate::facts::{BearerFlow, CredentialOutcome, CredentialSource, Facts, HttpExchange};
 use crate::pki::Cert;
 use crate::report::Finding;
+use crate::runtimes::line::{Failure, Step};
 
 /// The check.
 pub struct Credentials;
@@ -59,15 +60,23 @@ impl Check for Credentials {
     fn doc(&self) -> &'static str {
         include_str!("../../checks/credentials.md")
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         let name = facts
             .target
             .as_ref()
             .map(|t| t.registry_name())
             .unwrap_or_default();
         let Some(c) = &facts.credentials else {
+            if let Some(f) = missing(facts, &name) {
+                return Outcome::Findings(vec![f]);
+            }
+            let config = if facts.node_defaults_read() {
+                format!(", or an entry for {name} in the Docker config.json")
+            } else {
+                String::new()
+            };
             return Outcome::Skip(format!(
-                "no credentials given (--user NAME --password-stdin, or an entry for {name} in the Docker config.json)"
+                "no credentials given (--user NAME --password-stdin{config})"
             ));
         };
         let src = source_text(&c.source);
@@ -79,11 +88,13 @@ impl Check for Credentials {
                     CredentialSource::Helper { helper, .. } => helper.clone(),
                     _ => "a credential helper".into(),
                 };
-                vec![Finding::new(
-                    Code::CredentialsHelperNotRead,
-                    format!("the credentials for {name} are kept by {helper}, which regdoctor does not run"),
-                )
-                .evidence(&ev(vec![], None))]
+                return Outcome::SkipNoted(
+                    Finding::new(
+                        Code::CredentialsHelperNotRead,
+                        format!("the credentials for {name} are kept by {helper}, which regdoctor does not run, so they were not tried"),
+                    )
+                    .evidence(&ev(vec![], None)),
+                );
             }
             CredentialOutcome::NotNeeded { status } => vec![Finding::new(
                 Code::CredentialsNotNeeded,
@@ -108,6 +119,35 @@ impl Check for Credentials {
         };
         Outcome::Findings(findings)
     }
+}
+
+/// `/v2/` asks for Basic authentication and no credentials are available: every pull
+/// fails (a Bearer realm may still hand out anonymous tokens, so that is not judged here).
+fn missing(facts: &Facts, name: &str) -> Option<Finding> {
+    let (_, e) = super::registry_api::v2(facts)?;
+    if e.status != Some(401) {
+        return None;
+    }
+    let basic = super::registry_api::challenges(e)
+        .iter()
+        .any(|c| c.scheme == "basic");
+    if !basic {
+        return None;
+    }
+    Some(
+        Finding::new(
+            Code::CredentialsMissing,
+            format!("{name} requires Basic authentication (GET /v2/ answered 401), and no credentials were found for it: every pull fails"),
+        )
+        .fails(
+            Failure::at(Step::Manifest, "no basic auth credentials"),
+            facts.target.as_ref().ok(),
+        )
+        .hint(format!(
+            "give every node credentials: {}; test them with `regdoctor {name} --user USER --password-stdin`",
+            super::hints::login(facts)
+        )),
+    )
 }
 
 fn basic(
@@ -359,6 +399,18 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
             }),
             vec![Code::UnsupportedAuthScheme],
         ),
+        (
+            with_http(
+                facts_for("10.0.0.5:5000"),
+                vec![ex(
+                    "/v2/",
+                    401,
+                    &[API, ("www-authenticate", "Basic realm=\"Registry Realm\"")],
+                    "",
+                )],
+            ),
+            vec![Code::CredentialsMissing],
+        ),
     ]
 }
 
@@ -376,16 +428,16 @@ mod tests {
                 reason: "credentials were not sent: the registry speaks plain HTTP".into(),
             },
         });
-        match Credentials.run(&f) {
+        match Credentials.run(&crate::checks::Basis::new(&f)) {
             Outcome::Skip(why) => assert!(why.contains("plain HTTP")),
-            Outcome::Findings(f) => panic!("{f:?}"),
+            other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn no_credentials_skip() {
         assert!(matches!(
-            Credentials.run(&facts_for("10.0.0.5:5000")),
+            Credentials.run(&crate::checks::Basis::new(&facts_for("10.0.0.5:5000"))),
             Outcome::Skip(_)
         ));
     }

@@ -5,13 +5,15 @@
 use serde::Serialize;
 
 use super::daemon_json_keys::{self as keys, FLAT_KEYS, PROXY_KEYS, Ty};
-use super::insecure::{self, Entry, Verdict};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
+#[cfg(test)]
+use crate::facts::Facts;
 use crate::facts::node::{Source, TextFile};
-use crate::facts::{Facts, TlsOutcome};
+use crate::facts::{Runtime, TlsOutcome};
 use crate::jsonpos::{self, Kind, Member, Pos, Value};
 use crate::report::Finding;
+use crate::runtimes::docker::insecure::{self, Entry, Verdict};
 
 /// The check.
 pub struct DaemonJson;
@@ -28,7 +30,7 @@ struct At<'a> {
 }
 
 struct Ctx<'a> {
-    facts: &'a Facts,
+    facts: &'a super::Basis<'a>,
     file: &'a TextFile,
     version: Option<(u32, u32)>,
     findings: Vec<Finding>,
@@ -108,7 +110,7 @@ impl Check for DaemonJson {
     fn network(&self) -> bool {
         false
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         let file = match &facts.node.daemon_json {
             Source::Read(f) => f,
             Source::Absent { path } => return Outcome::Skip(format!("no {path} on this node")),
@@ -118,6 +120,9 @@ impl Check for DaemonJson {
                 );
             }
         };
+        if let Some(why) = facts.not_judged_reason(Runtime::Docker) {
+            return Outcome::Skip(why);
+        }
         let mut cx = Ctx {
             facts,
             file,
@@ -134,6 +139,7 @@ impl Check for DaemonJson {
                 ..
             }) => {
                 duplicates(&mut cx, &members);
+                flag_conflicts(&mut cx, &members);
                 top_level(&mut cx, &members);
                 against_target(&mut cx, &members);
             }
@@ -147,7 +153,7 @@ impl Check for DaemonJson {
                         v.kind.go_json_type()
                     ),
                 )
-                .client_error(cx.dockerd(&format!(
+                .stops_dockerd(cx.dockerd(&format!(
                     "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
                     v.kind.go_json_type()
                 )))
@@ -190,16 +196,76 @@ fn syntax(cx: &mut Ctx<'_>, e: &jsonpos::SyntaxError, unclosed: Option<(char, Po
             cx.file.path, cx.file.path
         )
     };
+    // dockerd before 23.0 decodes with json.Decoder, which says "unexpected EOF" where
+    // json.Unmarshal says "unexpected end of JSON input".
+    let message =
+        if e.message == "unexpected end of JSON input" && cx.version.is_some_and(|v| v < (23, 0)) {
+            "unexpected EOF"
+        } else {
+            e.message.as_str()
+        };
     let f = Finding::new(
         Code::DaemonJsonSyntax,
         format!(
-            "{} is not valid JSON at line {}, column {}{shown}: {}{missing}; dockerd will not start",
-            cx.file.path, e.pos.line, e.pos.col, e.message
+            "{} is not valid JSON at line {}, column {}{shown}: {message}{missing}; dockerd will not start",
+            cx.file.path, e.pos.line, e.pos.col
         ),
     )
-    .client_error(cx.dockerd(&e.message))
+    .stops_dockerd(cx.dockerd(message))
     .hint(hint);
     let f = cx.at(e.pos, None, f);
+    cx.findings.push(f);
+}
+
+/// A setting both on dockerd's command line (its systemd unit) and in the file.
+fn flag_conflicts(cx: &mut Ctx<'_>, members: &[Member]) {
+    let Some(svc) = &cx.facts.node.docker_service else {
+        return;
+    };
+    let svc = crate::runtimes::docker::service(svc);
+    let Some(exec) = &svc.exec_start else {
+        return;
+    };
+    let conflicts = crate::runtimes::docker::flag_conflicts(&exec.argv, members);
+    let Some(first) = conflicts.first() else {
+        return;
+    };
+    let line = crate::runtimes::docker::conflict_text(&cx.file.path, &conflicts);
+    let keys: Vec<String> = conflicts.iter().map(|c| format!("\"{}\"", c.key)).collect();
+    let flags = exec.argv.join(" ");
+    let f = Finding::new(
+        Code::DaemonJsonFlagConflict,
+        format!(
+            "{} sets {} and dockerd's command line ({}: `{flags}`) sets {} too: dockerd refuses to start when a setting is given both ways",
+            cx.file.path,
+            keys.join(", "),
+            exec.origin,
+            if conflicts.len() == 1 { "it" } else { "them" }
+        ),
+    )
+    .stops_dockerd(line)
+    .hint(if first.key == "hosts" {
+        format!(
+            "keep one: delete \"hosts\" from {}, or override the unit's ExecStart without -H: `mkdir -p /etc/systemd/system/docker.service.d && printf '[Service]\\nExecStart=\\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock\\n' > /etc/systemd/system/docker.service.d/10-no-host-flag.conf && systemctl daemon-reload && systemctl restart docker`",
+            cx.file.path
+        )
+    } else {
+        format!(
+            "keep one: delete {} from {}, or the flag from {}; then `systemctl daemon-reload && systemctl restart docker`",
+            keys.join(", "),
+            cx.file.path,
+            exec.origin
+        )
+    });
+    let pos = members
+        .iter()
+        .find(|m| m.key == first.key)
+        .map(|m| m.key_pos)
+        .unwrap_or(Pos {
+            line: first.line,
+            col: 1,
+        });
+    let f = cx.at(pos, Some(&first.key), f);
     cx.findings.push(f);
 }
 
@@ -207,13 +273,22 @@ fn duplicates(cx: &mut Ctx<'_>, members: &[Member]) {
     let mut seen: Vec<&Member> = Vec::new();
     for m in members {
         if let Some(first) = seen.iter().find(|s| s.key == m.key) {
+            let differs =
+                first.value.kind != m.value.kind && !matches!(m.value.kind, Kind::Object(_));
             let what = if matches!(m.value.kind, Kind::Object(_)) {
                 "dockerd merges the two objects key by key"
+            } else if differs {
+                "dockerd silently keeps the last value, so the setting on the first line has no effect"
             } else {
-                "dockerd silently keeps the last value and drops the first"
+                "dockerd silently keeps the last value and drops the first (they are the same)"
+            };
+            let code = if differs {
+                Code::DaemonJsonNoEffect
+            } else {
+                Code::DaemonJsonDuplicateKey
             };
             let f = Finding::new(
-                Code::DaemonJsonDuplicateKey,
+                code,
                 format!(
                     "the key \"{}\" appears twice, on lines {} and {}: {what}",
                     m.key, first.key_pos.line, m.key_pos.line
@@ -306,7 +381,7 @@ fn report_unknown(cx: &mut Ctx<'_>, unknown: &[&Member]) {
                 cx.where_(m.key_pos)
             ),
         )
-        .client_error(client.clone())
+        .stops_dockerd(client.clone())
         .hint(hint);
         let f = cx.at(m.key_pos, Some(&m.key), f);
         cx.findings.push(f);
@@ -340,7 +415,7 @@ fn deprecated(cx: &mut Ctx<'_>, m: &Member, d: &keys::Deprecation) {
                 d.instead
             ),
         )
-        .client_error(cx.dockerd(&removed_text(key, cx.version)))
+        .stops_dockerd(cx.dockerd(&removed_text(key, cx.version)))
     } else {
         let refusal = match d.refused_from {
             Some((a, b)) => format!("Docker {a}.{b} and later refuse to start with it"),
@@ -469,7 +544,7 @@ fn type_check(cx: &mut Ctx<'_>, m: &Member, ty: Ty) {
             v.kind.go_json_type()
         ),
     )
-    .client_error(cx.dockerd(&format!(
+    .stops_dockerd(cx.dockerd(&format!(
         "json: cannot unmarshal {json} into Go struct field Config.{} of type {go_ty}",
         m.key
     )))
@@ -503,15 +578,28 @@ fn registries(cx: &mut Ctx<'_>, members: &[Member]) {
                     cx.where_(pos)
                 ),
             )
-            .client_error(format!("failed to start daemon: {why}"))
+            .stops_dockerd(format!("failed to start daemon: {why}"))
             .hint("write host, host:port or a CIDR: no scheme, no path, a port from 1 to 65535 (e.g. \"10.0.0.5:5000\" or \"10.0.0.0/24\")"),
         };
         let f = cx.at(pos, Some("insecure-registries"), f);
         cx.findings.push(f);
     }
     let target = cx.facts.target.as_ref().ok().map(|t| t.registry_name());
+    let legacy = cx.version.is_some_and(|v| v < (28, 3));
     for (raw, pos) in insecure::strings_of(members, "registry-mirrors") {
-        if let Some(why) = insecure::mirror_error(&raw) {
+        let why = if legacy {
+            insecure::mirror_error_legacy(&raw)
+        } else {
+            insecure::mirror_error(&raw)
+        };
+        if let Some(why) = why {
+            let line = if legacy {
+                format!("failed to start daemon: {why}")
+            } else {
+                cx.dockerd(&format!(
+                    "merged configuration validation from file and command line flags failed: {why}"
+                ))
+            };
             let f = Finding::new(
                 Code::DaemonJsonBadMirror,
                 format!(
@@ -519,9 +607,7 @@ fn registries(cx: &mut Ctx<'_>, members: &[Member]) {
                     cx.where_(pos)
                 ),
             )
-            .client_error(cx.dockerd(&format!(
-                "merged configuration validation from file and command line flags failed: {why}"
-            )))
+            .stops_dockerd(line)
             .hint(format!(
                 "write the mirror as a URL with its scheme: \"https://{raw}\""
             ));
@@ -558,15 +644,12 @@ fn against_target(cx: &mut Ctx<'_>, members: &[Member]) {
     if facts.tcp.as_ref().and_then(|tc| tc.connected).is_none() {
         return;
     }
-    let addrs = facts.resolved_addresses();
+    let docker = facts.client_of(Runtime::Docker);
     let listed = insecure::listed(members);
     let explicit = insecure::listed_cover(&listed, facts);
-    let builtin = insecure::builtin()
-        .iter()
-        .any(|e| insecure::covers(e, t, &addrs));
     let plain = super::node_common::plain_http(facts);
     let name = t.registry_name();
-    if plain && explicit.is_none() && !builtin {
+    if plain && !docker.transport.allows_http() {
         let entries: Vec<String> = insecure::strings_of(members, "insecure-registries")
             .into_iter()
             .map(|(s, _)| s)
@@ -584,7 +667,7 @@ fn against_target(cx: &mut Ctx<'_>, members: &[Member]) {
                 Code::DaemonJsonTargetNotInsecure,
                 format!("{name} serves plain HTTP, and {} has {has}: Docker will insist on HTTPS", cx.file.path),
             )
-            .client_error(format!("Get \"https://{name}/v2/\": http: server gave HTTP response to HTTPS client"))
+            .fails_request(facts, "http: server gave HTTP response to HTTPS client")
             .hint(format!(
                 "add \"{name}\" to \"insecure-registries\" in {} (exactly as in the image reference, with the port), then `systemctl restart docker`",
                 cx.file.path
@@ -595,7 +678,7 @@ fn against_target(cx: &mut Ctx<'_>, members: &[Member]) {
     let verified = matches!(
         facts.tls.as_ref().map(|x| &x.outcome),
         Some(TlsOutcome::Established { .. })
-    ) && super::go_prediction(facts).as_deref() == Some("ok");
+    ) && facts.trust.baseline.as_ref().is_some_and(|s| s.ok());
     if let (true, Some((_, pos))) = (verified, explicit) {
         let f = Finding::new(
             Code::DaemonJsonTargetInsecure,
@@ -649,7 +732,11 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
                 Code::DaemonJsonRemovedKey,
             ],
         ),
-        (fx("duplicate-key.json"), vec![Code::DaemonJsonDuplicateKey]),
+        (fx("duplicate-key.json"), vec![Code::DaemonJsonNoEffect]),
+        (
+            fx("duplicate-same.json"),
+            vec![Code::DaemonJsonDuplicateKey],
+        ),
         (fx("unknown-key.json"), vec![Code::DaemonJsonUnknownKey]),
         (
             fx("wrong-type.json"),
@@ -681,6 +768,23 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         (
             verified_but_insecure(),
             vec![Code::DaemonJsonTargetInsecure],
+        ),
+        (
+            {
+                let mut f = present(
+                    with_daemon_json(offline(), "{\n  \"hosts\": [\"tcp://127.0.0.1:2375\"]\n}"),
+                    crate::facts::Runtime::Docker,
+                );
+                f.node.docker_service = Some(crate::facts::node::ServiceFiles {
+                units: vec![crate::facts::node::TextFile {
+                    path: "/lib/systemd/system/docker.service".into(),
+                    text: "[Service]\nExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n".into(),
+                }],
+                env_files: vec![],
+            });
+                f
+            },
+            vec![Code::DaemonJsonFlagConflict],
         ),
     ]
 }

@@ -15,7 +15,7 @@ fn parts(facts: &Facts) -> (String, String, u16) {
 pub fn trust_ca(facts: &Facts, ca: &str) -> String {
     let (name, host, port) = parts(facts);
     match facts.runtime.name {
-        Runtime::Docker => format!(
+        Runtime::Docker | Runtime::Any => format!(
             "on every node: `mkdir -p /etc/docker/certs.d/{name} && cp {ca} /etc/docker/certs.d/{name}/ca.crt` (no restart needed)"
         ),
         Runtime::Containerd => format!(
@@ -34,7 +34,7 @@ pub fn trust_ca(facts: &Facts, ca: &str) -> String {
 pub fn allow_plain_http(facts: &Facts) -> String {
     let (name, host, port) = parts(facts);
     match facts.runtime.name {
-        Runtime::Docker => format!(
+        Runtime::Docker | Runtime::Any => format!(
             "Docker: add \"insecure-registries\": [\"{name}\"] to /etc/docker/daemon.json on every node, then `systemctl restart docker`"
         ),
         Runtime::Containerd => format!(
@@ -56,7 +56,9 @@ pub fn login(facts: &Facts) -> String {
         "Kubernetes: `kubectl create secret docker-registry regcred --docker-server={name} --docker-username=USER --docker-password=PASS` and imagePullSecrets: [{{name: regcred}}] in the pod spec"
     );
     match facts.runtime.name {
-        Runtime::Docker => format!("Docker: `docker login {name}` on every node; {k8s}"),
+        Runtime::Docker | Runtime::Any => {
+            format!("Docker: `docker login {name}` on every node; {k8s}")
+        }
         Runtime::Containerd => {
             format!("{k8s}; for ctr: `ctr images pull --user USER {name}/IMAGE:TAG`")
         }
@@ -71,7 +73,7 @@ pub fn login(facts: &Facts) -> String {
 pub fn client_cert(facts: &Facts) -> String {
     let (name, _, _) = parts(facts);
     match facts.runtime.name {
-        Runtime::Docker | Runtime::Karbon => format!(
+        Runtime::Docker | Runtime::Karbon | Runtime::Any => format!(
             "Docker: put the client certificate and key in /etc/docker/certs.d/{name}/client.cert and client.key"
         ),
         Runtime::Containerd => format!(

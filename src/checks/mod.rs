@@ -16,7 +16,6 @@ mod credentials;
 mod daemon_json;
 mod daemon_json_keys;
 pub(crate) mod hints;
-pub(crate) mod insecure;
 mod node_common;
 mod registry_api;
 mod san_matches_host;
@@ -25,8 +24,140 @@ mod tcp_connect;
 mod tls_handshake;
 
 use crate::codes::{CheckId, Severity};
-use crate::facts::Facts;
+use crate::facts::{Facts, Runtime};
 use crate::report::{CheckResult, Finding, Status};
+use crate::runtimes::{Client, Clients, trust};
+
+/// What every check judges: the facts, each judged runtime's effective client (derived
+/// once from the node's files), and Go's verdict for each distinct trust store (computed
+/// once). Dereferences to the facts.
+#[derive(Debug, Clone)]
+pub struct Basis<'a> {
+    /// The facts.
+    pub facts: &'a Facts,
+    /// The runtimes judged, and those not.
+    pub clients: Clients,
+    /// Go's verdicts, per judged client.
+    pub trust: trust::Verdicts,
+}
+
+impl std::ops::Deref for Basis<'_> {
+    type Target = Facts;
+    fn deref(&self) -> &Facts {
+        self.facts
+    }
+}
+
+impl<'a> Basis<'a> {
+    /// Derives the clients and their verdicts from the facts.
+    pub fn new(facts: &'a Facts) -> Basis<'a> {
+        let clients = crate::runtimes::derive(facts);
+        let trust = trust::evaluate(facts, &clients);
+        Basis {
+            facts,
+            clients,
+            trust,
+        }
+    }
+
+    /// Every judged client with its index.
+    pub fn judged(&self) -> impl Iterator<Item = (usize, &Client)> {
+        self.clients.judged.iter().enumerate()
+    }
+
+    /// The judged runtimes matching a predicate on the client and its trust store.
+    pub fn runtimes_where(
+        &self,
+        pred: impl Fn(&Client, Option<&trust::Store>) -> bool,
+    ) -> Vec<Runtime> {
+        self.judged()
+            .filter(|(i, c)| pred(c, self.trust.for_client(*i)))
+            .map(|(_, c)| c.runtime)
+            .collect()
+    }
+
+    /// The runtimes a finding about clients matching `pred` applies to: None when no judged
+    /// client matches (no finding), an empty list when every one does (it applies to all),
+    /// else the matching runtimes.
+    pub fn scope(&self, pred: impl Fn(&Client) -> bool) -> Option<Vec<Runtime>> {
+        let all = self.clients.judged.len();
+        let matching: Vec<Runtime> = self
+            .clients
+            .judged
+            .iter()
+            .filter(|c| pred(c))
+            .map(|c| c.runtime)
+            .collect();
+        match matching.len() {
+            0 => None,
+            n if n == all => Some(vec![]),
+            _ => Some(matching),
+        }
+    }
+
+    /// The judged clients that speak TLS first.
+    pub fn tls_scope(&self) -> Option<Vec<Runtime>> {
+        self.scope(|c| c.transport.tls_first())
+    }
+
+    /// The judged clients that verify certificates (and speak TLS first).
+    pub fn verify_scope(&self) -> Option<Vec<Runtime>> {
+        self.scope(|c| c.verifies() && c.transport.tls_first())
+    }
+
+    /// The judged client of a runtime.
+    pub fn client(&self, runtime: Runtime) -> Option<(usize, &Client)> {
+        self.judged().find(|(_, c)| c.runtime == runtime)
+    }
+
+    /// A runtime's client: the judged one, or derived here (its files were named, or found
+    /// on a node where no runtime was).
+    pub fn client_of(&self, runtime: Runtime) -> Client {
+        if let Some((_, c)) = self.client(runtime) {
+            return c.clone();
+        }
+        match runtime {
+            Runtime::Docker | Runtime::Karbon => {
+                crate::runtimes::docker::client(self.facts, String::new())
+            }
+            Runtime::Containerd => crate::runtimes::containerd::client(self.facts, String::new()),
+            Runtime::CriO => crate::runtimes::containers::client(self.facts, String::new()),
+            Runtime::Any => Client::default_for(Runtime::Any, String::new()),
+        }
+    }
+
+    /// Why a runtime's own files are not checked, when it is not judged.
+    pub fn not_judged_reason(&self, runtime: Runtime) -> Option<String> {
+        // With no runtime found, every file there is (or that was named) is checked.
+        if self.judges(runtime) || self.judges(Runtime::Any) {
+            return None;
+        }
+        Some(
+            self.clients
+                .not_judged
+                .iter()
+                .find(|n| n.runtime == runtime)
+                .map(|n| format!("{} is not judged: {}", runtime.display_name(), n.why))
+                .unwrap_or_else(|| format!("{} is not judged", runtime.display_name())),
+        )
+    }
+
+    /// Whether a runtime is judged in this run.
+    pub fn judges(&self, runtime: Runtime) -> bool {
+        self.clients.judged.iter().any(|c| c.runtime == runtime)
+    }
+}
+
+/// The checks' results, with what they were judged on.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    /// Every check, in order.
+    pub results: Vec<CheckResult>,
+    /// The runtimes judged, and those not.
+    pub clients: Clients,
+    /// Go's verdicts.
+    pub trust: trust::Verdicts,
+}
 
 /// What a check returns.
 #[derive(Debug, Clone)]
@@ -35,6 +166,8 @@ pub enum Outcome {
     Findings(Vec<Finding>),
     /// The check's own input is absent; the reason says what.
     Skip(String),
+    /// Skipped, with a note (info) that says why and carries evidence.
+    SkipNoted(Finding),
 }
 
 /// One check.
@@ -54,7 +187,7 @@ pub trait Check: Sync {
         true
     }
     /// Judges the facts.
-    fn run(&self, facts: &Facts) -> Outcome;
+    fn run(&self, facts: &Basis<'_>) -> Outcome;
 }
 
 /// Every check, in the order they run.
@@ -81,7 +214,8 @@ pub fn by_id(id: CheckId) -> Option<&'static dyn Check> {
 }
 
 /// Runs every check in order.
-pub fn run_all(facts: &Facts) -> Vec<CheckResult> {
+pub fn run_all(facts: &Facts) -> Assessment {
+    let basis = Basis::new(facts);
     let mut results: Vec<CheckResult> = Vec::new();
     for check in CHECKS {
         let blocked = check.needs().iter().find_map(|need| {
@@ -103,15 +237,26 @@ pub fn run_all(facts: &Facts) -> Vec<CheckResult> {
                     "was skipped"
                 }
             )),
-            None => check.run(facts),
+            None => check.run(&basis),
         };
         results.push(result_of(*check, outcome));
     }
-    results
+    Assessment {
+        results,
+        clients: basis.clients,
+        trust: basis.trust,
+    }
 }
 
 fn result_of(check: &dyn Check, outcome: Outcome) -> CheckResult {
     match outcome {
+        Outcome::SkipNoted(note) => CheckResult {
+            id: check.id(),
+            title: check.title(),
+            status: Status::Skip,
+            skip_reason: Some(note.message.clone()),
+            findings: vec![note],
+        },
         Outcome::Skip(why) => CheckResult {
             id: check.id(),
             title: check.title(),
@@ -171,6 +316,44 @@ pub(crate) fn go_get(facts: &Facts, cause: &str) -> String {
     match &facts.target {
         Ok(t) => format!("Get \"{}\": {cause}", t.v2_url()),
         Err(_) => cause.to_string(),
+    }
+}
+
+/// Certificate-verification errors apply only to the runtimes that verify (and speak TLS):
+/// scoped to them, and dropped when none does (ca-chain's `tls_verification_off` says so).
+/// Warnings and notes stay for every runtime.
+pub(crate) fn to_verifiers(facts: &Basis<'_>, findings: Vec<Finding>) -> Vec<Finding> {
+    let scope = facts.verify_scope();
+    findings
+        .into_iter()
+        .filter_map(|f| {
+            let verification = match f.code.check() {
+                CheckId::SanMatchesHost | CheckId::CaChain => true,
+                CheckId::CertValidity => matches!(
+                    f.code,
+                    crate::codes::Code::Expired
+                        | crate::codes::Code::NotYetValid
+                        | crate::codes::Code::WeakSignature
+                ),
+                _ => false,
+            };
+            if f.severity != Severity::Error || !verification || !f.runtimes.is_empty() {
+                return Some(f);
+            }
+            scope.clone().map(|s| f.for_runtimes(s))
+        })
+        .collect()
+}
+
+/// Whether the credentials given were accepted by the registry (Basic or Bearer).
+pub(crate) fn credentials_worked(facts: &Facts) -> bool {
+    use crate::facts::CredentialOutcome;
+    match facts.credentials.as_ref().map(|c| &c.outcome) {
+        Some(CredentialOutcome::Basic { v2, .. }) => v2.status == Some(200),
+        Some(CredentialOutcome::Bearer(flow)) => {
+            flow.v2.as_ref().and_then(|e| e.status) == Some(200)
+        }
+        _ => false,
     }
 }
 

@@ -69,7 +69,7 @@ impl Check for RegistryApi {
     fn doc(&self) -> &'static str {
         include_str!("../../checks/registry-api.md")
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         let Some((scheme, e)) = v2(facts) else {
             return Outcome::Skip("no HTTP request was made: the connection failed earlier".into());
         };
@@ -91,7 +91,7 @@ impl Check for RegistryApi {
             if facts
                 .tls
                 .as_ref()
-                .is_some_and(|t| t.post_handshake_alert.is_some())
+                .is_some_and(|t| t.post_handshake_alert.is_some() || t.client_cert_requested)
             {
                 return Outcome::Skip(
                     "the server ended the TLS connection with an alert before answering (see tls-handshake)".into(),
@@ -108,7 +108,15 @@ impl Check for RegistryApi {
         let has_api = e.header("docker-distribution-api-version").is_some();
         match status {
             200 => {}
+            // Working credentials answer the challenge: nothing to do (see credentials).
+            401 if super::credentials_worked(facts) => {}
             401 => findings.push(auth_required(facts, &name, &chs, &evidence)),
+            // nginx with ssl_verify_client: see tls-handshake (tls_client_cert_required).
+            400 if e.body.contains("No required SSL certificate was sent") => {
+                return Outcome::Skip(
+                    "the server refused the request because no client certificate was sent (see tls-handshake)".into(),
+                );
+            }
             404 => findings.push(
                 Finding::new(
                     Code::NotARegistry,

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Check, Outcome, go_get};
+use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::pki::verify::verify_hostname;
@@ -33,7 +33,7 @@ impl Check for SanMatchesHost {
     fn doc(&self) -> &'static str {
         include_str!("../../checks/san-matches-host.md")
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         let (Ok(target), Some(leaf)) = (&facts.target, facts.presented_chain().into_iter().next())
         else {
             return Outcome::Skip(facts.no_chain_reason());
@@ -94,13 +94,10 @@ impl Check for SanMatchesHost {
             ),
         };
         let finding = Finding::new(code, message)
-            .client_error(go_get(
-                facts,
-                &format!("tls: failed to verify certificate: {}", err.go_text()),
-            ))
+            .fails_verification(facts, err.go_text())
             .hint(reissue_hint(&leaf, target, facts))
             .evidence(&evidence);
-        Outcome::Findings(vec![finding])
+        Outcome::Findings(super::to_verifiers(facts, vec![finding]))
     }
 }
 

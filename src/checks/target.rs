@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
+#[cfg(test)]
 use crate::facts::Facts;
 use crate::report::Finding;
 
@@ -27,7 +28,7 @@ impl Check for Target {
     fn doc(&self) -> &'static str {
         include_str!("../../checks/target.md")
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         let t = match &facts.target {
             Ok(t) => t,
             Err(why) => {
@@ -59,7 +60,7 @@ impl Check for Target {
             };
             findings.push(
                 Finding::new(Code::DnsFailed, message)
-                    .client_error(super::go_get(facts, &format!("dial tcp: lookup {host}: no such host")))
+                    .fails_request(facts, format!("dial tcp: lookup {host}: no such host"))
                     .hint(format!(
                         "check the name on this node with `getent hosts {host}`; add it to DNS or to /etc/hosts on every node, or use the registry's IP address (its certificate must then list that IP in its subjectAltName)"
                     ))

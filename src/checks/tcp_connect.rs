@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
-use crate::facts::{ConnectAttempt, ConnectOutcome, Facts};
+#[cfg(test)]
+use crate::facts::Facts;
+use crate::facts::{ConnectAttempt, ConnectOutcome};
 use crate::report::Finding;
 
 /// The check.
@@ -28,7 +30,7 @@ impl Check for TcpConnect {
     fn needs(&self) -> &'static [CheckId] {
         &[CheckId::Target]
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         let Some(tcp) = &facts.tcp else {
             return Outcome::Skip("no address to connect to".into());
         };
@@ -63,13 +65,13 @@ impl Check for TcpConnect {
         let addr = first.addr;
         let port = addr.port();
         let ip = addr.ip();
-        let go = super::go_get(facts, &first.go_text().unwrap_or_default());
+        let go = first.go_text().unwrap_or_default();
         let finding = match &first.outcome {
             ConnectOutcome::Refused => Finding::new(
                 Code::TcpRefused,
                 format!("the connection to {addr} was refused: nothing listens on port {port} at {ip}"),
             )
-            .client_error(go.clone())
+            .fails_request(facts, go.clone())
             .hint(format!(
                 "check that the registry runs and listens on port {port} (on the registry host: `ss -ltnp 'sport = :{port}'`), that the port is right, and that no firewall rejects it"
             )),
@@ -80,7 +82,7 @@ impl Check for TcpConnect {
                     first.elapsed_ms
                 ),
             )
-            .client_error(go.clone())
+            .fails_request(facts, go.clone())
             .hint(format!(
                 "check the address and open port {port}/tcp between this node and {ip} (firewalld, iptables, security groups); `nc -vz {ip} {port}` tests it"
             )),
@@ -88,7 +90,7 @@ impl Check for TcpConnect {
                 Code::TcpUnreachable,
                 format!("cannot connect to {addr}: {why}"),
             )
-            .client_error(go.clone())
+            .fails_request(facts, go.clone())
             .hint(format!("check the route from this node to {ip}: `ip route get {ip}`")),
             ConnectOutcome::Connected => return Outcome::Findings(vec![]),
         };

@@ -2,10 +2,12 @@
 
 use serde::Serialize;
 
-use super::{Check, Outcome, go_get};
+use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Alert, Facts, KeyPossession, TlsOutcome};
 use crate::report::Finding;
+use crate::runtimes::Transport;
+use crate::runtimes::line::{Failure, Step};
 use crate::target::Scheme;
 
 /// The check.
@@ -40,7 +42,7 @@ impl Check for TlsHandshake {
     fn needs(&self) -> &'static [CheckId] {
         &[CheckId::TcpConnect]
     }
-    fn run(&self, facts: &Facts) -> Outcome {
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         let Ok(target) = &facts.target else {
             return Outcome::Skip("no target".into());
         };
@@ -55,7 +57,138 @@ impl Check for TlsHandshake {
         };
         let name = target.registry_name();
         let mut findings = Vec::new();
-        match &tls.outcome {
+        if let TlsOutcome::PlainHttp { first_bytes } = &tls.outcome {
+            plain_http(facts, first_bytes, &mut findings);
+            return Outcome::Findings(findings);
+        }
+        if let TlsOutcome::Established { .. } = &tls.outcome {
+            http_to_tls(facts, &mut findings);
+        }
+        // The rest only matters to runtimes that speak TLS.
+        let Some(scope) = facts.tls_scope() else {
+            return Outcome::Findings(findings);
+        };
+        let mut tls_findings = Vec::new();
+        tls_outcome(facts, tls, &name, target, &mut tls_findings);
+        findings.extend(
+            tls_findings
+                .into_iter()
+                .map(|f| f.for_runtimes(scope.clone())),
+        );
+        Outcome::Findings(findings)
+    }
+}
+
+/// Plain HTTP on the port: a failure for runtimes that insist on HTTPS, a warning for
+/// those configured to allow it.
+fn plain_http(facts: &Basis<'_>, first_bytes: &str, findings: &mut Vec<Finding>) {
+    let Ok(target) = &facts.target else { return };
+    let name = target.registry_name();
+    let v2 = facts
+        .http
+        .as_ref()
+        .filter(|h| h.scheme == "http")
+        .and_then(|h| h.exchanges.first());
+    let status = v2.and_then(|e| e.status);
+    let api = v2.and_then(|e| e.header("docker-distribution-api-version"));
+    let confirmed = match (status, api) {
+        (Some(s), Some(a)) => format!(
+            "; a plain GET http://{name}/v2/ answered {s} with Docker-Distribution-API-Version {a}, so a registry is serving plain HTTP there"
+        ),
+        (Some(s), None) => format!("; a plain GET http://{name}/v2/ answered {s}"),
+        _ => String::new(),
+    };
+    let evidence = BytesEvidence {
+        first_bytes,
+        plain_get_v2_status: status,
+        api_version_header: api,
+    };
+    if let Some(refusing) = facts.scope(|c| !c.transport.allows_http()) {
+        findings.push(
+            Finding::new(
+                Code::PlainHttp,
+                format!(
+                    "{name} answers in plaintext HTTP, not TLS: it replied \"{}\" to the TLS hello{confirmed}",
+                    first_line(first_bytes)
+                ),
+            )
+            .fails_request(facts, "http: server gave HTTP response to HTTPS client")
+            .hint(format!(
+                "either serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY), or allow plain HTTP for it: {}; check it with `regdoctor http://{name}`",
+                super::hints::allow_plain_http(facts)
+            ))
+            .evidence(&evidence)
+            .for_runtimes(refusing),
+        );
+    }
+    for c in facts
+        .clients
+        .judged
+        .iter()
+        .filter(|c| c.transport.allows_http())
+    {
+        let origin = match &c.transport {
+            Transport::HttpsThenHttp { origin } | Transport::Http { origin } => origin.as_str(),
+            Transport::Https => continue,
+        };
+        findings.push(
+            Finding::new(
+                Code::PlainHttpAllowed,
+                format!(
+                    "{name} serves plain HTTP, and {} is configured to use it ({origin}): pulls work, but images and credentials cross the network unencrypted and unauthenticated",
+                    c.runtime.display_name()
+                ),
+            )
+            .hint(format!(
+                "serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY) and trust its CA: {}",
+                super::hints::trust_ca(facts, "ca.crt")
+            ))
+            .evidence(&evidence)
+            .for_runtimes(vec![c.runtime]),
+        );
+    }
+}
+
+/// A runtime configured for plain HTTP against a TLS port.
+fn http_to_tls(facts: &Basis<'_>, findings: &mut Vec<Finding>) {
+    let Ok(target) = &facts.target else { return };
+    let name = target.registry_name();
+    for c in facts.clients.judged.iter() {
+        let Transport::Http { origin } = &c.transport else {
+            continue;
+        };
+        findings.push(
+            Finding::new(
+                Code::HttpToTlsPort,
+                format!(
+                    "plain HTTP is configured for {} ({origin}), but {name} serves TLS: the registry answers its requests with 400 Bad Request",
+                    c.runtime.display_name()
+                ),
+            )
+            .fails(
+                Failure::at(
+                    Step::Config,
+                    format!("unexpected status from HEAD request to http://{name}/v2/IMAGE/manifests/TAG: 400 Bad Request"),
+                ),
+                Some(target),
+            )
+            .hint(format!(
+                "make the runtime use HTTPS: write `server = \"https://{name}\"` and a [host.\"https://{name}\"] table with ca = \"ca.crt\" in its hosts.toml"
+            ))
+            .for_runtimes(vec![c.runtime]),
+        );
+    }
+}
+
+/// How the handshake ended, for runtimes that speak TLS.
+fn tls_outcome(
+    facts: &Basis<'_>,
+    tls: &crate::facts::TlsFacts,
+    name: &str,
+    target: &crate::target::Target,
+    findings: &mut Vec<Finding>,
+) {
+    match &tls.outcome {
             TlsOutcome::Established { .. } => {
                 if let Some(alert) = &tls.post_handshake_alert {
                     findings.push(alert_finding(facts, alert, tls.client_cert_requested, true));
@@ -69,41 +202,7 @@ impl Check for TlsHandshake {
                     ).hint("use an RSA key of at least 2048 bits or an ECDSA P-256 key for the registry's certificate"));
                 }
             }
-            TlsOutcome::PlainHttp { first_bytes } => {
-                let v2 = facts
-                    .http
-                    .as_ref()
-                    .filter(|h| h.scheme == "http")
-                    .and_then(|h| h.exchanges.first());
-                let status = v2.and_then(|e| e.status);
-                let api = v2.and_then(|e| e.header("docker-distribution-api-version"));
-                let confirmed = match (status, api) {
-                    (Some(s), Some(a)) => format!(
-                        "; a plain GET http://{name}/v2/ answered {s} with Docker-Distribution-API-Version {a}, so a registry is serving plain HTTP there"
-                    ),
-                    (Some(s), None) => format!("; a plain GET http://{name}/v2/ answered {s}"),
-                    _ => String::new(),
-                };
-                findings.push(
-                    Finding::new(
-                        Code::PlainHttp,
-                        format!(
-                            "{name} answers in plaintext HTTP, not TLS: it replied \"{}\" to the TLS hello{confirmed}",
-                            first_line(first_bytes)
-                        ),
-                    )
-                    .client_error(go_get(facts, "http: server gave HTTP response to HTTPS client"))
-                    .hint(format!(
-                        "either serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY), or allow plain HTTP for it: {}; check it with `regdoctor http://{name}`",
-                        super::hints::allow_plain_http(facts)
-                    ))
-                    .evidence(&BytesEvidence {
-                        first_bytes,
-                        plain_get_v2_status: status,
-                        api_version_header: api,
-                    }),
-                );
-            }
+            TlsOutcome::PlainHttp { .. } => {}
             TlsOutcome::NotTls { first_bytes } => findings.push(
                 Finding::new(
                     Code::NotTls,
@@ -112,7 +211,7 @@ impl Check for TlsHandshake {
                         first_line(first_bytes)
                     ),
                 )
-                .client_error(go_get(facts, "tls: first record does not look like a TLS handshake"))
+                .fails_request(facts, "tls: first record does not look like a TLS handshake")
                 .hint(format!(
                     "check which service listens on port {} (on the registry host: `ss -ltnp 'sport = :{}'`) and use the registry's port",
                     target.port, target.port
@@ -131,7 +230,7 @@ impl Check for TlsHandshake {
                     Code::TlsProtocolTooOld,
                     format!("{name} only offers TLS older than 1.2 ({detail}); Go clients require TLS 1.2 or newer"),
                 )
-                .client_error(go_get(facts, "remote error: tls: protocol version not supported"))
+                .fails_request(facts, "remote error: tls: protocol version not supported")
                 .hint("enable TLS 1.2 and 1.3 on the registry or the proxy in front of it (nginx: ssl_protocols TLSv1.2 TLSv1.3;)"),
             ),
             TlsOutcome::Timeout { after_ms } => findings.push(
@@ -141,7 +240,7 @@ impl Check for TlsHandshake {
                         "the TCP connection to {name} opened, but no TLS handshake completed within {after_ms} ms: the service does not answer a TLS hello (a firewall or proxy swallowing traffic, or a service that waits for the client to speak)"
                     ),
                 )
-                .client_error(go_get(facts, "net/http: TLS handshake timeout"))
+                .fails_request(facts, "net/http: TLS handshake timeout")
                 .hint(format!(
                     "check what listens on port {} and whether a proxy or firewall sits between this node and the registry; `openssl s_client -connect {} </dev/null` shows whether any TLS answer comes back",
                     target.port,
@@ -156,7 +255,7 @@ impl Check for TlsHandshake {
                     ),
                 )
                 // What a Go registry answers over TLS 1.2 in this situation.
-                .client_error(go_get(facts, "remote error: tls: bad certificate"))
+                .fails_request(facts, "remote error: tls: bad certificate")
                 .hint(client_cert_hint(facts)),
             ),
             TlsOutcome::Closed { detail } => findings.push(
@@ -164,7 +263,7 @@ impl Check for TlsHandshake {
                     Code::TlsFailed,
                     format!("{name} closed the connection during the TLS handshake without an alert ({detail})"),
                 )
-                .client_error(go_get(facts, "EOF"))
+                .fails_request(facts, "EOF")
                 .hint("check the registry's or proxy's log for TLS errors; the server may reject this node's address or the TLS parameters offered"),
             ),
             TlsOutcome::Failed { detail } => findings.push(
@@ -172,8 +271,6 @@ impl Check for TlsHandshake {
                     .hint("check the registry's or proxy's log for the TLS error it saw"),
             ),
         }
-        Outcome::Findings(findings)
-    }
 }
 
 fn client_cert_hint(facts: &Facts) -> String {
@@ -189,7 +286,7 @@ fn first_line(bytes: &str) -> &str {
 
 /// Alerts 40, 42 and 116 after a CertificateRequest mean "client certificate required".
 fn alert_finding(facts: &Facts, alert: &Alert, requested: bool, after: bool) -> Finding {
-    let client_error = go_get(facts, &format!("remote error: tls: {}", alert.go_name));
+    let cause = format!("remote error: tls: {}", alert.go_name);
     let evidence = AlertEvidence {
         alert,
         client_cert_requested: requested,
@@ -208,7 +305,7 @@ fn alert_finding(facts: &Facts, alert: &Alert, requested: bool, after: bool) -> 
                 alert.go_name
             ),
         )
-        .client_error(client_error)
+        .fails_request(facts, cause)
         .hint(client_cert_hint(facts))
         .evidence(&evidence);
     }
@@ -219,7 +316,7 @@ fn alert_finding(facts: &Facts, alert: &Alert, requested: bool, after: bool) -> 
             alert.go_name, alert.code
         ),
     )
-    .client_error(client_error)
+    .fails_request(facts, cause)
     .hint("read the registry's or proxy's TLS log at the time of this run: it says why it refused this client")
     .evidence(&evidence)
 }
@@ -289,6 +386,39 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
             vec![Code::TlsFailed],
         ),
         (unproven, vec![Code::TlsKeyPossessionUnproven]),
+        (
+            present(
+                with_daemon_json(
+                    with_tls_outcome(
+                        t(),
+                        TlsOutcome::PlainHttp {
+                            first_bytes: "HTTP/1.1 400 Bad Request".into(),
+                        },
+                    ),
+                    "{\"insecure-registries\": [\"10.0.0.5:5000\"]}",
+                ),
+                crate::facts::Runtime::Docker,
+            ),
+            vec![Code::PlainHttpAllowed],
+        ),
+        (
+            {
+                let mut f = present(with_chain(t(), vec![]), crate::facts::Runtime::Containerd);
+                f.node.containerd_certs_d = certs_root(
+                    "/etc/containerd/certs.d",
+                    vec![(
+                        "10.0.0.5:5000",
+                        vec![(
+                            "hosts.toml",
+                            b"server = \"http://10.0.0.5:5000\"\n[host.\"http://10.0.0.5:5000\"]\n"
+                                .to_vec(),
+                        )],
+                    )],
+                );
+                f
+            },
+            vec![Code::HttpToTlsPort],
+        ),
     ]
 }
 
@@ -342,6 +472,9 @@ mod tests {
     #[test]
     fn http_target_skips() {
         let f = facts_for("http://10.0.0.5:5000");
-        assert!(matches!(TlsHandshake.run(&f), Outcome::Skip(_)));
+        assert!(matches!(
+            TlsHandshake.run(&crate::checks::Basis::new(&f)),
+            Outcome::Skip(_)
+        ));
     }
 }

@@ -23,6 +23,9 @@ pub enum Runtime {
     CriO,
     /// Nutanix Karbon (Docker nodes managed with karbonctl).
     Karbon,
+    /// No runtime found on the node: any Go registry client with the system roots.
+    #[value(skip)]
+    Any,
 }
 
 impl Runtime {
@@ -33,6 +36,7 @@ impl Runtime {
             Runtime::Containerd => "containerd",
             Runtime::CriO => "CRI-O",
             Runtime::Karbon => "Nutanix Karbon",
+            Runtime::Any => "any runtime",
         }
     }
 }
@@ -85,6 +89,34 @@ pub struct Facts {
     pub offline: bool,
     /// The runtime the hints are written for.
     pub runtime: RuntimeChoice,
+    /// `--runtime`: judge only this runtime.
+    pub only_runtime: Option<Runtime>,
+    /// `--cert`/`--key`: the client certificate you would give the runtime.
+    pub client_cert: Option<ClientPair>,
+    /// `--go-version`: the Go version the runtimes were built with (else read from their binaries).
+    pub go_version: Option<String>,
+}
+
+/// A client certificate and key a runtime presents when the server asks.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientPair {
+    /// The certificate file.
+    pub cert: String,
+    /// The key file.
+    pub key: String,
+    /// The certificate, PEM.
+    #[serde(skip)]
+    pub cert_pem: Vec<u8>,
+    /// The key, PEM (never serialised).
+    #[serde(skip)]
+    pub key_pem: Vec<u8>,
+}
+
+impl ClientPair {
+    /// Whether two pairs hold the same certificate and key.
+    pub fn same(&self, other: &ClientPair) -> bool {
+        self.cert_pem == other.cert_pem && self.key_pem == other.key_pem
+    }
 }
 
 /// Name resolution.
@@ -385,7 +417,16 @@ impl Facts {
             timeout_ms: 5000,
             offline: false,
             runtime: RuntimeChoice::new(Runtime::Docker, "default"),
+            only_runtime: None,
+            client_cert: None,
+            go_version: None,
         }
+    }
+
+    /// Whether the node's default files (and the Docker config.json) were looked at.
+    pub fn node_defaults_read(&self) -> bool {
+        !matches!(self.node.daemon_json, node::Source::NotRead)
+            || !self.node.containers_certs_d.is_empty()
     }
 
     /// The presented chain, parsed. Empty when any certificate fails to parse: Go refuses

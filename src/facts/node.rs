@@ -78,6 +78,39 @@ impl<T> Source<T> {
     }
 }
 
+/// A runtime's installation, as found on the node.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Install {
+    /// What shows it is there: its configuration files, binaries, sockets, or the flag
+    /// that named its files (empty: not found, or not looked for).
+    pub evidence: Vec<String>,
+    /// Its version (`containerd --version`), when known.
+    pub version: Option<String>,
+    /// The Go version its binary was built with (from the binary's build information).
+    pub go_version: Option<String>,
+}
+
+/// The runtimes' installations.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Installs {
+    /// Docker Engine.
+    pub docker: Install,
+    /// containerd.
+    pub containerd: Install,
+    /// CRI-O, podman, skopeo, buildah (containers/image).
+    pub containers: Install,
+}
+
+/// A systemd service's unit file and drop-ins, in the order systemd applies them, and the
+/// environment files they name.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServiceFiles {
+    /// The unit, then its drop-ins.
+    pub units: Vec<TextFile>,
+    /// `EnvironmentFile=` files that could be read.
+    pub env_files: Vec<TextFile>,
+}
+
 /// Everything read from the node.
 #[derive(Debug, Clone, Serialize)]
 pub struct NodeFacts {
@@ -93,8 +126,14 @@ pub struct NodeFacts {
     pub containerd_config: Source<TextFile>,
     /// containers/image's registries.conf.
     pub registries_conf: Source<TextFile>,
+    /// containers/image's registries.conf.d drop-ins, in the order they apply.
+    pub registries_conf_d: Vec<TextFile>,
     /// containers/image's certs.d roots, in search order.
     pub containers_certs_d: Vec<Source<CertsRoot>>,
+    /// The runtimes installed on the node.
+    pub installs: Installs,
+    /// dockerd's systemd service (None: not read).
+    pub docker_service: Option<ServiceFiles>,
 }
 
 impl Default for NodeFacts {
@@ -106,7 +145,10 @@ impl Default for NodeFacts {
             containerd_certs_d: Source::NotRead,
             containerd_config: Source::NotRead,
             registries_conf: Source::NotRead,
+            registries_conf_d: Vec::new(),
             containers_certs_d: Vec::new(),
+            installs: Installs::default(),
+            docker_service: None,
         }
     }
 }

@@ -3,6 +3,8 @@
 //! holds the wrong thing is a fact, judged later by a check.
 
 pub mod docker_config;
+pub mod gobuild;
+pub mod installs;
 pub mod node;
 
 use std::path::{Path, PathBuf};
@@ -33,8 +35,26 @@ pub enum LoadError {
     },
 }
 
+impl LoadError {
+    /// Why, without the path (for a finding that names the file itself).
+    pub fn reason(&self) -> String {
+        match self {
+            LoadError::Read { source, .. } => source.to_string(),
+            LoadError::NotAFile { why, .. } => (*why).to_string(),
+        }
+    }
+}
+
 /// Reads a named file, refusing directories and huge files.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
+    read_capped(path, MAX_FILE)
+}
+
+/// Reads at most `limit` bytes of a regular file. Directories, devices, pipes and sockets
+/// are refused from their metadata, before any open (a FIFO would block the open); the
+/// read itself is capped with `take`, whatever the metadata says.
+pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|source| LoadError::Read {
         path: path.to_path_buf(),
         source,
@@ -45,16 +65,56 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
             why: "it is a directory",
         });
     }
-    if meta.len() > MAX_FILE {
+    if !meta.is_file() {
         return Err(LoadError::NotAFile {
             path: path.to_path_buf(),
-            why: "it is larger than 16 MiB",
+            why: "it is not a regular file (a device, pipe or socket)",
         });
     }
-    std::fs::read(path).map_err(|source| LoadError::Read {
+    let read_err = |source| LoadError::Read {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| LoadError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(LoadError::NotAFile {
+            path: path.to_path_buf(),
+            why: if limit >= MAX_FILE {
+                "it is larger than 16 MiB"
+            } else {
+                "it is larger than 1 MiB"
+            },
+        });
+    }
+    Ok(bytes)
+}
+
+/// Where the node's files are: `/`, or `--host-root DIR` when regdoctor runs in a
+/// container with the host's root mounted at DIR. Paths are shown as on the node.
+#[derive(Debug, Clone, Default)]
+pub struct HostRoot(pub Option<PathBuf>);
+
+impl HostRoot {
+    /// The real path of a node path (`/etc/docker` → `DIR/etc/docker`).
+    pub fn at(&self, node_path: impl AsRef<Path>) -> PathBuf {
+        let p = node_path.as_ref();
+        match &self.0 {
+            Some(root) if p.is_absolute() => root.join(p.strip_prefix("/").unwrap_or(p)),
+            _ => p.to_path_buf(),
+        }
+    }
+
+    /// Whether regdoctor judges another root than its own.
+    pub fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
 }
 
 /// Reads the `--ca` file.

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{LoadError, read_file};
-use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile, toml_strings};
+use super::{HostRoot, LoadError, read_capped, read_file};
+use crate::facts::node::{CertsRoot, HostDir, NodeFacts, NodeFile, Source, TextFile, toml_strings};
 
 /// At most this many host directories are read from a certs.d root.
 const MAX_DIRS: usize = 500;
@@ -16,23 +16,36 @@ const MAX_CERT_FILE: u64 = 1024 * 1024;
 
 /// A path option: given by the user (must exist) or the default (may be absent).
 pub struct PathChoice {
-    /// The path.
+    /// The path to read.
     pub path: PathBuf,
+    /// The path as shown: as on the node (the default without `--host-root`), or as named.
+    pub shown: String,
     /// Named by the user.
     pub explicit: bool,
+    /// The node's root, for paths written inside the file.
+    pub host_root: HostRoot,
 }
 
 impl PathChoice {
-    /// The user's path, else the default.
+    /// The user's path, else the default (under the host root).
     pub fn new(given: Option<&Path>, default: &str) -> PathChoice {
+        PathChoice::rooted(given, default, &HostRoot::default())
+    }
+
+    /// The user's path as given, else the default under `root`.
+    pub fn rooted(given: Option<&Path>, default: &str, root: &HostRoot) -> PathChoice {
         match given {
             Some(p) => PathChoice {
                 path: p.to_path_buf(),
+                shown: p.display().to_string(),
                 explicit: true,
+                host_root: root.clone(),
             },
             None => PathChoice {
-                path: PathBuf::from(default),
+                path: root.at(default),
+                shown: default.to_string(),
                 explicit: false,
+                host_root: root.clone(),
             },
         }
     }
@@ -42,12 +55,12 @@ impl PathChoice {
 pub fn text_file(choice: &PathChoice) -> Result<Source<TextFile>, LoadError> {
     if !choice.explicit && !choice.path.exists() {
         return Ok(Source::Absent {
-            path: choice.path.display().to_string(),
+            path: choice.shown.clone(),
         });
     }
     let bytes = read_file(&choice.path)?;
     Ok(Source::Read(TextFile {
-        path: choice.path.display().to_string(),
+        path: choice.shown.clone(),
         text: String::from_utf8_lossy(&bytes).into_owned(),
     }))
 }
@@ -55,7 +68,7 @@ pub fn text_file(choice: &PathChoice) -> Result<Source<TextFile>, LoadError> {
 /// Reads a certs.d root: every host directory and its files.
 pub fn certs_root(choice: &PathChoice) -> Result<Source<CertsRoot>, LoadError> {
     let root = &choice.path;
-    let shown = root.display().to_string();
+    let shown = choice.shown.clone();
     if !root.exists() {
         if choice.explicit {
             return Err(LoadError::Read {
@@ -91,9 +104,10 @@ pub fn certs_root(choice: &PathChoice) -> Result<Source<CertsRoot>, LoadError> {
     dirs.sort_by(|a, b| a.name.cmp(&b.name));
     let mut referenced = BTreeMap::new();
     for d in &dirs {
-        for p in hosts_toml_paths(root, d) {
-            let key = p.display().to_string();
-            referenced.entry(key).or_insert_with(|| node_file(&p));
+        for (shown_path, real) in hosts_toml_paths(Path::new(&shown), root, d, &choice.host_root) {
+            referenced
+                .entry(shown_path)
+                .or_insert_with(|| node_file(&real));
         }
     }
     Ok(Source::Read(CertsRoot {
@@ -146,18 +160,7 @@ fn node_file(path: &Path) -> NodeFile {
             error: None,
         };
     }
-    let too_big = std::fs::metadata(path)
-        .map(|m| m.len() > MAX_CERT_FILE)
-        .unwrap_or(false);
-    if too_big {
-        return NodeFile {
-            name,
-            bytes: vec![],
-            is_dir: false,
-            error: Some("larger than 1 MiB".into()),
-        };
-    }
-    match std::fs::read(path) {
+    match read_capped(path, MAX_CERT_FILE) {
         Ok(bytes) => NodeFile {
             name,
             bytes,
@@ -168,28 +171,39 @@ fn node_file(path: &Path) -> NodeFile {
             name,
             bytes: vec![],
             is_dir: false,
-            error: Some(e.to_string()),
+            error: Some(e.reason()),
         },
     }
 }
 
-/// The `ca` and `client` paths a directory's hosts.toml names outside the directory.
-fn hosts_toml_paths(root: &Path, d: &HostDir) -> Vec<PathBuf> {
+/// The `ca` and `client` paths a directory's hosts.toml names outside the directory: each
+/// as shown (as on the node) and where it is read (an absolute path under the host root).
+fn hosts_toml_paths(
+    shown_root: &Path,
+    real_root: &Path,
+    d: &HostDir,
+    host_root: &HostRoot,
+) -> Vec<(String, PathBuf)> {
     let Some(f) = d.files.iter().find(|f| f.name == "hosts.toml") else {
         return vec![];
     };
     let Ok(table) = toml::from_str::<toml::Table>(&String::from_utf8_lossy(&f.bytes)) else {
         return vec![];
     };
-    let dir = root.join(&d.name);
+    let dir = shown_root.join(&d.name);
+    let real_dir = real_root.join(&d.name);
     let mut out = Vec::new();
     let mut collect = |t: &toml::Table| {
         for key in ["ca", "client"] {
             for s in toml_strings(t.get(key)) {
                 let p = PathBuf::from(&s);
-                let abs = if p.is_absolute() { p } else { dir.join(p) };
+                let (abs, real) = if p.is_absolute() {
+                    (p.clone(), host_root.at(&p))
+                } else {
+                    (dir.join(&p), real_dir.join(&p))
+                };
                 if !abs.starts_with(&dir) || abs.parent() != Some(dir.as_path()) {
-                    out.push(abs);
+                    out.push((abs.display().to_string(), real));
                 }
             }
         }
@@ -203,6 +217,170 @@ fn hosts_toml_paths(root: &Path, d: &HostDir) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Which node files to read: the paths named on the command line, and whether the
+/// defaults (under the host root) are read too.
+#[derive(Debug, Clone, Default)]
+pub struct NodeOptions {
+    /// `--host-root`.
+    pub host_root: HostRoot,
+    /// `--no-node-defaults`: only the named paths.
+    pub no_defaults: bool,
+    /// `--daemon-json`.
+    pub daemon_json: Option<PathBuf>,
+    /// `--docker-certs-d`.
+    pub docker_certs_d: Option<PathBuf>,
+    /// `--containerd-certs-d`.
+    pub containerd_certs_d: Option<PathBuf>,
+    /// `--containerd-config`.
+    pub containerd_config: Option<PathBuf>,
+    /// `--registries-conf`.
+    pub registries_conf: Option<PathBuf>,
+    /// `--containers-certs-d` (in search order).
+    pub containers_certs_d: Vec<PathBuf>,
+    /// `--docker-version`.
+    pub docker_version: Option<String>,
+    /// The user's home directory (for `~/.config/containers/certs.d`).
+    pub home: Option<PathBuf>,
+}
+
+impl NodeOptions {
+    fn choose(&self, given: &Option<PathBuf>, default: &str) -> Option<PathChoice> {
+        match given {
+            Some(p) => Some(PathChoice::rooted(Some(p), default, &self.host_root)),
+            None if self.no_defaults => None,
+            None => Some(PathChoice::rooted(None, default, &self.host_root)),
+        }
+    }
+
+    /// Whether any node file was named.
+    pub fn any_named(&self) -> bool {
+        self.daemon_json.is_some()
+            || self.docker_certs_d.is_some()
+            || self.containerd_certs_d.is_some()
+            || self.containerd_config.is_some()
+            || self.registries_conf.is_some()
+            || !self.containers_certs_d.is_empty()
+    }
+}
+
+/// Reads this node's runtime configuration (named paths must exist; defaults may not).
+pub fn read(opts: &NodeOptions) -> Result<NodeFacts, LoadError> {
+    let mut node = NodeFacts::default();
+    if let Some(c) = opts.choose(&opts.daemon_json, "/etc/docker/daemon.json") {
+        node.daemon_json = text_file(&c)?;
+    }
+    if let Some(c) = opts.choose(&opts.docker_certs_d, "/etc/docker/certs.d") {
+        node.docker_certs_d = certs_root(&c)?;
+    }
+    if let Some(c) = opts.choose(&opts.containerd_config, "/etc/containerd/config.toml") {
+        node.containerd_config = text_file(&c)?;
+    }
+    let hosts_default = node
+        .containerd_config
+        .read()
+        .and_then(config_path)
+        .unwrap_or_else(|| "/etc/containerd/certs.d".to_string());
+    if let Some(c) = opts.choose(&opts.containerd_certs_d, &hosts_default) {
+        node.containerd_certs_d = certs_root(&c)?;
+    }
+    if let Some(c) = opts.choose(&opts.registries_conf, "/etc/containers/registries.conf") {
+        node.registries_conf = text_file(&c)?;
+        node.registries_conf_d = drop_ins(&c);
+    }
+    if !opts.containers_certs_d.is_empty() {
+        for p in &opts.containers_certs_d {
+            node.containers_certs_d.push(certs_root(&PathChoice::rooted(
+                Some(p),
+                "",
+                &opts.host_root,
+            ))?);
+        }
+    } else if !opts.no_defaults {
+        let home = opts
+            .home
+            .as_ref()
+            .map(|h| format!("{}/.config/containers/certs.d", h.display()));
+        for d in home
+            .iter()
+            .map(String::as_str)
+            .chain(["/etc/containers/certs.d", "/etc/docker/certs.d"])
+        {
+            node.containers_certs_d.push(certs_root(&PathChoice::rooted(
+                None,
+                d,
+                &opts.host_root,
+            ))?);
+        }
+    }
+    if !opts.no_defaults {
+        node.docker_service = Some(super::installs::service_files(
+            &opts.host_root,
+            "docker.service",
+        ));
+    }
+    node.docker_version = match &opts.docker_version {
+        Some(v) => Some(v.clone()),
+        // Ask dockerd only about this node's own daemon.json.
+        None if opts.daemon_json.is_none()
+            && !opts.host_root.is_set()
+            && node.daemon_json.read().is_some() =>
+        {
+            dockerd_version()
+        }
+        None => None,
+    };
+    node.installs = super::installs::find(opts, &node);
+    Ok(node)
+}
+
+/// The first directory of containerd's `config_path` (1.x and 2.x sections).
+pub fn config_path(cfg: &TextFile) -> Option<String> {
+    let table = toml::from_str::<toml::Table>(&cfg.text).ok()?;
+    let plugins = table.get("plugins")?.as_table()?;
+    ["io.containerd.cri.v1.images", "io.containerd.grpc.v1.cri"]
+        .iter()
+        .find_map(|name| {
+            plugins
+                .get(*name)?
+                .get("registry")?
+                .get("config_path")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .and_then(|p| p.split(':').next().map(str::to_string))
+        .filter(|p| !p.is_empty())
+}
+
+/// `registries.conf.d/*.conf` beside a registries.conf, in name order.
+fn drop_ins(conf: &PathChoice) -> Vec<TextFile> {
+    let Some(dir) = conf.path.parent().map(|p| p.join("registries.conf.d")) else {
+        return vec![];
+    };
+    let shown_dir = Path::new(&conf.shown)
+        .parent()
+        .map(|p| p.join("registries.conf.d"))
+        .unwrap_or_else(|| dir.clone());
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return vec![];
+    };
+    let mut names: Vec<String> = rd
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".conf"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let bytes = read_capped(&dir.join(&n), MAX_CERT_FILE).ok()?;
+            Some(TextFile {
+                path: shown_dir.join(&n).display().to_string(),
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+            })
+        })
+        .collect()
 }
 
 /// The Docker Engine version from `dockerd --version` ("Docker version 28.2.2, build …").

@@ -7,11 +7,14 @@ use crate::facts::Facts;
 use crate::jsonpos::{Kind, Member, Pos};
 use crate::target::{Host, Target};
 
-/// The strings of an array-valued key of a parsed daemon.json, with their positions.
+/// The strings of an array-valued key of a parsed daemon.json, with their positions. A key
+/// given twice: dockerd keeps the last.
 pub fn strings_of(members: &[Member], key: &str) -> Vec<(String, Pos)> {
     members
         .iter()
-        .filter(|m| m.key == key)
+        .rev()
+        .find(|m| m.key == key)
+        .into_iter()
         .flat_map(|m| match &m.value.kind {
             Kind::Array(items) => items
                 .iter()
@@ -185,6 +188,54 @@ fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     (a >> shift) == (b >> shift)
 }
 
+/// dockerd's validation of a `registry-mirrors` entry before v28.3 (`ValidateMirror` on
+/// Go's `url.Parse`); None when valid.
+pub fn mirror_error_legacy(raw: &str) -> Option<String> {
+    // url.Parse: a scheme is letters first, then letters, digits, + - . up to ':'.
+    let colon = raw.find(':');
+    let slash = raw.find('/');
+    let scheme = match colon {
+        Some(i)
+            if raw[..i]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+                && raw[..i]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+        {
+            &raw[..i]
+        }
+        Some(i) if slash.is_none_or(|s| i < s) => {
+            return Some(format!("invalid mirror: {raw:?} is not a valid URI"));
+        }
+        _ => "",
+    };
+    let scheme_lower = scheme.to_ascii_lowercase();
+    if scheme_lower != "http" && scheme_lower != "https" {
+        return Some(format!(
+            "invalid mirror: unsupported scheme {scheme_lower:?} in {raw:?}"
+        ));
+    }
+    let rest = &raw[scheme.len() + 1..];
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if !(path.is_empty() || path == "/") {
+        return Some(format!(
+            "invalid mirror: path, query, or fragment at end of the URI {raw:?}"
+        ));
+    }
+    if authority.contains('@') {
+        return Some(format!(
+            "invalid mirror: username/password not allowed in URI {raw:?}"
+        ));
+    }
+    None
+}
+
 /// dockerd's validation of a `registry-mirrors` entry (v28.3+ texts); None when valid.
 pub fn mirror_error(raw: &str) -> Option<String> {
     let Some((scheme, rest)) = raw.split_once("://") else {
@@ -265,6 +316,25 @@ mod tests {
             builtin()
                 .iter()
                 .any(|e| covers(e, &local, &["127.0.0.1".parse().unwrap()]))
+        );
+    }
+
+    #[test]
+    fn mirrors_before_28_3() {
+        assert_eq!(
+            mirror_error_legacy("10.77.0.1:18001").unwrap(),
+            "invalid mirror: \"10.77.0.1:18001\" is not a valid URI"
+        );
+        assert_eq!(
+            mirror_error_legacy("mirror.local").unwrap(),
+            "invalid mirror: unsupported scheme \"\" in \"mirror.local\""
+        );
+        assert!(mirror_error_legacy("https://mirror.local").is_none());
+        assert!(mirror_error_legacy("https://mirror.local/").is_none());
+        assert!(
+            mirror_error_legacy("https://mirror.local/x")
+                .unwrap()
+                .contains("path")
         );
     }
 

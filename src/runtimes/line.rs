@@ -1,0 +1,190 @@
+//! What each runtime prints when a pull fails: a finding carries the failure as data (the
+//! step that fails and Go's cause), and the runtime's model words it — with its own
+//! prefixes and the wrapping of its Go version. Nothing here slices strings.
+
+use serde::Serialize;
+
+use super::Client;
+use crate::facts::Runtime;
+use crate::target::Target;
+
+/// Where in a pull the failure happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// The daemon does not start (dockerd's own log line).
+    DaemonStart,
+    /// The runtime's configuration for the registry is refused before any request.
+    Config,
+    /// The first request to the registry (Docker and containers/image ping `GET /v2/`;
+    /// containerd starts with `HEAD /v2/<name>/manifests/<tag>`).
+    FirstRequest,
+    /// The manifest request, after the ping (authentication problems show here).
+    Manifest,
+    /// `docker login`.
+    Login,
+}
+
+/// A failure as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// Where.
+    pub step: Step,
+    /// Go's error, innermost layer (`x509: certificate signed by unknown authority`,
+    /// `dial tcp 10.0.0.5:5000: connect: connection refused`).
+    pub cause: String,
+    /// A certificate-verification error: Go ≥ 1.20 prefixes it with
+    /// `tls: failed to verify certificate: `.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub verify: bool,
+}
+
+impl Failure {
+    /// A failure at the first request.
+    pub fn request(cause: impl Into<String>) -> Failure {
+        Failure {
+            step: Step::FirstRequest,
+            cause: cause.into(),
+            verify: false,
+        }
+    }
+
+    /// A certificate-verification failure at the first request.
+    pub fn verification(x509: impl Into<String>) -> Failure {
+        Failure {
+            step: Step::FirstRequest,
+            cause: x509.into(),
+            verify: true,
+        }
+    }
+
+    /// A failure of another step.
+    pub fn at(step: Step, cause: impl Into<String>) -> Failure {
+        Failure {
+            step,
+            cause: cause.into(),
+            verify: false,
+        }
+    }
+
+    /// The cause as a runtime built with this Go prints it.
+    pub fn cause_for(&self, go_1_20: bool) -> String {
+        if self.verify && go_1_20 {
+            format!("tls: failed to verify certificate: {}", self.cause)
+        } else {
+            self.cause.clone()
+        }
+    }
+
+    /// The generic wording (Docker's, current Go): `Get "https://h/v2/": cause`.
+    pub fn generic(&self, target: Option<&Target>) -> String {
+        let cause = self.cause_for(true);
+        match (self.step, target) {
+            (Step::FirstRequest, Some(t)) => format!("Get \"{}\": {cause}", t.v2_url()),
+            (Step::Manifest, Some(t)) => format!("Head \"{}\": {cause}", manifest_url(t)),
+            (Step::Config | Step::Login, _) => format!("Error response from daemon: {cause}"),
+            _ => cause,
+        }
+    }
+}
+
+fn manifest_url(t: &Target) -> String {
+    format!(
+        "{}://{}/v2/IMAGE/manifests/TAG",
+        t.scheme.as_str(),
+        t.registry_name()
+    )
+}
+
+/// The line `runtime` prints for this failure (its CLI or its kubelet event).
+pub fn line(client: &Client, failure: &Failure, target: Option<&Target>) -> String {
+    let cause = failure.cause_for(client.go_at_least(1, 20));
+    let Some(t) = target else {
+        return cause;
+    };
+    let name = t.registry_name();
+    let v2 = t.v2_url();
+    match (client.runtime, failure.step) {
+        (_, Step::DaemonStart) => cause,
+        (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::FirstRequest) => {
+            format!("Error response from daemon: Get \"{v2}\": {cause}")
+        }
+        (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::Manifest) => {
+            format!(
+                "Error response from daemon: Head \"{}\": {cause}",
+                manifest_url(t)
+            )
+        }
+        (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::Login | Step::Config) => {
+            format!("Error response from daemon: {cause}")
+        }
+        (Runtime::Containerd, Step::FirstRequest | Step::Manifest) => format!(
+            "failed to resolve reference \"{name}/IMAGE:TAG\": failed to do request: Head \"{}\": {cause}",
+            manifest_url(t)
+        ),
+        (Runtime::Containerd, _) => {
+            format!("failed to resolve reference \"{name}/IMAGE:TAG\": {cause}")
+        }
+        (Runtime::CriO, Step::FirstRequest) => {
+            format!("pinging container registry {name}: Get \"{v2}\": {cause}")
+        }
+        (Runtime::CriO, Step::Manifest) => {
+            format!("reading manifest TAG in {name}/IMAGE: {cause}")
+        }
+        (Runtime::CriO, _) => cause,
+    }
+}
+
+/// For a client judged as "any runtime": the line in each runtime's wording.
+pub fn lines_for_any(failure: &Failure, target: Option<&Target>) -> Vec<(Runtime, String)> {
+    [Runtime::Docker, Runtime::Containerd, Runtime::CriO]
+        .into_iter()
+        .map(|r| {
+            let c = Client::default_for(r, "");
+            (r, line(&c, failure, target))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(r: Runtime, go: Option<&str>) -> Client {
+        let mut c = Client::default_for(r, "test");
+        c.go_version = go.map(str::to_string);
+        c
+    }
+
+    #[test]
+    fn the_verify_wrapper_depends_on_go() {
+        let t = crate::target::parse("10.0.0.5:5000").unwrap();
+        let f = Failure::verification("x509: certificate signed by unknown authority");
+        assert_eq!(
+            line(&client(Runtime::Docker, Some("1.19.8")), &f, Some(&t)),
+            "Error response from daemon: Get \"https://10.0.0.5:5000/v2/\": x509: certificate signed by unknown authority"
+        );
+        assert_eq!(
+            line(&client(Runtime::Docker, Some("1.21.3")), &f, Some(&t)),
+            "Error response from daemon: Get \"https://10.0.0.5:5000/v2/\": tls: failed to verify certificate: x509: certificate signed by unknown authority"
+        );
+        assert_eq!(
+            line(&client(Runtime::CriO, None), &f, Some(&t)),
+            "pinging container registry 10.0.0.5:5000: Get \"https://10.0.0.5:5000/v2/\": tls: failed to verify certificate: x509: certificate signed by unknown authority"
+        );
+        assert!(
+            line(&client(Runtime::Containerd, None), &f, Some(&t)).starts_with(
+                "failed to resolve reference \"10.0.0.5:5000/IMAGE:TAG\": failed to do request: Head \"https://10.0.0.5:5000/v2/IMAGE/manifests/TAG\": tls: failed"
+            )
+        );
+    }
+
+    #[test]
+    fn a_daemon_that_does_not_start_prints_its_own_line() {
+        let f = Failure::at(Step::DaemonStart, "unable to configure the Docker daemon");
+        assert_eq!(
+            line(&client(Runtime::Docker, None), &f, None),
+            "unable to configure the Docker daemon"
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! Go's verdict on the presented chain, computed once per distinct trust store (the
+//! system roots plus a runtime's CA files for this registry) before any check runs. The
+//! checks, the credentials permit and the report all read these verdicts, so two parts of
+//! a report cannot judge the same runtime's trust differently.
+
+use serde::Serialize;
+
+use super::Clients;
+use crate::facts::Facts;
+use crate::pki::{Cert, GoError, GoVerdict, verify, verify_chain};
+
+/// One trust store and Go's verdicts with it.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// The CA files added to the system roots (empty: the system roots alone).
+    pub ca_paths: Vec<String>,
+    /// Every root: the system roots, then the CA files' certificates.
+    pub roots: Vec<Cert>,
+    /// How many of `roots` are system roots.
+    pub system_count: usize,
+    /// `Certificate.Verify` with the dialled host: what the runtime does.
+    pub verdict: GoVerdict,
+    /// Chain building alone (no dates of the leaf, no host name): what `ca-chain` explains.
+    pub chain: GoVerdict,
+}
+
+impl Store {
+    /// Go accepts the chain for the dialled host.
+    pub fn ok(&self) -> bool {
+        self.verdict.error.is_none()
+    }
+
+    /// The store, described for people: "the system roots (…) + /etc/docker/certs.d/h/ca.crt".
+    pub fn describe(&self, system: &str) -> String {
+        let mut s = system.to_string();
+        for p in &self.ca_paths {
+            s.push_str(" + ");
+            s.push_str(p);
+        }
+        s
+    }
+
+    /// The error Go returns, if any.
+    pub fn error(&self) -> Option<&GoError> {
+        self.verdict.error.as_ref()
+    }
+}
+
+/// Go's verdicts for every judged client that verifies.
+#[derive(Debug, Clone, Default)]
+pub struct Verdicts {
+    /// The presented chain, parsed (empty when there is none or Go cannot parse it).
+    pub chain: Vec<Cert>,
+    /// The distinct stores.
+    pub stores: Vec<Store>,
+    /// For each judged client (same order), its store; None when it does not verify.
+    pub by_client: Vec<Option<usize>>,
+    /// How the system roots were found, for people.
+    pub system: String,
+    /// Go's verdict with the system roots (and `--ca`), for runtimes that do not verify:
+    /// what they would see if they did.
+    pub baseline: Option<Store>,
+}
+
+impl Verdicts {
+    /// The store of the i-th judged client.
+    pub fn for_client(&self, i: usize) -> Option<&Store> {
+        self.by_client
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|s| self.stores.get(s))
+    }
+}
+
+/// Computes each distinct store's verdict once.
+pub fn evaluate(facts: &Facts, clients: &Clients) -> Verdicts {
+    let chain = facts.presented_chain();
+    let system: Vec<Cert> = facts
+        .system_roots
+        .iter()
+        .flat_map(|s| s.certs.iter())
+        .filter_map(|d| Cert::parse(d).ok())
+        .collect();
+    let system_text = match &facts.system_roots {
+        Some(s) => format!(
+            "the system roots ({}, {} certificates)",
+            s.source,
+            system.len()
+        ),
+        None => "the system roots (none found)".into(),
+    };
+    let host = facts.target.as_ref().ok().map(|t| &t.host);
+    let mut out = Verdicts {
+        system: system_text,
+        ..Verdicts::default()
+    };
+    for client in &clients.judged {
+        if !client.verifies() || chain.is_empty() {
+            out.by_client.push(None);
+            continue;
+        }
+        let cas = client.cas();
+        let key: Vec<&[u8]> = cas
+            .iter()
+            .flat_map(|c| c.certs.iter().map(Vec::as_slice))
+            .collect();
+        let existing = out.stores.iter().position(|s| {
+            let have: Vec<&[u8]> = s.roots[s.system_count..]
+                .iter()
+                .map(|c| c.der.as_slice())
+                .collect();
+            have == key
+        });
+        let index = match existing {
+            Some(i) => i,
+            None => {
+                let mut roots = system.clone();
+                roots.extend(key.iter().filter_map(|d| Cert::parse(d).ok()));
+                let verdict = verify(&chain, &roots, host, facts.now);
+                let chain_verdict = verify_chain(&chain, &roots, facts.now);
+                out.stores.push(Store {
+                    ca_paths: cas.iter().map(|c| c.path.clone()).collect(),
+                    roots,
+                    system_count: system.len(),
+                    verdict,
+                    chain: chain_verdict,
+                });
+                out.stores.len() - 1
+            }
+        };
+        out.by_client.push(Some(index));
+    }
+    if !chain.is_empty() {
+        let mut roots = system.clone();
+        let mut ca_paths = vec![];
+        if let Some(ca) = &facts.ca_file {
+            roots.extend(crate::pki::bundle::parse(&ca.bytes).certs);
+            ca_paths.push(format!("--ca {}", ca.path));
+        }
+        out.baseline = Some(Store {
+            ca_paths,
+            verdict: verify(&chain, &roots, host, facts.now),
+            chain: verify_chain(&chain, &roots, facts.now),
+            system_count: system.len(),
+            roots,
+        });
+    }
+    out.chain = chain;
+    out
+}
+
+/// A store for people, in JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreSummary {
+    /// The system roots, then each CA file.
+    pub trusts: String,
+    /// Go's verdict: "ok" or its error.
+    pub go_verdict: String,
+}
