@@ -13,6 +13,7 @@
 //! registries with the test image, certificates, regdoctor runs); the scenarios are in
 //! one module per client.
 
+mod containerd;
 mod docker;
 
 use std::path::Path;
@@ -165,6 +166,30 @@ fn regdoctor(ns: &Netns, node: &[String], target: &str, extra: &[&str]) -> Value
     args.extend(node.iter().map(String::as_str));
     args.extend_from_slice(extra);
     regdoctor_in(ns, &args).1
+}
+
+fn regdoctor_stdin(
+    ns: &Netns,
+    node: &[String],
+    target: &str,
+    extra: &[&str],
+    stdin: &str,
+) -> Value {
+    let mut args: Vec<&str> = vec![target];
+    args.extend(node.iter().map(String::as_str));
+    args.extend_from_slice(extra);
+    regdoctor_in_with_stdin(ns, &args, stdin).1
+}
+
+/// regdoctor given the test user's password the way `docker login` takes it.
+fn regdoctor_with_login(ns: &Netns, node: &[String], target: &str) -> Value {
+    regdoctor_stdin(
+        ns,
+        node,
+        target,
+        &["--user", USER, "--password-stdin"],
+        PASSWORD,
+    )
 }
 
 /// A Docker config directory whose config.json holds `user:password` for `target`.

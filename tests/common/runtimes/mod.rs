@@ -16,8 +16,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod containerd;
 mod dockerd;
 
+pub use containerd::Containerd;
 pub use dockerd::Dockerd;
 
 /// What a pull did.
