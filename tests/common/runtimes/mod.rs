@@ -18,9 +18,11 @@ use std::time::{Duration, Instant};
 
 mod containerd;
 mod dockerd;
+mod skopeo;
 
 pub use containerd::Containerd;
 pub use dockerd::Dockerd;
+pub use skopeo::Skopeo;
 
 /// What a pull did.
 #[derive(Debug)]
