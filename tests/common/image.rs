@@ -11,7 +11,8 @@ use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
 
-use super::netns::{Netns, tool};
+use super::netns::Netns;
+use super::tool;
 
 fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))

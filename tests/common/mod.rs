@@ -24,6 +24,29 @@ pub fn skip(why: &str) {
     eprintln!("SKIPPED: {why}");
 }
 
+/// Where a system binary is, under the rule of [`skip`]: None (after a loud
+/// SKIPPED line) when absent, a failed test under `CI`. The distribution's directories
+/// come before /usr/local, so the Debian packages .ci/run installs are the ones tested.
+pub fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = [
+        "/usr/sbin",
+        "/usr/bin",
+        "/sbin",
+        "/bin",
+        "/usr/local/sbin",
+        "/usr/local/bin",
+    ]
+    .iter()
+    .map(|d| std::path::Path::new(d).join(name))
+    .find(|p| p.exists());
+    if found.is_none() {
+        skip(&format!(
+            "{name} is not installed (.ci/run installs the Debian packages the tests need)"
+        ));
+    }
+    found
+}
+
 /// Runs the regdoctor binary inside `ns` (where the registry is) with `--format json
 /// --color never --no-node-defaults` after `args`, hermetically (private HOME; no
 /// DOCKER_CONFIG, NO_COLOR, SSL_CERT_FILE/DIR), and returns its exit status and report.

@@ -8,7 +8,6 @@
 //! deletes the namespace, also when the test panicked.
 
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -18,28 +17,6 @@ static NEXT: AtomicU32 = AtomicU32::new(0);
 pub struct Netns {
     name: String,
     addr: Ipv4Addr,
-}
-
-/// Where a system binary is, under the rule of [`super::skip`]: None (after a loud
-/// SKIPPED line) when absent, a failed test under `CI`.
-pub fn tool(name: &str) -> Option<PathBuf> {
-    let found = [
-        "/usr/sbin",
-        "/usr/bin",
-        "/sbin",
-        "/bin",
-        "/usr/local/sbin",
-        "/usr/local/bin",
-    ]
-    .iter()
-    .map(|d| Path::new(d).join(name))
-    .find(|p| p.exists());
-    if found.is_none() {
-        super::skip(&format!(
-            "{name} is not installed (.ci/run installs the Debian packages the runtime tests need)"
-        ));
-    }
-    found
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {
@@ -64,8 +41,8 @@ impl Netns {
     /// of one process). None, after a SKIPPED line, where namespaces cannot be made
     /// (not root, no `ip`/`nsenter`); under `CI` that fails the test instead.
     pub fn new() -> Option<Netns> {
-        tool("ip")?;
-        tool("nsenter")?;
+        super::tool("ip")?;
+        super::tool("nsenter")?;
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let pid = std::process::id();
         let name = format!("rdt{pid}n{n}");

@@ -64,20 +64,9 @@ impl Drop for Registry {
     }
 }
 
-/// The registry binary; in CI its absence fails the test, elsewhere it skips with a reason.
+/// The registry binary (Debian package docker-registry), under the rule of [`super::skip`].
 pub fn binary() -> Option<PathBuf> {
-    let found = ["/usr/bin/docker-registry", "/usr/local/bin/docker-registry"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "docker-registry is not installed: .ci/run installs it with `apt-get install -y docker-registry`"
-        );
-        eprintln!("SKIPPED: docker-registry is not installed (apt-get install -y docker-registry)");
-    }
-    found
+    super::tool("docker-registry")
 }
 
 /// `htpasswd` from apache2-utils, under the same rule as [`binary`].
@@ -88,11 +77,7 @@ pub fn htpasswd_line(user: &str, password: &str) -> Option<String> {
     match out {
         Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).trim().to_string()),
         _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "htpasswd is not installed: .ci/run installs apache2-utils"
-            );
-            eprintln!("SKIPPED: htpasswd is not installed (apt-get install -y apache2-utils)");
+            super::skip("htpasswd is not installed (.ci/run installs apache2-utils)");
             None
         }
     }
@@ -253,7 +238,7 @@ impl Registry {
 
 /// Whether process `pid` sees a TCP socket listening on `port` (state 0A in
 /// /proc/PID/net/tcp, where the local address is `HEXIP:HEXPORT`).
-pub fn listening_in(pid: u32, port: u16) -> bool {
+fn listening_in(pid: u32, port: u16) -> bool {
     let table = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")).unwrap_or_default();
     let want = format!(":{port:04X}");
     table.lines().skip(1).any(|l| {

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use super::{PULL_TIMEOUT, PullResult, run_bounded, stop, wait_ready};
-use crate::common::netns::{Netns, tool};
+use crate::common::netns::Netns;
+use crate::common::tool;
 
 /// A private containerd in a namespace (own root, state, sockets, config.toml with the
 /// CRI plugin disabled, as Docker CE ships it) and `ctr images pull --hosts-dir`.

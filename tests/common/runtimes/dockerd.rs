@@ -10,7 +10,8 @@ use super::{
     PULL_TIMEOUT, PullResult, kill_leftover, mount_point, mount_then_exec, run_bounded, stop,
     wait_ready,
 };
-use crate::common::netns::{Netns, tool};
+use crate::common::netns::Netns;
+use crate::common::tool;
 
 /// The flags the harness gives dockerd so it runs in a namespace without touching the
 /// machine, keyed by the daemon.json key that sets the same thing: when the test's

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use super::{PULL_TIMEOUT, PullResult, mount_point, mount_then_exec, run_bounded};
-use crate::common::netns::{Netns, tool};
+use crate::common::netns::Netns;
+use crate::common::tool;
 
 /// skopeo (containers/image, as CRI-O and podman) in a namespace and a private mount
 /// namespace where /etc/containers and /etc/docker are the handle's directories, with a
