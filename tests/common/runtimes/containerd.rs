@@ -4,7 +4,7 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use super::{PULL_TIMEOUT, PullResult, run_bounded, stop, wait_ready};
+use super::{PULL_TIMEOUT, PullResult, in_private_mounts, run_bounded, stop, wait_ready};
 use crate::common::netns::Netns;
 use crate::common::tool;
 
@@ -49,10 +49,7 @@ impl<'a> Containerd<'a> {
         let log = File::create(&log_path).unwrap();
         // A private mount namespace: unpacking mounts snapshots, which must not show
         // up on the machine.
-        let mut child = ns
-            .command("unshare")
-            .args(["--mount", "--propagation", "private"])
-            .arg(&containerd)
+        let mut child = in_private_mounts(ns, &[], &containerd)
             .arg("--config")
             .arg(d.join("config.toml"))
             .stdin(Stdio::null())

@@ -7,7 +7,7 @@ use std::process::{Child, Stdio};
 use serde_json::Value;
 
 use super::{
-    PULL_TIMEOUT, PullResult, kill_leftover, mount_point, mount_then_exec, run_bounded, stop,
+    PULL_TIMEOUT, PullResult, in_private_mounts, kill_leftover, mount_point, run_bounded, stop,
     wait_ready,
 };
 use crate::common::netns::Netns;
@@ -105,15 +105,8 @@ impl<'a> Dockerd<'a> {
         }
         let log_path = d.join("dockerd.log");
         let log = File::create(&log_path).unwrap();
-        let mut child = self
-            .ns
-            .command("unshare")
-            .args(["--mount", "--propagation", "private", "sh", "-c"])
-            .arg(mount_then_exec(1))
-            .arg("sh")
-            .arg(self.etc())
-            .arg("/etc/docker")
-            .arg(&self.dockerd)
+        let etc = self.etc();
+        let mut child = in_private_mounts(self.ns, &[(&etc, "/etc/docker")], &self.dockerd)
             .args(&args)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())

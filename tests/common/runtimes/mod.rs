@@ -16,6 +16,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::netns::Netns;
+
 mod containerd;
 mod dockerd;
 mod skopeo;
@@ -188,14 +190,24 @@ fn mount_point(dir: &str) -> Option<()> {
     }
 }
 
-/// `sh -c` script for `unshare --mount`: bind-mount pairs of (source, target) given as
-/// positional parameters, then exec the rest. Paths never pass through the shell's
-/// word splitting.
-fn mount_then_exec(pairs: usize) -> String {
-    let mut s = String::new();
-    for _ in 0..pairs {
-        s.push_str("mount --bind \"$1\" \"$2\" && shift 2 && ");
+/// A command that runs `program` inside `ns` and in a private mount namespace where each
+/// (source, target) pair is bind-mounted first, so nothing the program mounts, and none
+/// of these mounts, shows on the machine. The paths reach `sh` as positional parameters,
+/// never through word splitting; `program` ends up with the spawned child's PID (unshare
+/// and sh both exec).
+fn in_private_mounts(ns: &Netns, mounts: &[(&Path, &str)], program: &Path) -> Command {
+    let mut script = String::new();
+    for _ in mounts {
+        script.push_str("mount --bind \"$1\" \"$2\" && shift 2 && ");
     }
-    s.push_str("exec \"$@\"");
-    s
+    script.push_str("exec \"$@\"");
+    let mut c = ns.command("unshare");
+    c.args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(script)
+        .arg("sh");
+    for (source, target) in mounts {
+        c.arg(source).arg(target);
+    }
+    c.arg(program);
+    c
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{PULL_TIMEOUT, PullResult, mount_point, mount_then_exec, run_bounded};
+use super::{PULL_TIMEOUT, PullResult, in_private_mounts, mount_point, run_bounded};
 use crate::common::netns::Netns;
 use crate::common::tool;
 
@@ -81,19 +81,13 @@ impl<'a> Skopeo<'a> {
     pub fn pull(&self, image: &str, extra: &[&str]) -> PullResult {
         let out = tempfile::tempdir().unwrap();
         let d = self.dir.path();
-        let mut c = self.ns.command("unshare");
+        let (containers, docker) = (self.etc_containers(), self.etc_docker());
+        let mounts = [(&*containers, "/etc/containers"), (&*docker, "/etc/docker")];
+        let mut c = in_private_mounts(self.ns, &mounts, &self.skopeo);
         c.env("HOME", self.home())
             .env("XDG_RUNTIME_DIR", d.join("run"))
             .env_remove("CONTAINERS_REGISTRIES_CONF")
             .env_remove("REGISTRY_AUTH_FILE")
-            .args(["--mount", "--propagation", "private", "sh", "-c"])
-            .arg(mount_then_exec(2))
-            .arg("sh")
-            .arg(self.etc_containers())
-            .arg("/etc/containers")
-            .arg(self.etc_docker())
-            .arg("/etc/docker")
-            .arg(&self.skopeo)
             .args(["copy", "-q"])
             .args(extra)
             .arg(format!("docker://{image}"))
