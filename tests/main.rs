@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod node_config;
 mod registry;
+mod runtimes;
 mod schema;
 mod snapshots;
 mod tls;

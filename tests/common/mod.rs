@@ -1,7 +1,10 @@
 //! Shared helpers for the integration tests.
 
+pub mod image;
+pub mod netns;
 pub mod pki;
 pub mod registry;
+pub mod runtimes;
 pub mod server;
 
 use serde_json::Value;
@@ -12,6 +15,114 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+/// Says loudly that a test cannot run on this machine; under `CI` fails instead, so a
+/// CI run never passes by skipping.
+pub fn skip(why: &str) {
+    assert!(std::env::var_os("CI").is_none(), "{why}");
+    eprintln!("SKIPPED: {why}");
+}
+
+/// Where a system binary is, under the rule of [`skip`]: None (after a loud
+/// SKIPPED line) when absent, a failed test under `CI`. The distribution's directories
+/// come before /usr/local, so the Debian packages .ci/run installs are the ones tested.
+pub fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = [
+        "/usr/sbin",
+        "/usr/bin",
+        "/sbin",
+        "/bin",
+        "/usr/local/sbin",
+        "/usr/local/bin",
+    ]
+    .iter()
+    .map(|d| std::path::Path::new(d).join(name))
+    .find(|p| p.exists());
+    if found.is_none() {
+        skip(&format!(
+            "{name} is not installed (.ci/run installs the Debian packages the tests need)"
+        ));
+    }
+    found
+}
+
+/// Runs the regdoctor binary inside `ns` (where the registry is) with `--format json
+/// --color never --no-node-defaults` after `args`, hermetically (private HOME; no
+/// DOCKER_CONFIG, NO_COLOR, SSL_CERT_FILE/DIR), and returns its exit status and report.
+/// Panics on exit 2 (bad usage) and on output that is not JSON.
+pub fn regdoctor_in(ns: &netns::Netns, args: &[&str]) -> (i32, Value) {
+    regdoctor_in_with_stdin(ns, args, "")
+}
+
+/// [`regdoctor_in`] with standard input (for --password-stdin).
+pub fn regdoctor_in_with_stdin(ns: &netns::Netns, args: &[&str], stdin: &str) -> (i32, Value) {
+    use std::io::Write;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = ns
+        .command(env!("CARGO_BIN_EXE_regdoctor"))
+        .args(args)
+        .args(["--format", "json", "--color", "never", "--no-node-defaults"])
+        .env("HOME", home.path())
+        .env_remove("DOCKER_CONFIG")
+        .env_remove("NO_COLOR")
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        code == 0 || code == 1,
+        "regdoctor {args:?} in {} exited {code}: {stderr}",
+        ns.name()
+    );
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("regdoctor {args:?} printed no JSON ({e}): {stderr}"));
+    (code, report)
+}
+
+/// Compares regdoctor's verdict for `runtime` with what the real client did.
+///
+/// `real_ok` is the real client's outcome; `cause` the finding code that explains a
+/// failure (None when it works). For now this only checks that the report's `runtimes`
+/// section, when present, has an entry for `runtime` with the agreed fields, and prints
+/// the comparison; it becomes strict once regdoctor judges per runtime.
+pub fn assert_agrees(report: &Value, runtime: &str, real_ok: bool, cause: Option<&str>) {
+    let Some(runtimes) = report.get("runtimes") else {
+        eprintln!(
+            "regdoctor runtimes section not yet present (expected {runtime}: {}, cause {})",
+            if real_ok { "pass" } else { "fail" },
+            cause.unwrap_or("none")
+        );
+        return;
+    };
+    let entry = runtimes
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["runtime"] == runtime)
+        .unwrap_or_else(|| panic!("no runtimes entry for {runtime}: {runtimes:#}"));
+    for field in ["judged", "verdict", "cause", "error"] {
+        assert!(
+            entry.get(field).is_some(),
+            "runtimes entry for {runtime} has no {field}: {entry:#}"
+        );
+    }
+    eprintln!(
+        "AGREES? {runtime}: real ok={real_ok} cause={cause:?}; regdoctor verdict={} cause={}",
+        entry["verdict"], entry["cause"]
+    );
 }
 
 /// Runs regdoctor in-process with `--format json --color never` and returns the exit

@@ -1,11 +1,16 @@
 //! The real CNCF registry (Debian package `docker-registry`, distribution 2.8) as a child
-//! process on a free loopback port, with a temporary config and storage. Dropping the
+//! process with a temporary config and storage: on a free loopback port ([`start`]), or
+//! inside a test's network namespace on its 10.x address ([`Spec::start`]), with TLS,
+//! htpasswd, token auth or client certificates (`http.tls.clientcas`). Dropping the
 //! handle kills it, whether the test passed or failed.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
+
+use super::netns::Netns;
 
 /// How the registry authenticates.
 pub enum Auth {
@@ -32,7 +37,7 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// `127.0.0.1:port`.
+    /// `ip:port` where it listens (127.0.0.1, or the namespace address).
     pub fn target(&self) -> String {
         self.addr.to_string()
     }
@@ -59,20 +64,9 @@ impl Drop for Registry {
     }
 }
 
-/// The registry binary; in CI its absence fails the test, elsewhere it skips with a reason.
+/// The registry binary (Debian package docker-registry), under the rule of [`super::skip`].
 pub fn binary() -> Option<PathBuf> {
-    let found = ["/usr/bin/docker-registry", "/usr/local/bin/docker-registry"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "docker-registry is not installed: .ci/run installs it with `apt-get install -y docker-registry`"
-        );
-        eprintln!("SKIPPED: docker-registry is not installed (apt-get install -y docker-registry)");
-    }
-    found
+    super::tool("docker-registry")
 }
 
 /// `htpasswd` from apache2-utils, under the same rule as [`binary`].
@@ -83,11 +77,7 @@ pub fn htpasswd_line(user: &str, password: &str) -> Option<String> {
     match out {
         Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).trim().to_string()),
         _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "htpasswd is not installed: .ci/run installs apache2-utils"
-            );
-            eprintln!("SKIPPED: htpasswd is not installed (apt-get install -y apache2-utils)");
+            super::skip("htpasswd is not installed (.ci/run installs apache2-utils)");
             None
         }
     }
@@ -104,69 +94,155 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// Starts a registry. `tls` is (certificate PEM chain, key PEM); None serves plain HTTP.
+/// Starts a registry on a free 127.0.0.1 port. `tls` is (certificate PEM chain, key
+/// PEM); None serves plain HTTP.
 pub fn start(tls: Option<(&str, &str)>, auth: Auth) -> Option<Registry> {
-    let bin = binary()?;
-    let dir = tempfile::tempdir().unwrap();
-    let storage = dir.path().join("storage");
-    std::fs::create_dir_all(&storage).unwrap();
-    let port = free_port();
-    let mut cfg = format!(
-        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-        storage.display()
-    );
-    if let Some((cert, key)) = tls {
-        let c = write(dir.path(), "cert.pem", cert);
-        let k = write(dir.path(), "key.pem", key);
-        cfg.push_str(&format!("  tls:\n    certificate: {c}\n    key: {k}\n"));
+    Spec {
+        tls,
+        auth,
+        ..Spec::default()
     }
-    match auth {
-        Auth::None => {}
-        Auth::Htpasswd { user, password } => {
-            let line = htpasswd_line(&user, &password)?;
-            let p = write(dir.path(), "htpasswd", &format!("{line}\n"));
-            cfg.push_str(&format!(
-                "auth:\n  htpasswd:\n    realm: Registry Realm\n    path: {p}\n"
-            ));
-        }
-        Auth::Token {
-            realm,
-            service,
-            signing_ca_pem,
-        } => {
-            let p = write(dir.path(), "token-ca.pem", &signing_ca_pem);
-            cfg.push_str(&format!(
-                "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: regdoctor-test\n    rootcertbundle: {p}\n"
-            ));
+    .start()
+}
+
+/// What to start: [`start`] covers the common case; build this for the rest.
+pub struct Spec<'a> {
+    /// (certificate PEM chain, key PEM); None serves plain HTTP.
+    pub tls: Option<(&'a str, &'a str)>,
+    /// CA certificates (PEM) the registry demands a client certificate from
+    /// (`http.tls.clientcas`: mutual TLS). Needs `tls`.
+    pub client_ca_pem: Option<&'a str>,
+    /// How it authenticates.
+    pub auth: Auth,
+    /// Run inside this namespace, on its address; None: 127.0.0.1 of this process.
+    pub netns: Option<&'a Netns>,
+}
+
+impl Default for Spec<'_> {
+    fn default() -> Self {
+        Spec {
+            tls: None,
+            client_ca_pem: None,
+            auth: Auth::None,
+            netns: None,
         }
     }
-    let cfg_path = write(dir.path(), "config.yml", &cfg);
-    let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
-    let child = Command::new(bin)
-        .args(["serve", &cfg_path])
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut reg = Registry {
-        child,
-        addr,
-        storage,
-        dir,
-    };
-    let start = Instant::now();
-    while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        if let Ok(Some(status)) = reg.child.try_wait() {
-            panic!("docker-registry exited with {status}:\n{}", reg.log());
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "docker-registry did not start:\n{}",
-            reg.log()
+}
+
+/// Ports for registries inside namespaces: a fresh namespace has every port free, and
+/// one counter for the process keeps several registries in one namespace apart.
+static NEXT_NS_PORT: AtomicU16 = AtomicU16::new(15000);
+
+impl Spec<'_> {
+    /// Starts the registry and waits until it listens.
+    pub fn start(self) -> Option<Registry> {
+        let bin = binary()?;
+        let dir = tempfile::tempdir().unwrap();
+        let storage = dir.path().join("storage");
+        std::fs::create_dir_all(&storage).unwrap();
+        let addr: SocketAddr = match self.netns {
+            None => SocketAddr::from(([127, 0, 0, 1], free_port())),
+            Some(ns) => SocketAddr::from((ns.addr(), NEXT_NS_PORT.fetch_add(1, Ordering::Relaxed))),
+        };
+        let cfg = self.config(dir.path(), &storage, addr)?;
+        let cfg_path = write(dir.path(), "config.yml", &cfg);
+        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
+        let mut cmd = match self.netns {
+            None => Command::new(bin),
+            Some(ns) => ns.command(bin),
+        };
+        let child = cmd
+            .args(["serve", &cfg_path])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut reg = Registry {
+            child,
+            addr,
+            storage,
+            dir,
+        };
+        reg.wait_listening(self.netns.is_some());
+        Some(reg)
+    }
+
+    fn config(&self, dir: &Path, storage: &Path, addr: SocketAddr) -> Option<String> {
+        let mut cfg = format!(
+            "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
+            storage.display()
         );
-        std::thread::sleep(Duration::from_millis(50));
+        if let Some((cert, key)) = self.tls {
+            let c = write(dir, "cert.pem", cert);
+            let k = write(dir, "key.pem", key);
+            cfg.push_str(&format!("  tls:\n    certificate: {c}\n    key: {k}\n"));
+            if let Some(cas) = self.client_ca_pem {
+                let p = write(dir, "client-ca.pem", cas);
+                cfg.push_str(&format!("    clientcas:\n      - {p}\n"));
+            }
+        } else {
+            assert!(self.client_ca_pem.is_none(), "client certificates need TLS");
+        }
+        match &self.auth {
+            Auth::None => {}
+            Auth::Htpasswd { user, password } => {
+                let line = htpasswd_line(user, password)?;
+                let p = write(dir, "htpasswd", &format!("{line}\n"));
+                cfg.push_str(&format!(
+                    "auth:\n  htpasswd:\n    realm: Registry Realm\n    path: {p}\n"
+                ));
+            }
+            Auth::Token {
+                realm,
+                service,
+                signing_ca_pem,
+            } => {
+                let p = write(dir, "token-ca.pem", signing_ca_pem);
+                cfg.push_str(&format!(
+                    "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: regdoctor-test\n    rootcertbundle: {p}\n"
+                ));
+            }
+        }
+        Some(cfg)
     }
-    Some(reg)
+}
+
+impl Registry {
+    /// Waits until the registry listens. In a namespace this process cannot connect, so
+    /// it reads the registry's own socket table (/proc/PID/net/tcp shows the sockets of
+    /// the namespace the process is in).
+    fn wait_listening(&mut self, in_netns: bool) {
+        let start = Instant::now();
+        loop {
+            let up = if in_netns {
+                listening_in(self.child.id(), self.addr.port())
+            } else {
+                std::net::TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok()
+            };
+            if up {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("docker-registry exited with {status}:\n{}", self.log());
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "docker-registry did not start:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Whether process `pid` sees a TCP socket listening on `port` (state 0A in
+/// /proc/PID/net/tcp, where the local address is `HEXIP:HEXPORT`).
+fn listening_in(pid: u32, port: u16) -> bool {
+    let table = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")).unwrap_or_default();
+    let want = format!(":{port:04X}");
+    table.lines().skip(1).any(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() > 3 && f[1].ends_with(&want) && f[3] == "0A"
+    })
 }

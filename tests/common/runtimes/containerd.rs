@@ -1,0 +1,143 @@
+//! A private containerd in the test's namespace, driven by ctr.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use super::{PULL_TIMEOUT, PullResult, in_private_mounts, run_bounded, stop, wait_ready};
+use crate::common::netns::Netns;
+use crate::common::tool;
+
+/// A private containerd in a namespace (own root, state, sockets, config.toml with the
+/// CRI plugin disabled, as Docker CE ships it) and `ctr images pull --hosts-dir`.
+///
+/// The config.toml is a version 1 file like Docker CE's: 1.6.20 accepts the short name
+/// `"cri"` in `disabled_plugins` only there; with `version = 2` it refuses to start
+/// ("invalid disabled plugin URI \"cri\" expect io.containerd.x.vx", observed).
+pub struct Containerd<'a> {
+    ns: &'a Netns,
+    dir: tempfile::TempDir,
+    ctr: PathBuf,
+    child: Child,
+}
+
+impl<'a> Containerd<'a> {
+    /// Starts containerd and waits until it serves. None (after a SKIPPED line) when
+    /// containerd, ctr or unshare is missing.
+    pub fn start(ns: &'a Netns) -> Option<Containerd<'a>> {
+        let containerd = tool("containerd")?;
+        let ctr = tool("ctr")?;
+        tool("unshare")?;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("hosts")).unwrap();
+        let config = format!(
+            "root = \"{root}\"\nstate = \"{state}\"\ndisabled_plugins = [\"cri\"]\n\n[grpc]\n  address = \"{sock}\"\n\n[ttrpc]\n  address = \"{sock}.ttrpc\"\n",
+            root = d.join("root").display(),
+            state = d.join("state").display(),
+            sock = d.join("containerd.sock").display(),
+        );
+        std::fs::write(d.join("config.toml"), config).unwrap();
+        // What the CRI plugin would read to pull the way `ctr --hosts-dir` does: the same
+        // hosts directory as its config_path. regdoctor is given this file.
+        let node = format!(
+            "version = 2\n\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"{}\"\n",
+            d.join("hosts").display()
+        );
+        std::fs::write(d.join("node-config.toml"), node).unwrap();
+        let log_path = d.join("containerd.log");
+        let log = File::create(&log_path).unwrap();
+        // A private mount namespace: unpacking mounts snapshots, which must not show
+        // up on the machine.
+        let mut child = in_private_mounts(ns, &[], &containerd)
+            .arg("--config")
+            .arg(d.join("config.toml"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        if let Err(last) = wait_ready(
+            &mut child,
+            &log_path,
+            "containerd successfully booted",
+            "containerd",
+        ) {
+            stop(&mut child);
+            panic!("containerd exited: {last}");
+        }
+        Some(Containerd {
+            ns,
+            dir,
+            ctr,
+            child,
+        })
+    }
+
+    /// The directory given to `ctr images pull --hosts-dir` (and to regdoctor as
+    /// --containerd-certs-d).
+    pub fn hosts_dir(&self) -> PathBuf {
+        self.dir.path().join("hosts")
+    }
+
+    /// Writes `hosts_dir()/<dir>/hosts.toml` (the directory name is given as is, so a
+    /// test can try `host:port` and `host_port_`).
+    pub fn write_hosts_toml(&self, dir: &str, text: &str) -> PathBuf {
+        let d = self.hosts_dir().join(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("hosts.toml"), text).unwrap();
+        d
+    }
+
+    /// Removes every entry of the hosts directory.
+    pub fn clear_hosts(&self) {
+        let _ = std::fs::remove_dir_all(self.hosts_dir());
+        std::fs::create_dir_all(self.hosts_dir()).unwrap();
+    }
+
+    fn ctr(&self) -> Command {
+        let mut c = self.ns.command(&self.ctr);
+        c.arg("--address")
+            .arg(self.dir.path().join("containerd.sock"));
+        c
+    }
+
+    /// `ctr images pull --hosts-dir HOSTS [extra] IMAGE` (extra: `--user u:p`,
+    /// `--plain-http`, ...); the native snapshotter, so no overlayfs is needed. A pulled
+    /// image is removed again.
+    pub fn pull(&self, image: &str, extra: &[&str]) -> PullResult {
+        let mut c = self.ctr();
+        c.args(["images", "pull", "--snapshotter", "native", "--hosts-dir"])
+            .arg(self.hosts_dir())
+            .args(extra)
+            .arg(image);
+        let (ok, out, err) = run_bounded(&mut c, PULL_TIMEOUT);
+        if ok {
+            run_bounded(self.ctr().args(["images", "rm", image]), PULL_TIMEOUT);
+        }
+        PullResult::from_run(ok, &out, &err)
+    }
+
+    /// regdoctor's node flags: the hosts directory and a config.toml whose CRI
+    /// `config_path` is that directory.
+    pub fn node_args(&self) -> Vec<String> {
+        vec![
+            "--runtime".into(),
+            "containerd".into(),
+            "--containerd-certs-d".into(),
+            self.hosts_dir().display().to_string(),
+            "--containerd-config".into(),
+            self.dir
+                .path()
+                .join("node-config.toml")
+                .display()
+                .to_string(),
+        ]
+    }
+}
+
+impl Drop for Containerd<'_> {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}

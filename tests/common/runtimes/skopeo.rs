@@ -1,0 +1,116 @@
+//! skopeo (containers/image, the library of CRI-O and podman) in the test's namespace.
+
+use std::path::PathBuf;
+
+use super::{PULL_TIMEOUT, PullResult, in_private_mounts, mount_point, run_bounded};
+use crate::common::netns::Netns;
+use crate::common::tool;
+
+/// skopeo (containers/image, as CRI-O and podman) in a namespace and a private mount
+/// namespace where /etc/containers and /etc/docker are the handle's directories, with a
+/// private HOME and XDG_RUNTIME_DIR: registries.conf, registries.conf.d and the three
+/// certs.d roots are the test's. skopeo 1.9.3 ignores CONTAINERS_REGISTRIES_CONF
+/// (observed), so the system paths are the way in.
+pub struct Skopeo<'a> {
+    ns: &'a Netns,
+    dir: tempfile::TempDir,
+    skopeo: PathBuf,
+}
+
+impl<'a> Skopeo<'a> {
+    /// Prepares the private directories with an accept-anything policy.json and a
+    /// registries.conf without search registries. None (after a SKIPPED line) when
+    /// skopeo, unshare, /etc/containers or /etc/docker is missing.
+    pub fn new(ns: &'a Netns) -> Option<Skopeo<'a>> {
+        let skopeo = tool("skopeo")?;
+        tool("unshare")?;
+        mount_point("/etc/containers")?;
+        mount_point("/etc/docker")?;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // All three certs.d roots exist (empty roots change nothing for skopeo: only a
+        // <host:port> directory below one counts).
+        for p in [
+            "etc-containers/registries.conf.d",
+            "etc-containers/certs.d",
+            "etc-docker/certs.d",
+            "home/.config/containers/certs.d",
+            "run",
+        ] {
+            std::fs::create_dir_all(d.join(p)).unwrap();
+        }
+        std::fs::write(
+            d.join("etc-containers/policy.json"),
+            r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("etc-containers/registries.conf"),
+            "unqualified-search-registries = []\n",
+        )
+        .unwrap();
+        Some(Skopeo { ns, dir, skopeo })
+    }
+
+    /// The private /etc/containers.
+    pub fn etc_containers(&self) -> PathBuf {
+        self.dir.path().join("etc-containers")
+    }
+
+    /// The private /etc/docker.
+    pub fn etc_docker(&self) -> PathBuf {
+        self.dir.path().join("etc-docker")
+    }
+
+    /// The private HOME.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// The three certs.d roots in containers/image's search order.
+    pub fn certs_d_roots(&self) -> [PathBuf; 3] {
+        [
+            self.home().join(".config/containers/certs.d"),
+            self.etc_containers().join("certs.d"),
+            self.etc_docker().join("certs.d"),
+        ]
+    }
+
+    /// `skopeo copy [extra] docker://IMAGE dir:TMP`: fetches manifest, config and layer
+    /// as a CRI-O pull does.
+    pub fn pull(&self, image: &str, extra: &[&str]) -> PullResult {
+        let out = tempfile::tempdir().unwrap();
+        let d = self.dir.path();
+        let (containers, docker) = (self.etc_containers(), self.etc_docker());
+        let mounts = [(&*containers, "/etc/containers"), (&*docker, "/etc/docker")];
+        let mut c = in_private_mounts(self.ns, &mounts, &self.skopeo);
+        c.env("HOME", self.home())
+            .env("XDG_RUNTIME_DIR", d.join("run"))
+            .env_remove("CONTAINERS_REGISTRIES_CONF")
+            .env_remove("REGISTRY_AUTH_FILE")
+            .args(["copy", "-q"])
+            .args(extra)
+            .arg(format!("docker://{image}"))
+            .arg(format!("dir:{}", out.path().join("image").display()));
+        let (ok, out, err) = run_bounded(&mut c, PULL_TIMEOUT);
+        PullResult::from_run(ok, &out, &err)
+    }
+
+    /// regdoctor's node flags: registries.conf and the three certs.d roots.
+    pub fn node_args(&self) -> Vec<String> {
+        let mut v: Vec<String> = vec![
+            "--runtime".into(),
+            "cri-o".into(),
+            "--registries-conf".into(),
+            self.etc_containers()
+                .join("registries.conf")
+                .display()
+                .to_string(),
+        ];
+        for root in self.certs_d_roots() {
+            v.push("--containers-certs-d".into());
+            v.push(root.display().to_string());
+        }
+        v
+    }
+}
