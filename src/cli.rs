@@ -408,6 +408,30 @@ fn diagnose(
     let (credentials, source) = credentials(cli, password, &target.registry_name())?;
     let clock = Instant::now();
     let now = unix_now();
+    let mut facts = Facts::new(Ok(target.clone()), now);
+    facts.timeout_ms = cli.timeout.as_millis() as u64;
+    facts.ca_file = ca_file.clone();
+    facts.system_roots = system_roots.clone();
+    facts.runtime = runtime_choice(cli, node);
+    facts.only_runtime = cli.runtime;
+    facts.client_cert = client_cert.cloned();
+    facts.go_version = cli.go_version.clone();
+    facts.node = node.clone();
+    // Probe as the runtimes would: their client certificate, and their trust for the
+    // decision to send credentials.
+    let clients = crate::runtimes::derive(&facts);
+    let client_pair = clients.judged.iter().find_map(|c| c.client_pair.clone());
+    let system: Vec<Vec<u8>> = system_roots.iter().flat_map(|s| s.certs.clone()).collect();
+    let trust_stores = clients
+        .judged
+        .iter()
+        .filter(|c| c.verifies())
+        .map(|c| {
+            let mut roots = system.clone();
+            roots.extend(c.cas().iter().flat_map(|ca| ca.certs.clone()));
+            roots
+        })
+        .collect();
     let ca_roots: Vec<Vec<u8>> = ca_file
         .as_ref()
         .map(|c| {
@@ -418,25 +442,19 @@ fn diagnose(
                 .collect()
         })
         .unwrap_or_default();
-    let trust_roots = if ca_file.is_some() {
-        ca_roots.clone()
-    } else {
-        system_roots.iter().flat_map(|s| s.certs.clone()).collect()
-    };
     let probe = run_probe(
         &target,
         &ProbeOptions {
             timeout: cli.timeout,
             ca_roots,
-            trust_roots,
+            trust_stores,
             now,
             credentials,
             allow_insecure_credentials: cli.insecure_send_credentials,
+            client_pair,
         },
     )
     .context("cannot start the network runtime")?;
-    let mut facts = Facts::new(Ok(target), now);
-    facts.timeout_ms = cli.timeout.as_millis() as u64;
     facts.dns = probe.dns;
     facts.tcp = probe.tcp;
     facts.tls = probe.tls;
@@ -449,13 +467,6 @@ fn diagnose(
                 reason: "no HTTP connection to the registry could be made".into(),
             }),
     });
-    facts.ca_file = ca_file.clone();
-    facts.system_roots = system_roots.clone();
-    facts.runtime = runtime_choice(cli, node);
-    facts.only_runtime = cli.runtime;
-    facts.client_cert = client_cert.cloned();
-    facts.go_version = cli.go_version.clone();
-    facts.node = node.clone();
     let assessment = crate::checks::run_all(&facts);
     Ok(Report::from_facts(
         &facts,

@@ -317,6 +317,8 @@ codes! {
 
     /// No certs.d directory for a registry whose CA is not in the system roots.
     CertsDMissing = "certs_d_missing", CertsD, Error;
+    /// A directory for the registry exists under another name (without the port, …).
+    CertsDDirMisnamed = "certs_d_dir_misnamed", CertsD, Error;
     /// The CA is in the directory under a name Docker ignores.
     CertsDWrongExtension = "certs_d_wrong_extension", CertsD, Error;
     /// The CAs in the directory do not verify the server's chain.

@@ -358,6 +358,18 @@ pub struct WordedLine {
     pub line: String,
 }
 
+/// Node-file findings that explain why a chain is not trusted.
+const EXPLAINS_UNTRUSTED: &[Code] = &[
+    Code::CertsDWrongExtension,
+    Code::CertsDDirMisnamed,
+    Code::CertsDCaMismatch,
+    Code::HostsTomlCaMismatch,
+    Code::HostsTomlSyntax,
+    Code::HostsTomlInvalid,
+    Code::ContainersCertsDShadowed,
+    Code::ContainersCertsDCaMismatch,
+];
+
 /// The check that reads a runtime's own configuration files.
 pub fn node_check_runtime(id: CheckId) -> Option<Runtime> {
     match id {
@@ -381,7 +393,17 @@ fn applicable(checks: &[CheckResult], runtime: Runtime) -> Vec<(CheckId, &Findin
                     None => f.applies_to(runtime),
                 };
                 let rank = match (&f.failure, owner) {
-                    (Some(fl), _) if fl.step == crate::runtimes::line::Step::DaemonStart => 0,
+                    // The runtime fails before any request: dockerd does not start, or
+                    // its configuration for the registry is refused.
+                    (Some(fl), _)
+                        if matches!(
+                            fl.step,
+                            crate::runtimes::line::Step::DaemonStart
+                                | crate::runtimes::line::Step::Config
+                        ) =>
+                    {
+                        0
+                    }
                     (_, None) => 1,
                     (_, Some(_)) => 2,
                 };
@@ -402,14 +424,43 @@ impl RuntimeVerdict {
         checks: &[CheckResult],
         target: Option<&crate::target::Target>,
     ) -> RuntimeVerdict {
-        let findings = applicable(checks, client.runtime);
-        let worst = findings.iter().map(|(_, f)| f.severity).max();
+        let all = applicable(checks, client.runtime);
+        // A runtime's pull fails on the network checks' errors and on node-file errors
+        // that stop it (a failure); other node-file errors (a hosts.toml it silently
+        // ignores, a key with no effect) are warnings for the pull's verdict, and may
+        // explain a failure below.
+        let findings: Vec<(CheckId, &Finding)> = all
+            .iter()
+            .copied()
+            .filter(|(id, f)| {
+                node_check_runtime(*id).is_none()
+                    || f.failure.is_some()
+                    || f.severity != Severity::Error
+            })
+            .collect();
+        let demoted = all.len() > findings.len();
+        let worst = findings
+            .iter()
+            .map(|(_, f)| f.severity)
+            .chain(demoted.then_some(Severity::Warning))
+            .max();
         let verdict = match worst {
             Some(Severity::Error) => Verdict::Fail,
             Some(Severity::Warning) => Verdict::Warn,
             _ => Verdict::Pass,
         };
         let cause = findings.iter().find(|(_, f)| f.severity == Severity::Error);
+        // "Signed by unknown authority" is what the runtime prints; when the runtime's own
+        // files say why (a CA under a name it ignores, a misnamed directory, a CA that does
+        // not match, a directory that hides the right one), that is the root cause.
+        let explained = cause
+            .filter(|(_, f)| f.code == Code::UnknownAuthority)
+            .and_then(|_| {
+                all.iter().find(|(_, f)| {
+                    f.severity == Severity::Error && EXPLAINS_UNTRUSTED.contains(&f.code)
+                })
+            })
+            .map(|(_, f)| f.code);
         // For the certificate checks the runtime prints Go's single verdict with its own
         // trust store (dates, then name, then chain), whichever check explains it.
         let store_failure = match (cause, store.and_then(|s| s.error())) {
@@ -454,7 +505,7 @@ impl RuntimeVerdict {
             judged: true,
             why: client.judged_because.clone(),
             verdict: Some(verdict),
-            cause: cause.map(|(_, f)| f.code),
+            cause: explained.or(cause.map(|(_, f)| f.code)),
             error,
             worded,
             version: client.version.clone(),

@@ -63,6 +63,21 @@ impl Check for CertsD {
         let name = t.registry_name();
         let base = format!("{}/{name}", root.root);
         let mut findings = Vec::new();
+        if let Verification::Off { origin } = &facts.client_of(Runtime::Docker).verification {
+            if !root.dirs.iter().any(|d| d.name == name) {
+                return Outcome::Skip(format!(
+                    "{name} is insecure for Docker ({origin}): Docker does not read certs.d for it"
+                ));
+            }
+            findings.push(
+                Finding::new(
+                    Code::CertsDNotRead,
+                    format!("{name} is insecure for Docker ({origin}), so Docker does not read {base}/ at all: it verifies nothing and sends no client certificate"),
+                )
+                .hint(format!("remove {name} from insecure-registries in daemon.json to have the CA (and client certificate) in {base}/ used")),
+            );
+            return Outcome::Findings(findings);
+        }
         let Some(dir) = root.dirs.iter().find(|d| d.name == name) else {
             if verify_with(facts, &chain, &[]).is_none() {
                 return Outcome::Findings(vec![]);
@@ -94,9 +109,14 @@ impl Check for CertsD {
                     needed_issuer(&chain)
                 ),
             };
+            let code = if near.is_empty() {
+                Code::CertsDMissing
+            } else {
+                Code::CertsDDirMisnamed
+            };
             findings.push(
                 Finding::new(
-                    Code::CertsDMissing,
+                    code,
                     format!(
                         "{base}/ does not exist, and the server's chain (issued by \"{}\") does not verify with the system roots alone{near_text}",
                         needed_issuer(&chain)
@@ -107,16 +127,6 @@ impl Check for CertsD {
             );
             return Outcome::Findings(findings);
         };
-        if let Verification::Off { origin } = &facts.client_of(Runtime::Docker).verification {
-            findings.push(
-                Finding::new(
-                    Code::CertsDNotRead,
-                    format!("{name} is insecure for Docker ({origin}), so Docker does not read {base}/ at all: it verifies nothing and sends no client certificate"),
-                )
-                .hint(format!("remove {name} from insecure-registries in daemon.json to have the CA (and client certificate) in {base}/ used")),
-            );
-            return Outcome::Findings(findings);
-        }
         client_pairs(facts, &base, dir, &mut findings);
         let loaded: Vec<_> = dir
             .files
@@ -181,6 +191,18 @@ impl Check for CertsD {
                         .client_error(format!("Get \"https://{name}/v2/\": {}", err.tls_text()))
                         .hint(format!("{fix}; no restart needed"))
                     }
+                    None if loaded.is_empty() => Finding::new(
+                        Code::CertsDMissing,
+                        format!(
+                            "{base}/ holds no CA file Docker loads (*.crt, PEM), and the server's chain (issued by \"{}\") does not verify with the system roots alone",
+                            needed_issuer(&chain)
+                        ),
+                    )
+                    .client_error(Failure::verification(err.go_text()).generic(Some(t)))
+                    .hint(format!(
+                        "`cp {} '{base}/ca.crt'` on every node (the CA that issued the server's certificate); no restart needed",
+                        working_ca_path(facts, &chain).unwrap_or_else(|| "ca.crt".into())
+                    )),
                     None => {
                         let have = if loaded.is_empty() {
                             "no CA certificate Docker can load".to_string()
@@ -303,7 +325,7 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         (f(vec![]), vec![Code::CertsDMissing]),
         (
             f(vec![("10.0.0.5", vec![("ca.crt", ca_pem.clone())])]),
-            vec![Code::CertsDMissing],
+            vec![Code::CertsDDirMisnamed],
         ),
         (
             f(vec![("10.0.0.5:5000", vec![("ca.pem", ca_pem.clone())])]),

@@ -140,7 +140,11 @@ fn missing(facts: &Facts, name: &str) -> Option<Finding> {
             format!("{name} requires Basic authentication (GET /v2/ answered 401), and no credentials were found for it: every pull fails"),
         )
         .fails(
-            Failure::at(Step::Manifest, "no basic auth credentials"),
+            Failure::at(
+                Step::NoCredentials,
+                e.docker_error_text()
+                    .unwrap_or_else(|| "unauthorized: authentication required".into()),
+            ),
             facts.target.as_ref().ok(),
         )
         .hint(format!(
@@ -172,7 +176,14 @@ fn basic(
             Code::LoginFailed,
             format!("the registry refused {src}: GET /v2/ with Basic authentication answered {}", status_line(s)),
         )
-        .client_error(format!("Error response from daemon: login attempt to https://{name}/v2/ failed with status: {}", status_line(s)))
+        .fails(
+            Failure::at(
+                Step::Unauthorized,
+                v2.docker_error_text()
+                    .unwrap_or_else(|| "unauthorized: authentication required".into()),
+            ),
+            None,
+        )
         .hint(format!("check the user name and password with `docker login {name}`; with distribution's htpasswd, entries must be bcrypt (`htpasswd -Bbn USER PASS`)"))
         .evidence(&ev)],
         None => vec![Finding::new(
@@ -448,9 +459,7 @@ mod tests {
         let out = findings_of(&Credentials, &f);
         assert_eq!(
             out[0].client_error.as_deref(),
-            Some(
-                "Error response from daemon: login attempt to https://10.0.0.5:5000/v2/ failed with status: 401 Unauthorized"
-            )
+            Some("Error response from daemon: unauthorized: authentication required")
         );
     }
 }

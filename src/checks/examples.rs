@@ -73,6 +73,7 @@ pub fn with_chain(f: Facts, chain: Vec<Vec<u8>>) -> Facts {
         },
         chain,
         client_cert_requested: false,
+        client_cert_sent: false,
         post_handshake_alert: None,
         key_possession: KeyPossession::Proven,
         webpki: None,

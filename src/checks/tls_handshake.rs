@@ -192,6 +192,8 @@ fn tls_outcome(
             TlsOutcome::Established { .. } => {
                 if let Some(alert) = &tls.post_handshake_alert {
                     findings.push(alert_finding(facts, alert, tls.client_cert_requested, true));
+                } else if let Some(f) = refused_without_client_cert(facts, tls, name) {
+                    findings.push(f);
                 }
                 if let KeyPossession::NotProven(why) = &tls.key_possession {
                     findings.push(Finding::new(
@@ -271,6 +273,43 @@ fn tls_outcome(
                     .hint("check the registry's or proxy's log for the TLS error it saw"),
             ),
         }
+}
+
+/// The server asked for a client certificate, none was sent, and it then refused to
+/// answer: a Go registry over TLS 1.3 closes the connection after the handshake; nginx
+/// with `ssl_verify_client on` answers 400 "No required SSL certificate was sent".
+fn refused_without_client_cert(
+    facts: &Facts,
+    tls: &crate::facts::TlsFacts,
+    name: &str,
+) -> Option<Finding> {
+    if !tls.client_cert_requested || tls.client_cert_sent {
+        return None;
+    }
+    let v2 = facts.http.as_ref().and_then(|h| h.exchanges.first());
+    let how = match v2 {
+        Some(e) if e.status.is_none() => format!(
+            "closed the connection after the handshake without answering GET /v2/ ({})",
+            e.error.as_deref().unwrap_or("no response")
+        ),
+        Some(e)
+            if e.status == Some(400) && e.body.contains("No required SSL certificate was sent") =>
+        {
+            "answered GET /v2/ with 400 \"No required SSL certificate was sent\" (nginx's ssl_verify_client)".to_string()
+        }
+        None => "sent nothing after the handshake".to_string(),
+        Some(_) => return None,
+    };
+    Some(
+        Finding::new(
+            Code::TlsClientCertRequired,
+            format!("{name} requires a client certificate (mutual TLS): it asked for one, none was sent, and it {how}"),
+        )
+        // What a Go registry sends the Go client in this situation (observed with
+        // Docker 20.10, containerd 1.6 and skopeo 1.9 against distribution 2.8).
+        .fails_request(facts, "remote error: tls: bad certificate")
+        .hint(client_cert_hint(facts)),
+    )
 }
 
 fn client_cert_hint(facts: &Facts) -> String {

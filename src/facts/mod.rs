@@ -276,6 +276,8 @@ pub struct TlsFacts {
     pub chain: Vec<Vec<u8>>,
     /// The server sent a CertificateRequest.
     pub client_cert_requested: bool,
+    /// A client certificate was sent in answer.
+    pub client_cert_sent: bool,
     /// An alert that arrived after the handshake, on the first read (TLS 1.3 client auth).
     pub post_handshake_alert: Option<Alert>,
     /// The handshake-signature check.

@@ -83,7 +83,7 @@ fn permit_for(
     }
     match tls_facts {
         Some(t) if matches!(t.outcome, TlsOutcome::Established { .. }) => {
-            SendPermit::for_tls(t, &opts.trust_roots, &target.host, opts.now)
+            SendPermit::for_tls(t, &opts.trust_stores, &target.host, opts.now)
                 .map_err(|why| format!("credentials were not sent: {why}; {OVERRIDE}"))
         }
         _ => Err(format!(
@@ -198,8 +198,9 @@ async fn realm_session(
             .map_err(|(e, _)| e)?;
         return Ok((session, permit));
     }
-    let (tls_facts, tls_stream) = tls::handshake(stream, realm, &opts.ca_roots, deadline).await;
-    let verdict = SendPermit::for_tls(&tls_facts, &opts.trust_roots, &realm.host, opts.now);
+    let (tls_facts, tls_stream) =
+        tls::handshake(stream, realm, &opts.ca_roots, None, deadline).await;
+    let verdict = SendPermit::for_tls(&tls_facts, &opts.trust_stores, &realm.host, opts.now);
     let h2 = tls_facts.outcome.is_h2();
     flow.realm_tls = Some(tls_facts);
     let permit = match (

@@ -33,15 +33,18 @@ pub struct ProbeOptions {
     pub timeout: Duration,
     /// CA certificates (DER) from --ca, for the rustls-webpki side verdict only.
     pub ca_roots: Vec<Vec<u8>>,
-    /// The roots the runtime trusts (--ca, else the system roots): credentials are only
-    /// sent over a connection that verifies to them.
-    pub trust_roots: Vec<Vec<u8>>,
+    /// The trust stores of the judged runtimes (each: the system roots plus that
+    /// runtime's CAs for the registry): credentials are only sent over a connection that
+    /// verifies to one of them.
+    pub trust_stores: Vec<Vec<Vec<u8>>>,
     /// The time, unix seconds, for that verification.
     pub now: i64,
     /// Credentials to try.
     pub credentials: Option<Credentials>,
     /// `--insecure-send-credentials`: send them over plain HTTP or unverified TLS too.
     pub allow_insecure_credentials: bool,
+    /// The client certificate the runtime presents when the server asks for one.
+    pub client_pair: Option<crate::facts::ClientPair>,
 }
 
 /// What the probe observed.
@@ -69,10 +72,11 @@ pub struct SendPermit {
 }
 
 impl SendPermit {
-    /// A permit for a TLS connection that verifies; else why not.
+    /// A permit for a TLS connection that verifies with one of the runtimes' trust
+    /// stores; else why not.
     pub fn for_tls(
         tls: &TlsFacts,
-        roots: &[Vec<u8>],
+        stores: &[Vec<Vec<u8>>],
         host: &Host,
         now: i64,
     ) -> Result<SendPermit, String> {
@@ -84,14 +88,23 @@ impl SendPermit {
             .iter()
             .filter_map(|d| crate::pki::Cert::parse(d).ok())
             .collect();
-        let roots: Vec<_> = roots
-            .iter()
-            .filter_map(|d| crate::pki::Cert::parse(d).ok())
-            .collect();
-        if let Some(e) = crate::pki::verify(&chain, &roots, Some(host), now).error {
+        let mut why = String::from("no runtime verifies the server");
+        let verifies = stores.iter().any(|roots| {
+            let roots: Vec<_> = roots
+                .iter()
+                .filter_map(|d| crate::pki::Cert::parse(d).ok())
+                .collect();
+            match crate::pki::verify(&chain, &roots, Some(host), now).error {
+                None => true,
+                Some(e) => {
+                    why = e.go_text();
+                    false
+                }
+            }
+        });
+        if !verifies {
             return Err(format!(
-                "the TLS connection to {host} does not verify ({})",
-                e.go_text()
+                "the TLS connection to {host} does not verify ({why})"
             ));
         }
         if tls.key_possession != KeyPossession::Proven {
@@ -139,8 +152,14 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
         finish(session, target, opts, deadline, &mut facts).await;
         return facts;
     }
-    let (mut tls_facts, tls_stream) =
-        tls::handshake(stream, target, &opts.ca_roots, deadline).await;
+    let (mut tls_facts, tls_stream) = tls::handshake(
+        stream,
+        target,
+        &opts.ca_roots,
+        opts.client_pair.as_ref(),
+        deadline,
+    )
+    .await;
     let mut session = None;
     match tls_stream {
         Some(tls) => {
@@ -273,7 +292,14 @@ async fn reopen(
             .await
             .ok();
     }
-    let (tls_facts, tls) = tls::handshake(stream, target, &opts.ca_roots, deadline).await;
+    let (tls_facts, tls) = tls::handshake(
+        stream,
+        target,
+        &opts.ca_roots,
+        opts.client_pair.as_ref(),
+        deadline,
+    )
+    .await;
     if tls_facts.chain != chain {
         return None;
     }

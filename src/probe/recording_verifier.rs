@@ -29,6 +29,8 @@ pub struct Recorded {
     pub key_possession: Option<KeyPossession>,
     /// Whether the server asked for a client certificate.
     pub client_cert_requested: bool,
+    /// Whether one was sent in answer.
+    pub client_cert_sent: bool,
 }
 
 /// The recording verifier.
@@ -171,11 +173,14 @@ impl RecordingVerifier {
     }
 }
 
-/// A client-certificate resolver that records the request and offers nothing.
+/// A client-certificate resolver that records the request and offers the runtime's
+/// client certificate, when it has one (as Go's `tls.Config.Certificates` does).
 #[derive(Debug)]
 pub struct RecordingClientAuth {
     /// Shared with the verifier's record.
     pub recorded: Arc<Mutex<Recorded>>,
+    /// The client certificate and key to present.
+    pub identity: Option<Arc<rustls::sign::CertifiedKey>>,
 }
 
 impl rustls::client::ResolvesClientCert for RecordingClientAuth {
@@ -186,11 +191,12 @@ impl rustls::client::ResolvesClientCert for RecordingClientAuth {
     ) -> Option<Arc<rustls::sign::CertifiedKey>> {
         if let Ok(mut r) = self.recorded.lock() {
             r.client_cert_requested = true;
+            r.client_cert_sent = self.identity.is_some();
         }
-        None
+        self.identity.clone()
     }
 
     fn has_certs(&self) -> bool {
-        false
+        self.identity.is_some()
     }
 }

@@ -67,13 +67,36 @@ impl AsyncWrite for PeekStream {
 /// The established TLS stream.
 pub type Tls = TlsStream<PeekStream>;
 
-/// Runs the handshake. `ca_roots` only feed the rustls-webpki comparison.
+/// A client certificate and key, loaded for rustls; None (with why) when the files do not
+/// hold a certificate and a key ring can use.
+pub fn load_identity(
+    pair: &crate::facts::ClientPair,
+) -> Result<Arc<rustls::sign::CertifiedKey>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pair.cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", pair.cert))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no PEM certificate", pair.cert));
+    }
+    let key =
+        PrivateKeyDer::from_pem_slice(&pair.key_pem).map_err(|e| format!("{}: {e}", pair.key))?;
+    let signer = rustls::crypto::ring::sign::any_supported_type(&key)
+        .map_err(|e| format!("{}: {e}", pair.key))?;
+    Ok(Arc::new(rustls::sign::CertifiedKey::new(certs, signer)))
+}
+
+/// Runs the handshake, presenting `identity` when the server asks for a client
+/// certificate. `ca_roots` only feed the rustls-webpki comparison.
 pub async fn handshake(
     tcp: TcpStream,
     target: &Target,
     ca_roots: &[Vec<u8>],
+    identity: Option<&crate::facts::ClientPair>,
     deadline: Instant,
 ) -> (TlsFacts, Option<Tls>) {
+    let identity = identity.and_then(|p| load_identity(p).ok());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(RecordingVerifier::new(provider.clone(), ca_roots));
     let recorded = verifier.recorded.clone();
@@ -85,6 +108,7 @@ pub async fn handshake(
             .with_custom_certificate_verifier(verifier)
             .with_client_cert_resolver(Arc::new(RecordingClientAuth {
                 recorded: recorded.clone(),
+                identity,
             })),
         Err(e) => {
             return (
@@ -163,6 +187,7 @@ fn facts(outcome: TlsOutcome, recorded: &Arc<Mutex<Recorded>>) -> TlsFacts {
         outcome,
         chain: r.chain,
         client_cert_requested: r.client_cert_requested,
+        client_cert_sent: r.client_cert_sent,
         post_handshake_alert: None,
         key_possession: r.key_possession.unwrap_or(KeyPossession::Unknown),
         webpki: r.webpki,

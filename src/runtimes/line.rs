@@ -19,10 +19,12 @@ pub enum Step {
     /// The first request to the registry (Docker and containers/image ping `GET /v2/`;
     /// containerd starts with `HEAD /v2/<name>/manifests/<tag>`).
     FirstRequest,
-    /// The manifest request, after the ping (authentication problems show here).
-    Manifest,
-    /// `docker login`.
-    Login,
+    /// The manifest request is refused for want of credentials (the cause is the
+    /// registry's error text, e.g. `unauthorized: authentication required`).
+    NoCredentials,
+    /// The manifest request is refused with the credentials given (the cause is the
+    /// registry's error text).
+    Unauthorized,
 }
 
 /// A failure as data.
@@ -81,8 +83,13 @@ impl Failure {
         let cause = self.cause_for(true);
         match (self.step, target) {
             (Step::FirstRequest, Some(t)) => format!("Get \"{}\": {cause}", t.v2_url()),
-            (Step::Manifest, Some(t)) => format!("Head \"{}\": {cause}", manifest_url(t)),
-            (Step::Config | Step::Login, _) => format!("Error response from daemon: {cause}"),
+            (Step::NoCredentials, Some(t)) => format!(
+                "Error response from daemon: Head \"{}\": no basic auth credentials",
+                manifest_url(t)
+            ),
+            (Step::Config | Step::Unauthorized, _) => {
+                format!("Error response from daemon: {cause}")
+            }
             _ => cause,
         }
     }
@@ -109,16 +116,21 @@ pub fn line(client: &Client, failure: &Failure, target: Option<&Target>) -> Stri
         (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::FirstRequest) => {
             format!("Error response from daemon: Get \"{v2}\": {cause}")
         }
-        (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::Manifest) => {
+        // Docker answers a Basic challenge without credentials itself.
+        (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::NoCredentials) => {
             format!(
-                "Error response from daemon: Head \"{}\": {cause}",
+                "Error response from daemon: Head \"{}\": no basic auth credentials",
                 manifest_url(t)
             )
         }
-        (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::Login | Step::Config) => {
+        (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::Unauthorized | Step::Config) => {
             format!("Error response from daemon: {cause}")
         }
-        (Runtime::Containerd, Step::FirstRequest | Step::Manifest) => format!(
+        // containerd 1.6 says the same with and without credentials (observed).
+        (Runtime::Containerd, Step::NoCredentials | Step::Unauthorized) => format!(
+            "failed to resolve reference \"{name}/IMAGE:TAG\": pulling from host {name} failed with status code [manifests TAG]: 401 Unauthorized"
+        ),
+        (Runtime::Containerd, Step::FirstRequest) => format!(
             "failed to resolve reference \"{name}/IMAGE:TAG\": failed to do request: Head \"{}\": {cause}",
             manifest_url(t)
         ),
@@ -128,7 +140,7 @@ pub fn line(client: &Client, failure: &Failure, target: Option<&Target>) -> Stri
         (Runtime::CriO, Step::FirstRequest) => {
             format!("pinging container registry {name}: Get \"{v2}\": {cause}")
         }
-        (Runtime::CriO, Step::Manifest) => {
+        (Runtime::CriO, Step::NoCredentials | Step::Unauthorized) => {
             format!("reading manifest TAG in {name}/IMAGE: {cause}")
         }
         (Runtime::CriO, _) => cause,

@@ -62,7 +62,12 @@ pub fn regdoctor_in_with_stdin(ns: &netns::Netns, args: &[&str], stdin: &str) ->
     let mut child = ns
         .command(env!("CARGO_BIN_EXE_regdoctor"))
         .args(args)
-        .args(["--format", "json", "--color", "never", "--no-node-defaults"])
+        .args(["--format", "json", "--color", "never"])
+        .args(if args.contains(&"--host-root") {
+            &[][..]
+        } else {
+            &["--no-node-defaults"][..]
+        })
         .env("HOME", home.path())
         .env_remove("DOCKER_CONFIG")
         .env_remove("NO_COLOR")
@@ -92,37 +97,60 @@ pub fn regdoctor_in_with_stdin(ns: &netns::Netns, args: &[&str], stdin: &str) ->
     (code, report)
 }
 
-/// Compares regdoctor's verdict for `runtime` with what the real client did.
-///
-/// `real_ok` is the real client's outcome; `cause` the finding code that explains a
-/// failure (None when it works). For now this only checks that the report's `runtimes`
-/// section, when present, has an entry for `runtime` with the agreed fields, and prints
-/// the comparison; it becomes strict once regdoctor judges per runtime.
+/// Asserts that regdoctor's answer for `runtime` agrees with the real client: the pull
+/// works exactly when regdoctor's verdict is pass or warn, and the root cause is
+/// `cause` (None when it works).
 pub fn assert_agrees(report: &Value, runtime: &str, real_ok: bool, cause: Option<&str>) {
-    let Some(runtimes) = report.get("runtimes") else {
-        eprintln!(
-            "regdoctor runtimes section not yet present (expected {runtime}: {}, cause {})",
-            if real_ok { "pass" } else { "fail" },
-            cause.unwrap_or("none")
-        );
+    let entry = runtime_entry(report, runtime);
+    let verdict = entry["verdict"].as_str().unwrap_or_default();
+    let predicted_ok = matches!(verdict, "pass" | "warn");
+    assert_eq!(
+        predicted_ok,
+        real_ok,
+        "{runtime}: the real client {} but regdoctor says {verdict}: {entry:#}",
+        if real_ok { "pulled" } else { "failed" }
+    );
+    assert_eq!(
+        entry["cause"].as_str(),
+        cause,
+        "{runtime}: root cause: {entry:#}"
+    );
+}
+
+/// [`assert_agrees`], and the line regdoctor predicts is the one the client printed
+/// (regdoctor's `IMAGE`/`TAG` placeholders stand for the test image `test/hello:v1`).
+pub fn assert_agrees_line(
+    report: &Value,
+    runtime: &str,
+    real_ok: bool,
+    cause: Option<&str>,
+    real_line: &str,
+) {
+    assert_agrees(report, runtime, real_ok, cause);
+    if real_ok {
         return;
-    };
-    let entry = runtimes
+    }
+    let entry = runtime_entry(report, runtime);
+    let predicted = entry["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{runtime}: no error line: {entry:#}"))
+        .replace("IMAGE", "test/hello")
+        .replace(":TAG", ":v1")
+        .replace("/TAG", "/v1")
+        .replace("manifest TAG", "manifest v1");
+    assert!(
+        real_line.contains(&predicted),
+        "{runtime}: the client printed\n  {real_line}\nregdoctor predicted\n  {predicted}"
+    );
+}
+
+fn runtime_entry<'a>(report: &'a Value, runtime: &str) -> &'a Value {
+    report["runtimes"]
         .as_array()
         .into_iter()
         .flatten()
-        .find(|r| r["runtime"] == runtime)
-        .unwrap_or_else(|| panic!("no runtimes entry for {runtime}: {runtimes:#}"));
-    for field in ["judged", "verdict", "cause", "error"] {
-        assert!(
-            entry.get(field).is_some(),
-            "runtimes entry for {runtime} has no {field}: {entry:#}"
-        );
-    }
-    eprintln!(
-        "AGREES? {runtime}: real ok={real_ok} cause={cause:?}; regdoctor verdict={} cause={}",
-        entry["verdict"], entry["cause"]
-    );
+        .find(|r| r["runtime"] == runtime && r["judged"] == true)
+        .unwrap_or_else(|| panic!("no judged runtimes entry for {runtime}: {report:#}"))
 }
 
 /// Runs regdoctor in-process with `--format json --color never` and returns the exit

@@ -41,7 +41,13 @@ fn hosts_toml_trust() {
 
     let r = c.pull(&img, &[]);
     r.expect("ctr", "no hosts.toml", false, Some(&unknown));
-    assert_agrees(&judge(), "containerd", r.ok, Some("unknown_authority"));
+    assert_agrees_line(
+        &judge(),
+        "containerd",
+        r.ok,
+        Some("unknown_authority"),
+        &r.message(),
+    );
 
     c.write_hosts_toml(
         &t,
@@ -49,7 +55,7 @@ fn hosts_toml_trust() {
     );
     let r = c.pull(&img, &[]);
     r.expect("ctr", "hosts.toml [host] ca = absolute path", true, None);
-    assert_agrees(&judge(), "containerd", r.ok, None);
+    assert_agrees_line(&judge(), "containerd", r.ok, None, &r.message());
 
     let dir = c.write_hosts_toml(&t, &host_table(&t, "  ca = \"ca.crt\"\n"));
     put(&dir, "ca.crt", &certs.ca.pem);
@@ -60,13 +66,13 @@ fn hosts_toml_trust() {
         true,
         None,
     );
-    assert_agrees(&judge(), "containerd", r.ok, None);
+    assert_agrees_line(&judge(), "containerd", r.ok, None, &r.message());
 
     c.clear_hosts();
     c.write_hosts_toml(&t, &host_table(&t, "  skip_verify = true\n"));
     let r = c.pull(&img, &[]);
     r.expect("ctr", "hosts.toml skip_verify = true", true, None);
-    assert_agrees(&judge(), "containerd", r.ok, None);
+    assert_agrees_line(&judge(), "containerd", r.ok, None, &r.message());
 
     c.write_hosts_toml(
         &t,
@@ -84,7 +90,13 @@ fn hosts_toml_trust() {
         false,
         Some(&line),
     );
-    assert_agrees(&judge(), "containerd", r.ok, Some("hosts_toml_ca_missing"));
+    assert_agrees_line(
+        &judge(),
+        "containerd",
+        r.ok,
+        Some("hosts_toml_ca_missing"),
+        &r.message(),
+    );
 
     let broken = format!(
         "server = \"https://{t}\n[host.\"https://{t}\"]\n  ca = \"{}\"\n",
@@ -105,7 +117,13 @@ fn hosts_toml_trust() {
         "{}",
         r.output
     );
-    assert_agrees(&judge(), "containerd", r.ok, Some("hosts_toml_syntax"));
+    assert_agrees_line(
+        &judge(),
+        "containerd",
+        r.ok,
+        Some("hosts_toml_syntax"),
+        &r.message(),
+    );
 
     // containerd#10027: root-level fields without any [host] table are rejected.
     c.write_hosts_toml(
@@ -126,7 +144,13 @@ fn hosts_toml_trust() {
         "{}",
         r.output
     );
-    assert_agrees(&judge(), "containerd", r.ok, Some("hosts_toml_invalid"));
+    assert_agrees_line(
+        &judge(),
+        "containerd",
+        r.ok,
+        Some("hosts_toml_invalid"),
+        &r.message(),
+    );
 
     c.clear_hosts();
     let underscored = t.replace(':', "_") + "_";
@@ -141,7 +165,7 @@ fn hosts_toml_trust() {
         true,
         None,
     );
-    assert_agrees(&judge(), "containerd", r.ok, None);
+    assert_agrees_line(&judge(), "containerd", r.ok, None, &r.message());
 
     // Both names: host_port_ is looked up first and wins.
     c.write_hosts_toml(
@@ -159,7 +183,13 @@ fn hosts_toml_trust() {
         false,
         Some(&line),
     );
-    assert_agrees(&judge(), "containerd", r.ok, Some("hosts_toml_ca_missing"));
+    assert_agrees_line(
+        &judge(),
+        "containerd",
+        r.ok,
+        Some("hosts_toml_ca_missing"),
+        &r.message(),
+    );
 
     c.clear_hosts();
     c.write_hosts_toml(
@@ -173,7 +203,13 @@ fn hosts_toml_trust() {
         false,
         Some(&unknown),
     );
-    assert_agrees(&judge(), "containerd", r.ok, Some("hosts_toml_missing"));
+    assert_agrees_line(
+        &judge(),
+        "containerd",
+        r.ok,
+        Some("hosts_toml_missing"),
+        &r.message(),
+    );
 }
 
 #[test]
@@ -191,7 +227,13 @@ fn plain_http_needs_a_host_table() {
 
     let r = c.pull(&img, &[]);
     r.expect("ctr", "plain HTTP, no hosts.toml", false, Some(&refused));
-    assert_agrees(&judge(), "containerd", r.ok, Some("plain_http"));
+    assert_agrees_line(
+        &judge(),
+        "containerd",
+        r.ok,
+        Some("plain_http"),
+        &r.message(),
+    );
 
     c.write_hosts_toml(&t, &format!("server = \"http://{t}\"\n"));
     let r = c.pull(&img, &[]);
@@ -202,7 +244,13 @@ fn plain_http_needs_a_host_table() {
         Some(&refused),
     );
     assert!(r.output.contains("invalid `host` tree"), "{}", r.output);
-    assert_agrees(&judge(), "containerd", r.ok, Some("hosts_toml_invalid"));
+    assert_agrees_line(
+        &judge(),
+        "containerd",
+        r.ok,
+        Some("hosts_toml_invalid"),
+        &r.message(),
+    );
 
     c.write_hosts_toml(
         &t,
@@ -215,7 +263,7 @@ fn plain_http_needs_a_host_table() {
         true,
         None,
     );
-    assert_agrees(&judge(), "containerd", r.ok, None);
+    assert_agrees_line(&judge(), "containerd", r.ok, None, &r.message());
 
     c.write_hosts_toml(&t, &format!("server = \"http://{t}\"\n[host]\n"));
     let r = c.pull(&img, &[]);
@@ -225,7 +273,7 @@ fn plain_http_needs_a_host_table() {
         true,
         None,
     );
-    assert_agrees(&judge(), "containerd", r.ok, None);
+    assert_agrees_line(&judge(), "containerd", r.ok, None, &r.message());
 
     // ctr's own flag (no CRI equivalent, so no regdoctor comparison).
     c.clear_hosts();
@@ -264,11 +312,12 @@ fn client_certificates_and_credentials() {
         false,
         Some(&ctr_head(&img, &t, BAD_CERTIFICATE)),
     );
-    assert_agrees(
+    assert_agrees_line(
         &regdoctor(&ns, &node, &t, &[]),
         "containerd",
         r.ok,
         Some("tls_client_cert_required"),
+        &r.message(),
     );
 
     c.write_hosts_toml(
@@ -286,7 +335,13 @@ fn client_certificates_and_credentials() {
         true,
         None,
     );
-    assert_agrees(&regdoctor(&ns, &node, &t, &[]), "containerd", r.ok, None);
+    assert_agrees_line(
+        &regdoctor(&ns, &node, &t, &[]),
+        "containerd",
+        r.ok,
+        None,
+        &r.message(),
+    );
 
     let (t, img) = (basic.target(), basic.image.clone());
     let dir = c.write_hosts_toml(&t, &host_table(&t, "  ca = \"ca.crt\"\n"));
@@ -302,11 +357,12 @@ fn client_certificates_and_credentials() {
         false,
         Some(&unauthorized),
     );
-    assert_agrees(
+    assert_agrees_line(
         &regdoctor(&ns, &node, &t, &[]),
         "containerd",
         r.ok,
-        Some("auth_required"),
+        Some("credentials_missing"),
+        &r.message(),
     );
 
     let r = c.pull(&img, &["--user", &format!("{USER}:{PASSWORD}")]);
@@ -316,11 +372,12 @@ fn client_certificates_and_credentials() {
         true,
         None,
     );
-    assert_agrees(
+    assert_agrees_line(
         &regdoctor_with_login(&ns, &node, &t),
         "containerd",
         r.ok,
         None,
+        &r.message(),
     );
 
     let r = c.pull(&img, &["--user", &format!("{USER}:wrong")]);
@@ -337,5 +394,11 @@ fn client_certificates_and_credentials() {
         &["--user", USER, "--password-stdin"],
         "wrong",
     );
-    assert_agrees(&report, "containerd", r.ok, Some("login_failed"));
+    assert_agrees_line(
+        &report,
+        "containerd",
+        r.ok,
+        Some("login_failed"),
+        &r.message(),
+    );
 }

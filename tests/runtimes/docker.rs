@@ -55,12 +55,18 @@ fn trusts_crt_files_in_certs_d_host_port() {
         false,
         Some(&docker_error(&t, UNKNOWN_AUTHORITY)),
     );
-    assert_agrees(&judge(&t), "docker", r.ok, Some("unknown_authority"));
+    assert_agrees_line(
+        &judge(&t),
+        "docker",
+        r.ok,
+        Some("unknown_authority"),
+        &r.message(),
+    );
 
     put(&dir, "ca.crt", &certs.ca.pem);
     let r = d.pull(&reg.image, None);
     r.expect("docker", "CA in certs.d/<ip:port>/ca.crt", true, None);
-    assert_agrees(&judge(&t), "docker", r.ok, None);
+    assert_agrees_line(&judge(&t), "docker", r.ok, None, &r.message());
 
     clear(&dir);
     put(&dir, "ca.pem", &certs.ca.pem);
@@ -71,14 +77,26 @@ fn trusts_crt_files_in_certs_d_host_port() {
         false,
         Some(&docker_error(&t, UNKNOWN_AUTHORITY)),
     );
-    assert_agrees(&judge(&t), "docker", r.ok, Some("certs_d_wrong_extension"));
+    assert_agrees_line(
+        &judge(&t),
+        "docker",
+        r.ok,
+        Some("certs_d_wrong_extension"),
+        &r.message(),
+    );
 
     clear(&dir);
     put(&dir, "ca.cert", &certs.ca.pem);
     let r = d.pull(&reg.image, None);
     let line = "Error response from daemon: missing key ca.key for client certificate ca.cert. Note that CA certificates should use the extension .crt";
     r.expect("docker", "CA named ca.cert in certs.d", false, Some(line));
-    assert_agrees(&judge(&t), "docker", r.ok, Some("certs_d_client_pair"));
+    assert_agrees_line(
+        &judge(&t),
+        "docker",
+        r.ok,
+        Some("certs_d_client_pair"),
+        &r.message(),
+    );
 
     std::fs::remove_dir_all(&dir).unwrap();
     put(&d.certs_d(&certs.ip), "ca.crt", &certs.ca.pem);
@@ -89,7 +107,13 @@ fn trusts_crt_files_in_certs_d_host_port() {
         false,
         Some(&docker_error(&t, UNKNOWN_AUTHORITY)),
     );
-    assert_agrees(&judge(&t), "docker", r.ok, Some("certs_d_missing"));
+    assert_agrees_line(
+        &judge(&t),
+        "docker",
+        r.ok,
+        Some("certs_d_dir_misnamed"),
+        &r.message(),
+    );
 
     let t = no_san_reg.target();
     put(&d.certs_d(&t), "ca.crt", &certs.ca.pem);
@@ -104,7 +128,13 @@ fn trusts_crt_files_in_certs_d_host_port() {
         false,
         Some(&docker_error(&t, &cause)),
     );
-    assert_agrees(&judge(&t), "docker", r.ok, Some("san_ip_missing"));
+    assert_agrees_line(
+        &judge(&t),
+        "docker",
+        r.ok,
+        Some("san_ip_missing"),
+        &r.message(),
+    );
 
     let t = expired_reg.target();
     put(&d.certs_d(&t), "ca.crt", &certs.ca.pem);
@@ -113,7 +143,7 @@ fn trusts_crt_files_in_certs_d_host_port() {
         "Get \"https://{t}/v2/\": x509: certificate has expired or is not yet valid: current time "
     );
     r.expect("docker", "expired leaf, CA trusted", false, Some(&part));
-    assert_agrees(&judge(&t), "docker", r.ok, Some("expired"));
+    assert_agrees_line(&judge(&t), "docker", r.ok, Some("expired"), &r.message());
 }
 
 #[test]
@@ -140,7 +170,13 @@ fn presents_the_client_pair_from_certs_d() {
         false,
         Some(&docker_error(&t, BAD_CERTIFICATE)),
     );
-    assert_agrees(&judge(), "docker", r.ok, Some("tls_client_cert_required"));
+    assert_agrees_line(
+        &judge(),
+        "docker",
+        r.ok,
+        Some("tls_client_cert_required"),
+        &r.message(),
+    );
 
     write_pair(&dir, &client, "client.cert", "client.key");
     let r = d.pull(&reg.image, None);
@@ -150,7 +186,7 @@ fn presents_the_client_pair_from_certs_d() {
         true,
         None,
     );
-    assert_agrees(&judge(), "docker", r.ok, None);
+    assert_agrees_line(&judge(), "docker", r.ok, None, &r.message());
 
     std::fs::remove_file(dir.join("client.key")).unwrap();
     let r = d.pull(&reg.image, None);
@@ -161,7 +197,13 @@ fn presents_the_client_pair_from_certs_d() {
         false,
         Some(line),
     );
-    assert_agrees(&judge(), "docker", r.ok, Some("certs_d_client_pair"));
+    assert_agrees_line(
+        &judge(),
+        "docker",
+        r.ok,
+        Some("certs_d_client_pair"),
+        &r.message(),
+    );
 }
 
 #[test]
@@ -189,11 +231,12 @@ fn sends_basic_credentials_from_docker_config() {
         false,
         Some(&line),
     );
-    assert_agrees(
+    assert_agrees_line(
         &regdoctor(&ns, &node, &t, &[]),
         "docker",
         r.ok,
-        Some("auth_required"),
+        Some("credentials_missing"),
+        &r.message(),
     );
 
     for (scenario, password, works, cause) in [
@@ -216,7 +259,7 @@ fn sends_basic_credentials_from_docker_config() {
         r.expect("docker", scenario, works, (!works).then_some(line));
         let json = cfg.path().join("config.json");
         let report = regdoctor(&ns, &node, &t, &["--docker-config", json.to_str().unwrap()]);
-        assert_agrees(&report, "docker", r.ok, cause);
+        assert_agrees_line(&report, "docker", r.ok, cause, &r.message());
     }
 }
 
@@ -245,7 +288,13 @@ fn insecure_registries_entries() {
         false,
         Some(&docker_error(&p, HTTP_TO_HTTPS)),
     );
-    assert_agrees(&judge(&d, &p), "docker", r.ok, Some("plain_http"));
+    assert_agrees_line(
+        &judge(&d, &p),
+        "docker",
+        r.ok,
+        Some("plain_http"),
+        &r.message(),
+    );
 
     let cidr = {
         let o = ns.addr().octets();
@@ -263,10 +312,10 @@ fn insecure_registries_entries() {
         start(&mut d, &json);
         let r = d.pull(&plain.image, None);
         r.expect("docker", &format!("plain HTTP, {scenario}"), true, None);
-        assert_agrees(&judge(&d, &p), "docker", r.ok, None);
+        assert_agrees_line(&judge(&d, &p), "docker", r.ok, None, &r.message());
         let r = d.pull(&tls.image, None);
         r.expect("docker", &format!("untrusted TLS, {scenario}"), true, None);
-        assert_agrees(&judge(&d, &t), "docker", r.ok, None);
+        assert_agrees_line(&judge(&d, &t), "docker", r.ok, None, &r.message());
     }
 
     // An entry without the port does not cover host:port.
@@ -279,22 +328,24 @@ fn insecure_registries_entries() {
         false,
         Some(&docker_error(&t, UNKNOWN_AUTHORITY)),
     );
-    assert_agrees(
+    assert_agrees_line(
         &judge(&d, &t),
         "docker",
         r.ok,
-        Some("daemon_json_target_not_insecure"),
+        Some("unknown_authority"),
+        &r.message(),
     );
 
     let json = serde_json::json!({"insecure-registries": [format!("ftp://{t}")]}).to_string();
     let line =
         format!("failed to start daemon: insecure registry ftp://{t} should not contain '://'");
     expect_refused("insecure-registries ftp://host:port", d.start(&json), &line);
-    assert_agrees(
+    assert_agrees_line(
         &judge(&d, &t),
         "docker",
         false,
-        Some("daemon_json_insecure_registry_scheme"),
+        Some("daemon_json_bad_insecure_registry"),
+        &line,
     );
 }
 
@@ -314,37 +365,47 @@ fn refuses_to_start_with_a_bad_daemon_json() {
     let judge = |d: &Dockerd| regdoctor(&ns, &d.node_args(), &t, &[]);
 
     let truncated = format!("{{\"insecure-registries\": [\"{t}\"");
-    expect_refused(
-        "daemon.json truncated",
-        d.start(&truncated),
-        &format!("{file}unexpected EOF"),
+    let line = format!("{file}unexpected EOF");
+    expect_refused("daemon.json truncated", d.start(&truncated), &line);
+    assert_agrees_line(
+        &judge(&d),
+        "docker",
+        false,
+        Some("daemon_json_syntax"),
+        &line,
     );
-    assert_agrees(&judge(&d), "docker", false, Some("daemon_json_syntax"));
 
     let comma = format!("{{\"insecure-registries\": [\"{t}\"],}}");
     let line = format!("{file}invalid character '}}' looking for beginning of object key string");
     expect_refused("daemon.json trailing comma", d.start(&comma), &line);
-    assert_agrees(&judge(&d), "docker", false, Some("daemon_json_syntax"));
+    assert_agrees_line(
+        &judge(&d),
+        "docker",
+        false,
+        Some("daemon_json_syntax"),
+        &line,
+    );
 
     let hosts = r#"{"hosts": ["unix:///var/run/docker.sock"]}"#;
     let line = format!(
         "{file}the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [unix://{}], from file: [unix:///var/run/docker.sock])",
-        d.etc().parent().unwrap().join("docker.sock").display()
+        d.work_dir().join("docker.sock").display()
     );
     expect_refused(
         "\"hosts\" in daemon.json and -H on the command line",
         d.start(hosts),
         &line,
     );
-    assert_agrees(
+    assert_agrees_line(
         &judge(&d),
         "docker",
         false,
         Some("daemon_json_flag_conflict"),
+        &line,
     );
 
     // The same value both ways is still a conflict.
-    let exec = d.etc().parent().unwrap().join("exec");
+    let exec = d.work_dir().join("exec");
     let json = serde_json::json!({"exec-root": exec}).to_string();
     let line = format!(
         "{file}the following directives are specified both as a flag and in the configuration file: exec-root: (from flag: {e}, from file: {e})",
@@ -355,11 +416,12 @@ fn refuses_to_start_with_a_bad_daemon_json() {
         d.start(&json),
         &line,
     );
-    assert_agrees(
+    assert_agrees_line(
         &judge(&d),
         "docker",
         false,
         Some("daemon_json_flag_conflict"),
+        &line,
     );
 
     let mirror = serde_json::json!({"registry-mirrors": [t]}).to_string();
@@ -369,13 +431,19 @@ fn refuses_to_start_with_a_bad_daemon_json() {
         d.start(&mirror),
         &line,
     );
-    assert_agrees(&judge(&d), "docker", false, Some("daemon_json_bad_mirror"));
+    assert_agrees_line(
+        &judge(&d),
+        "docker",
+        false,
+        Some("daemon_json_bad_mirror"),
+        &line,
+    );
 
     // The same dockerd starts and pulls once daemon.json is right again.
     start(&mut d, "{}");
     let r = d.pull(&reg.image, None);
     r.expect("docker", "daemon.json {} after the failures", true, None);
-    assert_agrees(&judge(&d), "docker", r.ok, None);
+    assert_agrees_line(&judge(&d), "docker", r.ok, None, &r.message());
 }
 
 /// The Karbon layout of docs/seed (Nutanix Karbon 2.1 Docker nodes): its daemon.json
@@ -424,7 +492,7 @@ fn on_a_karbon_node() {
         true,
         None,
     );
-    assert_agrees(&judge(&s), "docker", r.ok, None);
+    assert_agrees_line(&judge(&s), "docker", r.ok, None, &r.message());
 
     let r = d.pull(&insecure.image, None);
     r.expect(
@@ -433,5 +501,5 @@ fn on_a_karbon_node() {
         true,
         None,
     );
-    assert_agrees(&judge(&i), "docker", r.ok, None);
+    assert_agrees_line(&judge(&i), "docker", r.ok, None, &r.message());
 }

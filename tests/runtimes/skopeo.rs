@@ -32,7 +32,13 @@ fn trusts_the_first_certs_d_that_exists() {
 
     let r = s.pull(&img, &[]);
     r.expect("skopeo", "no CA anywhere", false, Some(&unknown));
-    assert_agrees(&judge(), "cri-o", r.ok, Some("unknown_authority"));
+    assert_agrees_line(
+        &judge(),
+        "cri-o",
+        r.ok,
+        Some("unknown_authority"),
+        &r.message(),
+    );
 
     put(&containers.join(&t), "ca.crt", &certs.ca.pem);
     let r = s.pull(&img, &[]);
@@ -42,13 +48,19 @@ fn trusts_the_first_certs_d_that_exists() {
         true,
         None,
     );
-    assert_agrees(&judge(), "cri-o", r.ok, None);
+    assert_agrees_line(&judge(), "cri-o", r.ok, None, &r.message());
 
     clear(&containers.join(&t));
     put(&containers.join(&t), "ca.pem", &certs.ca.pem);
     let r = s.pull(&img, &[]);
     r.expect("skopeo", "CA named ca.pem (ignored)", false, Some(&unknown));
-    assert_agrees(&judge(), "cri-o", r.ok, Some("certs_d_wrong_extension"));
+    assert_agrees_line(
+        &judge(),
+        "cri-o",
+        r.ok,
+        Some("certs_d_wrong_extension"),
+        &r.message(),
+    );
 
     clear(&containers.join(&t));
     put(&docker.join(&t), "ca.crt", &certs.ca.pem);
@@ -59,7 +71,13 @@ fn trusts_the_first_certs_d_that_exists() {
         false,
         Some(&unknown),
     );
-    assert_agrees(&judge(), "cri-o", r.ok, Some("containers_certs_d_shadowed"));
+    assert_agrees_line(
+        &judge(),
+        "cri-o",
+        r.ok,
+        Some("containers_certs_d_shadowed"),
+        &r.message(),
+    );
 
     std::fs::remove_dir_all(containers.join(&t)).unwrap();
     std::fs::remove_dir_all(docker.join(&t)).unwrap();
@@ -71,7 +89,7 @@ fn trusts_the_first_certs_d_that_exists() {
         true,
         None,
     );
-    assert_agrees(&judge(), "cri-o", r.ok, None);
+    assert_agrees_line(&judge(), "cri-o", r.ok, None, &r.message());
 
     std::fs::create_dir_all(home.join(&t)).unwrap();
     let r = s.pull(&img, &[]);
@@ -81,7 +99,13 @@ fn trusts_the_first_certs_d_that_exists() {
         false,
         Some(&unknown),
     );
-    assert_agrees(&judge(), "cri-o", r.ok, Some("containers_certs_d_shadowed"));
+    assert_agrees_line(
+        &judge(),
+        "cri-o",
+        r.ok,
+        Some("containers_certs_d_shadowed"),
+        &r.message(),
+    );
 
     // --cert-dir replaces the search; regdoctor gets its parent as the only root.
     std::fs::remove_dir_all(home.join(&t)).unwrap();
@@ -102,7 +126,7 @@ fn trusts_the_first_certs_d_that_exists() {
         &t,
         &[],
     );
-    assert_agrees(&report, "cri-o", r.ok, None);
+    assert_agrees_line(&report, "cri-o", r.ok, None, &r.message());
 }
 
 #[test]
@@ -132,7 +156,7 @@ fn insecure_comes_from_registries_conf_and_its_drop_ins() {
         false,
         Some(&skopeo_ping(&plain.image, &p, HTTP_TO_HTTPS)),
     );
-    assert_agrees(&judge(&p), "cri-o", r.ok, Some("plain_http"));
+    assert_agrees_line(&judge(&p), "cri-o", r.ok, Some("plain_http"), &r.message());
 
     let both = format!(
         "unqualified-search-registries = []\n\n{}\n{}",
@@ -147,7 +171,7 @@ fn insecure_comes_from_registries_conf_and_its_drop_ins() {
         true,
         None,
     );
-    assert_agrees(&judge(&p), "cri-o", r.ok, None);
+    assert_agrees_line(&judge(&p), "cri-o", r.ok, None, &r.message());
     let r = s.pull(&tls.image, &[]);
     r.expect(
         "skopeo",
@@ -155,7 +179,7 @@ fn insecure_comes_from_registries_conf_and_its_drop_ins() {
         true,
         None,
     );
-    assert_agrees(&judge(&t), "cri-o", r.ok, None);
+    assert_agrees_line(&judge(&t), "cri-o", r.ok, None, &r.message());
 
     put(&drop_ins, "50-secure.conf", &insecure(&p, false));
     let r = s.pull(&plain.image, &[]);
@@ -165,7 +189,7 @@ fn insecure_comes_from_registries_conf_and_its_drop_ins() {
         false,
         Some(&skopeo_ping(&plain.image, &p, HTTP_TO_HTTPS)),
     );
-    assert_agrees(&judge(&p), "cri-o", r.ok, Some("plain_http"));
+    assert_agrees_line(&judge(&p), "cri-o", r.ok, Some("plain_http"), &r.message());
 
     std::fs::write(&conf, "unqualified-search-registries = []\n").unwrap();
     clear(&drop_ins);
@@ -177,7 +201,7 @@ fn insecure_comes_from_registries_conf_and_its_drop_ins() {
         true,
         None,
     );
-    assert_agrees(&judge(&t), "cri-o", r.ok, None);
+    assert_agrees_line(&judge(&t), "cri-o", r.ok, None, &r.message());
 }
 
 #[test]
@@ -207,11 +231,12 @@ fn client_certificates_and_credentials() {
         false,
         Some(&skopeo_ping(&img, &t, BAD_CERTIFICATE)),
     );
-    assert_agrees(
+    assert_agrees_line(
         &regdoctor(&ns, &node, &t, &[]),
         "cri-o",
         r.ok,
         Some("tls_client_cert_required"),
+        &r.message(),
     );
 
     write_pair(&dir, &client, "client.cert", "client.key");
@@ -222,7 +247,13 @@ fn client_certificates_and_credentials() {
         true,
         None,
     );
-    assert_agrees(&regdoctor(&ns, &node, &t, &[]), "cri-o", r.ok, None);
+    assert_agrees_line(
+        &regdoctor(&ns, &node, &t, &[]),
+        "cri-o",
+        r.ok,
+        None,
+        &r.message(),
+    );
 
     std::fs::remove_file(dir.join("client.key")).unwrap();
     let r = s.pull(&img, &[]);
@@ -236,11 +267,12 @@ fn client_certificates_and_credentials() {
         false,
         Some(&line),
     );
-    assert_agrees(
+    assert_agrees_line(
         &regdoctor(&ns, &node, &t, &[]),
         "cri-o",
         r.ok,
         Some("certs_d_client_pair"),
+        &r.message(),
     );
 
     let (t, img) = (basic.target(), basic.image.clone());
@@ -256,11 +288,12 @@ fn client_certificates_and_credentials() {
         false,
         Some(&denied),
     );
-    assert_agrees(
+    assert_agrees_line(
         &regdoctor(&ns, &node, &t, &[]),
         "cri-o",
         r.ok,
-        Some("auth_required"),
+        Some("credentials_missing"),
+        &r.message(),
     );
 
     let r = s.pull(&img, &["--src-creds", &format!("{USER}:{PASSWORD}")]);
@@ -270,7 +303,13 @@ fn client_certificates_and_credentials() {
         true,
         None,
     );
-    assert_agrees(&regdoctor_with_login(&ns, &node, &t), "cri-o", r.ok, None);
+    assert_agrees_line(
+        &regdoctor_with_login(&ns, &node, &t),
+        "cri-o",
+        r.ok,
+        None,
+        &r.message(),
+    );
 
     let r = s.pull(&img, &["--src-creds", &format!("{USER}:wrong")]);
     r.expect(
@@ -286,12 +325,12 @@ fn client_certificates_and_credentials() {
         &["--user", USER, "--password-stdin"],
         "wrong",
     );
-    assert_agrees(&report, "cri-o", r.ok, Some("login_failed"));
+    assert_agrees_line(&report, "cri-o", r.ok, Some("login_failed"), &r.message());
 
     let cfg = docker_config(&t, PASSWORD);
     let auth = cfg.path().join("config.json");
     let r = s.pull(&img, &["--src-authfile", auth.to_str().unwrap()]);
     r.expect("skopeo", "htpasswd registry, --src-authfile", true, None);
     let report = regdoctor(&ns, &node, &t, &["--docker-config", auth.to_str().unwrap()]);
-    assert_agrees(&report, "cri-o", r.ok, None);
+    assert_agrees_line(&report, "cri-o", r.ok, None, &r.message());
 }

@@ -25,7 +25,10 @@ const DOCKERD_FLAGS: &[(&[&str], &str)] = &[
 ];
 
 /// A private dockerd in a namespace (its own data-root, exec-root, socket and pidfile;
-/// /etc/docker is the handle's `etc()` directory).
+/// /etc/docker is the handle's `etc()` directory). The handle also lays out a node root
+/// for regdoctor's `--host-root`: `host/etc/docker` (what dockerd sees as /etc/docker),
+/// `host/etc/systemd/system/docker.service` with the command line dockerd really runs
+/// with, and `host/usr/sbin/dockerd` (a link to the real binary, for its Go version).
 pub struct Dockerd<'a> {
     ns: &'a Netns,
     dir: tempfile::TempDir,
@@ -43,9 +46,17 @@ impl<'a> Dockerd<'a> {
         tool("unshare")?;
         mount_point("/etc/docker")?;
         let dir = tempfile::tempdir().unwrap();
-        for d in ["etc/certs.d", "root", "exec", "docker-config"] {
+        for d in [
+            "host/etc/docker/certs.d",
+            "host/etc/systemd/system",
+            "host/usr/sbin",
+            "root",
+            "exec",
+            "docker-config",
+        ] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
         }
+        std::os::unix::fs::symlink(&dockerd, dir.path().join("host/usr/sbin/dockerd")).unwrap();
         std::fs::write(dir.path().join("docker-config/config.json"), "{}").unwrap();
         Some(Dockerd {
             ns,
@@ -58,7 +69,12 @@ impl<'a> Dockerd<'a> {
 
     /// The private /etc/docker.
     pub fn etc(&self) -> PathBuf {
-        self.dir.path().join("etc")
+        self.host().join("etc/docker")
+    }
+
+    /// The node root regdoctor judges with `--host-root`.
+    pub fn host(&self) -> PathBuf {
+        self.dir.path().join("host")
     }
 
     /// `/etc/docker/certs.d/<host>` (created).
@@ -72,6 +88,11 @@ impl<'a> Dockerd<'a> {
     /// `data-root` key.
     pub fn data_root(&self) -> PathBuf {
         self.dir.path().join("root")
+    }
+
+    /// The handle's own directory (exec-root, socket, data-root live there).
+    pub fn work_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
     }
 
     fn sock(&self) -> PathBuf {
@@ -103,6 +124,15 @@ impl<'a> Dockerd<'a> {
                 args.push(flag.to_string());
             }
         }
+        // The unit a node would have: regdoctor reads dockerd's command line from it.
+        std::fs::write(
+            self.host().join("etc/systemd/system/docker.service"),
+            format!(
+                "[Service]\nExecStart=/usr/sbin/dockerd {}\n",
+                args.join(" ")
+            ),
+        )
+        .unwrap();
         let log_path = d.join("dockerd.log");
         let log = File::create(&log_path).unwrap();
         let etc = self.etc();
@@ -166,10 +196,8 @@ impl<'a> Dockerd<'a> {
             "docker".into(),
             "--docker-version".into(),
             "20.10.24".into(),
-            "--daemon-json".into(),
-            self.etc().join("daemon.json").display().to_string(),
-            "--docker-certs-d".into(),
-            self.etc().join("certs.d").display().to_string(),
+            "--host-root".into(),
+            self.host().display().to_string(),
         ]
     }
 }
