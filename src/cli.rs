@@ -99,6 +99,10 @@ pub struct Cli {
     #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
     pub docker_version: Option<String>,
 
+    /// The node's containerd version, e.g. 1.6.20 [default: from `containerd --version`]
+    #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
+    pub containerd_version: Option<String>,
+
     /// The Go version the runtimes were built with, e.g. 1.19.8 (it changes their error texts) [default: read from their binaries]
     #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
     pub go_version: Option<String>,
@@ -518,6 +522,7 @@ fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
         registries_conf: cli.registries_conf.clone(),
         containers_certs_d: cli.containers_certs_d.clone(),
         docker_version: cli.docker_version.clone(),
+        containerd_version: cli.containerd_version.clone(),
         home: std::env::var_os("HOME").map(PathBuf::from),
     };
     Ok(crate::local::node::read(&opts)?)

@@ -338,6 +338,8 @@ codes! {
     HostsTomlUnknownKey = "hosts_toml_unknown_key", ContainerdHosts, Warning;
     /// No host directory for a registry whose CA is not in the system roots.
     HostsTomlMissing = "hosts_toml_missing", ContainerdHosts, Error;
+    /// A host directory for the registry exists under another name (without the port, …).
+    HostsTomlDirMisnamed = "hosts_toml_dir_misnamed", ContainerdHosts, Error;
     /// A `ca` file cannot be read or holds no PEM certificate.
     HostsTomlCaUnreadable = "hosts_toml_ca_unreadable", ContainerdHosts, Error;
     /// The configured CAs do not verify the server's chain.
@@ -361,6 +363,10 @@ codes! {
     ContainersCertsDShadowed = "containers_certs_d_shadowed", ContainersRegistries, Error;
     /// The containers certs.d directory that is read does not verify the chain.
     ContainersCertsDCaMismatch = "containers_certs_d_ca_mismatch", ContainersRegistries, Error;
+    /// The CA is in the containers certs.d directory under a name it ignores.
+    ContainersCertsDWrongExtension = "containers_certs_d_wrong_extension", ContainersRegistries, Error;
+    /// A client certificate without its key, or a key without its certificate.
+    ContainersCertsDClientPair = "containers_certs_d_client_pair", ContainersRegistries, Error;
 }
 
 impl std::fmt::Display for Code {

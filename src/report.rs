@@ -358,16 +358,29 @@ pub struct WordedLine {
     pub line: String,
 }
 
+/// The node-file findings that explain a network failure: what the runtime prints is the
+/// network error, and the root cause is in its own files.
+fn explanations(code: Code) -> &'static [Code] {
+    match code {
+        Code::UnknownAuthority => EXPLAINS_UNTRUSTED,
+        // A hosts.toml that would allow plain HTTP but is ignored.
+        Code::PlainHttp => &[Code::HostsTomlSyntax, Code::HostsTomlInvalid],
+        _ => &[],
+    }
+}
+
 /// Node-file findings that explain why a chain is not trusted.
 const EXPLAINS_UNTRUSTED: &[Code] = &[
     Code::CertsDWrongExtension,
     Code::CertsDDirMisnamed,
     Code::CertsDCaMismatch,
     Code::HostsTomlCaMismatch,
+    Code::HostsTomlDirMisnamed,
     Code::HostsTomlSyntax,
     Code::HostsTomlInvalid,
     Code::ContainersCertsDShadowed,
     Code::ContainersCertsDCaMismatch,
+    Code::ContainersCertsDWrongExtension,
 ];
 
 /// The check that reads a runtime's own configuration files.
@@ -454,11 +467,10 @@ impl RuntimeVerdict {
         // files say why (a CA under a name it ignores, a misnamed directory, a CA that does
         // not match, a directory that hides the right one), that is the root cause.
         let explained = cause
-            .filter(|(_, f)| f.code == Code::UnknownAuthority)
-            .and_then(|_| {
-                all.iter().find(|(_, f)| {
-                    f.severity == Severity::Error && EXPLAINS_UNTRUSTED.contains(&f.code)
-                })
+            .map(|(_, f)| explanations(f.code))
+            .and_then(|codes| {
+                all.iter()
+                    .find(|(_, f)| f.severity == Severity::Error && codes.contains(&f.code))
             })
             .map(|(_, f)| f.code);
         // For the certificate checks the runtime prints Go's single verdict with its own

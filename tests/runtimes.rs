@@ -206,3 +206,26 @@ fn docker_config(target: &str, password: &str) -> tempfile::TempDir {
 const UNKNOWN_AUTHORITY: &str = "x509: certificate signed by unknown authority";
 const BAD_CERTIFICATE: &str = "remote error: tls: bad certificate";
 const HTTP_TO_HTTPS: &str = "http: server gave HTTP response to HTTPS client";
+
+/// regdoctor reads the Go version of a runtime's binary as `go version FILE` does (the
+/// wording of the runtimes' errors depends on it).
+#[test]
+fn go_version_of_the_runtime_binaries_matches_the_go_tool() {
+    let Some(go) = tool("go") else { return };
+    for program in ["dockerd", "containerd", "skopeo"] {
+        let Some(path) = tool(program) else { continue };
+        let out = std::process::Command::new(&go)
+            .arg("version")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        // "/usr/sbin/dockerd: go1.19.8"
+        let expected = text.trim().rsplit(": go").next().unwrap().to_string();
+        assert_eq!(
+            regdoctor::local::gobuild::go_version(&path).as_deref(),
+            Some(expected.as_str()),
+            "{program}: {text}"
+        );
+    }
+}

@@ -79,7 +79,7 @@ impl Check for ContainerdHosts {
             // Offline: check every hosts.toml's syntax and fields.
             for d in &root.dirs {
                 if let Some(f) = d.files.iter().find(|f| f.name == "hosts.toml") {
-                    let _ = parse_hosts(root, d, f, &mut findings);
+                    let _ = parse_hosts(facts, root, d, f, &mut findings);
                 }
             }
             return Outcome::Findings(findings);
@@ -119,7 +119,7 @@ impl Check for ContainerdHosts {
             }
             return Outcome::Findings(findings);
         };
-        let Some(table) = parse_hosts(root, dir, hosts, &mut findings) else {
+        let Some(table) = parse_hosts(facts, root, dir, hosts, &mut findings) else {
             return Outcome::Findings(findings);
         };
         let mut cas = Vec::new();
@@ -195,6 +195,7 @@ impl Check for ContainerdHosts {
 /// Parses and validates a hosts.toml as containerd does; None when containerd would
 /// discard it.
 fn parse_hosts(
+    facts: &Facts,
     root: &CertsRoot,
     dir: &HostDir,
     f: &NodeFile,
@@ -202,7 +203,7 @@ fn parse_hosts(
 ) -> Option<toml::Table> {
     let path = format!("{}/{}/hosts.toml", root.root, dir.name);
     let text = String::from_utf8_lossy(&f.bytes).into_owned();
-    let fallback = "containerd logs \"failed to decode hosts.toml\" and silently falls back to the *.crt files in the directory, so the configuration has no effect";
+    let fallback = "containerd logs \"failed to decode hosts.toml\" and silently uses its defaults (HTTPS, the system roots), so the configuration has no effect";
     let table = match toml::from_str::<toml::Table>(&text) {
         Ok(t) => t,
         Err(e) => {
@@ -219,6 +220,27 @@ fn parse_hosts(
             return None;
         }
     };
+    let before_1_7 = facts
+        .node
+        .installs
+        .containerd
+        .version
+        .as_deref()
+        .and_then(crate::runtimes::parse_version)
+        .is_some_and(|v| v < (1, 7));
+    if before_1_7 && !table.contains_key("host") {
+        findings.push(
+            Finding::new(
+                Code::HostsTomlInvalid,
+                format!("{path} has no [host.\"…\"] table: containerd before 1.7 refuses such a file (it logs \"invalid `host` tree\", containerd#10027) and silently uses its defaults (HTTPS, the system roots), so server, ca and skip_verify at the top level have no effect"),
+            )
+            .hint(format!(
+                "repeat the settings in a table: [host.\"{}\"] with capabilities = [\"pull\", \"resolve\"] and the same ca / skip_verify; edit {path}",
+                table.get("server").and_then(|s| s.as_str()).unwrap_or("https://HOST:PORT")
+            )),
+        );
+        return None;
+    }
     let mut invalid = None;
     for (label, _, t) in entries(&table) {
         for key in t.keys() {
@@ -293,6 +315,27 @@ fn missing(facts: &Facts, root: &CertsRoot, t: &Target, findings: &mut Vec<Findi
     }
     let name = t.registry_name();
     let dir = format!("{}/{name}", root.root);
+    let host = t.host_for_url();
+    // A directory that is almost the registry's: the host without the port, another case.
+    let near = root.dirs.iter().map(|d| d.name.as_str()).find(|d| {
+        *d == host || d.split(':').next() == Some(host.as_str()) || d.eq_ignore_ascii_case(&name)
+    });
+    if let Some(near) = near {
+        findings.push(
+            Finding::new(
+                Code::HostsTomlDirMisnamed,
+                format!(
+                    "containerd has no directory for {name} under {}: there is {}/{near}/, but containerd only tries {}",
+                    root.root,
+                    root.root,
+                    dir_names(t).join(", ")
+                ),
+            )
+            .client_error(format!("failed to do request: Head \"https://{name}/v2/IMAGE/manifests/TAG\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))
+            .hint(format!("`mv '{}/{near}' '{dir}'` on every node (no restart needed)", root.root)),
+        );
+        return;
+    }
     let ca = working_ca_path(facts, &chain).unwrap_or_else(|| "ca.crt".into());
     findings.push(
         Finding::new(
@@ -434,6 +477,10 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         ),
         (f(vec![]), vec![Code::HostsTomlMissing]),
         (
+            f(vec![("10.0.0.5", vec![("ca.crt", ca_pem.clone())])]),
+            vec![Code::HostsTomlDirMisnamed],
+        ),
+        (
             f(vec![(
                 d,
                 vec![
@@ -548,13 +595,16 @@ mod tests {
 
     #[test]
     fn syntax_errors_have_line_and_column() {
-        let (f, _) = examples().remove(3);
+        let (f, _) = examples()
+            .into_iter()
+            .find(|(_, codes)| codes == &[Code::HostsTomlSyntax])
+            .unwrap();
         let out = findings_of(&ContainerdHosts, &f);
         assert!(
             out[0].message.contains("at line 1, column 10"),
             "{}",
             out[0].message
         );
-        assert!(out[0].message.contains("silently falls back"));
+        assert!(out[0].message.contains("silently uses its defaults"));
     }
 }

@@ -5,12 +5,12 @@
 //! `/etc/containers/certs.d/<host:port>`, `/etc/docker/certs.d/<host:port>` — an earlier
 //! directory hides the right CA in a later one.
 
-use super::node_common::{needed_issuer, pem_certs, plain_http, verify_with};
+use super::node_common::{any_certs, needed_issuer, pem_certs, plain_http, verify_with};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::facts::Runtime;
-use crate::facts::node::{CertsRoot, Source, TextFile};
+use crate::facts::node::{CertsRoot, HostDir, Source, TextFile};
 use crate::report::Finding;
 use crate::runtimes::line::{Failure, Step};
 use crate::target::Target;
@@ -122,52 +122,130 @@ fn registries_conf(
 }
 
 fn certs_d(facts: &Facts, roots: &[&CertsRoot], t: &Target, findings: &mut Vec<Finding>) {
+    let name = t.registry_name();
+    let dirs: Vec<(String, &HostDir)> = roots
+        .iter()
+        .filter_map(|r| {
+            r.dirs
+                .iter()
+                .find(|d| d.name == name)
+                .map(|d| (format!("{}/{name}", r.root), d))
+        })
+        .collect();
+    let Some((used, dir)) = dirs.first() else {
+        return;
+    };
+    // containers/image loads client pairs whatever `insecure` says, and refuses the
+    // directory when one is incomplete.
+    client_pairs(facts, used, dir, findings);
     let chain = facts.presented_chain();
     if plain_http(facts) || chain.is_empty() {
         return;
     }
-    let name = t.registry_name();
-    let dirs: Vec<(String, Vec<crate::pki::Cert>)> = roots
-        .iter()
-        .filter_map(|r| {
-            r.dirs.iter().find(|d| d.name == name).map(|d| {
-                let cas = d
-                    .files
-                    .iter()
-                    .filter(|f| f.name.ends_with(".crt"))
-                    .flat_map(pem_certs)
-                    .collect();
-                (format!("{}/{name}", r.root), cas)
-            })
-        })
-        .collect();
-    let Some((used, cas)) = dirs.first() else {
+    let cas_of = |d: &HostDir| -> Vec<crate::pki::Cert> {
+        d.files
+            .iter()
+            .filter(|f| f.name.ends_with(".crt"))
+            .flat_map(pem_certs)
+            .collect()
+    };
+    let cas = cas_of(dir);
+    let Some(err) = verify_with(facts, &chain, &cas) else {
         return;
     };
-    if verify_with(facts, &chain, cas).is_none() {
+    let untrusted = Failure::verification(err.go_text()).generic(Some(t));
+    let misnamed = dir.files.iter().find(|f| {
+        !f.name.ends_with(".crt") && {
+            let certs = any_certs(f);
+            !certs.is_empty() && verify_with(facts, &chain, &certs).is_none()
+        }
+    });
+    if let Some(f) = misnamed {
+        let stem = f.name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&f.name);
+        findings.push(
+            Finding::new(
+                Code::ContainersCertsDWrongExtension,
+                format!("{used}/{} holds the CA that verifies the server's chain, but containers/image only loads CA files ending in .crt", f.name),
+            )
+            .client_error(untrusted)
+            .hint(format!("`mv '{used}/{}' '{used}/{stem}.crt'` (PEM); no restart needed", f.name)),
+        );
         return;
     }
     let later = dirs
         .iter()
         .skip(1)
-        .find(|(_, c)| verify_with(facts, &chain, c).is_none());
+        .find(|(_, d)| verify_with(facts, &chain, &cas_of(d)).is_none());
     match later {
         Some((good, _)) => findings.push(
             Finding::new(
                 Code::ContainersCertsDShadowed,
                 format!("{used}/ exists, so containers/image reads only it and never {good}/, which holds the CA that verifies the server; {used}/ does not"),
             )
-            .client_error(format!("pinging container registry {name}: Get \"https://{name}/v2/\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))
+            .client_error(untrusted)
             .hint(format!("copy the CA into the directory that is read: `cp {good}/*.crt {used}/`, or remove {used}/")),
         ),
-        None => findings.push(
+        None if !cas.is_empty() => findings.push(
             Finding::new(
                 Code::ContainersCertsDCaMismatch,
                 format!("{used}/ is the certs.d directory containers/image reads for {name}, and its CAs do not verify the server's chain (which needs \"{}\")", needed_issuer(&chain)),
             )
-            .client_error(format!("pinging container registry {name}: Get \"https://{name}/v2/\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))
+            .client_error(untrusted)
             .hint(format!("put the CA that issued the server's certificate in {used}/ca.crt")),
         ),
+        // An empty directory and no CA anywhere: ca-chain says it.
+        None => {}
+    }
+}
+
+/// `.cert` needs `<base>.key` and `.key` needs `<base>.cert` (containers/image's words).
+fn client_pairs(facts: &Facts, base: &str, dir: &HostDir, findings: &mut Vec<Finding>) {
+    let target = facts.target.as_ref().ok();
+    let has = |n: &str| dir.files.iter().any(|f| f.name == n);
+    for f in &dir.files {
+        let (missing, cause) = if let Some(stem) = f.name.strip_suffix(".cert") {
+            if has(&format!("{stem}.key")) {
+                continue;
+            }
+            (
+                format!("{stem}.key"),
+                format!(
+                    "missing key {stem}.key for client certificate {}. Note that CA certificates should use the extension .crt",
+                    f.name
+                ),
+            )
+        } else if let Some(stem) = f.name.strip_suffix(".key") {
+            if has(&format!("{stem}.cert")) {
+                continue;
+            }
+            (
+                format!("{stem}.cert"),
+                format!("missing client certificate {stem}.cert for key {}", f.name),
+            )
+        } else {
+            continue;
+        };
+        let is_ca = any_certs(f).iter().any(|c| c.is_ca());
+        let hint = if is_ca && f.name.ends_with(".cert") {
+            let stem = f.name.trim_end_matches(".cert");
+            format!(
+                "this file holds a CA certificate: `mv '{base}/{}' '{base}/{stem}.crt'`",
+                f.name
+            )
+        } else {
+            format!(
+                "add {base}/{missing} beside it, or remove {base}/{}",
+                f.name
+            )
+        };
+        findings.push(
+            Finding::new(
+                Code::ContainersCertsDClientPair,
+                format!("{base}/{} has no {missing} beside it: CRI-O, podman and skopeo fail every pull from this registry", f.name),
+            )
+            .fails(Failure::at(Step::Config, cause), target)
+            .hint(hint),
+        );
     }
 }
 
@@ -250,6 +328,23 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
                 vec![("ca.crt", other.pem.clone().into_bytes())],
             )]]),
             vec![Code::ContainersCertsDCaMismatch],
+        ),
+        (
+            tls(vec![vec![(
+                d,
+                vec![("ca.pem", root.pem.clone().into_bytes())],
+            )]]),
+            vec![Code::ContainersCertsDWrongExtension],
+        ),
+        (
+            tls(vec![vec![(
+                d,
+                vec![("ca.cert", root.pem.clone().into_bytes())],
+            )]]),
+            vec![
+                Code::ContainersCertsDClientPair,
+                Code::ContainersCertsDWrongExtension,
+            ],
         ),
     ]
 }

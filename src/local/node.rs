@@ -241,6 +241,8 @@ pub struct NodeOptions {
     pub containers_certs_d: Vec<PathBuf>,
     /// `--docker-version`.
     pub docker_version: Option<String>,
+    /// `--containerd-version`.
+    pub containerd_version: Option<String>,
     /// The user's home directory (for `~/.config/containers/certs.d`).
     pub home: Option<PathBuf>,
 }
@@ -332,6 +334,9 @@ pub fn read(opts: &NodeOptions) -> Result<NodeFacts, LoadError> {
         None => None,
     };
     node.installs = super::installs::find(opts, &node);
+    if let Some(v) = &opts.containerd_version {
+        node.installs.containerd.version = Some(v.clone());
+    }
     Ok(node)
 }
 

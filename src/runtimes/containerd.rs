@@ -181,12 +181,29 @@ pub fn client(facts: &Facts, why: String) -> Client {
     let base = format!("{}/{}", root.root, dir.name);
     let parsed = hosts_toml(dir)
         .and_then(|f| toml::from_str::<toml::Table>(&String::from_utf8_lossy(&f.bytes)).ok());
-    let Some(table) = parsed else {
-        if hosts_toml(dir).is_some() {
+    let before_1_7 = c
+        .version
+        .as_deref()
+        .and_then(super::parse_version)
+        .is_some_and(|v| v < (1, 7));
+    if hosts_toml(dir).is_some() {
+        let ignored = match &parsed {
+            None => Some("cannot be decoded"),
+            // containerd 1.6 refuses a file without [host] tables ("invalid `host` tree",
+            // containerd#10027; fixed in 1.7).
+            Some(t) if before_1_7 && !t.contains_key("host") => {
+                Some("has no [host] table, which containerd 1.6 refuses (\"invalid `host` tree\")")
+            }
+            Some(_) => None,
+        };
+        if let Some(why) = ignored {
             c.sources.push(format!(
-                "{base}/hosts.toml cannot be decoded: containerd ignores it and uses the directory's *.crt files"
+                "{base}/hosts.toml {why}: containerd ignores it and uses its defaults (HTTPS, the system roots)"
             ));
+            return what_if(facts, c);
         }
+    }
+    let Some(table) = parsed else {
         let (cas, pair) = docker_style_dir(&base, dir);
         c.sources.push(format!(
             "{base}/: {} *.crt file(s) added to the system roots",

@@ -135,6 +135,7 @@ pub fn assert_agrees_line(
         .as_str()
         .unwrap_or_else(|| panic!("{runtime}: no error line: {entry:#}"))
         .replace("IMAGE", "test/hello")
+        .replace("[manifests TAG]", "[manifests v1]")
         .replace(":TAG", ":v1")
         .replace("/TAG", "/v1")
         .replace("manifest TAG", "manifest v1");

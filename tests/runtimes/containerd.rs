@@ -94,7 +94,7 @@ fn hosts_toml_trust() {
         &judge(),
         "containerd",
         r.ok,
-        Some("hosts_toml_ca_missing"),
+        Some("hosts_toml_ca_unreadable"),
         &r.message(),
     );
 
@@ -187,7 +187,7 @@ fn hosts_toml_trust() {
         &judge(),
         "containerd",
         r.ok,
-        Some("hosts_toml_ca_missing"),
+        Some("hosts_toml_ca_unreadable"),
         &r.message(),
     );
 
@@ -207,7 +207,7 @@ fn hosts_toml_trust() {
         &judge(),
         "containerd",
         r.ok,
-        Some("hosts_toml_missing"),
+        Some("hosts_toml_dir_misnamed"),
         &r.message(),
     );
 }

@@ -58,7 +58,7 @@ fn trusts_the_first_certs_d_that_exists() {
         &judge(),
         "cri-o",
         r.ok,
-        Some("certs_d_wrong_extension"),
+        Some("containers_certs_d_wrong_extension"),
         &r.message(),
     );
 
@@ -271,7 +271,7 @@ fn client_certificates_and_credentials() {
         &regdoctor(&ns, &node, &t, &[]),
         "cri-o",
         r.ok,
-        Some("certs_d_client_pair"),
+        Some("containers_certs_d_client_pair"),
         &r.message(),
     );
 

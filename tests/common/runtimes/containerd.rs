@@ -124,6 +124,10 @@ impl<'a> Containerd<'a> {
         vec![
             "--runtime".into(),
             "containerd".into(),
+            "--containerd-version".into(),
+            "1.6.20".into(),
+            "--go-version".into(),
+            super::go_version_of("containerd"),
             "--containerd-certs-d".into(),
             self.hosts_dir().display().to_string(),
             "--containerd-config".into(),

@@ -211,3 +211,11 @@ fn in_private_mounts(ns: &Netns, mounts: &[(&Path, &str)], program: &Path) -> Co
     c.arg(program);
     c
 }
+
+/// The Go version a client binary was built with, read by regdoctor's own reader (the
+/// tests compare it with `go version FILE` where Go is installed).
+pub fn go_version_of(program: &str) -> String {
+    let path = crate::common::tool(program).unwrap_or_default();
+    regdoctor::local::gobuild::go_version(&path)
+        .unwrap_or_else(|| panic!("no Go build information in {}", path.display()))
+}

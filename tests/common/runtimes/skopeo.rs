@@ -101,6 +101,8 @@ impl<'a> Skopeo<'a> {
         let mut v: Vec<String> = vec![
             "--runtime".into(),
             "cri-o".into(),
+            "--go-version".into(),
+            super::go_version_of("skopeo"),
             "--registries-conf".into(),
             self.etc_containers()
                 .join("registries.conf")
