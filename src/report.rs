@@ -121,6 +121,19 @@ impl Finding {
         self
     }
 
+    /// The failure, with `client_error` in the words of the runtime whose files it is about.
+    pub fn fails_for(
+        mut self,
+        runtime: Runtime,
+        failure: Failure,
+        target: Option<&crate::target::Target>,
+    ) -> Finding {
+        let client = Client::default_for(runtime, "");
+        self.client_error = Some(crate::runtimes::line::line(&client, &failure, target));
+        self.failure = Some(failure);
+        self
+    }
+
     /// The failure at the runtime's first request (`Get "https://h/v2/": cause` for Docker).
     pub fn fails_request(self, facts: &crate::facts::Facts, cause: impl Into<String>) -> Finding {
         self.fails(Failure::request(cause), facts.target.as_ref().ok())
@@ -362,7 +375,7 @@ pub struct WordedLine {
 /// network error, and the root cause is in its own files.
 fn explanations(code: Code) -> &'static [Code] {
     match code {
-        Code::UnknownAuthority => EXPLAINS_UNTRUSTED,
+        Code::UnknownAuthority | Code::MissingIntermediate => EXPLAINS_UNTRUSTED,
         // A hosts.toml that would allow plain HTTP but is ignored.
         Code::PlainHttp => &[Code::HostsTomlSyntax, Code::HostsTomlInvalid],
         _ => &[],

@@ -29,9 +29,10 @@ fn binary_human_report_for_a_san_failure() {
         .code(1)
         .stdout(predicate::str::contains("fail  san-matches-host"))
         .stdout(predicate::str::contains("error[san_ip_missing]"))
-        .stdout(predicate::str::contains("What your runtime will say:"))
+        .stdout(predicate::str::contains("Will a pull work on this node?"))
+        .stdout(predicate::str::contains("any runtime  FAIL  san_ip_missing"))
         .stdout(predicate::str::contains(
-            "  CRI-O:      pinging container registry ",
+            "      CRI-O:      pinging container registry ",
         ))
         .stdout(predicate::str::contains("regdoctor explain san_ip_missing"))
         .stdout(predicate::str::contains("\u{1b}[").not());

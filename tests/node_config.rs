@@ -1,6 +1,8 @@
-//! Node configuration: daemon.json offline through the binary, and Docker certs.d /
-//! containerd hosts.toml trees built in temporary directories, judged against real
-//! in-process TLS servers.
+//! Node configuration: daemon.json offline through the binary, and containerd hosts.toml
+//! and containers certs.d trees built in temporary directories, judged against real
+//! in-process TLS servers on loopback. Docker's certs.d is not tested here: dockerd treats
+//! 127.0.0.0/8 as insecure and never reads certs.d for it, so those scenarios run against
+//! a real dockerd on a non-loopback address in tests/runtimes/docker.rs.
 
 use std::path::Path;
 
@@ -39,34 +41,17 @@ struct Setup {
     dir: tempfile::TempDir,
     server: server::Server,
     ca: Ca,
-    other: Ca,
 }
 
 fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let ca = ca("Registry CA", now());
-    let other = crate::common::pki::ca("Other CA", now());
     let l = leaf(&ca, &["127.0.0.1"], now());
     let server = server::start(
         "127.0.0.1:0",
         Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
     );
-    Setup {
-        dir,
-        server,
-        ca,
-        other,
-    }
-}
-
-fn certs_d(s: &Setup, files: &[(&str, &[u8])], dir_name: Option<&str>) -> (u8, serde_json::Value) {
-    let name = dir_name
-        .map(str::to_string)
-        .unwrap_or_else(|| s.server.target());
-    let root = tree(s.dir.path(), "docker-certs.d", &[(name.as_str(), files)]);
-    let (code, r, err) = diagnose(&[&s.server.target(), "--docker-certs-d", &root]);
-    assert!(err.is_empty(), "{err}");
-    (code, r)
+    Setup { dir, server, ca }
 }
 
 fn node_codes(r: &serde_json::Value, id: &str) -> Vec<String> {
@@ -81,76 +66,6 @@ fn node_codes(r: &serde_json::Value, id: &str) -> Vec<String> {
         .iter()
         .map(|f| f["code"].as_str().unwrap().to_string())
         .collect()
-}
-
-#[test]
-fn certs_d_with_the_right_ca_passes() {
-    let s = setup();
-    let (_, r) = certs_d(&s, &[("ca.crt", s.ca.pem.as_bytes())], None);
-    assert_eq!(status(&r, "certs-d"), "pass", "{r:#}");
-}
-
-#[test]
-fn certs_d_ca_saved_as_pem_is_a_wrong_extension() {
-    let s = setup();
-    let (code, r) = certs_d(&s, &[("ca.pem", s.ca.pem.as_bytes())], None);
-    assert_eq!(node_codes(&r, "certs-d"), ["certs_d_wrong_extension"]);
-    assert!(
-        finding(&r, "certs_d_wrong_extension")["hint"]
-            .as_str()
-            .unwrap()
-            .contains("/ca.crt'")
-    );
-    assert_eq!(code, 1);
-}
-
-#[test]
-fn certs_d_with_another_authority_is_a_mismatch() {
-    let s = setup();
-    let (_, r) = certs_d(&s, &[("ca.crt", s.other.pem.as_bytes())], None);
-    assert_eq!(node_codes(&r, "certs-d"), ["certs_d_ca_mismatch"]);
-    let m = finding(&r, "certs_d_ca_mismatch")["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        m.contains("CN=Other CA") && m.contains("CN=Registry CA"),
-        "{m}"
-    );
-}
-
-#[test]
-fn certs_d_directory_without_the_port_is_missing() {
-    let s = setup();
-    let (_, r) = certs_d(&s, &[("ca.crt", s.ca.pem.as_bytes())], Some("127.0.0.1"));
-    assert_eq!(node_codes(&r, "certs-d"), ["certs_d_missing"]);
-    let f = finding(&r, "certs_d_missing");
-    assert!(
-        f["message"]
-            .as_str()
-            .unwrap()
-            .contains("docker-certs.d/127.0.0.1/"),
-        "{f:#}"
-    );
-    assert!(f["hint"].as_str().unwrap().starts_with("`mv "), "{f:#}");
-}
-
-#[test]
-fn certs_d_cert_without_key_fails_like_docker() {
-    let s = setup();
-    let (_, r) = certs_d(
-        &s,
-        &[
-            ("ca.crt", s.ca.pem.as_bytes()),
-            ("client.cert", s.other.pem.as_bytes()),
-        ],
-        None,
-    );
-    assert_eq!(node_codes(&r, "certs-d"), ["certs_d_client_pair"]);
-    assert_eq!(
-        finding(&r, "certs_d_client_pair")["client_error"],
-        "Error response from daemon: missing key client.key for client certificate client.cert. CA certificates must use the extension .crt"
-    );
 }
 
 fn hosts(s: &Setup, toml: &str, extra: &[(&str, &[u8])]) -> serde_json::Value {
@@ -195,7 +110,7 @@ fn hosts_toml_with_a_bad_ca_path() {
         finding(&r, "hosts_toml_ca_unreadable")["client_error"]
             .as_str()
             .unwrap()
-            .starts_with("unable to read CA cert \"/nonexistent/ca.crt\"")
+            .contains(": unable to read CA cert \"/nonexistent/ca.crt\"")
     );
 }
 
@@ -354,25 +269,4 @@ fn registries_conf_must_mark_a_plain_http_registry_insecure() {
     );
     let (_, r, _) = diagnose(&[&t, "--registries-conf", &good]);
     assert_eq!(status(&r, "containers-registries"), "pass", "{r:#}");
-}
-
-#[test]
-fn certs_d_client_key_of_another_certificate() {
-    let s = setup();
-    let mine = leaf(&s.ca, &["client"], now());
-    let other = leaf(&s.ca, &["other"], now());
-    let (_, r) = certs_d(
-        &s,
-        &[
-            ("ca.crt", s.ca.pem.as_bytes()),
-            ("client.cert", mine.pem.as_bytes()),
-            ("client.key", other.key_pem.as_bytes()),
-        ],
-        None,
-    );
-    assert_eq!(node_codes(&r, "certs-d"), ["certs_d_client_pair"]);
-    assert_eq!(
-        finding(&r, "certs_d_client_pair")["client_error"],
-        "Error response from daemon: tls: private key does not match public key"
-    );
 }

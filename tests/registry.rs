@@ -70,10 +70,40 @@ fn htpasswd_registry_asks_for_basic_auth_and_checks_the_password() {
     let (code, r, _) = diagnose(&[&target, "--ca", &t.ca_path]);
     assert_eq!(
         codes(&r),
-        vec!["auth_required", "catalog_unauthorized"],
+        vec![
+            "auth_required",
+            "catalog_unauthorized",
+            "credentials_missing"
+        ],
         "{r:#}"
     );
-    assert_eq!(code, 0, "auth required is a warning");
+    assert_eq!(
+        code, 1,
+        "a Basic-auth registry with no credentials: every pull fails"
+    );
+    // No runtime on this (test) node: the line in each runtime's words.
+    let any = runtimes_entry(&r, "any");
+    assert_eq!(any["cause"], "credentials_missing");
+    let worded: Vec<&str> = any["worded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["line"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        worded,
+        [
+            format!(
+                "Error response from daemon: Head \"https://{target}/v2/IMAGE/manifests/TAG\": no basic auth credentials"
+            ),
+            format!(
+                "failed to resolve reference \"{target}/IMAGE:TAG\": pulling from host {target} failed with status code [manifests TAG]: 401 Unauthorized"
+            ),
+            format!(
+                "reading manifest TAG in {target}/IMAGE: unauthorized: authentication required"
+            ),
+        ]
+    );
     let f = finding(&r, "auth_required");
     assert_eq!(f["evidence"]["challenges"][0]["scheme"], "basic");
     assert_eq!(

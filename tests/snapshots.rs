@@ -9,15 +9,7 @@ use crate::common::*;
 fn run(args: &[&str], format: &str) -> String {
     let mut argv = vec!["regdoctor"];
     argv.extend_from_slice(args);
-    argv.extend_from_slice(&[
-        "--format",
-        format,
-        "--color",
-        "never",
-        "--no-node-defaults",
-        "--runtime",
-        "docker",
-    ]);
+    argv.extend_from_slice(&["--format", format, "--color", "never", "--no-node-defaults"]);
     let mut out = Vec::new();
     let mut err = Vec::new();
     regdoctor::cli::run_full(argv, &mut &b""[..], &mut out, &mut err, false);

@@ -145,7 +145,7 @@ impl Check for ContainerdHosts {
                             Code::HostsTomlCaUnreadable,
                             format!("{base}/hosts.toml names the CA file {shown} for {label}, which does not exist"),
                         )
-                        .fails(Failure::at(Step::Config, format!("unable to read CA cert \"{shown}\": open {shown}: no such file or directory")), facts.target.as_ref().ok())
+                        .fails_for(Runtime::Containerd, Failure::at(Step::Config, format!("unable to read CA cert \"{shown}\": open {shown}: no such file or directory")), facts.target.as_ref().ok())
                         .hint(format!("copy the registry's CA to {shown}, or correct the ca path (relative paths are relative to {base})")),
                     ),
                     Some(f) if pem_certs(f).is_empty() => findings.push(
@@ -153,7 +153,7 @@ impl Check for ContainerdHosts {
                             Code::HostsTomlCaUnreadable,
                             format!("the CA file {shown} named in {base}/hosts.toml holds no PEM certificate"),
                         )
-                        .fails(Failure::at(Step::Config, format!("unable to load CA cert \"{shown}\"")), facts.target.as_ref().ok())
+                        .fails_for(Runtime::Containerd, Failure::at(Step::Config, format!("unable to load CA cert \"{shown}\"")), facts.target.as_ref().ok())
                         .hint(format!("convert it to PEM: `openssl x509 -inform der -in {shown} -out {shown}`")),
                     ),
                     Some(f) => cas.extend(pem_certs(f)),

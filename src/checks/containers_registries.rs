@@ -98,7 +98,7 @@ fn registries_conf(
                 Code::RegistriesConfMixedVersions,
                 format!("{} mixes the v1 format ([registries.insecure], [registries.search]) with the v2 format ([[registry]]): containers/image refuses the file", conf.path),
             )
-            .fails(Failure::at(Step::Config, "mixing sysregistry v1/v2 is not supported"), target)
+            .fails_for(Runtime::CriO, Failure::at(Step::Config, "mixing sysregistry v1/v2 is not supported"), target)
             .hint("convert the [registries.*] tables to [[registry]] entries (location = \"host:port\", insecure = true) and unqualified-search-registries"),
         );
     }
@@ -243,7 +243,7 @@ fn client_pairs(facts: &Facts, base: &str, dir: &HostDir, findings: &mut Vec<Fin
                 Code::ContainersCertsDClientPair,
                 format!("{base}/{} has no {missing} beside it: CRI-O, podman and skopeo fail every pull from this registry", f.name),
             )
-            .fails(Failure::at(Step::Config, cause), target)
+            .fails_for(Runtime::CriO, Failure::at(Step::Config, cause), target)
             .hint(hint),
         );
     }

@@ -93,6 +93,8 @@ pub struct Install {
 /// The runtimes' installations.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Installs {
+    /// Whether the node was searched for them (not with --no-node-defaults).
+    pub looked: bool,
     /// Docker Engine.
     pub docker: Install,
     /// containerd.
@@ -170,7 +172,11 @@ impl NodeFacts {
         }
         RuntimeChoice::new(
             Runtime::Docker,
-            "default: no runtime configuration found on this node",
+            if self.installs.looked {
+                "default: no runtime found on this node"
+            } else {
+                "default: --no-node-defaults, so no node file was read"
+            },
         )
     }
 }

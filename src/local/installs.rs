@@ -92,6 +92,7 @@ pub fn find(opts: &NodeOptions, node: &NodeFacts) -> Installs {
         }
     }
     Installs {
+        looked: look,
         docker,
         containerd,
         containers,

@@ -17,13 +17,7 @@ pub fn render_human(report: &Report, style: &Style) -> String {
     let mut out = String::new();
     header(&mut out, report, style);
     summary(&mut out, report, style);
-    let lines = super::runtime::runtime_lines(report);
-    if !lines.is_empty() {
-        let _ = writeln!(out, "\nWhat your runtime will say:");
-        for (who, line) in lines {
-            let _ = writeln!(out, "  {who:<11} {line}");
-        }
-    }
+    runtimes(&mut out, report, style);
     let _ = writeln!(out, "\nChecks:");
     let width = report
         .checks
@@ -96,6 +90,38 @@ pub fn render_human(report: &Report, style: &Style) -> String {
         }
     }
     out
+}
+
+/// Will a pull work, per runtime: its verdict and root cause, the line it prints, what it
+/// trusts; then the runtimes not judged, with why.
+fn runtimes(out: &mut String, report: &Report, style: &Style) {
+    let rows = super::runtime::rows(report);
+    let _ = writeln!(out, "\nWill a pull work on this node?");
+    let width = rows.iter().map(|r| r.label.len()).max().unwrap_or(0);
+    for r in &rows {
+        let v = r.verdict;
+        match v.verdict {
+            Some(verdict) => {
+                let cause = v.cause.map(|c| format!("  {c}")).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}  {}{cause}",
+                    r.label,
+                    paint_verdict(style, verdict)
+                );
+                for (who, line) in &r.lines {
+                    let _ = writeln!(out, "      {:<11} {line}", format!("{who}:"));
+                }
+                if let Some(trust) = &v.trust {
+                    let _ = writeln!(out, "      trusts:     {trust}");
+                }
+                let _ = writeln!(out, "      judged:     {}", v.why);
+            }
+            None => {
+                let _ = writeln!(out, "  {:<width$}  not judged: {}", r.label, v.why);
+            }
+        }
+    }
 }
 
 fn header(out: &mut String, report: &Report, style: &Style) {

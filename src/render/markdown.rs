@@ -96,17 +96,38 @@ pub fn render_markdown(report: &Report) -> String {
         report.tool.version, report.started_at, report.duration_ms
     );
 
-    let says = super::runtime::runtime_lines(report);
-    if !says.is_empty() {
-        let body: Vec<String> = says
-            .iter()
-            .map(|(who, line)| format!("{who:<11} {line}"))
-            .collect();
+    let rows = super::runtime::rows(report);
+    let _ = writeln!(
+        out,
+        "### Will a pull work on this node?\n\n| runtime | verdict | root cause | why judged (or not) |\n|---|---|---|---|"
+    );
+    for r in &rows {
+        let v = r.verdict;
         let _ = writeln!(
             out,
-            "### What the runtime will say\n\n{}",
-            fenced("", &body.join("\n"))
+            "| {} | {} | {} | {} |",
+            cell(&r.label),
+            match v.verdict {
+                Some(verdict) => verdict.as_str().to_uppercase(),
+                None => "not judged".into(),
+            },
+            v.cause.map(|c| code(c.as_str())).unwrap_or_default(),
+            cell(&v.why)
         );
+    }
+    let says: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.lines.iter())
+        .map(|(who, line)| format!("{:<11} {line}", format!("{who}:")))
+        .collect();
+    if !says.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### What the runtime will say\n\n{}",
+            fenced("", &says.join("\n"))
+        );
+    } else {
+        out.push('\n');
     }
     let _ = writeln!(
         out,

@@ -1,104 +1,56 @@
-//! What the runtimes will print for this report: shared by the human and Markdown
-//! renderers. Derived from the report only.
+//! The per-runtime answer, as both text renderers show it: read from the report's
+//! `runtimes` section only (the runtime models word the lines; nothing is derived here).
 
-use crate::codes::{CheckId, Severity};
-use crate::report::{Report, Status};
+use crate::facts::Runtime;
+use crate::report::{Report, RuntimeVerdict};
 
-/// The line each runtime prints: the first failing finding in check order; for the
-/// certificate checks, Go's single verdict (dates, then name, then chain). A Docker `/v2/`
-/// ping error is shown as containerd and CRI-O word it too.
-pub fn runtime_lines(report: &Report) -> Vec<(&'static str, String)> {
-    let mut lines = pull_lines(report);
-    // A daemon.json that stops dockerd is what a Docker node shows first.
-    if let Some(start) = report
-        .checks
+/// One runtime, as shown.
+pub struct Row<'a> {
+    /// "Docker 20.10.24 (Go 1.19.8)".
+    pub label: String,
+    /// The runtime's answer.
+    pub verdict: &'a RuntimeVerdict,
+    /// The lines it prints, with the runtime's name (several for "any runtime").
+    pub lines: Vec<(&'static str, &'a str)>,
+}
+
+/// The judged runtimes first, then the others.
+pub fn rows(report: &Report) -> Vec<Row<'_>> {
+    let mut v: Vec<Row<'_>> = report
+        .runtimes
         .iter()
-        .filter(|c| c.id == CheckId::DaemonJson)
-        .flat_map(|c| &c.findings)
-        .filter(|f| f.severity == Severity::Error)
-        .find_map(|f| f.client_error.as_deref())
-    {
-        lines.insert(0, ("dockerd:", start.to_string()));
-    }
-    lines
-}
-
-fn pull_lines(report: &Report) -> Vec<(&'static str, String)> {
-    let Some(line) = runtime_line(report) else {
-        return vec![];
-    };
-    let name = match (&report.target.host, report.target.port) {
-        (Some(h), Some(p)) if h.contains(':') => format!("[{h}]:{p}"),
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        _ => String::new(),
-    };
-    let prefix_end = line
-        .find("/v2/\": ")
-        .filter(|_| line.starts_with("Get \"https://"));
-    match prefix_end {
-        Some(i) => {
-            let url = &line[5..i + 4];
-            let cause = &line[i + 7..];
-            vec![
-                ("Docker:", line.to_string()),
-                (
-                    "containerd:",
-                    format!(
-                        "failed to do request: Head \"https://{name}/v2/IMAGE/manifests/TAG\": {cause}"
-                    ),
-                ),
-                (
-                    "CRI-O:",
-                    format!("pinging container registry {name}: Get \"{url}\": {cause}"),
-                ),
-            ]
-        }
-        None => vec![("runtime:", line.to_string())],
-    }
-}
-
-fn runtime_line(report: &Report) -> Option<&str> {
-    let node_check = |id: CheckId| {
-        matches!(
-            id,
-            CheckId::DaemonJson
-                | CheckId::CertsD
-                | CheckId::ContainerdHosts
-                | CheckId::ContainersRegistries
-        )
-    };
-    let go = report
-        .evidence
-        .tls
-        .as_ref()
-        .and_then(|t| t.go_verdict.as_deref())
-        .filter(|g| *g != "ok");
-    // The network checks first (what a pull hits), then the node's files; daemon.json's
-    // startup error is shown on its own line.
-    let ordered = report.checks.iter().filter(|c| !node_check(c.id)).chain(
-        report
-            .checks
-            .iter()
-            .filter(|c| node_check(c.id) && c.id != CheckId::DaemonJson),
-    );
-    for c in ordered {
-        let cert_check = matches!(
-            c.id,
-            CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain
-        );
-        if cert_check && c.status == Status::Fail && go.is_some() {
-            return go;
-        }
-        if let Some(line) = c
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .find_map(|f| f.client_error.as_deref())
-        {
-            return Some(line);
-        }
-    }
-    None
+        .map(|r| {
+            let mut label = match r.runtime {
+                Runtime::Any => "any runtime".to_string(),
+                other => other.display_name().to_string(),
+            };
+            if let Some(version) = &r.version {
+                label.push(' ');
+                label.push_str(version);
+            }
+            if let Some(go) = &r.go_version {
+                label.push_str(&format!(" (Go {go})"));
+            }
+            let lines = if r.worded.is_empty() {
+                r.error
+                    .as_deref()
+                    .map(|e| vec![(r.runtime.display_name(), e)])
+                    .unwrap_or_default()
+            } else {
+                r.worded
+                    .iter()
+                    .map(|w| (w.runtime.display_name(), w.line.as_str()))
+                    .collect()
+            };
+            Row {
+                label,
+                verdict: r,
+                lines,
+            }
+        })
+        .collect();
+    v.sort_by_key(|r| !r.verdict.judged);
+    v
 }
 
 #[cfg(test)]
@@ -116,25 +68,30 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_daemon_json_is_the_dockerd_line() {
-        let f = with_daemon_json(offline(), "{\"debug\": true");
-        let lines = runtime_lines(&report(&f));
-        assert_eq!(lines.len(), 1);
-        assert_eq!(lines[0].0, "dockerd:");
-        assert!(lines[0].1.ends_with("unexpected end of JSON input"));
+    fn a_broken_daemon_json_is_dockers_line() {
+        let f = present(
+            with_daemon_json(offline(), "{\"debug\": true"),
+            Runtime::Docker,
+        );
+        let r = report(&f);
+        let rows = rows(&r);
+        assert_eq!(rows[0].lines.len(), 1);
+        assert_eq!(rows[0].lines[0].0, "Docker");
+        assert!(rows[0].lines[0].1.ends_with("unexpected end of JSON input"));
     }
 
     #[test]
-    fn a_v2_ping_error_is_worded_for_each_runtime() {
+    fn with_no_runtime_found_the_line_is_worded_for_each() {
         let f = with_tcp(
             facts_for("10.0.0.5:5000"),
             &[crate::facts::ConnectOutcome::Refused],
         );
-        let lines = runtime_lines(&report(&f));
-        let who: Vec<&str> = lines.iter().map(|(w, _)| *w).collect();
-        assert_eq!(who, ["Docker:", "containerd:", "CRI-O:"]);
+        let r = report(&f);
+        let rows = rows(&r);
+        let who: Vec<&str> = rows[0].lines.iter().map(|(w, _)| *w).collect();
+        assert_eq!(who, ["Docker", "containerd", "CRI-O"]);
         assert_eq!(
-            lines[2].1,
+            rows[0].lines[2].1,
             "pinging container registry 10.0.0.5:5000: Get \"https://10.0.0.5:5000/v2/\": dial tcp 10.0.0.5:5000: connect: connection refused"
         );
     }
@@ -145,6 +102,6 @@ mod tests {
             facts_for("10.0.0.5:5000"),
             &[crate::facts::ConnectOutcome::Connected],
         );
-        assert!(runtime_lines(&report(&f)).is_empty());
+        assert!(rows(&report(&f)).iter().all(|r| r.lines.is_empty()));
     }
 }

@@ -24,9 +24,10 @@ use crate::target::{Host, Target};
 pub fn presence(facts: &Facts) -> Presence {
     let install = &facts.node.installs.containerd;
     if install.evidence.is_empty() {
-        return Presence::Absent(
-            "containerd was not found (no config.toml, containerd binary or socket)".into(),
-        );
+        return Presence::Absent(super::not_found(
+            facts,
+            "containerd was not found (no config.toml, containerd binary or socket)",
+        ));
     }
     if let Some(cfg) = facts.node.containerd_config.read()
         && cri_disabled(cfg)

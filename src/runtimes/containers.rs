@@ -18,10 +18,10 @@ use crate::target::Target;
 pub fn presence(facts: &Facts) -> Presence {
     let install = &facts.node.installs.containers;
     if install.evidence.is_empty() {
-        Presence::Absent(
-            "CRI-O, podman and skopeo were not found (no registries.conf, crio, podman or skopeo)"
-                .into(),
-        )
+        Presence::Absent(super::not_found(
+            facts,
+            "CRI-O, podman and skopeo were not found (no registries.conf, crio, podman or skopeo)",
+        ))
     } else {
         Presence::Found(install.evidence.join(", "))
     }

@@ -254,6 +254,15 @@ pub fn runtime_flag(r: Runtime) -> &'static str {
     }
 }
 
+/// Why a runtime is absent: not found, or not looked for.
+fn not_found(facts: &Facts, what: &str) -> String {
+    if facts.node.installs.looked {
+        what.to_string()
+    } else {
+        "not looked for: --no-node-defaults was given and none of its files was named".into()
+    }
+}
+
 /// Whether a runtime is on this node.
 #[derive(Debug, Clone)]
 pub enum Presence {

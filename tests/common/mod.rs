@@ -145,6 +145,11 @@ pub fn assert_agrees_line(
     );
 }
 
+/// The `runtimes` entry of a judged runtime.
+pub fn runtimes_entry<'a>(report: &'a Value, runtime: &str) -> &'a Value {
+    runtime_entry(report, runtime)
+}
+
 fn runtime_entry<'a>(report: &'a Value, runtime: &str) -> &'a Value {
     report["runtimes"]
         .as_array()

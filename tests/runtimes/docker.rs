@@ -136,6 +136,36 @@ fn trusts_crt_files_in_certs_d_host_port() {
         &r.message(),
     );
 
+    // A CA that is not the registry's.
+    let t = reg.target();
+    let dir = d.certs_d(&t);
+    clear(&dir);
+    let other = ca("Other CA", now());
+    put(&dir, "ca.crt", &other.pem);
+    let r = d.pull(&reg.image, None);
+    r.expect(
+        "docker",
+        "another CA in certs.d/<ip:port>/ca.crt",
+        false,
+        Some(&docker_error(&t, UNKNOWN_AUTHORITY)),
+    );
+    let report = judge(&t);
+    assert_agrees_line(
+        &report,
+        "docker",
+        r.ok,
+        Some("certs_d_ca_mismatch"),
+        &r.message(),
+    );
+    let m = finding(&report, "certs_d_ca_mismatch")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        m.contains("CN=Other CA") && m.contains("CN=Registry CA"),
+        "{m}"
+    );
+
     let t = expired_reg.target();
     put(&d.certs_d(&t), "ca.crt", &certs.ca.pem);
     let r = d.pull(&expired_reg.image, None);
@@ -187,6 +217,24 @@ fn presents_the_client_pair_from_certs_d() {
         None,
     );
     assert_agrees_line(&judge(), "docker", r.ok, None, &r.message());
+
+    // A key that belongs to another certificate.
+    let stranger = client_pair();
+    put(&dir, "client.key", &stranger.cert.key_pem);
+    let r = d.pull(&reg.image, None);
+    r.expect(
+        "docker",
+        "mutual TLS, client.key of another certificate",
+        false,
+        Some("private key does not match public key"),
+    );
+    assert_agrees_line(
+        &judge(),
+        "docker",
+        r.ok,
+        Some("certs_d_client_pair"),
+        &r.message(),
+    );
 
     std::fs::remove_file(dir.join("client.key")).unwrap();
     let r = d.pull(&reg.image, None);

@@ -23,9 +23,10 @@ use crate::target::Target;
 pub fn presence(facts: &Facts) -> Presence {
     let install = &facts.node.installs.docker;
     if install.evidence.is_empty() {
-        Presence::Absent(
-            "Docker Engine was not found (no daemon.json, dockerd or docker.sock)".into(),
-        )
+        Presence::Absent(super::not_found(
+            facts,
+            "Docker Engine was not found (no daemon.json, dockerd or docker.sock)",
+        ))
     } else {
         Presence::Found(install.evidence.join(", "))
     }
