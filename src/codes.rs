@@ -257,6 +257,8 @@ codes! {
     ApiVersionMissing = "api_version_missing", RegistryApi, Warning;
     /// No HTTP response to `/v2/` at all.
     NoHttpResponse = "no_http_response", RegistryApi, Error;
+    /// `/v2/` redirects in a loop: Go stops after 10 redirects.
+    V2RedirectLoop = "v2_redirect_loop", RegistryApi, Error;
 
     /// The catalog was listed.
     CatalogListed = "catalog_listed", Catalog, Info;

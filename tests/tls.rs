@@ -483,6 +483,34 @@ fn a_redirect_is_reported_not_followed() {
 }
 
 #[test]
+fn a_v2_redirect_loop_stops_after_ten_as_go_does() {
+    let (s, d, ca) = static_server(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: /v2/\r\nContent-Length: 0\r\n\r\n",
+    );
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca]);
+    assert_eq!(codes(&r), vec!["v2_redirect_loop"], "{r:#}");
+    assert_eq!(code, 1);
+    let line = runtimes_entry(&r, "any")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(line.ends_with(": stopped after 10 redirects"), "{line}");
+    // The real Go client (skopeo 1.9, go1.19) says the same.
+    let Some(real) =
+        crate::common::runtimes::skopeo_inspect_loopback(&format!("{}/x:y", s.target()), d.path())
+    else {
+        return;
+    };
+    assert!(!real.ok);
+    let cause = line.rsplit_once("/v2/\": ").unwrap().1;
+    assert!(
+        real.message().contains(&format!("/v2/\": {cause}")),
+        "skopeo printed {}",
+        real.message()
+    );
+}
+
+#[test]
 fn a_failing_registry_shows_its_error_code() {
     let (s, _d, ca) = static_server(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nDocker-Distribution-Api-Version: registry/2.0\r\nContent-Length: 67\r\n\r\n{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"service unavailable\"}]}",

@@ -329,6 +329,9 @@ pub struct HttpExchange {
     pub truncated: bool,
     /// Why no response arrived.
     pub error: Option<String>,
+    /// Redirects followed on the same host before this answer (status, Location).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<(u16, String)>,
 }
 
 impl HttpExchange {

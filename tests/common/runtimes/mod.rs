@@ -219,3 +219,21 @@ pub fn go_version_of(program: &str) -> String {
     regdoctor::local::gobuild::go_version(&path)
         .unwrap_or_else(|| panic!("no Go build information in {}", path.display()))
 }
+
+/// skopeo (a real Go 1.19 registry client, containers/image) against a registry on
+/// loopback, trusting the `*.crt` files of `cert_dir`: `skopeo inspect`, whose first
+/// request is the `/v2/` ping. containers/image has no loopback exception, so TLS is
+/// judged on 127.0.0.1 as anywhere. None (after a SKIPPED line) without skopeo.
+pub fn skopeo_inspect_loopback(image: &str, cert_dir: &std::path::Path) -> Option<PullResult> {
+    let skopeo = crate::common::tool("skopeo")?;
+    let home = tempfile::tempdir().unwrap();
+    let mut c = Command::new(skopeo);
+    c.env("HOME", home.path())
+        .env("XDG_RUNTIME_DIR", home.path())
+        .env_remove("REGISTRY_AUTH_FILE")
+        .args(["inspect", "--raw", "--cert-dir"])
+        .arg(cert_dir)
+        .arg(format!("docker://{image}"));
+    let (ok, out, err) = run_bounded(&mut c, PULL_TIMEOUT);
+    Some(PullResult::from_run(ok, &out, &err))
+}
