@@ -166,10 +166,7 @@ impl Session {
     pub async fn get_following(&mut self, path: &str) -> HttpExchange {
         let mut ex = self.get(path, None).await;
         let mut redirects: Vec<(u16, String)> = Vec::new();
-        loop {
-            let (Some(status), Some(location)) = (ex.status, ex.header("location")) else {
-                break;
-            };
+        while let (Some(status), Some(location)) = (ex.status, ex.header("location")) {
             if !matches!(status, 301 | 302 | 303 | 307 | 308) {
                 break;
             }
