@@ -203,6 +203,8 @@ codes! {
     CaIsLeaf = "ca_is_leaf", CaFile, Warning;
     /// A certificate in the --ca file has expired or is not yet valid.
     CaExpired = "ca_expired", CaFile, Error;
+    /// The --ca file is DER: the runtimes read CA files as PEM only.
+    CaDer = "ca_der", CaFile, Warning;
 
     /// A presented certificate cannot be parsed; Go refuses it before verification.
     CertUnparseable = "cert_unparseable", CertValidity, Error;
