@@ -310,6 +310,43 @@ fn mtls_case(tls12_only: bool) {
         f["message"].as_str().unwrap().contains("asked for one"),
         "{f:#}"
     );
+    // What if the runtime were given a client certificate the registry trusts: it is
+    // presented, and the pull would work.
+    let mut p = params("puller", &[], now() - DAY, now() + 365 * DAY);
+    p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let client = leaf_with(&client_ca, p);
+    let cert = write(&dir, "client.cert", client.pem.as_bytes());
+    let key = write(&dir, "client.key", client.key_pem.as_bytes());
+    let (code, r, _) = diagnose(&[
+        &s.target(),
+        "--ca",
+        &ca_path,
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+    ]);
+    assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
+    assert_eq!(code, 0);
+    assert_eq!(runtimes_entry(&r, "any")["client_certificate"], cert);
+    // One the registry does not trust is refused.
+    let stranger = leaf_with(
+        &ca("Stranger CA", now()),
+        params("x", &[], now() - DAY, now() + DAY),
+    );
+    let cert = write(&dir, "stranger.cert", stranger.pem.as_bytes());
+    let key = write(&dir, "stranger.key", stranger.key_pem.as_bytes());
+    let (code, r, _) = diagnose(&[
+        &s.target(),
+        "--ca",
+        &ca_path,
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+    ]);
+    assert_eq!(codes(&r), vec!["tls_client_cert_required"], "{r:#}");
+    assert_eq!(code, 1);
 }
 
 #[test]

@@ -325,6 +325,7 @@ fn first_line(bytes: &str) -> &str {
 
 /// Alerts 40, 42 and 116 after a CertificateRequest mean "client certificate required".
 fn alert_finding(facts: &Facts, alert: &Alert, requested: bool, after: bool) -> Finding {
+    let sent = facts.tls.as_ref().is_some_and(|t| t.client_cert_sent);
     let cause = format!("remote error: tls: {}", alert.go_name);
     let evidence = AlertEvidence {
         alert,
@@ -336,11 +337,22 @@ fn alert_finding(facts: &Facts, alert: &Alert, requested: bool, after: bool) -> 
         .as_ref()
         .map(|t| t.registry_name())
         .unwrap_or_default();
-    if requested && matches!(alert.code, 40 | 42 | 116) {
+    // Alerts about the client's certificate, after the server asked for one.
+    if requested && matches!(alert.code, 40 | 42 | 43 | 44 | 45 | 46 | 48 | 116) {
+        let what = if sent {
+            let cert = facts
+                .client_cert
+                .as_ref()
+                .map(|p| format!(" {}", p.cert))
+                .unwrap_or_default();
+            format!("refused the client certificate{cert} that was sent")
+        } else {
+            "none was sent".to_string()
+        };
         return Finding::new(
             Code::TlsClientCertRequired,
             format!(
-                "{name} requires a client certificate (mutual TLS): it asked for one and answered \"{}\" when none was sent",
+                "{name} requires a client certificate (mutual TLS): it asked for one and answered \"{}\": {what}",
                 alert.go_name
             ),
         )
