@@ -123,7 +123,7 @@ impl Check for Credentials {
 
 /// `/v2/` asks for Basic authentication and no credentials are available: every pull
 /// fails (a Bearer realm may still hand out anonymous tokens, so that is not judged here).
-fn missing(facts: &Facts, name: &str) -> Option<Finding> {
+fn missing(facts: &super::Basis<'_>, name: &str) -> Option<Finding> {
     let (_, e) = super::registry_api::v2(facts)?;
     if e.status != Some(401) {
         return None;
@@ -149,7 +149,7 @@ fn missing(facts: &Facts, name: &str) -> Option<Finding> {
         )
         .hint(format!(
             "give every node credentials: {}; test them with `regdoctor {name} --user USER --password-stdin`",
-            super::hints::login(facts)
+            super::hints::login(&facts.hint_runtimes(&[]), facts)
         )),
     )
 }

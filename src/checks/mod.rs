@@ -110,6 +110,25 @@ impl<'a> Basis<'a> {
         self.judged().find(|(_, c)| c.runtime == runtime)
     }
 
+    /// The runtimes a fix is written for: those of the finding's scope (all judged ones
+    /// when empty), in the flavour `--runtime` asked for (Karbon for Docker), and the
+    /// guessed runtime when none was found on the node.
+    pub fn hint_runtimes(&self, scope: &[Runtime]) -> Vec<Runtime> {
+        let judged: Vec<Runtime> = if scope.is_empty() {
+            self.clients.judged.iter().map(|c| c.runtime).collect()
+        } else {
+            scope.to_vec()
+        };
+        judged
+            .into_iter()
+            .map(|r| match r {
+                Runtime::Any => self.facts.runtime.name,
+                Runtime::Docker if self.facts.runtime.name == Runtime::Karbon => Runtime::Karbon,
+                r => r,
+            })
+            .collect()
+    }
+
     /// A runtime's client: the judged one, or derived here (its files were named, or found
     /// on a node where no runtime was).
     pub fn client_of(&self, runtime: Runtime) -> Client {

@@ -201,7 +201,7 @@ impl Check for RegistryApi {
 }
 
 fn auth_required(
-    facts: &Facts,
+    facts: &super::Basis<'_>,
     name: &str,
     chs: &[Challenge],
     evidence: &ExchangeEvidence<'_>,
@@ -228,7 +228,7 @@ fn auth_required(
     .client_error(client_error)
     .hint(format!(
         "give every node credentials: {}; test them with `regdoctor {name} --user USER --password-stdin`",
-        super::hints::login(facts)
+        super::hints::login(&facts.hint_runtimes(&[]), facts)
     ))
     .evidence(evidence)
 }
