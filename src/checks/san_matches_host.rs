@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
+#[cfg(test)]
 use crate::facts::Facts;
 use crate::pki::verify::verify_hostname;
 use crate::pki::{Cert, HostnameError};

@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
-use crate::facts::{Alert, Facts, KeyPossession, TlsOutcome};
+#[cfg(test)]
+use crate::facts::Facts;
+use crate::facts::{Alert, KeyPossession, TlsOutcome};
 use crate::report::Finding;
 use crate::runtimes::Transport;
 use crate::runtimes::line::{Failure, Step};
