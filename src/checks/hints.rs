@@ -72,26 +72,31 @@ fn allow_plain_http_one(runtime: Runtime, facts: &Facts) -> String {
     }
 }
 
-/// Give each runtime credentials.
+/// Give each runtime credentials (and Kubernetes, once).
 pub fn login(runtimes: &[Runtime], facts: &Facts) -> String {
-    each(runtimes, |r| login_one(r, facts))
-}
-
-fn login_one(runtime: Runtime, facts: &Facts) -> String {
     let (name, _, _) = parts(facts);
     let k8s = format!(
         "Kubernetes: `kubectl create secret docker-registry regcred --docker-server={name} --docker-username=USER --docker-password=PASS` and imagePullSecrets: [{{name: regcred}}] in the pod spec"
     );
-    match facts.runtime.name {
-        Runtime::Docker | Runtime::Any => {
-            format!("Docker: `docker login {name}` on every node; {k8s}")
-        }
+    let each_runtime = each(runtimes, |r| login_one(r, facts));
+    if runtimes.contains(&Runtime::Karbon) {
+        return each_runtime;
+    }
+    format!("{each_runtime}; {k8s}")
+}
+
+fn login_one(runtime: Runtime, facts: &Facts) -> String {
+    let (name, _, _) = parts(facts);
+    match runtime {
+        Runtime::Docker | Runtime::Any => format!("Docker: `docker login {name}` on every node"),
         Runtime::Containerd => {
-            format!("{k8s}; for ctr: `ctr images pull --user USER {name}/IMAGE:TAG`")
+            format!(
+                "containerd: kubelet passes the pod's imagePullSecrets; for ctr: `ctr images pull --user USER {name}/IMAGE:TAG`"
+            )
         }
-        Runtime::CriO => format!("{k8s}; for podman: `podman login {name}`"),
+        Runtime::CriO => format!("CRI-O/podman: `podman login {name}` (auth.json)"),
         Runtime::Karbon => format!(
-            "Karbon 2.1.1 and earlier cannot use registries that require authentication: allow anonymous pulls on {name}, or check the release notes of your Karbon version; {k8s}"
+            "Karbon 2.1.1 and earlier cannot use registries that require authentication: allow anonymous pulls on {name}, or check the release notes of your Karbon version; Kubernetes: `kubectl create secret docker-registry regcred --docker-server={name} --docker-username=USER --docker-password=PASS` and imagePullSecrets: [{{name: regcred}}] in the pod spec"
         ),
     }
 }
