@@ -516,6 +516,8 @@ impl RuntimeVerdict {
             None => (None, vec![]),
         };
         let trust = match &client.verification {
+            // Offline lint: nothing was dialled, nothing was judged with a trust store.
+            _ if target.is_none() => None,
             Verification::Off { origin } => Some(format!("verification off ({origin})")),
             Verification::On { .. } if !client.transport.tls_first() => None,
             Verification::On { cas } => Some(

@@ -54,7 +54,15 @@ impl PullResult {
     /// The error text: the last stderr line, with skopeo's logrus wrapping
     /// (`time=".." level=fatal msg="..."`) taken off and its escapes undone.
     pub fn message(&self) -> String {
-        let line = self.error.clone().unwrap_or_default();
+        // Go's HTTP transport races the TLS 1.3 alert a server sends after the handshake
+        // (mutual TLS without a client certificate) against its first read: the same
+        // failure is printed with or without `readLoopPeekFailLocked: ` (observed with
+        // skopeo 1.9 under load). The message is taken without it.
+        let line = self
+            .error
+            .clone()
+            .unwrap_or_default()
+            .replace("readLoopPeekFailLocked: ", "");
         match line.split_once(" msg=\"") {
             Some((head, rest)) if head.starts_with("time=") => {
                 let body = rest.strip_suffix('"').unwrap_or(rest);
