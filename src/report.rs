@@ -724,7 +724,7 @@ impl Report {
                     .iter()
                     .map(|c| c.summary_at(facts.now))
                     .collect(),
-                go_verdict: crate::checks::go_prediction(facts),
+                go_verdict: assessment.trust.headline(),
             }
         });
         let http = facts

@@ -300,44 +300,6 @@ fn result_of(check: &dyn Check, outcome: Outcome) -> CheckResult {
     }
 }
 
-/// The single line Go would print for the presented chain (dates, then host name, then
-/// chain), wrapped as Docker's `/v2/` ping wraps it; "ok" when Go accepts it.
-pub fn go_prediction(facts: &Facts) -> Option<String> {
-    let raw: &[Vec<u8>] = facts
-        .tls
-        .as_ref()
-        .map(|t| t.chain.as_slice())
-        .unwrap_or(&[]);
-    for der in raw {
-        if let Err(why) = crate::pki::Cert::parse(der) {
-            return Some(go_get(
-                facts,
-                &format!("tls: failed to parse certificate from server: x509: {why}"),
-            ));
-        }
-    }
-    let chain = facts.presented_chain();
-    if chain.is_empty() {
-        return None;
-    }
-    let host = facts.target.as_ref().ok().map(|t| &t.host);
-    let (roots, _) = facts.trust_roots();
-    Some(
-        match crate::pki::verify(&chain, &roots, host, facts.now).error {
-            None => "ok".into(),
-            Some(e) => go_get(facts, &e.tls_text()),
-        },
-    )
-}
-
-/// `Get "https://host:port/v2/": <cause>`: how Docker's /v2/ ping wraps an error.
-pub(crate) fn go_get(facts: &Facts, cause: &str) -> String {
-    match &facts.target {
-        Ok(t) => format!("Get \"{}\": {cause}", t.v2_url()),
-        Err(_) => cause.to_string(),
-    }
-}
-
 /// Certificate-verification errors apply only to the runtimes that verify (and speak TLS):
 /// scoped to them, and dropped when none does (ca-chain's `tls_verification_off` says so).
 /// Warnings and notes stay for every runtime.

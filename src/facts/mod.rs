@@ -466,22 +466,6 @@ impl Facts {
             Some(_) => "the server presented no certificate".into(),
         }
     }
-
-    /// The roots the runtime would trust: the --ca certificates when given, else the
-    /// system store. The bool says whether they came from --ca.
-    pub fn trust_roots(&self) -> (Vec<Cert>, bool) {
-        match &self.ca_file {
-            Some(ca) => (crate::pki::bundle::parse(&ca.bytes).certs, true),
-            None => (
-                self.system_roots
-                    .iter()
-                    .flat_map(|s| s.certs.iter())
-                    .filter_map(|d| Cert::parse(d).ok())
-                    .collect(),
-                false,
-            ),
-        }
-    }
 }
 
 /// Where credentials came from (never their value, nor the user name).
