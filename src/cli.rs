@@ -7,20 +7,18 @@ use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::facts::Runtime;
 use crate::facts::node::NodeFacts;
-use crate::facts::{
-    CredentialFacts, CredentialOutcome, CredentialSource, Facts, Runtime, RuntimeChoice,
-};
 use crate::local::docker_config;
-use crate::probe::{ProbeOptions, run as run_probe};
+use crate::pipeline;
 use crate::render::{Style, human::render_human, json::render_json};
 use crate::report::Report;
-use crate::secret::{Credentials, Secret};
+use crate::secret::Secret;
 
 /// Finds out why a container runtime cannot talk to a private registry, and says how to fix it.
 #[derive(Debug, Parser)]
@@ -327,7 +325,13 @@ fn execute(
                 "a target is required, e.g. `regdoctor 10.0.0.5:5000 --ca ca.crt`, or name node files to lint offline, e.g. `regdoctor --daemon-json /etc/docker/daemon.json` (see --help)"
             );
         }
-        let report = offline(node, &cli);
+        let inputs = pipeline::Inputs {
+            node,
+            only_runtime: cli.runtime,
+            go_version: cli.go_version.clone(),
+            ..pipeline::Inputs::default()
+        };
+        let report = pipeline::lint(&inputs);
         return write_reports(&cli, &[report], out, &style);
     }
     let targets = cli
@@ -335,21 +339,10 @@ fn execute(
         .iter()
         .map(|raw| crate::target::parse(raw).with_context(|| format!("invalid target {raw:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let ca_file = cli.ca.as_deref().map(crate::local::read_ca).transpose()?;
-    let client_cert = read_client_cert(&cli)?;
-    let password = read_password(&cli, input)?;
-    let system_roots = crate::local::system_roots(&crate::local::HostRoot(cli.host_root.clone()));
+    let inputs = lower(&cli, node, input)?;
     let mut reports = Vec::new();
     for target in targets {
-        reports.push(diagnose(
-            &cli,
-            target,
-            &ca_file,
-            password.as_ref(),
-            &system_roots,
-            &node,
-            client_cert.as_ref(),
-        )?);
+        reports.push(pipeline::diagnose(target, &inputs)?);
     }
     write_reports(&cli, &reports, out, &style)
 }
@@ -397,87 +390,6 @@ fn read_password(cli: &Cli, input: &mut dyn BufRead) -> anyhow::Result<Option<Se
         bail!("--password-stdin: standard input held no password");
     }
     Ok(Some(Secret::new(password)))
-}
-
-/// Probes one target and judges it.
-fn diagnose(
-    cli: &Cli,
-    target: crate::target::Target,
-    ca_file: &Option<crate::facts::CaFileFacts>,
-    password: Option<&Secret>,
-    system_roots: &Option<crate::facts::SystemRoots>,
-    node: &NodeFacts,
-    client_cert: Option<&crate::facts::ClientPair>,
-) -> anyhow::Result<Report> {
-    let (credentials, source) = credentials(cli, password, &target.registry_name())?;
-    let clock = Instant::now();
-    let now = unix_now();
-    let mut facts = Facts::new(Ok(target.clone()), now);
-    facts.timeout_ms = cli.timeout.as_millis() as u64;
-    facts.ca_file = ca_file.clone();
-    facts.system_roots = system_roots.clone();
-    facts.runtime = runtime_choice(cli, node);
-    facts.only_runtime = cli.runtime;
-    facts.client_cert = client_cert.cloned();
-    facts.go_version = cli.go_version.clone();
-    facts.node = node.clone();
-    // Probe as the runtimes would: their client certificate, and their trust for the
-    // decision to send credentials.
-    let clients = crate::runtimes::derive(&facts);
-    let client_pair = clients.judged.iter().find_map(|c| c.client_pair.clone());
-    let system: Vec<Vec<u8>> = system_roots.iter().flat_map(|s| s.certs.clone()).collect();
-    let trust_stores = clients
-        .judged
-        .iter()
-        .filter(|c| c.verifies())
-        .map(|c| {
-            let mut roots = system.clone();
-            roots.extend(c.cas().iter().flat_map(|ca| ca.certs.clone()));
-            roots
-        })
-        .collect();
-    let ca_roots: Vec<Vec<u8>> = ca_file
-        .as_ref()
-        .map(|c| {
-            crate::pki::bundle::parse(&c.bytes)
-                .certs
-                .into_iter()
-                .map(|c| c.der)
-                .collect()
-        })
-        .unwrap_or_default();
-    let probe = run_probe(
-        &target,
-        &ProbeOptions {
-            timeout: cli.timeout,
-            ca_roots,
-            trust_stores,
-            now,
-            credentials,
-            allow_insecure_credentials: cli.insecure_send_credentials,
-            client_pair,
-        },
-    )
-    .context("cannot start the network runtime")?;
-    facts.dns = probe.dns;
-    facts.tcp = probe.tcp;
-    facts.tls = probe.tls;
-    facts.http = probe.http;
-    facts.credentials = source.map(|(source, preset)| CredentialFacts {
-        source,
-        outcome: preset
-            .or(probe.credentials)
-            .unwrap_or(CredentialOutcome::Withheld {
-                reason: "no HTTP connection to the registry could be made".into(),
-            }),
-    });
-    let assessment = crate::checks::run_all(&facts);
-    Ok(Report::from_facts(
-        &facts,
-        assessment,
-        crate::pki::rfc3339(now),
-        clock.elapsed().as_millis() as u64,
-    ))
 }
 
 /// clap's multi-line usage error as one line: the error and its detail, without the usage
@@ -528,6 +440,29 @@ fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
     Ok(crate::local::node::read(&opts)?)
 }
 
+/// Lowers the flags into the pipeline's inputs: reads the named files (a file that
+/// cannot be read is exit 2) and the password.
+fn lower(cli: &Cli, node: NodeFacts, input: &mut dyn BufRead) -> anyhow::Result<pipeline::Inputs> {
+    let password = read_password(cli, input)?;
+    let docker_config = match &cli.docker_config {
+        Some(p) => pipeline::DockerConfig::Named(p.clone()),
+        None if cli.no_node_defaults => pipeline::DockerConfig::None,
+        None => pipeline::DockerConfig::Default(docker_config::default_path()),
+    };
+    Ok(pipeline::Inputs {
+        timeout: cli.timeout,
+        ca_file: cli.ca.as_deref().map(crate::local::read_ca).transpose()?,
+        client_cert: read_client_cert(cli)?,
+        user: cli.user.clone().zip(password),
+        docker_config,
+        insecure_send_credentials: cli.insecure_send_credentials,
+        system_roots: crate::local::system_roots(&crate::local::HostRoot(cli.host_root.clone())),
+        node,
+        only_runtime: cli.runtime,
+        go_version: cli.go_version.clone(),
+    })
+}
+
 /// Reads --cert and --key.
 fn read_client_cert(cli: &Cli) -> anyhow::Result<Option<crate::facts::ClientPair>> {
     let (Some(cert), Some(key)) = (&cli.cert, &cli.key) else {
@@ -566,95 +501,6 @@ fn triage(
     };
     out.write_all(text.as_bytes())?;
     Ok(u8::from(!result.matches.is_empty()))
-}
-
-fn runtime_choice(cli: &Cli, node: &NodeFacts) -> RuntimeChoice {
-    match cli.runtime {
-        Some(r) => RuntimeChoice::new(r, "--runtime"),
-        None => node.guess_runtime(),
-    }
-}
-
-/// Lints the node's files without a target.
-fn offline(node: NodeFacts, cli: &Cli) -> Report {
-    let now = unix_now();
-    let mut facts = Facts::new(Err("no target given".into()), now);
-    facts.offline = true;
-    facts.runtime = runtime_choice(cli, &node);
-    facts.only_runtime = cli.runtime;
-    facts.go_version = cli.go_version.clone();
-    facts.node = node;
-    let assessment = crate::checks::run_all(&facts);
-    Report::from_facts(&facts, assessment, crate::pki::rfc3339(now), 0)
-}
-
-/// The time of the run, unix seconds: read once, then carried in the facts.
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
-/// The credentials to try and where they came from. A helper entry yields no
-/// credentials and a preset outcome (not read).
-#[allow(clippy::type_complexity)] // (what to send, what to report) reads better as a pair
-fn credentials(
-    cli: &Cli,
-    password: Option<&Secret>,
-    registry: &str,
-) -> anyhow::Result<(
-    Option<Credentials>,
-    Option<(CredentialSource, Option<CredentialOutcome>)>,
-)> {
-    if let (Some(user), Some(password)) = (&cli.user, password) {
-        let creds = Credentials {
-            user: Secret::new(user.clone()),
-            password: password.clone(),
-        };
-        return Ok((Some(creds), Some((CredentialSource::Flag, None))));
-    }
-    let (path, named) = match &cli.docker_config {
-        Some(p) => (p.clone(), true),
-        None if cli.no_node_defaults => return Ok((None, None)),
-        None => match docker_config::default_path() {
-            Some(p) => (p, false),
-            None => return Ok((None, None)),
-        },
-    };
-    if !named && !path.exists() {
-        return Ok((None, None));
-    }
-    let shown = path.display().to_string();
-    Ok(match docker_config::lookup(&path, registry)? {
-        docker_config::Found::Nothing => (None, None),
-        docker_config::Found::Credentials { creds, key } => (
-            Some(creds),
-            Some((CredentialSource::DockerConfig { path: shown, key }, None)),
-        ),
-        docker_config::Found::Helper(helper) => (
-            None,
-            Some((
-                CredentialSource::Helper {
-                    path: shown,
-                    helper: format!("docker-credential-{helper}"),
-                },
-                Some(CredentialOutcome::HelperNotRead),
-            )),
-        ),
-        docker_config::Found::Invalid(why) => (
-            None,
-            Some((
-                CredentialSource::DockerConfig {
-                    path: shown,
-                    key: String::new(),
-                },
-                Some(CredentialOutcome::Withheld {
-                    reason: format!("the Docker config file cannot be used: {why}"),
-                }),
-            )),
-        ),
-    })
 }
 
 #[cfg(test)]

@@ -83,24 +83,10 @@ fn closest(name: &str) -> Option<String> {
         .map(|c| c.id().as_str())
         .chain(Code::ALL.iter().map(|c| c.as_str()));
     candidates
-        .map(|c| (levenshtein(&norm, c), c))
+        .map(|c| (crate::text::levenshtein(&norm, c), c))
         .filter(|(d, c)| *d <= c.len() / 2 + 1)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.to_string())
-}
-
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -1,23 +1,36 @@
-//! regdoctor finds out why a container runtime cannot talk to a private registry.
+//! regdoctor finds out why a container runtime cannot pull from a private registry.
 //!
-//! Data flows one way:
+//! Data flows one way, and each module only uses modules of its own layer or below
+//! (tests/architecture.rs enforces it; docs/architecture.md draws it):
 //!
 //! ```text
-//! cli → target → probe (network, async, one deadline) ─┐
-//!              → local (files: --ca, system roots)  ───┴→ facts → checks → report → render
+//! cli ─→ pipeline ─┬→ probe (network, one deadline) ─┐
+//!                  ├→ local (node files)  ───────────┼→ facts → runtimes → checks → report → render
+//!                  └→ target                         ┘
 //! ```
 //!
-//! | module | owns | must not |
-//! |---|---|---|
-//! | [`cli`] | argument parsing, exit codes, colour decision | hold diagnosis logic |
-//! | [`target`] | parsing `host:port` / URLs | do I/O |
-//! | [`probe`] | DNS, TCP, TLS, HTTP under one deadline → facts | judge anything |
-//! | [`local`] | reading files into facts | judge anything |
-//! | [`pki`] | Go-compatible (crypto/x509) certificate analysis | do I/O or read the clock |
-//! | [`facts`] | plain data: the evidence | do I/O |
-//! | [`checks`] | pure functions of facts → findings | do I/O, read env or clock |
-//! | [`report`] | the serde model and JSON contract | know about colours |
-//! | [`render`] | report → text (human, JSON) | read env, terminal or clock |
+//! | layer | module | owns | must not |
+//! |---|---|---|---|
+//! | 0 | [`codes`] | every finding code and check id | know about anything else |
+//! | 0 | [`secret`] | credentials that cannot be printed | implement `Serialize` |
+//! | 0 | [`text`] | small text helpers (edit distance, lists) | |
+//! | 0 | [`formats`] | parsers of file formats (systemd units) | do I/O |
+//! | 0 | [`jsonpos`] | JSON with positions and Go's error texts | do I/O |
+//! | 0 | [`challenge`] | `WWW-Authenticate` parsing | do I/O |
+//! | 1 | [`target`] | parsing `host:port` / URLs | do I/O |
+//! | 1 | [`pki`] | Go-compatible (crypto/x509) certificate analysis | do I/O, read the clock |
+//! | 2 | [`facts`] | plain data: the evidence | do I/O |
+//! | 3 | [`runtimes`] | each runtime's effective client; Go's verdict per trust store; the lines runtimes print | do I/O |
+//! | 3 | [`local`] | reading node files and binaries into facts | judge anything |
+//! | 3 | [`probe`] | DNS, TCP, TLS, HTTP under one deadline → facts | judge anything |
+//! | 4 | [`finding`] | a finding and a check's result | know the report |
+//! | 5 | [`checks`] | pure functions of facts → findings | do I/O, read env or clock |
+//! | 5 | [`triage`] | known error signatures in logs | |
+//! | 6 | [`report`] | the serde model and JSON contract; the per-runtime answer | know about colours |
+//! | 7 | [`render`] | report → text (human, JSON, Markdown) | read env, terminal or clock |
+//! | 7 | [`explain`] | the check pages | |
+//! | 8 | [`pipeline`] | the library's entry point: inputs → reports | parse arguments |
+//! | 9 | [`cli`] | argument parsing, exit codes, colour decision | hold diagnosis logic |
 
 pub mod challenge;
 pub mod checks;
@@ -25,9 +38,11 @@ pub mod cli;
 pub mod codes;
 pub mod explain;
 pub mod facts;
+pub mod finding;
 pub mod formats;
 pub mod jsonpos;
 pub mod local;
+pub mod pipeline;
 pub mod pki;
 pub mod probe;
 pub mod render;
@@ -35,4 +50,5 @@ pub mod report;
 pub mod runtimes;
 pub mod secret;
 pub mod target;
+pub mod text;
 pub mod triage;

@@ -7,37 +7,13 @@ use serde::Serialize;
 
 use crate::codes::{CheckId, Code, Severity};
 use crate::facts::Runtime;
+pub use crate::finding::{CheckResult, Finding, Status};
+pub use crate::pki::summary::{CertSummary, Validity};
 use crate::runtimes::line::Failure;
 use crate::runtimes::{Client, Transport, Verification};
 
 /// The schema name and version of the JSON report.
 pub const SCHEMA: &str = "regdoctor.report/v1";
-
-/// The result of a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Nothing wrong.
-    Pass,
-    /// Skipped: a prerequisite failed or the input is absent.
-    Skip,
-    /// Works, with warnings.
-    Warn,
-    /// The runtime will fail.
-    Fail,
-}
-
-impl Status {
-    /// The lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Skip => "skip",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-        }
-    }
-}
 
 /// The verdict of the whole run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -68,141 +44,6 @@ impl Verdict {
             Verdict::Fail => 1,
         }
     }
-}
-
-/// One problem (or note) found by a check.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    /// The stable code.
-    pub code: Code,
-    /// Always `code.severity()`.
-    pub severity: Severity,
-    /// One plain sentence with the real values.
-    pub message: String,
-    /// The exact text the Go-based runtime prints, where there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_error: Option<String>,
-    /// The fix, ready to paste.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-    /// The facts the finding was judged on.
-    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
-    pub evidence: serde_json::Value,
-    /// The runtimes it applies to (empty: every judged runtime).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub runtimes: Vec<Runtime>,
-    /// The failure as data, from which each runtime's line is worded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
-}
-
-impl Finding {
-    /// A finding of `code` with its message; the severity comes from the code.
-    pub fn new(code: Code, message: impl Into<String>) -> Finding {
-        Finding {
-            code,
-            severity: code.severity(),
-            message: message.into(),
-            client_error: None,
-            hint: None,
-            evidence: serde_json::Value::Null,
-            runtimes: vec![],
-            failure: None,
-        }
-    }
-
-    /// The failure a runtime hits; `client_error` gets its generic wording (Docker's,
-    /// current Go) unless one was set.
-    pub fn fails(mut self, failure: Failure, target: Option<&crate::target::Target>) -> Finding {
-        if self.client_error.is_none() {
-            self.client_error = Some(failure.generic(target));
-        }
-        self.failure = Some(failure);
-        self
-    }
-
-    /// The failure, with `client_error` in the words of the runtime whose files it is about.
-    pub fn fails_for(
-        mut self,
-        runtime: Runtime,
-        failure: Failure,
-        target: Option<&crate::target::Target>,
-    ) -> Finding {
-        let client = Client::default_for(runtime, "");
-        self.client_error = Some(crate::runtimes::line::line(&client, &failure, target));
-        self.failure = Some(failure);
-        self
-    }
-
-    /// The failure at the runtime's first request (`Get "https://h/v2/": cause` for Docker).
-    pub fn fails_request(self, facts: &crate::facts::Facts, cause: impl Into<String>) -> Finding {
-        self.fails(Failure::request(cause), facts.target.as_ref().ok())
-    }
-
-    /// A certificate-verification failure at the runtime's first request.
-    pub fn fails_verification(
-        self,
-        facts: &crate::facts::Facts,
-        x509: impl Into<String>,
-    ) -> Finding {
-        self.fails(Failure::verification(x509), facts.target.as_ref().ok())
-    }
-
-    /// dockerd does not start: this is its line.
-    pub fn stops_dockerd(self, line: impl Into<String>) -> Finding {
-        let line = line.into();
-        Finding {
-            client_error: Some(line.clone()),
-            failure: Some(Failure::at(crate::runtimes::line::Step::DaemonStart, line)),
-            ..self
-        }
-    }
-
-    /// Limits the finding to these runtimes.
-    pub fn for_runtimes(mut self, runtimes: Vec<Runtime>) -> Finding {
-        self.runtimes = runtimes;
-        self
-    }
-
-    /// Whether it applies to a runtime.
-    pub fn applies_to(&self, runtime: Runtime) -> bool {
-        self.runtimes.is_empty() || self.runtimes.contains(&runtime)
-    }
-
-    /// Adds the fix.
-    pub fn hint(mut self, hint: impl Into<String>) -> Finding {
-        self.hint = Some(hint.into());
-        self
-    }
-
-    /// Adds the runtime's error text.
-    pub fn client_error(mut self, text: impl Into<String>) -> Finding {
-        self.client_error = Some(text.into());
-        self
-    }
-
-    /// Adds typed evidence.
-    pub fn evidence<T: Serialize>(mut self, evidence: &T) -> Finding {
-        // A plain data struct of strings and numbers always serialises; Null is harmless.
-        self.evidence = serde_json::to_value(evidence).unwrap_or(serde_json::Value::Null);
-        self
-    }
-}
-
-/// The result of one check.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckResult {
-    /// The check's id.
-    pub id: CheckId,
-    /// The check's title.
-    pub title: &'static str,
-    /// Derived from the worst finding.
-    pub status: Status,
-    /// Why it was skipped, when it was.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub skip_reason: Option<String>,
-    /// What it found.
-    pub findings: Vec<Finding>,
 }
 
 /// Tool identity.
@@ -237,50 +78,6 @@ pub struct TargetSummary {
     /// "https" or "http".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheme: Option<&'static str>,
-}
-
-/// One certificate of the presented chain, as shown in the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct CertSummary {
-    /// Subject distinguished name.
-    pub subject: String,
-    /// Issuer distinguished name.
-    pub issuer: String,
-    /// Serial number, hex.
-    pub serial: String,
-    /// Start of validity, RFC 3339.
-    pub not_before: String,
-    /// End of validity, RFC 3339.
-    pub not_after: String,
-    /// SANs, as `DNS:name` and `IP:addr`.
-    pub san: Vec<String>,
-    /// SHA-256 fingerprint of the DER, hex with colons.
-    pub sha256: String,
-    /// Key type and size, e.g. "RSA 2048" or "ECDSA P-256".
-    pub key: String,
-    /// Signature algorithm, Go's name (e.g. "SHA256-RSA", "ECDSA-SHA256").
-    pub signature: String,
-    /// Whether basicConstraints says CA:TRUE.
-    pub is_ca: bool,
-    /// Whether subject equals issuer.
-    pub self_signed: bool,
-    /// The certificate's dates at the time of the run (what the date colour shows).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub validity: Option<Validity>,
-}
-
-/// A certificate's dates against the time of the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Validity {
-    /// Within its dates, for more than 30 days.
-    Valid,
-    /// Within its dates, for less than 30 days.
-    ExpiresSoon,
-    /// Past its notAfter.
-    Expired,
-    /// Before its notBefore.
-    NotYetValid,
 }
 
 /// TLS evidence.

@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, Runtime, WebpkiVerdict};
+use crate::finding::Finding;
 use crate::pki::cert::check_signature;
 use crate::pki::{Cert, GoError, Node};
-use crate::report::Finding;
 use crate::runtimes::Verification;
 use crate::runtimes::trust::Store;
 

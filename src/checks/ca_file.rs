@@ -5,8 +5,9 @@ use serde::Serialize;
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
+use crate::finding::Finding;
 use crate::pki::bundle;
-use crate::report::{CertSummary, Finding};
+use crate::pki::summary::CertSummary;
 
 /// The check.
 pub struct CaFile;

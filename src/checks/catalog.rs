@@ -9,7 +9,7 @@ use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::facts::HttpExchange;
-use crate::report::Finding;
+use crate::finding::Finding;
 
 /// The check.
 pub struct Catalog;

@@ -3,8 +3,8 @@
 use super::{Check, Outcome, span};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, KeyPossession};
+use crate::finding::Finding;
 use crate::pki::{Cert, KeyKind, human_date, verify::validity_error};
-use crate::report::Finding;
 
 /// The check.
 pub struct CertValidity;

@@ -11,7 +11,7 @@ use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::node::{HostDir, Source};
 use crate::facts::{Facts, Runtime};
-use crate::report::Finding;
+use crate::finding::Finding;
 use crate::runtimes::Verification;
 use crate::runtimes::line::{Failure, Step};
 

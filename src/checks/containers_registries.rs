@@ -11,7 +11,7 @@ use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::facts::Runtime;
 use crate::facts::node::{CertsRoot, HostDir, Source, TextFile};
-use crate::report::Finding;
+use crate::finding::Finding;
 use crate::runtimes::line::{Failure, Step};
 use crate::target::Target;
 

@@ -12,8 +12,8 @@ use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::facts::{BearerFlow, CredentialOutcome, CredentialSource, HttpExchange};
+use crate::finding::Finding;
 use crate::pki::Cert;
-use crate::report::Finding;
 use crate::runtimes::line::{Failure, Step};
 
 /// The check.

@@ -11,8 +11,8 @@ use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::facts::node::{Source, TextFile};
 use crate::facts::{Runtime, TlsOutcome};
+use crate::finding::Finding;
 use crate::jsonpos::{self, Kind, Member, Pos, Value};
-use crate::report::Finding;
 use crate::runtimes::docker::insecure::{self, Entry, Verdict};
 
 /// The check.
@@ -393,7 +393,7 @@ fn closest_key(key: &str) -> Option<&'static str> {
     keys::KEYS
         .iter()
         .map(|(k, _)| *k)
-        .map(|k| (crate::explain::levenshtein(&lower, k), k))
+        .map(|k| (crate::text::levenshtein(&lower, k), k))
         .filter(|(d, k)| *d <= (k.len() / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)

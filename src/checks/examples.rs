@@ -10,7 +10,7 @@ use crate::facts::{
     CaFileFacts, ConnectAttempt, ConnectOutcome, DnsFacts, Facts, KeyPossession, TcpFacts,
     TlsFacts, TlsOutcome,
 };
-use crate::report::Finding;
+use crate::finding::Finding;
 
 /// The fixed "now" of every unit test: 2027-01-15T08:00:00Z.
 pub const NOW: i64 = 1_800_000_000;

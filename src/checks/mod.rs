@@ -25,7 +25,7 @@ mod tls_handshake;
 
 use crate::codes::{CheckId, Severity};
 use crate::facts::{Facts, Runtime};
-use crate::report::{CheckResult, Finding, Status};
+use crate::finding::{CheckResult, Finding, Status};
 use crate::runtimes::{Client, Clients, trust};
 
 /// What every check judges: the facts, each judged runtime's effective client (derived
@@ -338,28 +338,7 @@ pub(crate) fn credentials_worked(facts: &Facts) -> bool {
     }
 }
 
-/// "a, b or c".
-pub(crate) fn or_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-    }
-}
-
-/// "N days", "N hours", "N minutes".
-pub(crate) fn span(secs: i64) -> String {
-    let s = secs.unsigned_abs();
-    if s >= 2 * 86_400 {
-        format!("{} days", s / 86_400)
-    } else if s >= 2 * 3600 {
-        format!("{} hours", s / 3600)
-    } else if s >= 120 {
-        format!("{} minutes", s / 60)
-    } else {
-        format!("{s} seconds")
-    }
-}
+pub(crate) use crate::text::{or_list, span};
 
 #[cfg(test)]
 pub(crate) mod examples;

@@ -8,7 +8,7 @@ use super::{Check, Outcome};
 use crate::challenge::{self, Challenge};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, HttpExchange};
-use crate::report::Finding;
+use crate::finding::Finding;
 
 /// The check.
 pub struct RegistryApi;

@@ -7,9 +7,9 @@ use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
+use crate::finding::Finding;
 use crate::pki::verify::verify_hostname;
 use crate::pki::{Cert, HostnameError};
-use crate::report::Finding;
 use crate::target::{Host, Target};
 
 /// The check.

@@ -6,7 +6,7 @@ use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
-use crate::report::Finding;
+use crate::finding::Finding;
 
 /// The check.
 pub struct Target;

@@ -7,7 +7,7 @@ use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::facts::{ConnectAttempt, ConnectOutcome};
-use crate::report::Finding;
+use crate::finding::Finding;
 
 /// The check.
 pub struct TcpConnect;

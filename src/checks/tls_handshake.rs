@@ -7,7 +7,7 @@ use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::facts::{Alert, KeyPossession, TlsOutcome};
-use crate::report::Finding;
+use crate::finding::Finding;
 use crate::runtimes::Transport;
 use crate::runtimes::line::{Failure, Step};
 use crate::target::Scheme;

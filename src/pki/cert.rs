@@ -7,7 +7,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-use crate::report::CertSummary;
+use super::summary::CertSummary;
 
 /// The kind of public key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -325,7 +325,7 @@ impl Cert {
 
     /// The report's view, with the dates judged at `now`.
     pub fn summary_at(&self, now: i64) -> CertSummary {
-        use crate::report::Validity;
+        use super::summary::Validity;
         let validity = if now < self.not_before {
             Validity::NotYetValid
         } else if now > self.not_after {

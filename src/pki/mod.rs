@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod cert;
+pub mod summary;
 pub mod verify;
 
 pub use cert::{Cert, KeyKind, SigAlg};
