@@ -268,6 +268,14 @@ impl Ctx<'_> {
                 "renew that CA certificate (keeping its key) and install it in {} and on the registry",
                 self.trusted_from
             )),
+            GoError::UnhandledCriticalExtension { subject, oids } => Finding::new(
+                Code::UnhandledCriticalExtension,
+                format!(
+                    "the certificate \"{subject}\" has an extension marked critical that Go does not handle ({}), so Go refuses it, and any chain through it",
+                    oids.join(", ")
+                ),
+            )
+            .hint("re-issue that certificate without the extension, or with it marked non-critical (openssl: drop \"critical,\" from the extension's line in the -extfile)"),
             GoError::Hostname(_) | GoError::UnknownAuthority { .. } | GoError::SignatureLimit => {
                 self.unknown_authority()
             }
@@ -387,6 +395,12 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
     let mut client_auth = params("registry", &["10.0.0.5"], NOW - DAY, NOW + 365 * DAY);
     client_auth.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
     let client_auth_only = leaf_with(&root, client_auth);
+    let mut private_ext = params("registry", &["10.0.0.5"], NOW - DAY, NOW + 365 * DAY);
+    let mut critical =
+        rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![0x05, 0x00]);
+    critical.set_criticality(true);
+    private_ext.custom_extensions.push(critical);
+    let unhandled = leaf_with(&root, private_ext);
     let mut ws = with_ca(
         with_chain(t(), vec![selfsigned.der.clone()]),
         selfsigned.pem.as_bytes(),
@@ -446,6 +460,10 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
                 root.pem.as_bytes(),
             ),
             vec![Code::IncompatibleUsage],
+        ),
+        (
+            with_ca(with_chain(t(), vec![unhandled.der]), root.pem.as_bytes()),
+            vec![Code::UnhandledCriticalExtension],
         ),
         (
             present(
