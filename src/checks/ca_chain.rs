@@ -276,9 +276,33 @@ impl Ctx<'_> {
                 ),
             )
             .hint("re-issue that certificate without the extension, or with it marked non-critical (openssl: drop \"critical,\" from the extension's line in the -extfile)"),
-            GoError::Hostname(_) | GoError::UnknownAuthority { .. } | GoError::SignatureLimit => {
-                self.unknown_authority()
+            GoError::SignatureLimit => {
+                let mut names: Vec<(&[u8], usize)> = Vec::new();
+                for c in self.chain.iter().skip(1) {
+                    match names.iter_mut().find(|(n, _)| *n == c.subject_raw.as_slice()) {
+                        Some((_, count)) => *count += 1,
+                        None => names.push((&c.subject_raw, 1)),
+                    }
+                }
+                let crowd = names
+                    .iter()
+                    .max_by_key(|(_, count)| *count)
+                    .and_then(|(n, count)| {
+                        self.chain
+                            .iter()
+                            .find(|c| c.subject_raw.as_slice() == *n)
+                            .map(|c| format!("{count} different certificates named \"{}\"", c.subject))
+                    })
+                    .unwrap_or_else(|| "many certificates".into());
+                Finding::new(
+                    Code::UnknownAuthority,
+                    format!(
+                        "the server sends {crowd}; Go tries each as an issuer and gives up after 100 signature checks, before it reaches one that works"
+                    ),
+                )
+                .hint("make the registry send only its own certificate followed by the intermediate CA certificates of its chain, each once")
             }
+            GoError::Hostname(_) | GoError::UnknownAuthority { .. } => self.unknown_authority(),
         }
     }
 
