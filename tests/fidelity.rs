@@ -393,3 +393,62 @@ fn many_different_cas_with_the_issuer_s_name() {
         Expect::Works,
     );
 }
+
+/// A signer with these basic constraints and key usages, signed by `root` or, when
+/// `root` is None, self-signed (to be trusted as a root).
+fn signer(root: Option<&Ca>, is_ca: rcgen::IsCa, kus: Vec<rcgen::KeyUsagePurpose>, now: i64) -> Ca {
+    let mut p = params("Signer", &[], now - DAY, now + 3650 * DAY);
+    p.is_ca = is_ca;
+    p.key_usages = kus;
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = match root {
+        Some(r) => p.signed_by(&key, &r.issuer).unwrap(),
+        None => p.self_signed(&key).unwrap(),
+    };
+    Ca {
+        der: cert.der().to_vec(),
+        pem: cert.pem(),
+        issuer: rcgen::Issuer::new(p, key),
+    }
+}
+
+#[test]
+fn a_signer_that_may_not_sign_certificates() {
+    let now = now();
+    let root = ca("Registry CA", now);
+    let go = "x509: certificate signed by unknown authority (possibly because of \"x509: invalid signature: parent certificate cannot sign this kind of certificate\" while trying to verify candidate authority certificate \"Signer\")";
+    for (what, is_ca, kus) in [
+        (
+            "an intermediate with CA:FALSE",
+            rcgen::IsCa::ExplicitNoCa,
+            vec![],
+        ),
+        (
+            "an intermediate without basicConstraints",
+            rcgen::IsCa::NoCa,
+            vec![],
+        ),
+        (
+            "a CA intermediate whose keyUsage lacks keyCertSign",
+            rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained),
+            vec![rcgen::KeyUsagePurpose::DigitalSignature],
+        ),
+    ] {
+        let inter = signer(Some(&root), is_ca, kus, now);
+        let l = leaf(&inter, &["127.0.0.1"], now);
+        let s = raw_server(&[l.der.clone(), inter.der.clone()], &l.key_der);
+        let clients = agree(what, &s, &root.pem, Expect::Fails("not_a_ca"));
+        all_say(&clients, go);
+    }
+    // A trusted "root" made without CA:TRUE: Go checks roots the same way.
+    let fake_root = signer(None, rcgen::IsCa::NoCa, vec![], now);
+    let l = leaf(&fake_root, &["127.0.0.1"], now);
+    let s = raw_server(std::slice::from_ref(&l.der), &l.key_der);
+    let clients = agree(
+        "a trusted root without basicConstraints",
+        &s,
+        &fake_root.pem,
+        Expect::Fails("not_a_ca"),
+    );
+    all_say(&clients, go);
+}

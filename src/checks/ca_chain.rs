@@ -8,6 +8,7 @@ use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, Runtime, WebpkiVerdict};
 use crate::pki::cert::check_signature;
+use crate::pki::verify::PARENT_CANNOT_SIGN;
 use crate::pki::{Cert, GoError, Node};
 use crate::report::Finding;
 use crate::runtimes::Verification;
@@ -245,21 +246,10 @@ impl Ctx<'_> {
                 ),
             )
             .hint("re-issue the server certificate with extendedKeyUsage=serverAuth (openssl: -extfile <(printf \"extendedKeyUsage=serverAuth\"))"),
-            GoError::NotAuthorizedToSign | GoError::TooManyIntermediates => {
-                let signer = self
-                    .chain
-                    .iter()
-                    .enumerate()
-                    .skip(1)
-                    .find(|(_, c)| !c.is_ca())
-                    .map(|(i, c)| format!("certificate [{i}] ({})", c.display_name()))
-                    .unwrap_or_else(|| "a certificate of the chain".into());
-                Finding::new(
-                    Code::NotACa,
-                    format!("{signer} is used to sign another certificate of the chain, but it is not a CA certificate (or its path length forbids it)"),
-                )
-                .hint("send only the server certificate followed by its real intermediate CA certificates; a server or client certificate must not appear as an issuer")
-            }
+            GoError::NotAuthorizedToSign | GoError::TooManyIntermediates => self.not_a_ca(),
+            GoError::UnknownAuthority {
+                hint: Some((why, _)),
+            } if why == PARENT_CANNOT_SIGN => self.not_a_ca(),
             GoError::Expired { subject, .. } => Finding::new(
                 Code::ChainExpired,
                 format!("the CA certificate \"{subject}\" that the chain needs is outside its validity dates"),
@@ -304,6 +294,32 @@ impl Ctx<'_> {
             }
             GoError::Hostname(_) | GoError::UnknownAuthority { .. } => self.unknown_authority(),
         }
+    }
+
+    /// A certificate that signs another may not sign certificates: no CA:TRUE, a keyUsage
+    /// without keyCertSign, or a path length that forbids it.
+    fn not_a_ca(&self) -> Finding {
+        let cannot_sign =
+            |c: &Cert| !c.is_ca() || (c.go.key_usage != 0 && c.go.key_usage & (1 << 5) == 0);
+        let signer = self
+            .chain
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, c)| cannot_sign(c))
+            .map(|(i, c)| format!("certificate [{i}] ({})", c.display_name()))
+            .or_else(|| {
+                self.roots
+                    .iter()
+                    .find(|r| r.subject_raw == self.chain[0].issuer_raw && cannot_sign(r))
+                    .map(|r| format!("the trusted certificate \"{}\"", r.display_name()))
+            })
+            .unwrap_or_else(|| "a certificate of the chain".into());
+        Finding::new(
+            Code::NotACa,
+            format!("{signer} is used to sign another certificate of the chain, but it may not sign certificates (it is not a CA certificate, its keyUsage lacks keyCertSign, or its path length forbids it)"),
+        )
+        .hint("send only the server certificate followed by its real intermediate CA certificates, and give CA certificates basicConstraints=critical,CA:TRUE and keyUsage=keyCertSign,cRLSign; a server or client certificate must not appear as an issuer")
     }
 
     fn unknown_authority(&self) -> Finding {

@@ -9,7 +9,12 @@
 //! given, and a candidate with the subject, key and SANs of a certificate already in the
 //! chain is skipped (`alreadyInChain`). A candidate whose signature fails, or that is
 //! itself invalid, becomes the "possibly because of" hint; an invalid candidate's error
-//! replaces "unknown authority", as in Go. Finally the extended key usage.
+//! replaces "unknown authority", as in Go. The signature check is Go's
+//! `CheckSignatureFrom`, which first refuses a parent that may not sign certificates (no
+//! CA:TRUE on a v3 certificate, a keyUsage without keyCertSign): Go then says "unknown
+//! authority (possibly because of ... parent certificate cannot sign ...)", and says
+//! "not authorized to sign" only for a v1 certificate used as an intermediate. Finally
+//! the extended key usage.
 //!
 //! Unhandled critical extensions are Go 1.19's (see [`super::goparse`]): Go 1.22 and
 //! later also handle the policy extensions.
@@ -437,9 +442,9 @@ impl Builder<'_> {
                 err = Some(GoError::SignatureLimit);
                 continue;
             }
-            if let Err(e) = check_signature(&child, &cand_cert) {
+            if let Err(e) = check_signature_from(&child, &cand_cert) {
                 if hint.is_none() {
-                    hint = Some((e.go_text(), cand_cert.go_name()));
+                    hint = Some((e, cand_cert.go_name()));
                 }
                 continue;
             }
@@ -490,6 +495,30 @@ impl Builder<'_> {
         None
     }
 }
+
+/// Go's `ConstraintViolationError`: the parent may not sign certificates.
+pub const PARENT_CANNOT_SIGN: &str =
+    "x509: invalid signature: parent certificate cannot sign this kind of certificate";
+
+/// Go's `CheckSignatureFrom`: the parent must be allowed to sign certificates (a v3
+/// certificate needs basicConstraints CA:TRUE, a keyUsage must include keyCertSign) and
+/// have a key Go knows, before the signature itself is checked. The error is Go's text.
+pub fn check_signature_from(child: &Cert, parent: &Cert) -> Result<(), String> {
+    let g = &parent.go;
+    if (g.version == 3 && !g.basic_constraints_valid) || (g.basic_constraints_valid && !g.is_ca) {
+        return Err(PARENT_CANNOT_SIGN.into());
+    }
+    if g.key_usage != 0 && g.key_usage & KEY_USAGE_CERT_SIGN == 0 {
+        return Err(PARENT_CANNOT_SIGN.into());
+    }
+    if !g.known_key_algorithm {
+        return Err("x509: cannot verify signature: algorithm unimplemented".into());
+    }
+    check_signature(child, parent).map_err(|e| e.go_text())
+}
+
+/// Go's `KeyUsageCertSign`.
+const KEY_USAGE_CERT_SIGN: u32 = 1 << 5;
 
 /// A `CertPool`: each certificate once (Go's `AddCert` drops a byte-identical copy), in
 /// the order given.
@@ -612,6 +641,41 @@ mod tests {
         assert_eq!(
             verify_chain(&chain, &roots, NOW).error,
             Some(GoError::SignatureLimit)
+        );
+    }
+
+    #[test]
+    fn a_parent_that_may_not_sign_fails_go_s_check_signature_from() {
+        let root = ca("Registry CA", NOW);
+        let mut p = params("Signer", &[], NOW - DAY, NOW + 365 * DAY);
+        p.is_ca = rcgen::IsCa::ExplicitNoCa;
+        let key = rcgen::KeyPair::generate().unwrap();
+        let signer_der = p.signed_by(&key, &root.issuer).unwrap().der().to_vec();
+        let signer = Ca {
+            der: signer_der.clone(),
+            pem: String::new(),
+            issuer: rcgen::Issuer::new(p, key),
+        };
+        let l = leaf(&signer, &["10.0.0.5"], NOW);
+        assert_eq!(
+            check_signature_from(&cert(&l.der), &cert(&signer_der)),
+            Err(PARENT_CANNOT_SIGN.to_string())
+        );
+        // The signature itself is good: only Go's CA rule refuses it.
+        assert!(check_signature(&cert(&l.der), &cert(&signer_der)).is_ok());
+        let v = verify_chain(&[cert(&l.der), cert(&signer_der)], &[cert(&root.der)], NOW);
+        assert_eq!(
+            v.error,
+            Some(GoError::UnknownAuthority {
+                hint: Some((PARENT_CANNOT_SIGN.into(), "Signer".into()))
+            })
+        );
+        // A CA whose keyUsage lacks keyCertSign is refused the same way.
+        let mut c = cert(&root.der);
+        c.go.key_usage = 1;
+        assert_eq!(
+            check_signature_from(&cert(&l.der), &c),
+            Err(PARENT_CANNOT_SIGN.to_string())
         );
     }
 
