@@ -338,7 +338,7 @@ fn execute(
     let ca_file = cli.ca.as_deref().map(crate::local::read_ca).transpose()?;
     let client_cert = read_client_cert(&cli)?;
     let password = read_password(&cli, input)?;
-    let system_roots = crate::local::system_roots();
+    let system_roots = crate::local::system_roots(&crate::local::HostRoot(cli.host_root.clone()));
     let mut reports = Vec::new();
     for target in targets {
         reports.push(diagnose(

@@ -203,6 +203,8 @@ codes! {
     CaIsLeaf = "ca_is_leaf", CaFile, Warning;
     /// A certificate in the --ca file has expired or is not yet valid.
     CaExpired = "ca_expired", CaFile, Error;
+    /// The --ca file is DER: the runtimes read CA files as PEM only.
+    CaDer = "ca_der", CaFile, Warning;
 
     /// A presented certificate cannot be parsed; Go refuses it before verification.
     CertUnparseable = "cert_unparseable", CertValidity, Error;
@@ -259,6 +261,8 @@ codes! {
     ApiVersionMissing = "api_version_missing", RegistryApi, Warning;
     /// No HTTP response to `/v2/` at all.
     NoHttpResponse = "no_http_response", RegistryApi, Error;
+    /// `/v2/` redirects in a loop: Go stops after 10 redirects.
+    V2RedirectLoop = "v2_redirect_loop", RegistryApi, Error;
 
     /// The catalog was listed.
     CatalogListed = "catalog_listed", Catalog, Info;

@@ -516,6 +516,8 @@ impl RuntimeVerdict {
             None => (None, vec![]),
         };
         let trust = match &client.verification {
+            // Offline lint: nothing was dialled, nothing was judged with a trust store.
+            _ if target.is_none() => None,
             Verification::Off { origin } => Some(format!("verification off ({origin})")),
             Verification::On { .. } if !client.transport.tls_first() => None,
             Verification::On { cas } => Some(
@@ -648,8 +650,26 @@ impl Report {
         started_at: String,
         duration_ms: u64,
     ) -> Report {
-        let checks = assessment.results;
+        let mut checks = assessment.results;
         let target_ref = facts.target.as_ref().ok();
+        // A finding's `client_error` is the line of the first judged runtime it applies to,
+        // in that runtime's words and Go version (the generic wording when none was found).
+        for c in &mut checks {
+            let owner = node_check_runtime(c.id);
+            for f in &mut c.findings {
+                let Some(failure) = &f.failure else { continue };
+                let client = assessment.clients.judged.iter().find(|cl| {
+                    cl.runtime != Runtime::Any
+                        && match owner {
+                            Some(r) => r == cl.runtime,
+                            None => f.applies_to(cl.runtime),
+                        }
+                });
+                if let Some(client) = client {
+                    f.client_error = Some(crate::runtimes::line::line(client, failure, target_ref));
+                }
+            }
+        }
         let mut runtimes: Vec<RuntimeVerdict> = assessment
             .clients
             .judged
@@ -704,7 +724,7 @@ impl Report {
                     .iter()
                     .map(|c| c.summary_at(facts.now))
                     .collect(),
-                go_verdict: crate::checks::go_prediction(facts),
+                go_verdict: assessment.trust.headline(),
             }
         });
         let http = facts

@@ -30,7 +30,9 @@ fn binary_human_report_for_a_san_failure() {
         .stdout(predicate::str::contains("fail  san-matches-host"))
         .stdout(predicate::str::contains("error[san_ip_missing]"))
         .stdout(predicate::str::contains("Will a pull work on this node?"))
-        .stdout(predicate::str::contains("any runtime  FAIL  san_ip_missing"))
+        .stdout(predicate::str::contains(
+            "any runtime  FAIL  san_ip_missing",
+        ))
         .stdout(predicate::str::contains(
             "      CRI-O:      pinging container registry ",
         ))

@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod fidelity;
 mod node_config;
+mod node_runtimes;
 mod registry;
 mod runtimes;
 mod schema;

@@ -356,16 +356,33 @@ fn token_setup(
     crate::common::server::Server,
     String,
 )> {
+    token_setup_with(realm_sans, false)
+}
+
+fn token_setup_with(
+    realm_sans: &[&str],
+    redirect: bool,
+) -> Option<(
+    Tls,
+    registry::Registry,
+    crate::common::server::Server,
+    String,
+)> {
     let t = tls();
     // The token service has its own CA; the bundle given with --ca trusts both.
     let ca = ca("Token CA", now());
     let realm_leaf = leaf(&ca, realm_sans, now());
+    let cfg = crate::common::server::tls_config(
+        std::slice::from_ref(&realm_leaf.der),
+        &realm_leaf.key_der,
+    );
     let token = crate::common::server::start(
         "127.0.0.1:0",
-        crate::common::server::Behaviour::TlsTokenService(crate::common::server::tls_config(
-            std::slice::from_ref(&realm_leaf.der),
-            &realm_leaf.key_der,
-        )),
+        if redirect {
+            crate::common::server::Behaviour::TlsTokenRedirect(cfg)
+        } else {
+            crate::common::server::Behaviour::TlsTokenService(cfg)
+        },
     );
     // One bundle trusting both the registry's CA and the token service's CA.
     let bundle = format!("{}{}", std::fs::read_to_string(&t.ca_path).unwrap(), ca.pem);
@@ -398,6 +415,34 @@ fn bearer_run(realm_sans: &[&str]) -> Option<(u8, serde_json::Value, String)> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, r, _) = diagnose_with_stdin(&args, "pw\n");
     Some((code, r, token.target()))
+}
+
+#[test]
+fn bearer_flow_follows_a_redirecting_realm_as_go_does() {
+    let Some((_t, reg, _token, bundle)) = token_setup_with(&["127.0.0.1"], true) else {
+        return;
+    };
+    let target = reg.target();
+    let args = [
+        target.as_str(),
+        "--ca",
+        &bundle,
+        "--user",
+        "bob",
+        "--password-stdin",
+    ];
+    let (_, r, _) = diagnose_with_stdin(&args, "pw\n");
+    // The token was fetched after the redirect (the registry then refuses it, as in the
+    // case without a redirect): not token_failed.
+    let f = finding(&r, "login_failed");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("issued a token, but the registry refused it"),
+        "{f:#}"
+    );
+    assert!(!codes(&r).contains(&"token_failed".to_string()), "{r:#}");
 }
 
 #[test]

@@ -73,7 +73,7 @@ fn schema_lists_every_check_and_code() {
         .collect();
     assert_eq!(
         codes, expected,
-        "regenerate the code enum of docs/report.schema.json"
+        "regenerate the code enum of docs/report.schema.json: bash scripts/schema-codes.sh"
     );
     let ids: Vec<&str> = s["$defs"]["check_id"]["enum"]
         .as_array()

@@ -310,6 +310,43 @@ fn mtls_case(tls12_only: bool) {
         f["message"].as_str().unwrap().contains("asked for one"),
         "{f:#}"
     );
+    // What if the runtime were given a client certificate the registry trusts: it is
+    // presented, and the pull would work.
+    let mut p = params("puller", &[], now() - DAY, now() + 365 * DAY);
+    p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let client = leaf_with(&client_ca, p);
+    let cert = write(&dir, "client.cert", client.pem.as_bytes());
+    let key = write(&dir, "client.key", client.key_pem.as_bytes());
+    let (code, r, _) = diagnose(&[
+        &s.target(),
+        "--ca",
+        &ca_path,
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+    ]);
+    assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
+    assert_eq!(code, 0);
+    assert_eq!(runtimes_entry(&r, "any")["client_certificate"], cert);
+    // One the registry does not trust is refused.
+    let stranger = leaf_with(
+        &ca("Stranger CA", now()),
+        params("x", &[], now() - DAY, now() + DAY),
+    );
+    let cert = write(&dir, "stranger.cert", stranger.pem.as_bytes());
+    let key = write(&dir, "stranger.key", stranger.key_pem.as_bytes());
+    let (code, r, _) = diagnose(&[
+        &s.target(),
+        "--ca",
+        &ca_path,
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+    ]);
+    assert_eq!(codes(&r), vec!["tls_client_cert_required"], "{r:#}");
+    assert_eq!(code, 1);
 }
 
 #[test]
@@ -479,6 +516,34 @@ fn a_redirect_is_reported_not_followed() {
     assert_eq!(
         r["evidence"]["http"]["exchanges"].as_array().unwrap().len(),
         2
+    );
+}
+
+#[test]
+fn a_v2_redirect_loop_stops_after_ten_as_go_does() {
+    let (s, d, ca) = static_server(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: /v2/\r\nContent-Length: 0\r\n\r\n",
+    );
+    let (code, r, _) = diagnose(&[&s.target(), "--ca", &ca]);
+    assert_eq!(codes(&r), vec!["v2_redirect_loop"], "{r:#}");
+    assert_eq!(code, 1);
+    let line = runtimes_entry(&r, "any")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(line.ends_with(": stopped after 10 redirects"), "{line}");
+    // The real Go client (skopeo 1.9, go1.19) says the same.
+    let Some(real) =
+        crate::common::runtimes::skopeo_inspect_loopback(&format!("{}/x:y", s.target()), d.path())
+    else {
+        return;
+    };
+    assert!(!real.ok);
+    let cause = line.rsplit_once("/v2/\": ").unwrap().1;
+    assert!(
+        real.message().contains(&format!("/v2/\": {cause}")),
+        "skopeo printed {}",
+        real.message()
     );
 }
 

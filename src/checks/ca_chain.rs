@@ -62,7 +62,7 @@ impl Check for CaChain {
             let store = &facts.trust.stores[*store_index];
             let scoped = runtimes.len() < judged;
             let scope = if scoped { runtimes.clone() } else { vec![] };
-            let mut out = judge_store(facts, chain, store);
+            let mut out = judge_store(facts, chain, store, runtimes);
             if scoped {
                 let who = runtimes
                     .iter()
@@ -87,7 +87,12 @@ impl Check for CaChain {
 }
 
 /// Go's chain verdict with one trust store, and why it fails.
-fn judge_store(facts: &Basis<'_>, chain: &[Cert], store: &Store) -> Vec<Finding> {
+fn judge_store(
+    facts: &Basis<'_>,
+    chain: &[Cert],
+    store: &Store,
+    runtimes: &[Runtime],
+) -> Vec<Finding> {
     let cas = &store.roots[store.system_count..];
     let from_ca = !store.ca_paths.is_empty();
     let trusted_from = store.describe(&facts.trust.system);
@@ -128,6 +133,7 @@ fn judge_store(facts: &Basis<'_>, chain: &[Cert], store: &Store) -> Vec<Finding>
         cas,
         from_ca,
         trusted_from: &trusted_from,
+        hint_runtimes: facts.hint_runtimes(runtimes),
     };
     vec![
         ctx.diagnose(err)
@@ -164,7 +170,7 @@ fn verification_off(facts: &Basis<'_>, findings: &mut Vec<Finding>) {
             )
             .hint(format!(
                 "fix the certificate (see cert-validity, san-matches-host) and trust its CA, then turn verification back on: {}",
-                super::hints::trust_ca(facts, "ca.crt")
+                super::hints::trust_ca(&facts.hint_runtimes(&[c.runtime]), facts, "ca.crt")
             ))
             .for_runtimes(vec![c.runtime]),
         );
@@ -204,6 +210,8 @@ struct Ctx<'a> {
     cas: &'a [Cert],
     from_ca: bool,
     trusted_from: &'a str,
+    /// The runtimes the fix is written for.
+    hint_runtimes: Vec<Runtime>,
 }
 
 impl Ctx<'_> {
@@ -358,10 +366,10 @@ impl Ctx<'_> {
             };
             return Finding::new(Code::UnknownAuthority, format!("{what}, and it is not in {where_}"))
                 .hint(format!(
-                    "trust it: save it with `openssl s_client -showcerts -connect {} </dev/null 2>/dev/null | openssl x509 -out ca.crt`, check its fingerprint with the registry's administrator (SHA-256 {}), check with `regdoctor {name} --ca ca.crt`, then install it {}",
+                    "trust it: save it with `openssl s_client -showcerts -connect {} </dev/null 2>/dev/null | openssl x509 -out ca.crt`, check its fingerprint with the registry's administrator (SHA-256 {}), check with `regdoctor {name} --ca ca.crt`, then install it: {}",
                     self.authority(),
                     short_fp(&top.sha256),
-                    super::hints::trust_ca(self.facts, "ca.crt")
+                    super::hints::trust_ca(&self.hint_runtimes, self.facts, "ca.crt")
                 ));
         }
         if self.from_ca && !self.cas.is_empty() {
@@ -394,8 +402,8 @@ impl Ctx<'_> {
             )
         };
         Finding::new(Code::UnknownAuthority, format!("no chain to a trusted CA: {detail}")).hint(format!(
-            "get the CA certificate that issued the registry's certificate and check with `regdoctor {name} --ca ca.crt`; then install it {}",
-            super::hints::trust_ca(self.facts, "ca.crt")
+            "get the CA certificate that issued the registry's certificate and check with `regdoctor {name} --ca ca.crt`; then install it: {}",
+            super::hints::trust_ca(&self.hint_runtimes, self.facts, "ca.crt")
         ))
     }
 }

@@ -97,6 +97,23 @@ impl Check for CaFile {
                 .evidence(&evidence(Some(why))),
             );
         }
+        if !b.looks_like_pem && !b.certs.is_empty() {
+            let pem_name = path
+                .rsplit_once('.')
+                .map(|(stem, _)| format!("{stem}.crt"))
+                .filter(|p| p != path)
+                .unwrap_or_else(|| format!("{path}.crt"));
+            findings.push(
+                Finding::new(
+                    Code::CaDer,
+                    format!("{path} is DER (binary): regdoctor reads it, but the runtimes load CA files as PEM only (Docker's and containers' certs.d, containerd's hosts.toml ca): copied as it is, it would be ignored"),
+                )
+                .hint(format!(
+                    "convert it before copying it to the nodes: `openssl x509 -inform der -in {path} -out {pem_name}`"
+                ))
+                .evidence(&evidence(None)),
+            );
+        }
         let presented_leaf = facts.tls.as_ref().and_then(|t| t.chain.first());
         for (i, c) in b.certs.iter().enumerate() {
             if facts.now > c.not_after || facts.now < c.not_before {
@@ -180,7 +197,7 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
     der_only.ca_file.as_mut().unwrap().path = "ca.der".into();
     vec![
         (with_ca(t(), root.pem.as_bytes()), vec![]),
-        (der_only, vec![]),
+        (der_only, vec![Code::CaDer]),
         (with_ca(t(), b"\n  \n"), vec![Code::CaEmpty]),
         (
             with_ca(t(), b"this is not a certificate"),

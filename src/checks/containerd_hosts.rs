@@ -308,7 +308,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-fn missing(facts: &Facts, root: &CertsRoot, t: &Target, findings: &mut Vec<Finding>) {
+fn missing(facts: &super::Basis<'_>, root: &CertsRoot, t: &Target, findings: &mut Vec<Finding>) {
     let chain = facts.presented_chain();
     if plain_http(facts) || chain.is_empty() || verify_with(facts, &chain, &[]).is_none() {
         return;
@@ -355,7 +355,7 @@ fn missing(facts: &Facts, root: &CertsRoot, t: &Target, findings: &mut Vec<Findi
 }
 
 fn mismatch(
-    facts: &Facts,
+    facts: &super::Basis<'_>,
     chain: &[Cert],
     cas: &[Cert],
     from: &str,

@@ -121,7 +121,12 @@ fn registries_conf(
     }
 }
 
-fn certs_d(facts: &Facts, roots: &[&CertsRoot], t: &Target, findings: &mut Vec<Finding>) {
+fn certs_d(
+    facts: &super::Basis<'_>,
+    roots: &[&CertsRoot],
+    t: &Target,
+    findings: &mut Vec<Finding>,
+) {
     let name = t.registry_name();
     let dirs: Vec<(String, &HostDir)> = roots
         .iter()

@@ -9,7 +9,9 @@ use super::catalog::{listing, summary};
 use super::registry_api::{challenges, status_line};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
-use crate::facts::{BearerFlow, CredentialOutcome, CredentialSource, Facts, HttpExchange};
+#[cfg(test)]
+use crate::facts::Facts;
+use crate::facts::{BearerFlow, CredentialOutcome, CredentialSource, HttpExchange};
 use crate::pki::Cert;
 use crate::report::Finding;
 use crate::runtimes::line::{Failure, Step};
@@ -123,7 +125,7 @@ impl Check for Credentials {
 
 /// `/v2/` asks for Basic authentication and no credentials are available: every pull
 /// fails (a Bearer realm may still hand out anonymous tokens, so that is not judged here).
-fn missing(facts: &Facts, name: &str) -> Option<Finding> {
+fn missing(facts: &super::Basis<'_>, name: &str) -> Option<Finding> {
     let (_, e) = super::registry_api::v2(facts)?;
     if e.status != Some(401) {
         return None;
@@ -149,7 +151,7 @@ fn missing(facts: &Facts, name: &str) -> Option<Finding> {
         )
         .hint(format!(
             "give every node credentials: {}; test them with `regdoctor {name} --user USER --password-stdin`",
-            super::hints::login(facts)
+            super::hints::login(&facts.hint_runtimes(&[]), facts)
         )),
     )
 }
@@ -196,7 +198,7 @@ fn basic(
 }
 
 fn bearer(
-    facts: &Facts,
+    facts: &super::Basis<'_>,
     name: &str,
     src: &str,
     flow: &BearerFlow,
@@ -320,7 +322,7 @@ fn bearer(
 }
 
 /// Go's verdict on the realm's certificate, when the realm was dialled and has one.
-fn realm_tls_error(facts: &Facts, flow: &BearerFlow) -> Option<String> {
+fn realm_tls_error(facts: &super::Basis<'_>, flow: &BearerFlow) -> Option<String> {
     let tls = flow.realm_tls.as_ref()?;
     let (realm_target, _) = crate::probe::creds::split_url(&flow.realm)?;
     let chain: Vec<Cert> = tls
@@ -331,10 +333,34 @@ fn realm_tls_error(facts: &Facts, flow: &BearerFlow) -> Option<String> {
     if chain.is_empty() {
         return None;
     }
-    let (roots, _) = facts.trust_roots();
-    crate::pki::verify(&chain, &roots, Some(&realm_target.host), facts.now)
-        .error
-        .map(|e| e.tls_text())
+    // The runtimes reach the realm with the registry's TLS configuration: the realm
+    // verifies if it does with one of their trust stores (the system roots and --ca when
+    // none verifies).
+    let stores: Vec<&[Cert]> = if facts.trust.stores.is_empty() {
+        facts
+            .trust
+            .baseline
+            .iter()
+            .map(|s| s.roots.as_slice())
+            .collect()
+    } else {
+        facts
+            .trust
+            .stores
+            .iter()
+            .map(|s| s.roots.as_slice())
+            .collect()
+    };
+    let mut first_error = None;
+    for roots in stores {
+        match crate::pki::verify(&chain, roots, Some(&realm_target.host), facts.now).error {
+            None => return None,
+            Some(e) => {
+                first_error.get_or_insert(e.tls_text());
+            }
+        }
+    }
+    first_error
 }
 
 #[cfg(test)]

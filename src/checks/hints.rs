@@ -1,8 +1,23 @@
-//! Fixes in the flavour of the node's runtime (`--runtime`, or guessed from its files):
-//! where a CA goes, how a plain-HTTP registry is allowed, how credentials are given, and
-//! for Nutanix Karbon the `karbonctl` steps from the seed article.
+//! Fixes in the flavour of each runtime a finding applies to: where a CA goes, how a
+//! plain-HTTP registry is allowed, how credentials are given, and for Nutanix Karbon the
+//! `karbonctl` steps from the seed article. A fix never overwrites an existing file.
 
 use crate::facts::{Facts, Runtime};
+
+/// The fix for each runtime, joined.
+fn each(runtimes: &[Runtime], one: impl Fn(Runtime) -> String) -> String {
+    let mut seen = Vec::new();
+    let parts: Vec<String> = runtimes
+        .iter()
+        .filter(|r| {
+            let new = !seen.contains(*r);
+            seen.push(**r);
+            new
+        })
+        .map(|r| one(*r))
+        .collect();
+    parts.join("; ")
+}
 
 fn parts(facts: &Facts) -> (String, String, u16) {
     match &facts.target {
@@ -11,18 +26,22 @@ fn parts(facts: &Facts) -> (String, String, u16) {
     }
 }
 
-/// Install `ca` (a CA certificate file) so the runtime trusts the registry.
-pub fn trust_ca(facts: &Facts, ca: &str) -> String {
+/// Install `ca` (a CA certificate file) so each runtime trusts the registry.
+pub fn trust_ca(runtimes: &[Runtime], facts: &Facts, ca: &str) -> String {
+    each(runtimes, |r| trust_ca_one(r, facts, ca))
+}
+
+fn trust_ca_one(runtime: Runtime, facts: &Facts, ca: &str) -> String {
     let (name, host, port) = parts(facts);
-    match facts.runtime.name {
+    match runtime {
         Runtime::Docker | Runtime::Any => format!(
-            "on every node: `mkdir -p /etc/docker/certs.d/{name} && cp {ca} /etc/docker/certs.d/{name}/ca.crt` (no restart needed)"
+            "Docker, on every node: `mkdir -p /etc/docker/certs.d/{name} && cp {ca} /etc/docker/certs.d/{name}/ca.crt` (no restart needed)"
         ),
         Runtime::Containerd => format!(
-            "on every node: `mkdir -p /etc/containerd/certs.d/{name} && cp {ca} /etc/containerd/certs.d/{name}/ca.crt && printf 'server = \"https://{name}\"\\n[host.\"https://{name}\"]\\n  ca = \"ca.crt\"\\n' > /etc/containerd/certs.d/{name}/hosts.toml` (config_path must point at /etc/containerd/certs.d)"
+            "containerd, on every node: `mkdir -p /etc/containerd/certs.d/{name} && cp {ca} /etc/containerd/certs.d/{name}/ca.crt`, then in /etc/containerd/certs.d/{name}/hosts.toml (create it if there is none: `[ -e /etc/containerd/certs.d/{name}/hosts.toml ] || printf 'server = \"https://{name}\"\\n[host.\"https://{name}\"]\\n  capabilities = [\"pull\", \"resolve\"]\\n  ca = \"ca.crt\"\\n' > /etc/containerd/certs.d/{name}/hosts.toml`; else add ca = \"ca.crt\" to its [host.\"https://{name}\"] table); config_path must point at /etc/containerd/certs.d"
         ),
         Runtime::CriO => format!(
-            "on every node: `mkdir -p /etc/containers/certs.d/{name} && cp {ca} /etc/containers/certs.d/{name}/ca.crt` (no restart needed)"
+            "CRI-O/podman, on every node: `mkdir -p /etc/containers/certs.d/{name} && cp {ca} /etc/containers/certs.d/{name}/ca.crt` (no restart needed)"
         ),
         Runtime::Karbon => format!(
             "on Prism Central: `karbonctl registry add --name REGISTRY --url {host} --port {port} --cert-file {ca}`, then `karbonctl cluster registry add --cluster-name CLUSTER --registry-name REGISTRY` (Karbon copies it to /etc/docker/certs.d/{name}/ on every node)"
@@ -30,15 +49,19 @@ pub fn trust_ca(facts: &Facts, ca: &str) -> String {
     }
 }
 
-/// Allow the runtime to use the registry over plain HTTP.
-pub fn allow_plain_http(facts: &Facts) -> String {
+/// Allow each runtime to use the registry over plain HTTP.
+pub fn allow_plain_http(runtimes: &[Runtime], facts: &Facts) -> String {
+    each(runtimes, |r| allow_plain_http_one(r, facts))
+}
+
+fn allow_plain_http_one(runtime: Runtime, facts: &Facts) -> String {
     let (name, host, port) = parts(facts);
-    match facts.runtime.name {
+    match runtime {
         Runtime::Docker | Runtime::Any => format!(
             "Docker: add \"insecure-registries\": [\"{name}\"] to /etc/docker/daemon.json on every node, then `systemctl restart docker`"
         ),
         Runtime::Containerd => format!(
-            "containerd: `mkdir -p /etc/containerd/certs.d/{name} && printf 'server = \"http://{name}\"\\n[host.\"http://{name}\"]\\n  capabilities = [\"pull\", \"resolve\"]\\n' > /etc/containerd/certs.d/{name}/hosts.toml` on every node"
+            "containerd: on every node, a [host.\"http://{name}\"] table in /etc/containerd/certs.d/{name}/hosts.toml (containerd 1.6 ignores a file without one); if there is no hosts.toml yet: `mkdir -p /etc/containerd/certs.d/{name} && [ -e /etc/containerd/certs.d/{name}/hosts.toml ] || printf 'server = \"http://{name}\"\\n[host.\"http://{name}\"]\\n  capabilities = [\"pull\", \"resolve\"]\\n' > /etc/containerd/certs.d/{name}/hosts.toml`"
         ),
         Runtime::CriO => format!(
             "CRI-O: add [[registry]] location = \"{name}\" insecure = true to /etc/containers/registries.conf on every node, then `systemctl restart crio`"
@@ -49,30 +72,43 @@ pub fn allow_plain_http(facts: &Facts) -> String {
     }
 }
 
-/// Give the runtime credentials.
-pub fn login(facts: &Facts) -> String {
+/// Give each runtime credentials (and Kubernetes, once).
+pub fn login(runtimes: &[Runtime], facts: &Facts) -> String {
     let (name, _, _) = parts(facts);
     let k8s = format!(
         "Kubernetes: `kubectl create secret docker-registry regcred --docker-server={name} --docker-username=USER --docker-password=PASS` and imagePullSecrets: [{{name: regcred}}] in the pod spec"
     );
-    match facts.runtime.name {
-        Runtime::Docker | Runtime::Any => {
-            format!("Docker: `docker login {name}` on every node; {k8s}")
-        }
+    let each_runtime = each(runtimes, |r| login_one(r, facts));
+    if runtimes.contains(&Runtime::Karbon) {
+        return each_runtime;
+    }
+    format!("{each_runtime}; {k8s}")
+}
+
+fn login_one(runtime: Runtime, facts: &Facts) -> String {
+    let (name, _, _) = parts(facts);
+    match runtime {
+        Runtime::Docker | Runtime::Any => format!("Docker: `docker login {name}` on every node"),
         Runtime::Containerd => {
-            format!("{k8s}; for ctr: `ctr images pull --user USER {name}/IMAGE:TAG`")
+            format!(
+                "containerd: kubelet passes the pod's imagePullSecrets; for ctr: `ctr images pull --user USER {name}/IMAGE:TAG`"
+            )
         }
-        Runtime::CriO => format!("{k8s}; for podman: `podman login {name}`"),
+        Runtime::CriO => format!("CRI-O/podman: `podman login {name}` (auth.json)"),
         Runtime::Karbon => format!(
-            "Karbon 2.1.1 and earlier cannot use registries that require authentication: allow anonymous pulls on {name}, or check the release notes of your Karbon version; {k8s}"
+            "Karbon 2.1.1 and earlier cannot use registries that require authentication: allow anonymous pulls on {name}, or check the release notes of your Karbon version; Kubernetes: `kubectl create secret docker-registry regcred --docker-server={name} --docker-username=USER --docker-password=PASS` and imagePullSecrets: [{{name: regcred}}] in the pod spec"
         ),
     }
 }
 
-/// Give the runtime a client certificate.
-pub fn client_cert(facts: &Facts) -> String {
+/// Give each runtime a client certificate.
+pub fn client_cert(runtimes: &[Runtime], facts: &Facts) -> String {
+    each(runtimes, |r| client_cert_one(r, facts))
+}
+
+fn client_cert_one(runtime: Runtime, facts: &Facts) -> String {
     let (name, _, _) = parts(facts);
-    match facts.runtime.name {
+    match runtime {
         Runtime::Docker | Runtime::Karbon | Runtime::Any => format!(
             "Docker: put the client certificate and key in /etc/docker/certs.d/{name}/client.cert and client.key"
         ),

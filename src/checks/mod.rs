@@ -110,6 +110,25 @@ impl<'a> Basis<'a> {
         self.judged().find(|(_, c)| c.runtime == runtime)
     }
 
+    /// The runtimes a fix is written for: those of the finding's scope (all judged ones
+    /// when empty), in the flavour `--runtime` asked for (Karbon for Docker), and the
+    /// guessed runtime when none was found on the node.
+    pub fn hint_runtimes(&self, scope: &[Runtime]) -> Vec<Runtime> {
+        let judged: Vec<Runtime> = if scope.is_empty() {
+            self.clients.judged.iter().map(|c| c.runtime).collect()
+        } else {
+            scope.to_vec()
+        };
+        judged
+            .into_iter()
+            .map(|r| match r {
+                Runtime::Any => self.facts.runtime.name,
+                Runtime::Docker if self.facts.runtime.name == Runtime::Karbon => Runtime::Karbon,
+                r => r,
+            })
+            .collect()
+    }
+
     /// A runtime's client: the judged one, or derived here (its files were named, or found
     /// on a node where no runtime was).
     pub fn client_of(&self, runtime: Runtime) -> Client {
@@ -278,44 +297,6 @@ fn result_of(check: &dyn Check, outcome: Outcome) -> CheckResult {
                 findings,
             }
         }
-    }
-}
-
-/// The single line Go would print for the presented chain (dates, then host name, then
-/// chain), wrapped as Docker's `/v2/` ping wraps it; "ok" when Go accepts it.
-pub fn go_prediction(facts: &Facts) -> Option<String> {
-    let raw: &[Vec<u8>] = facts
-        .tls
-        .as_ref()
-        .map(|t| t.chain.as_slice())
-        .unwrap_or(&[]);
-    for der in raw {
-        if let Err(why) = crate::pki::Cert::parse(der) {
-            return Some(go_get(
-                facts,
-                &format!("tls: failed to parse certificate from server: x509: {why}"),
-            ));
-        }
-    }
-    let chain = facts.presented_chain();
-    if chain.is_empty() {
-        return None;
-    }
-    let host = facts.target.as_ref().ok().map(|t| &t.host);
-    let (roots, _) = facts.trust_roots();
-    Some(
-        match crate::pki::verify(&chain, &roots, host, facts.now).error {
-            None => "ok".into(),
-            Some(e) => go_get(facts, &e.tls_text()),
-        },
-    )
-}
-
-/// `Get "https://host:port/v2/": <cause>`: how Docker's /v2/ ping wraps an error.
-pub(crate) fn go_get(facts: &Facts, cause: &str) -> String {
-    match &facts.target {
-        Ok(t) => format!("Get \"{}\": {cause}", t.v2_url()),
-        Err(_) => cause.to_string(),
     }
 }
 

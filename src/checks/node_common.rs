@@ -1,25 +1,16 @@
 //! Helpers shared by the node-configuration checks (certs-d, containerd-hosts): which
 //! CAs a directory offers and whether they, with the system roots, verify the chain.
 
+use super::Basis;
 use crate::facts::node::NodeFile;
 use crate::facts::{Facts, TlsOutcome};
 use crate::pki::{Cert, GoError, bundle, verify_chain};
 use crate::target::Scheme;
 
-/// The system roots, parsed.
-pub fn system_roots(facts: &Facts) -> Vec<Cert> {
-    facts
-        .system_roots
-        .iter()
-        .flat_map(|s| s.certs.iter())
-        .filter_map(|d| Cert::parse(d).ok())
-        .collect()
-}
-
-/// Go's chain verdict with the system roots plus `extra` (how the runtimes add configured
-/// CAs to the system pool).
-pub fn verify_with(facts: &Facts, chain: &[Cert], extra: &[Cert]) -> Option<GoError> {
-    let mut roots = system_roots(facts);
+/// Go's chain verdict with the system roots (parsed once, in the basis) plus `extra` (how
+/// the runtimes add configured CAs to the system pool).
+pub fn verify_with(facts: &Basis<'_>, chain: &[Cert], extra: &[Cert]) -> Option<GoError> {
+    let mut roots = facts.trust.system_roots.clone();
     roots.extend(extra.iter().cloned());
     verify_chain(chain, &roots, facts.now).error
 }
@@ -56,7 +47,7 @@ pub fn needed_issuer(chain: &[Cert]) -> String {
 }
 
 /// A CA the user gave with --ca, when it verifies the chain: the file to copy.
-pub fn working_ca_path(facts: &Facts, chain: &[Cert]) -> Option<String> {
+pub fn working_ca_path(facts: &Basis<'_>, chain: &[Cert]) -> Option<String> {
     let ca = facts.ca_file.as_ref()?;
     let certs = bundle::parse(&ca.bytes).certs;
     verify_with(facts, chain, &certs)

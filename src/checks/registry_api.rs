@@ -98,6 +98,28 @@ impl Check for RegistryApi {
                 );
             }
             let why = e.error.clone().unwrap_or_default();
+            if !e.redirects.is_empty() {
+                let hops: Vec<String> = e
+                    .redirects
+                    .iter()
+                    .take(3)
+                    .map(|(s, l)| format!("{s} → {l}"))
+                    .collect();
+                return Outcome::Findings(vec![
+                    Finding::new(
+                        Code::V2RedirectLoop,
+                        format!(
+                            "{url} redirects in a loop: {} redirects on the same host ({}, …), and Go gives up after {}",
+                            e.redirects.len(),
+                            hops.join(", "),
+                            crate::probe::http::MAX_REDIRECTS
+                        ),
+                    )
+                    .fails_request(facts, why)
+                    .hint("fix the registry's or proxy's redirect rule so that /v2/ answers 200 or 401 itself (a rewrite that adds or strips a trailing slash, or http↔https, is the usual loop)")
+                    .evidence(&evidence),
+                ]);
+            }
             return Outcome::Findings(vec![
                 Finding::new(Code::NoHttpResponse, format!("no HTTP response from {url}: {why}"))
                     .hint("check the registry's log; a proxy in front of it may close the connection, or the port serves another protocol")
@@ -179,7 +201,7 @@ impl Check for RegistryApi {
 }
 
 fn auth_required(
-    facts: &Facts,
+    facts: &super::Basis<'_>,
     name: &str,
     chs: &[Challenge],
     evidence: &ExchangeEvidence<'_>,
@@ -206,7 +228,7 @@ fn auth_required(
     .client_error(client_error)
     .hint(format!(
         "give every node credentials: {}; test them with `regdoctor {name} --user USER --password-stdin`",
-        super::hints::login(facts)
+        super::hints::login(&facts.hint_runtimes(&[]), facts)
     ))
     .evidence(evidence)
 }
@@ -218,8 +240,13 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
     let mut failed = ex("/v2/", 0, &[], "");
     failed.status = None;
     failed.error = Some("connection closed before message completed".into());
+    let mut looped = ex("/v2/", 0, &[], "");
+    looped.status = None;
+    looped.error = Some("stopped after 10 redirects".into());
+    looped.redirects = vec![(301, "/v2/".into()); 10];
     vec![
         (f(ex("/v2/", 200, &[API], "{}")), vec![]),
+        (f(looped), vec![Code::V2RedirectLoop]),
         (
             f(ex(
                 "/v2/",

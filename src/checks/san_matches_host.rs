@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
+#[cfg(test)]
 use crate::facts::Facts;
 use crate::pki::verify::verify_hostname;
 use crate::pki::{Cert, HostnameError};
@@ -103,7 +104,7 @@ impl Check for SanMatchesHost {
 
 /// The openssl commands that re-issue the certificate with the dialled host in its SAN,
 /// keeping the names it already has.
-fn reissue_hint(leaf: &Cert, target: &Target, facts: &Facts) -> String {
+fn reissue_hint(leaf: &Cert, target: &Target, facts: &super::Basis<'_>) -> String {
     let wanted = match &target.host {
         Host::Ip(ip) => format!("IP:{ip}"),
         Host::Name(n) => format!("DNS:{n}"),
@@ -119,7 +120,7 @@ fn reissue_hint(leaf: &Cert, target: &Target, facts: &Facts) -> String {
     if leaf.is_self_issued() {
         format!(
             "re-issue the self-signed certificate with the address in its SAN: `openssl req -x509 -newkey rsa:4096 -sha256 -days 365 -nodes -keyout registry.key -out registry.crt -subj \"/CN={cn}\" -addext \"subjectAltName={san}\"`; restart the registry with it and trust the new certificate: {}",
-            super::hints::trust_ca(facts, "registry.crt")
+            super::hints::trust_ca(&facts.hint_runtimes(&[]), facts, "registry.crt")
         )
     } else {
         let ca = facts

@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
-use crate::facts::{Alert, Facts, KeyPossession, TlsOutcome};
+#[cfg(test)]
+use crate::facts::Facts;
+use crate::facts::{Alert, KeyPossession, TlsOutcome};
 use crate::report::Finding;
 use crate::runtimes::Transport;
 use crate::runtimes::line::{Failure, Step};
@@ -115,7 +117,7 @@ fn plain_http(facts: &Basis<'_>, first_bytes: &str, findings: &mut Vec<Finding>)
             .fails_request(facts, "http: server gave HTTP response to HTTPS client")
             .hint(format!(
                 "either serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY), or allow plain HTTP for it: {}; check it with `regdoctor http://{name}`",
-                super::hints::allow_plain_http(facts)
+                super::hints::allow_plain_http(&facts.hint_runtimes(&refusing), facts)
             ))
             .evidence(&evidence)
             .for_runtimes(refusing),
@@ -141,7 +143,7 @@ fn plain_http(facts: &Basis<'_>, first_bytes: &str, findings: &mut Vec<Finding>)
             )
             .hint(format!(
                 "serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY) and trust its CA: {}",
-                super::hints::trust_ca(facts, "ca.crt")
+                super::hints::trust_ca(&facts.hint_runtimes(&[c.runtime]), facts, "ca.crt")
             ))
             .evidence(&evidence)
             .for_runtimes(vec![c.runtime]),
@@ -279,7 +281,7 @@ fn tls_outcome(
 /// answer: a Go registry over TLS 1.3 closes the connection after the handshake; nginx
 /// with `ssl_verify_client on` answers 400 "No required SSL certificate was sent".
 fn refused_without_client_cert(
-    facts: &Facts,
+    facts: &Basis<'_>,
     tls: &crate::facts::TlsFacts,
     name: &str,
 ) -> Option<Finding> {
@@ -312,10 +314,10 @@ fn refused_without_client_cert(
     )
 }
 
-fn client_cert_hint(facts: &Facts) -> String {
+fn client_cert_hint(facts: &Basis<'_>) -> String {
     format!(
         "give the runtime a client certificate issued by the CA the registry trusts: {}",
-        super::hints::client_cert(facts)
+        super::hints::client_cert(&facts.hint_runtimes(&[]), facts)
     )
 }
 
@@ -324,7 +326,8 @@ fn first_line(bytes: &str) -> &str {
 }
 
 /// Alerts 40, 42 and 116 after a CertificateRequest mean "client certificate required".
-fn alert_finding(facts: &Facts, alert: &Alert, requested: bool, after: bool) -> Finding {
+fn alert_finding(facts: &Basis<'_>, alert: &Alert, requested: bool, after: bool) -> Finding {
+    let sent = facts.tls.as_ref().is_some_and(|t| t.client_cert_sent);
     let cause = format!("remote error: tls: {}", alert.go_name);
     let evidence = AlertEvidence {
         alert,
@@ -336,11 +339,22 @@ fn alert_finding(facts: &Facts, alert: &Alert, requested: bool, after: bool) -> 
         .as_ref()
         .map(|t| t.registry_name())
         .unwrap_or_default();
-    if requested && matches!(alert.code, 40 | 42 | 116) {
+    // Alerts about the client's certificate, after the server asked for one.
+    if requested && matches!(alert.code, 40 | 42 | 43 | 44 | 45 | 46 | 48 | 116) {
+        let what = if sent {
+            let cert = facts
+                .client_cert
+                .as_ref()
+                .map(|p| format!(" {}", p.cert))
+                .unwrap_or_default();
+            format!("refused the client certificate{cert} that was sent")
+        } else {
+            "none was sent".to_string()
+        };
         return Finding::new(
             Code::TlsClientCertRequired,
             format!(
-                "{name} requires a client certificate (mutual TLS): it asked for one and answered \"{}\" when none was sent",
+                "{name} requires a client certificate (mutual TLS): it asked for one and answered \"{}\": {what}",
                 alert.go_name
             ),
         )

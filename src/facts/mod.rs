@@ -329,6 +329,9 @@ pub struct HttpExchange {
     pub truncated: bool,
     /// Why no response arrived.
     pub error: Option<String>,
+    /// Redirects followed on the same host before this answer (status, Location).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<(u16, String)>,
 }
 
 impl HttpExchange {
@@ -461,22 +464,6 @@ impl Facts {
             }
             None => "no TLS handshake took place".into(),
             Some(_) => "the server presented no certificate".into(),
-        }
-    }
-
-    /// The roots the runtime would trust: the --ca certificates when given, else the
-    /// system store. The bool says whether they came from --ca.
-    pub fn trust_roots(&self) -> (Vec<Cert>, bool) {
-        match &self.ca_file {
-            Some(ca) => (crate::pki::bundle::parse(&ca.bytes).certs, true),
-            None => (
-                self.system_roots
-                    .iter()
-                    .flat_map(|s| s.certs.iter())
-                    .filter_map(|d| Cert::parse(d).ok())
-                    .collect(),
-                false,
-            ),
         }
     }
 }

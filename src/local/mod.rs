@@ -135,14 +135,20 @@ const SYSTEM_BUNDLES: &[&str] = &[
     "/etc/ssl/cert.pem",
 ];
 
-/// Loads the system roots as Go does: `$SSL_CERT_FILE`, else the first bundle that exists.
+/// Loads the system roots as Go does: `$SSL_CERT_FILE`, else the first bundle that exists
+/// (under the host root: the node's store, not the container's; `$SSL_CERT_FILE` is then
+/// not used, as it is regdoctor's environment, not the runtime's).
 /// Missing roots are not an error: the chain check then says nothing is trusted.
-pub fn system_roots() -> Option<SystemRoots> {
-    let env_file = std::env::var_os("SSL_CERT_FILE").map(PathBuf::from);
-    let candidates = env_file
-        .into_iter()
-        .chain(SYSTEM_BUNDLES.iter().map(PathBuf::from));
-    for path in candidates {
+pub fn system_roots(root: &HostRoot) -> Option<SystemRoots> {
+    let env_file = std::env::var_os("SSL_CERT_FILE")
+        .map(PathBuf::from)
+        .filter(|_| !root.is_set());
+    let candidates = env_file.into_iter().map(|p| (p.clone(), p)).chain(
+        SYSTEM_BUNDLES
+            .iter()
+            .map(|p| (PathBuf::from(p), root.at(p))),
+    );
+    for (shown, path) in candidates {
         if let Ok(bytes) = read_file(&path) {
             let certs = crate::pki::bundle::parse(&bytes)
                 .certs
@@ -150,7 +156,7 @@ pub fn system_roots() -> Option<SystemRoots> {
                 .map(|c| c.der)
                 .collect();
             return Some(SystemRoots {
-                source: path.display().to_string(),
+                source: shown.display().to_string(),
                 certs,
             });
         }

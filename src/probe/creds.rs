@@ -126,22 +126,19 @@ async fn bearer(
         realm_target.scheme.as_str(),
         realm_target.registry_name()
     );
-    let same_origin = realm_target.scheme == target.scheme
-        && realm_target.host == target.host
-        && realm_target.port == target.port;
-    let basic = Authorization::Basic(creds);
-    let token_ex = if same_origin {
-        session.get(&path_query, Some((&basic, permit))).await
-    } else {
-        match realm_session(&realm_target, opts, deadline, &mut flow).await {
-            Ok((mut realm, realm_permit)) => {
-                realm.get(&path_query, Some((&basic, &realm_permit))).await
-            }
-            Err(e) => {
-                flow.realm_error = Some(e);
-                return flow;
-            }
-        }
+    let token_ex = fetch_token(
+        session,
+        target,
+        (realm_target, path_query),
+        creds,
+        permit,
+        opts,
+        deadline,
+        &mut flow,
+    )
+    .await;
+    let Some(token_ex) = token_ex else {
+        return flow;
     };
     let (token, field) = take_token(&token_ex);
     flow.token_field = field;
@@ -161,6 +158,92 @@ async fn bearer(
     flow.v2 = Some(session.get("/v2/", Some((&auth, permit))).await);
     flow.catalog = Some(session.get(super::PATHS[1], Some((&auth, permit))).await);
     flow
+}
+
+/// Whether two targets are the same origin (scheme, host, port).
+fn same_origin(a: &Target, b: &Target) -> bool {
+    a.scheme == b.scheme && a.host == b.host && a.port == b.port
+}
+
+/// The token request, following redirects as Go's client does: at most 10, the Basic
+/// credentials kept only while the host is the realm's own (or a subdomain of it), each
+/// new host judged by the same rules before anything is sent to it. None when the realm
+/// (or a host it redirects to) cannot be used; `flow.realm_error` says why.
+#[allow(clippy::too_many_arguments)]
+async fn fetch_token(
+    registry: &mut Session,
+    target: &Target,
+    first: (Target, String),
+    creds: &Credentials,
+    permit: &SendPermit,
+    opts: &ProbeOptions,
+    deadline: Instant,
+    flow: &mut BearerFlow,
+) -> Option<HttpExchange> {
+    let basic = Authorization::Basic(creds);
+    let realm_host = first.0.host.to_string();
+    let (mut at, mut path) = first;
+    let mut realm: Option<(Target, Session, SendPermit)> = None;
+    let mut redirects: Vec<(u16, String)> = Vec::new();
+    loop {
+        let host = at.host.to_string();
+        let keep_auth = host == realm_host || host.ends_with(&format!(".{realm_host}"));
+        let ex = if same_origin(&at, target) && !registry.broken {
+            let auth = keep_auth.then_some((&basic, permit));
+            registry.get(&path, auth).await
+        } else {
+            // A redirect is followed on a new connection, as Go does when the server
+            // closes it (a redirect with `Connection: close` is common).
+            let reuse = redirects.is_empty()
+                && realm
+                    .as_ref()
+                    .is_some_and(|(t, s, _)| same_origin(t, &at) && !s.broken);
+            if !reuse {
+                match realm_session(&at, opts, deadline, flow).await {
+                    Ok((s, p)) => realm = Some((at.clone(), s, p)),
+                    Err(e) => {
+                        flow.realm_error = Some(e);
+                        return None;
+                    }
+                }
+            }
+            let (_, session, realm_permit) = realm.as_mut()?;
+            let auth = keep_auth.then_some((&basic, &*realm_permit));
+            session.get(&path, auth).await
+        };
+        let location = ex
+            .header("location")
+            .filter(|_| matches!(ex.status, Some(301 | 302 | 303 | 307 | 308)))
+            .map(str::to_string);
+        let Some(location) = location else {
+            return Some(HttpExchange { redirects, ..ex });
+        };
+        redirects.push((ex.status.unwrap_or_default(), location.clone()));
+        if redirects.len() >= crate::probe::http::MAX_REDIRECTS {
+            return Some(HttpExchange {
+                method: "GET".into(),
+                path: ex.path,
+                error: Some(format!(
+                    "stopped after {} redirects",
+                    crate::probe::http::MAX_REDIRECTS
+                )),
+                redirects,
+                ..HttpExchange::default()
+            });
+        }
+        if location.starts_with('/') && !location.starts_with("//") {
+            path = location;
+        } else {
+            let Some((next, next_path)) = split_url(&location) else {
+                flow.realm_error = Some(format!(
+                    "the token service redirected to {location:?}, which is not an http(s) URL"
+                ));
+                return None;
+            };
+            at = next;
+            path = next_path;
+        }
+    }
 }
 
 /// Connects to a realm on another host or port; its TLS is judged by the same rules.

@@ -155,6 +155,61 @@ impl Session {
     }
 }
 
+/// Go's `http.Client` follows at most this many redirects.
+pub const MAX_REDIRECTS: usize = 10;
+
+impl Session {
+    /// `GET path` anonymously, following redirects on this connection as Go's client
+    /// does (at most 10) while they stay on the same scheme and host; a redirect to
+    /// another host is recorded, not followed. The exchange is the last answer, with the
+    /// redirects in `redirects`.
+    pub async fn get_following(&mut self, path: &str) -> HttpExchange {
+        let mut ex = self.get(path, None).await;
+        let mut redirects: Vec<(u16, String)> = Vec::new();
+        while let (Some(status), Some(location)) = (ex.status, ex.header("location")) {
+            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+                break;
+            }
+            let Some(next) = self.same_origin_path(location) else {
+                break;
+            };
+            redirects.push((status, location.to_string()));
+            if redirects.len() >= MAX_REDIRECTS {
+                ex = HttpExchange {
+                    method: "GET".into(),
+                    path: path.to_string(),
+                    error: Some(format!("stopped after {MAX_REDIRECTS} redirects")),
+                    ..HttpExchange::default()
+                };
+                break;
+            }
+            ex = self.get(&next, None).await;
+            if self.broken {
+                break;
+            }
+        }
+        ex.path = path.to_string();
+        ex.redirects = redirects;
+        ex
+    }
+
+    /// The path of a Location on this session's origin (relative, or absolute with the
+    /// same scheme and authority).
+    fn same_origin_path(&self, location: &str) -> Option<String> {
+        if location.starts_with('/') && !location.starts_with("//") {
+            return Some(location.to_string());
+        }
+        let (scheme, rest) = location.split_once("://")?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        (scheme.eq_ignore_ascii_case(self.scheme)
+            && authority.eq_ignore_ascii_case(&self.authority))
+        .then(|| path.to_string())
+    }
+}
+
 /// Opens a session and sends `GET` for each path anonymously, in order.
 pub async fn get_all<IO>(
     io: IO,
@@ -181,7 +236,7 @@ where
     };
     let mut exchanges = Vec::new();
     for path in paths {
-        exchanges.push(session.get(path, None).await);
+        exchanges.push(session.get_following(path).await);
         if session.broken {
             break;
         }

@@ -57,6 +57,11 @@ pub struct Verdicts {
     pub by_client: Vec<Option<usize>>,
     /// How the system roots were found, for people.
     pub system: String,
+    /// The system roots, parsed once.
+    pub system_roots: Vec<Cert>,
+    /// Go's parse error for a presented certificate it cannot parse (the handshake fails
+    /// before any verification).
+    pub parse_error: Option<String>,
     /// Go's verdict with the system roots (and `--ca`), for runtimes that do not verify:
     /// what they would see if they did.
     pub baseline: Option<Store>,
@@ -76,6 +81,11 @@ impl Verdicts {
 /// Computes each distinct store's verdict once.
 pub fn evaluate(facts: &Facts, clients: &Clients) -> Verdicts {
     let chain = facts.presented_chain();
+    let parse_error = facts
+        .tls
+        .iter()
+        .flat_map(|t| t.chain.iter())
+        .find_map(|der| Cert::parse(der).err());
     let system: Vec<Cert> = facts
         .system_roots
         .iter()
@@ -147,7 +157,31 @@ pub fn evaluate(facts: &Facts, clients: &Clients) -> Verdicts {
         });
     }
     out.chain = chain;
+    out.system_roots = system;
+    out.parse_error =
+        parse_error.map(|why| format!("tls: failed to parse certificate from server: x509: {why}"));
     out
+}
+
+impl Verdicts {
+    /// Go's verdict as one line, for the report's evidence: the parse failure, else the
+    /// first judged runtime's store, else the system roots (and --ca); "ok" when it
+    /// verifies.
+    pub fn headline(&self) -> Option<String> {
+        if let Some(p) = &self.parse_error {
+            return Some(p.clone());
+        }
+        let store = self
+            .by_client
+            .iter()
+            .flatten()
+            .next()
+            .map(|i| &self.stores[*i]);
+        store.or(self.baseline.as_ref()).map(|s| match s.error() {
+            None => "ok".to_string(),
+            Some(e) => e.tls_text(),
+        })
+    }
 }
 
 /// A store for people, in JSON.

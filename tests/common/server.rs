@@ -48,6 +48,9 @@ pub enum Behaviour {
     /// TLS, then answer every request 200 with `{"token": "…"}`: a token service that
     /// issues a token the registry will not accept.
     TlsTokenService(Arc<ServerConfig>),
+    /// TLS, then a token service behind a redirect: `GET /token?…` answers 302 to
+    /// `/issued?…` (and closes), `GET /issued?…` answers 200 with a token.
+    TlsTokenRedirect(Arc<ServerConfig>),
     /// Plain HTTP registry: a TLS hello gets "400 Bad Request".
     PlainHttp,
     /// Accept and never answer.
@@ -154,6 +157,29 @@ async fn serve(mut sock: TcpStream, b: Behaviour) {
             let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
             if let Ok(tls) = acceptor.accept(sock).await {
                 registry_http(tls, true).await;
+            }
+        }
+        Behaviour::TlsTokenRedirect(cfg) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
+            if let Ok(mut tls) = acceptor.accept(sock).await {
+                let mut buf = vec![0u8; 8192];
+                let n = tls.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let resp = match target.strip_prefix("/token") {
+                    Some(query) => format!(
+                        "HTTP/1.1 302 Found\r\nLocation: /issued{query}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    ),
+                    None => {
+                        let body = r#"{"token":"not-a-jwt-the-registry-accepts","expires_in":300}"#;
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        )
+                    }
+                };
+                let _ = tls.write_all(resp.as_bytes()).await;
+                let _ = tls.shutdown().await;
             }
         }
         Behaviour::TlsTokenService(cfg) => {
