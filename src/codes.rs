@@ -242,6 +242,8 @@ codes! {
     ChainExpired = "chain_expired", CaChain, Error;
     /// The leaf's extended key usage does not allow serving TLS.
     IncompatibleUsage = "incompatible_usage", CaChain, Error;
+    /// A certificate of the chain has a critical extension Go does not handle.
+    UnhandledCriticalExtension = "unhandled_critical_extension", CaChain, Error;
     /// Go accepts the chain but rustls-based clients would not.
     RustlsWouldReject = "rustls_would_reject", CaChain, Warning;
     /// The runtime does not verify this registry's certificate, which Go would refuse.

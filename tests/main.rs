@@ -6,6 +6,7 @@
 mod architecture;
 mod cli;
 mod common;
+mod fidelity;
 mod node_config;
 mod node_runtimes;
 mod registry;

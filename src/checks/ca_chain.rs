@@ -9,6 +9,7 @@ use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, Runtime, WebpkiVerdict};
 use crate::finding::Finding;
 use crate::pki::cert::check_signature;
+use crate::pki::verify::PARENT_CANNOT_SIGN;
 use crate::pki::{Cert, GoError, Node};
 use crate::runtimes::Verification;
 use crate::runtimes::trust::Store;
@@ -253,21 +254,10 @@ impl Ctx<'_> {
                 ),
             )
             .hint("re-issue the server certificate with extendedKeyUsage=serverAuth (openssl: -extfile <(printf \"extendedKeyUsage=serverAuth\"))"),
-            GoError::NotAuthorizedToSign | GoError::TooManyIntermediates => {
-                let signer = self
-                    .chain
-                    .iter()
-                    .enumerate()
-                    .skip(1)
-                    .find(|(_, c)| !c.is_ca())
-                    .map(|(i, c)| format!("certificate [{i}] ({})", c.display_name()))
-                    .unwrap_or_else(|| "a certificate of the chain".into());
-                Finding::new(
-                    Code::NotACa,
-                    format!("{signer} is used to sign another certificate of the chain, but it is not a CA certificate (or its path length forbids it)"),
-                )
-                .hint("send only the server certificate followed by its real intermediate CA certificates; a server or client certificate must not appear as an issuer")
-            }
+            GoError::NotAuthorizedToSign | GoError::TooManyIntermediates => self.not_a_ca(),
+            GoError::UnknownAuthority {
+                hint: Some((why, _)),
+            } if why == PARENT_CANNOT_SIGN => self.not_a_ca(),
             GoError::Expired { subject, .. } => Finding::new(
                 Code::ChainExpired,
                 format!("the CA certificate \"{subject}\" that the chain needs is outside its validity dates"),
@@ -276,10 +266,68 @@ impl Ctx<'_> {
                 "renew that CA certificate (keeping its key) and install it in {} and on the registry",
                 self.trusted_from
             )),
-            GoError::Hostname(_) | GoError::UnknownAuthority { .. } | GoError::SignatureLimit => {
-                self.unknown_authority()
+            GoError::UnhandledCriticalExtension { subject, oids } => Finding::new(
+                Code::UnhandledCriticalExtension,
+                format!(
+                    "the certificate \"{subject}\" has an extension marked critical that Go does not handle ({}), so Go refuses it, and any chain through it",
+                    oids.join(", ")
+                ),
+            )
+            .hint("re-issue that certificate without the extension, or with it marked non-critical (openssl: drop \"critical,\" from the extension's line in the -extfile)"),
+            GoError::SignatureLimit => {
+                let mut names: Vec<(&[u8], usize)> = Vec::new();
+                for c in self.chain.iter().skip(1) {
+                    match names.iter_mut().find(|(n, _)| *n == c.subject_raw.as_slice()) {
+                        Some((_, count)) => *count += 1,
+                        None => names.push((&c.subject_raw, 1)),
+                    }
+                }
+                let crowd = names
+                    .iter()
+                    .max_by_key(|(_, count)| *count)
+                    .and_then(|(n, count)| {
+                        self.chain
+                            .iter()
+                            .find(|c| c.subject_raw.as_slice() == *n)
+                            .map(|c| format!("{count} different certificates named \"{}\"", c.subject))
+                    })
+                    .unwrap_or_else(|| "many certificates".into());
+                Finding::new(
+                    Code::UnknownAuthority,
+                    format!(
+                        "the server sends {crowd}; Go tries each as an issuer and gives up after 100 signature checks, before it reaches one that works"
+                    ),
+                )
+                .hint("make the registry send only its own certificate followed by the intermediate CA certificates of its chain, each once")
             }
+            GoError::Hostname(_) | GoError::UnknownAuthority { .. } => self.unknown_authority(),
         }
+    }
+
+    /// A certificate that signs another may not sign certificates: no CA:TRUE, a keyUsage
+    /// without keyCertSign, or a path length that forbids it.
+    fn not_a_ca(&self) -> Finding {
+        let cannot_sign =
+            |c: &Cert| !c.is_ca() || (c.go.key_usage != 0 && c.go.key_usage & (1 << 5) == 0);
+        let signer = self
+            .chain
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, c)| cannot_sign(c))
+            .map(|(i, c)| format!("certificate [{i}] ({})", c.display_name()))
+            .or_else(|| {
+                self.roots
+                    .iter()
+                    .find(|r| r.subject_raw == self.chain[0].issuer_raw && cannot_sign(r))
+                    .map(|r| format!("the trusted certificate \"{}\"", r.display_name()))
+            })
+            .unwrap_or_else(|| "a certificate of the chain".into());
+        Finding::new(
+            Code::NotACa,
+            format!("{signer} is used to sign another certificate of the chain, but it may not sign certificates (it is not a CA certificate, its keyUsage lacks keyCertSign, or its path length forbids it)"),
+        )
+        .hint("send only the server certificate followed by its real intermediate CA certificates, and give CA certificates basicConstraints=critical,CA:TRUE and keyUsage=keyCertSign,cRLSign; a server or client certificate must not appear as an issuer")
     }
 
     fn unknown_authority(&self) -> Finding {
@@ -395,6 +443,12 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
     let mut client_auth = params("registry", &["10.0.0.5"], NOW - DAY, NOW + 365 * DAY);
     client_auth.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
     let client_auth_only = leaf_with(&root, client_auth);
+    let mut private_ext = params("registry", &["10.0.0.5"], NOW - DAY, NOW + 365 * DAY);
+    let mut critical =
+        rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![0x05, 0x00]);
+    critical.set_criticality(true);
+    private_ext.custom_extensions.push(critical);
+    let unhandled = leaf_with(&root, private_ext);
     let mut ws = with_ca(
         with_chain(t(), vec![selfsigned.der.clone()]),
         selfsigned.pem.as_bytes(),
@@ -454,6 +508,10 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
                 root.pem.as_bytes(),
             ),
             vec![Code::IncompatibleUsage],
+        ),
+        (
+            with_ca(with_chain(t(), vec![unhandled.der]), root.pem.as_bytes()),
+            vec![Code::UnhandledCriticalExtension],
         ),
         (
             present(

@@ -7,6 +7,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
+use super::goparse::{self, GoParsed};
 use super::summary::CertSummary;
 
 /// The kind of public key.
@@ -142,6 +143,8 @@ pub struct Cert {
     pub sig_alg: SigAlg,
     /// SHA-256 of the DER, hex with colons.
     pub sha256: String,
+    /// What Go's own parser makes of it (unhandled critical extensions, key usage...).
+    pub go: GoParsed,
 }
 
 /// Hex with colons, upper-case, as openssl prints fingerprints.
@@ -154,8 +157,13 @@ pub fn colon_hex(bytes: &[u8]) -> String {
 }
 
 impl Cert {
-    /// Parses DER. The error is x509-parser's description.
+    /// Parses DER. A certificate Go refuses fails with Go's reason, without its `x509: `
+    /// prefix (crypto/tls prints `tls: failed to parse certificate from server: x509:
+    /// REASON`); one Go accepts but x509-parser cannot read fails with x509-parser's
+    /// description.
     pub fn parse(der: &[u8]) -> Result<Cert, String> {
+        let go = goparse::parse(der)
+            .map_err(|e| e.strip_prefix("x509: ").map(str::to_string).unwrap_or(e))?;
         let (_, x) = X509Certificate::from_der(der).map_err(|e| e.to_string())?;
         let mut dns_sans = Vec::new();
         let mut ip_sans = Vec::new();
@@ -254,6 +262,7 @@ impl Cert {
             key_bytes: spki.subject_public_key.data.to_vec(),
             sig_alg: SigAlg::from_oid(&x.signature_algorithm.algorithm.to_id_string()),
             sha256: colon_hex(&Sha256::digest(der)),
+            go,
         })
     }
 

@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod cert;
+pub mod goparse;
 pub mod summary;
 pub mod verify;
 

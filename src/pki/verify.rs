@@ -1,12 +1,23 @@
 //! Go's `x509.Certificate.Verify`, reproduced: which error a Go client prints for a
 //! presented chain, a set of roots, a host and a time.
 //!
-//! Order (Go `verify.go`): the leaf's validity dates; the host name; if the leaf is
-//! byte-identical to a root it is trusted as is (leaf-in-roots); else chains are built,
-//! trying for each certificate the roots, then the presented intermediates, whose subject
-//! equals its issuer (matching key ids first). A candidate whose signature fails, or that
-//! is itself invalid, becomes the "possibly because of" hint; an invalid candidate's
-//! error replaces "unknown authority", as in Go. Finally the extended key usage.
+//! Order (Go `verify.go`): the leaf's critical extensions Go does not handle, then its
+//! validity dates; the host name; if the leaf is byte-identical to a root it is trusted
+//! as is (leaf-in-roots); else chains are built, trying for each certificate the roots,
+//! then the presented intermediates, whose subject equals its issuer (matching key ids
+//! first). Like Go's `CertPool`, each pool holds a certificate once however often it was
+//! given, and a candidate with the subject, key and SANs of a certificate already in the
+//! chain is skipped (`alreadyInChain`). A candidate whose signature fails, or that is
+//! itself invalid, becomes the "possibly because of" hint; an invalid candidate's error
+//! replaces "unknown authority", as in Go. The signature check is Go's
+//! `CheckSignatureFrom`, which first refuses a parent that may not sign certificates (no
+//! CA:TRUE on a v3 certificate, a keyUsage without keyCertSign): Go then says "unknown
+//! authority (possibly because of ... parent certificate cannot sign ...)", and says
+//! "not authorized to sign" only for a v1 certificate used as an intermediate. Finally
+//! the extended key usage.
+//!
+//! Unhandled critical extensions are Go 1.19's (see [`super::goparse`]): Go 1.22 and
+//! later also handle the policy extensions.
 
 use std::net::IpAddr;
 
@@ -110,6 +121,13 @@ pub enum GoError {
     IncompatibleUsage,
     /// Go's signature-check limit.
     SignatureLimit,
+    /// A certificate has a critical extension Go does not handle.
+    UnhandledCriticalExtension {
+        /// Which certificate (display name).
+        subject: String,
+        /// The extensions, as dotted OIDs.
+        oids: Vec<String>,
+    },
 }
 
 impl GoError {
@@ -148,6 +166,9 @@ impl GoError {
             GoError::SignatureLimit => {
                 "x509: signature check attempts limit reached while verifying certificate chain"
                     .into()
+            }
+            GoError::UnhandledCriticalExtension { .. } => {
+                "x509: unhandled critical extension".into()
             }
         }
     }
@@ -195,6 +216,9 @@ pub fn verify(presented: &[Cert], roots: &[Cert], host: Option<&Host>, now: i64)
     let Some(leaf) = presented.first() else {
         return GoVerdict::failed(GoError::UnknownAuthority { hint: None });
     };
+    if let Some(e) = unhandled_error(leaf) {
+        return GoVerdict::failed(e);
+    }
     if let Some(e) = validity_error(leaf, now) {
         return GoVerdict::failed(e);
     }
@@ -206,12 +230,16 @@ pub fn verify(presented: &[Cert], roots: &[Cert], host: Option<&Host>, now: i64)
     verify_chain(presented, roots, now)
 }
 
-/// Go's chain building alone (leaf-in-roots, candidates, extended key usage), without the
-/// leaf's dates and host name: what the `ca-chain` check judges.
+/// Go's chain building alone (the leaf's unhandled critical extensions, leaf-in-roots,
+/// candidates, extended key usage), without the leaf's dates and host name: what the
+/// `ca-chain` check judges.
 pub fn verify_chain(presented: &[Cert], roots: &[Cert], now: i64) -> GoVerdict {
     let Some(leaf) = presented.first() else {
         return GoVerdict::failed(GoError::UnknownAuthority { hint: None });
     };
+    if let Some(e) = unhandled_error(leaf) {
+        return GoVerdict::failed(e);
+    }
     let leaf_in_roots = roots.iter().any(|r| r.der == leaf.der);
     let candidates = if leaf_in_roots {
         vec![vec![Node::Presented(0)]]
@@ -239,6 +267,14 @@ pub fn verify_chain(presented: &[Cert], roots: &[Cert], now: i64) -> GoVerdict {
         chains,
         leaf_in_roots,
     }
+}
+
+/// Go's first `isValid` check: a critical extension its parser did not handle.
+pub fn unhandled_error(c: &Cert) -> Option<GoError> {
+    (!c.go.unhandled_critical.is_empty()).then(|| GoError::UnhandledCriticalExtension {
+        subject: c.display_name(),
+        oids: c.go.unhandled_critical.clone(),
+    })
 }
 
 /// Go's `isValid` date check.
@@ -369,20 +405,20 @@ impl Builder<'_> {
             return Err(GoError::UnknownAuthority { hint: None });
         };
         let child = self.cert(last).clone();
-        let roots: Vec<(Node, &Cert)> = self
-            .roots
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (Node::Root(i), c))
-            .collect();
+        let roots = pool(
+            self.roots
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (Node::Root(i), c)),
+        );
         // Go puts every presented certificate except the leaf into the intermediates pool.
-        let inters: Vec<(Node, &Cert)> = self
-            .presented
-            .iter()
-            .enumerate()
-            .skip(1)
-            .map(|(i, c)| (Node::Presented(i), c))
-            .collect();
+        let inters = pool(
+            self.presented
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(i, c)| (Node::Presented(i), c)),
+        );
         let root_parents = self.potential_parents(&child, &roots);
         let inter_parents = self.potential_parents(&child, &inters);
 
@@ -395,7 +431,10 @@ impl Builder<'_> {
             .chain(inter_parents.into_iter().map(|n| (false, n)));
         for (is_root, cand) in candidates {
             let cand_cert = self.cert(cand).clone();
-            if chain.iter().any(|n| self.cert(*n).der == cand_cert.der) {
+            if chain
+                .iter()
+                .any(|n| already_in_chain(&cand_cert, self.cert(*n)))
+            {
                 continue;
             }
             self.sig_checks += 1;
@@ -403,9 +442,9 @@ impl Builder<'_> {
                 err = Some(GoError::SignatureLimit);
                 continue;
             }
-            if let Err(e) = check_signature(&child, &cand_cert) {
+            if let Err(e) = check_signature_from(&child, &cand_cert) {
                 if hint.is_none() {
-                    hint = Some((e.go_text(), cand_cert.go_name()));
+                    hint = Some((e, cand_cert.go_name()));
                 }
                 continue;
             }
@@ -438,6 +477,9 @@ impl Builder<'_> {
 
     /// Go's `isValid` for an intermediate or root candidate.
     fn candidate_error(&self, c: &Cert, is_root: bool, chain_len: usize) -> Option<GoError> {
+        if let Some(e) = unhandled_error(c) {
+            return Some(e);
+        }
         if let Some(e) = validity_error(c, self.now) {
             return Some(e);
         }
@@ -454,6 +496,51 @@ impl Builder<'_> {
     }
 }
 
+/// Go's `ConstraintViolationError`: the parent may not sign certificates.
+pub const PARENT_CANNOT_SIGN: &str =
+    "x509: invalid signature: parent certificate cannot sign this kind of certificate";
+
+/// Go's `CheckSignatureFrom`: the parent must be allowed to sign certificates (a v3
+/// certificate needs basicConstraints CA:TRUE, a keyUsage must include keyCertSign) and
+/// have a key Go knows, before the signature itself is checked. The error is Go's text.
+pub fn check_signature_from(child: &Cert, parent: &Cert) -> Result<(), String> {
+    let g = &parent.go;
+    if (g.version == 3 && !g.basic_constraints_valid) || (g.basic_constraints_valid && !g.is_ca) {
+        return Err(PARENT_CANNOT_SIGN.into());
+    }
+    if g.key_usage != 0 && g.key_usage & KEY_USAGE_CERT_SIGN == 0 {
+        return Err(PARENT_CANNOT_SIGN.into());
+    }
+    if !g.known_key_algorithm {
+        return Err("x509: cannot verify signature: algorithm unimplemented".into());
+    }
+    check_signature(child, parent).map_err(|e| e.go_text())
+}
+
+/// Go's `KeyUsageCertSign`.
+const KEY_USAGE_CERT_SIGN: u32 = 1 << 5;
+
+/// A `CertPool`: each certificate once (Go's `AddCert` drops a byte-identical copy), in
+/// the order given.
+fn pool<'a>(certs: impl Iterator<Item = (Node, &'a Cert)>) -> Vec<(Node, &'a Cert)> {
+    let mut out: Vec<(Node, &Cert)> = Vec::new();
+    for (n, c) in certs {
+        if !out.iter().any(|(_, seen)| seen.der == c.der) {
+            out.push((n, c));
+        }
+    }
+    out
+}
+
+/// Go's `alreadyInChain`: same subject, same public key, and the same subjectAltName
+/// extension (or none on both).
+fn already_in_chain(candidate: &Cert, in_chain: &Cert) -> bool {
+    candidate.subject_raw == in_chain.subject_raw
+        && candidate.key_kind == in_chain.key_kind
+        && candidate.key_bytes == in_chain.key_bytes
+        && candidate.go.san_value == in_chain.go.san_value
+}
+
 fn chain_allows_server_auth(chain: &[Node], presented: &[Cert], roots: &[Cert]) -> bool {
     chain.iter().all(|n| {
         let c = match n {
@@ -465,4 +552,144 @@ fn chain_allows_server_auth(chain: &[Node], presented: &[Cert], roots: &[Cert]) 
             Some((any, server_auth)) => any || server_auth,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::NOW;
+    use crate::checks::examples::pki::*;
+
+    fn cert(der: &[u8]) -> Cert {
+        Cert::parse(der).unwrap()
+    }
+
+    fn critical_private(mut p: rcgen::CertificateParams) -> rcgen::CertificateParams {
+        let mut e =
+            rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![5, 0]);
+        e.set_criticality(true);
+        p.custom_extensions.push(e);
+        p
+    }
+
+    #[test]
+    fn an_unhandled_critical_extension_on_the_leaf_comes_before_its_dates() {
+        let root = ca("Registry CA", NOW);
+        let expired = leaf_with(
+            &root,
+            critical_private(params("registry", &["10.0.0.5"], NOW - 9 * DAY, NOW - DAY)),
+        );
+        let host = Host::Ip("10.0.0.5".parse().unwrap());
+        let v = verify(&[cert(&expired.der)], &[cert(&root.der)], Some(&host), NOW);
+        let e = v.error.unwrap();
+        assert_eq!(e.go_text(), "x509: unhandled critical extension");
+        assert!(matches!(
+            e,
+            GoError::UnhandledCriticalExtension { ref oids, .. } if oids == &["1.3.6.1.4.1.55555.1"]
+        ));
+        // The chain check alone sees it too (ca-chain reports it).
+        let v = verify_chain(&[cert(&expired.der)], &[cert(&root.der)], NOW);
+        assert!(matches!(
+            v.error,
+            Some(GoError::UnhandledCriticalExtension { .. })
+        ));
+    }
+
+    #[test]
+    fn an_unhandled_critical_extension_on_a_candidate_fails_the_chain() {
+        let root = ca("Registry CA", NOW);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut p = params("Registry Intermediate", &[], NOW - DAY, NOW + 365 * DAY);
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let p = critical_private(p);
+        let inter_der = p.signed_by(&key, &root.issuer).unwrap().der().to_vec();
+        let inter = Ca {
+            der: inter_der.clone(),
+            pem: String::new(),
+            issuer: rcgen::Issuer::new(p, key),
+        };
+        let l = leaf(&inter, &["10.0.0.5"], NOW);
+        let v = verify_chain(&[cert(&l.der), cert(&inter_der)], &[cert(&root.der)], NOW);
+        assert_eq!(
+            v.error.map(|e| e.go_text()).as_deref(),
+            Some("x509: unhandled critical extension")
+        );
+    }
+
+    #[test]
+    fn copies_of_one_presented_certificate_count_once_as_in_go_s_cert_pool() {
+        let root = ca("Registry CA", NOW);
+        let inter = intermediate(&root, "Registry Intermediate", NOW);
+        let l = leaf(&inter, &["10.0.0.5"], NOW);
+        let fake = ca("Registry Intermediate", NOW);
+        let roots = [cert(&root.der)];
+        let mut chain = vec![cert(&l.der)];
+        chain.extend(std::iter::repeat_n(cert(&fake.der), 120));
+        let v = verify_chain(&chain, &roots, NOW);
+        assert_eq!(
+            v.error.map(|e| e.go_text()).as_deref(),
+            Some(
+                "x509: certificate signed by unknown authority (possibly because of \"x509: ECDSA verification failure\" while trying to verify candidate authority certificate \"Registry Intermediate\")"
+            )
+        );
+        chain.push(cert(&inter.der));
+        assert!(verify_chain(&chain, &roots, NOW).error.is_none());
+        // 120 different certificates with that name are 120 signature checks: Go's limit.
+        let mut chain = vec![cert(&l.der)];
+        chain.extend((0..120).map(|_| cert(&ca("Registry Intermediate", NOW).der)));
+        chain.push(cert(&inter.der));
+        assert_eq!(
+            verify_chain(&chain, &roots, NOW).error,
+            Some(GoError::SignatureLimit)
+        );
+    }
+
+    #[test]
+    fn a_parent_that_may_not_sign_fails_go_s_check_signature_from() {
+        let root = ca("Registry CA", NOW);
+        let mut p = params("Signer", &[], NOW - DAY, NOW + 365 * DAY);
+        p.is_ca = rcgen::IsCa::ExplicitNoCa;
+        let key = rcgen::KeyPair::generate().unwrap();
+        let signer_der = p.signed_by(&key, &root.issuer).unwrap().der().to_vec();
+        let signer = Ca {
+            der: signer_der.clone(),
+            pem: String::new(),
+            issuer: rcgen::Issuer::new(p, key),
+        };
+        let l = leaf(&signer, &["10.0.0.5"], NOW);
+        assert_eq!(
+            check_signature_from(&cert(&l.der), &cert(&signer_der)),
+            Err(PARENT_CANNOT_SIGN.to_string())
+        );
+        // The signature itself is good: only Go's CA rule refuses it.
+        assert!(check_signature(&cert(&l.der), &cert(&signer_der)).is_ok());
+        let v = verify_chain(&[cert(&l.der), cert(&signer_der)], &[cert(&root.der)], NOW);
+        assert_eq!(
+            v.error,
+            Some(GoError::UnknownAuthority {
+                hint: Some((PARENT_CANNOT_SIGN.into(), "Signer".into()))
+            })
+        );
+        // A CA whose keyUsage lacks keyCertSign is refused the same way.
+        let mut c = cert(&root.der);
+        c.go.key_usage = 1;
+        assert_eq!(
+            check_signature_from(&cert(&l.der), &c),
+            Err(PARENT_CANNOT_SIGN.to_string())
+        );
+    }
+
+    #[test]
+    fn already_in_chain_compares_subject_key_and_sans() {
+        let root = ca("Registry CA", NOW);
+        let a = cert(&root.der);
+        let mut b = a.clone();
+        b.der.push(0);
+        assert!(already_in_chain(&a, &b));
+        b.key_bytes[5] ^= 1;
+        assert!(!already_in_chain(&a, &b));
+        let mut c = a.clone();
+        c.go.san_value = Some(vec![0x30, 0x00]);
+        assert!(!already_in_chain(&a, &c));
+    }
 }

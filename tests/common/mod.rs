@@ -1,5 +1,7 @@
 //! Shared helpers for the integration tests.
 
+pub mod craft;
+pub mod goclient;
 pub mod image;
 pub mod netns;
 pub mod pki;
