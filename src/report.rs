@@ -168,6 +168,28 @@ pub struct WordedLine {
     pub line: String,
 }
 
+/// The finding codes that explain Go's error (in the order Go checks).
+fn go_error_codes(e: &crate::pki::GoError) -> &'static [Code] {
+    use crate::pki::{GoError, HostnameError};
+    match e {
+        GoError::UnhandledCriticalExtension { .. } => &[Code::UnhandledCriticalExtension],
+        GoError::Expired { not_yet: true, .. } => &[Code::NotYetValid, Code::ChainExpired],
+        GoError::Expired { .. } => &[Code::Expired, Code::ChainExpired],
+        GoError::Hostname(HostnameError::CnOnly { .. }) => &[Code::CnOnly],
+        GoError::Hostname(HostnameError::NoIpSans { .. }) => &[Code::SanIpMissing],
+        GoError::Hostname(_) => &[Code::SanMismatch],
+        GoError::IncompatibleUsage => &[Code::IncompatibleUsage],
+        GoError::NotAuthorizedToSign | GoError::TooManyIntermediates => &[Code::NotACa],
+        GoError::UnknownAuthority { .. } | GoError::SignatureLimit => &[
+            Code::UnknownAuthority,
+            Code::WrongCa,
+            Code::MissingIntermediate,
+            Code::NotACa,
+            Code::WeakSignature,
+        ],
+    }
+}
+
 /// The node-file findings that explain a network failure: what the runtime prints is the
 /// network error, and the root cause is in its own files.
 fn explanations(code: Code) -> &'static [Code] {
@@ -285,6 +307,23 @@ impl RuntimeVerdict {
             .map(|(_, f)| f.code);
         // For the certificate checks the runtime prints Go's single verdict with its own
         // trust store (dates, then name, then chain), whichever check explains it.
+        // Several certificate findings may apply (an expired leaf without the IP SAN);
+        // the runtime stops at Go's first, so that one is the cause.
+        let cause = match (cause, store.and_then(|s| s.error())) {
+            (Some((id, _)), Some(e))
+                if matches!(
+                    id,
+                    CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain
+                ) =>
+            {
+                let wanted = go_error_codes(e);
+                findings
+                    .iter()
+                    .find(|(_, f)| f.severity == Severity::Error && wanted.contains(&f.code))
+                    .or(cause)
+            }
+            _ => cause,
+        };
         let store_failure = match (cause, store.and_then(|s| s.error())) {
             (
                 Some((CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain, _)),
