@@ -310,12 +310,10 @@ impl RuntimeVerdict {
         // Several certificate findings may apply (an expired leaf without the IP SAN);
         // the runtime stops at Go's first, so that one is the cause.
         let cause = match (cause, store.and_then(|s| s.error())) {
-            (Some((id, _)), Some(e))
-                if matches!(
-                    id,
-                    CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain
-                ) =>
-            {
+            (
+                Some((CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain, _)),
+                Some(e),
+            ) => {
                 let wanted = go_error_codes(e);
                 findings
                     .iter()
