@@ -349,6 +349,67 @@ fn mtls_case(tls12_only: bool) {
     assert_eq!(code, 1);
 }
 
+/// nginx with `ssl_verify_client on` completes the handshake without a client certificate
+/// and answers `400 No required SSL certificate was sent`: still a client certificate
+/// requirement, which the real Go client (skopeo) fails on too.
+#[test]
+fn nginx_requiring_a_client_certificate_is_tls_client_cert_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let client_ca = ca("Client CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let client_ca_path = write(&dir, "client-ca.pem", client_ca.pem.as_bytes());
+    let Some(n) = crate::common::nginx::start(
+        &l.pem,
+        &l.key_pem,
+        &format!("ssl_client_certificate {client_ca_path};\n    ssl_verify_client on;"),
+    ) else {
+        return;
+    };
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let (code, r, _) = diagnose(&[&n.target, "--ca", &ca_path]);
+    assert_eq!(codes(&r), vec!["tls_client_cert_required"], "{r:#}");
+    assert_eq!(code, 1);
+    let f = finding(&r, "tls_client_cert_required");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("No required SSL certificate was sent"),
+        "{f:#}"
+    );
+    // The real Go client fails too.
+    let Some(real) =
+        crate::common::runtimes::skopeo_inspect_loopback(&format!("{}/x:y", n.target), dir.path())
+    else {
+        return;
+    };
+    assert!(!real.ok, "{}", real.output);
+    eprintln!(
+        "OBSERVED | skopeo | nginx ssl_verify_client on | {}",
+        real.message()
+    );
+    // With a client certificate from that CA, the pull would work.
+    let mut p = params("puller", &[], now() - DAY, now() + 365 * DAY);
+    p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let client = leaf_with(&client_ca, p);
+    let cert = write(&dir, "client.cert", client.pem.as_bytes());
+    let key = write(&dir, "client.key", client.key_pem.as_bytes());
+    let (code, r, _) = diagnose(&[&n.target, "--ca", &ca_path, "--cert", &cert, "--key", &key]);
+    assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
+    assert_eq!(code, 0);
+    let real =
+        crate::common::runtimes::skopeo_inspect_loopback(&format!("{}/x:y", n.target), dir.path())
+            .unwrap();
+    // skopeo reads client.cert + client.key from the same --cert-dir and gets past TLS
+    // (nginx then answers the manifest request as a registry would not: it is not one).
+    assert!(
+        !real.message().contains("No required SSL certificate"),
+        "{}",
+        real.output
+    );
+}
+
 #[test]
 fn client_certificate_required_tls13_alert_after_handshake() {
     mtls_case(false);

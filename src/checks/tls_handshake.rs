@@ -289,17 +289,27 @@ fn refused_without_client_cert(
         return None;
     }
     let v2 = facts.http.as_ref().and_then(|h| h.exchanges.first());
-    let how = match v2 {
-        Some(e) if e.status.is_none() => format!(
-            "closed the connection after the handshake without answering GET /v2/ ({})",
-            e.error.as_deref().unwrap_or("no response")
+    // What a Go client meets: the Go registry's alert (observed with Docker 20.10,
+    // containerd 1.6 and skopeo 1.9 against distribution 2.8), or nginx's 400 (observed
+    // with skopeo 1.9).
+    let alert = Failure::request("remote error: tls: bad certificate");
+    let (how, failure) = match v2 {
+        Some(e) if e.status.is_none() => (
+            format!(
+                "closed the connection after the handshake without answering GET /v2/ ({})",
+                e.error.as_deref().unwrap_or("no response")
+            ),
+            alert,
         ),
         Some(e)
             if e.status == Some(400) && e.body.contains("No required SSL certificate was sent") =>
         {
-            "answered GET /v2/ with 400 \"No required SSL certificate was sent\" (nginx's ssl_verify_client)".to_string()
+            (
+                "answered GET /v2/ with 400 \"No required SSL certificate was sent\" (nginx's ssl_verify_client)".to_string(),
+                Failure::at(Step::Status, "400 Bad Request"),
+            )
         }
-        None => "sent nothing after the handshake".to_string(),
+        None => ("sent nothing after the handshake".to_string(), alert),
         Some(_) => return None,
     };
     Some(
@@ -307,9 +317,7 @@ fn refused_without_client_cert(
             Code::TlsClientCertRequired,
             format!("{name} requires a client certificate (mutual TLS): it asked for one, none was sent, and it {how}"),
         )
-        // What a Go registry sends the Go client in this situation (observed with
-        // Docker 20.10, containerd 1.6 and skopeo 1.9 against distribution 2.8).
-        .fails_request(facts, "remote error: tls: bad certificate")
+        .fails(failure, facts.target.as_ref().ok())
         .hint(client_cert_hint(facts)),
     )
 }

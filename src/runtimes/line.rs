@@ -25,6 +25,9 @@ pub enum Step {
     /// The manifest request is refused with the credentials given (the cause is the
     /// registry's error text).
     Unauthorized,
+    /// The first request gets an HTTP status the runtime refuses (the cause is the status
+    /// line, e.g. `400 Bad Request`).
+    Status,
 }
 
 /// A failure as data.
@@ -90,6 +93,7 @@ impl Failure {
             (Step::Config | Step::Unauthorized, _) => {
                 format!("Error response from daemon: {cause}")
             }
+            (Step::Status, Some(t)) => format!("Get \"{}\": {cause}", t.v2_url()),
             _ => cause,
         }
     }
@@ -134,11 +138,28 @@ pub fn line(client: &Client, failure: &Failure, target: Option<&Target>) -> Stri
             "failed to resolve reference \"{name}/IMAGE:TAG\": failed to do request: Head \"{}\": {cause}",
             manifest_url(t)
         ),
+        (Runtime::Containerd, Step::Status) => format!(
+            "failed to resolve reference \"{name}/IMAGE:TAG\": unexpected status from HEAD request to {}: {cause}",
+            manifest_url(t)
+        ),
         (Runtime::Containerd, _) => {
             format!("failed to resolve reference \"{name}/IMAGE:TAG\": {cause}")
         }
         (Runtime::CriO, Step::FirstRequest) => {
             format!("pinging container registry {name}: Get \"{v2}\": {cause}")
+        }
+        // containers/image's ping (observed with skopeo 1.9 against nginx's 400).
+        (Runtime::CriO, Step::Status) => {
+            let (code, text) = failure
+                .cause
+                .split_once(' ')
+                .unwrap_or((&failure.cause, ""));
+            format!(
+                "pinging container registry {name}: invalid status code from registry {code} ({text})"
+            )
+        }
+        (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::Status) => {
+            format!("Error response from daemon: Get \"{v2}\": {cause}")
         }
         (Runtime::CriO, Step::NoCredentials | Step::Unauthorized) => {
             format!("reading manifest TAG in {name}/IMAGE: {cause}")

@@ -4,6 +4,7 @@ pub mod craft;
 pub mod goclient;
 pub mod image;
 pub mod netns;
+pub mod nginx;
 pub mod pki;
 pub mod registry;
 pub mod runtimes;
