@@ -4,7 +4,7 @@
 //! a named file that cannot be read. Usage errors are one line on stderr; never a panic.
 
 use std::ffi::OsString;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -32,6 +32,18 @@ pub struct Cli {
     /// The registry as in an image reference: host, host:port, [v6addr]:port or https://host:port (several may be given)
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
+
+    /// Read more targets from FILE: one per line, `#` comments; `-` reads standard input
+    #[arg(long, value_name = "FILE")]
+    pub targets_file: Option<PathBuf>,
+
+    /// Add every registry this node's runtimes are configured for (insecure-registries, mirrors, certs.d and hosts.toml directories, registries.conf)
+    #[arg(long)]
+    pub from_node: bool,
+
+    /// Print only one summary line per target (`host:port  FAIL  san_ip_missing`)
+    #[arg(long, short)]
+    pub quiet: bool,
 
     /// What if the runtime were given this CA for the registry (PEM or DER): judged as the system roots + this bundle
     #[arg(long, value_name = "FILE")]
@@ -313,13 +325,17 @@ fn execute(
         None => {}
     }
     let node = read_node(&cli)?;
-    if cli.targets.is_empty() {
+    let (raw_targets, named_by) = gather_targets(&cli, &node, input)?;
+    if raw_targets.is_empty() {
         let named = cli.daemon_json.is_some()
             || cli.docker_certs_d.is_some()
             || cli.containerd_certs_d.is_some()
             || cli.containerd_config.is_some()
             || cli.registries_conf.is_some()
             || !cli.containers_certs_d.is_empty();
+        if cli.from_node && !named {
+            bail!("--from-node: no registry is configured in this node's runtime files");
+        }
         if !named {
             bail!(
                 "a target is required, e.g. `regdoctor 10.0.0.5:5000 --ca ca.crt`, or name node files to lint offline, e.g. `regdoctor --daemon-json /etc/docker/daemon.json` (see --help)"
@@ -334,15 +350,21 @@ fn execute(
         let report = pipeline::lint(&inputs);
         return write_reports(&cli, &[report], out, &style);
     }
-    let targets = cli
-        .targets
+    let targets = raw_targets
         .iter()
         .map(|raw| crate::target::parse(raw).with_context(|| format!("invalid target {raw:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let inputs = lower(&cli, node, input)?;
-    let mut reports = Vec::new();
-    for target in targets {
-        reports.push(pipeline::diagnose(target, &inputs)?);
+    let progress = crate::progress::Progress::new(
+        &targets,
+        cli.format == Format::Human && std::io::stderr().is_terminal(),
+    );
+    let mut reports = pipeline::diagnose_all(&targets, &inputs, &|e| progress.event(e))?;
+    progress.finish();
+    for (r, by) in reports.iter_mut().zip(named_by) {
+        if let Some(by) = by {
+            r.notes.push(by);
+        }
     }
     write_reports(&cli, &reports, out, &style)
 }
@@ -357,11 +379,18 @@ fn write_reports(
     let text = match (cli.format, reports) {
         (Format::Json, [one]) => render_json(one),
         (Format::Json, many) => crate::render::json::render_json_many(many),
-        (Format::Human, many) => many
-            .iter()
-            .map(|r| render_human(r, style))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        (Format::Human, many) if cli.quiet => crate::render::human::summary_lines(many, style),
+        (Format::Human, [one]) => render_human(one, style),
+        (Format::Human, many) => {
+            let mut text = many
+                .iter()
+                .map(|r| render_human(r, style))
+                .collect::<Vec<_>>()
+                .join("\n");
+            text.push_str("\nTargets:\n");
+            text.push_str(&crate::render::human::summary_lines(many, style));
+            text
+        }
         (Format::Markdown, many) => many
             .iter()
             .map(crate::render::markdown::render_markdown)
@@ -374,6 +403,52 @@ fn write_reports(
         .map(|r| r.verdict.exit_code())
         .max()
         .unwrap_or(0))
+}
+
+/// The targets: the arguments, then `--targets-file`, then `--from-node`; with, for each,
+/// the note saying which runtimes name it (for the node's own).
+fn gather_targets(
+    cli: &Cli,
+    node: &NodeFacts,
+    input: &mut dyn BufRead,
+) -> anyhow::Result<(Vec<String>, Vec<Option<String>>)> {
+    let mut targets: Vec<String> = cli.targets.clone();
+    if let Some(path) = &cli.targets_file {
+        let text = if path.as_os_str() == "-" {
+            if cli.password_stdin {
+                bail!("--targets-file - and --password-stdin both want standard input");
+            }
+            let mut buf = Vec::new();
+            std::io::Read::take(&mut *input, crate::local::MAX_FILE + 1).read_to_end(&mut buf)?;
+            String::from_utf8_lossy(&buf).into_owned()
+        } else {
+            String::from_utf8_lossy(
+                &crate::local::read_file(path)
+                    .map_err(|e| anyhow::anyhow!("--targets-file: {e}"))?,
+            )
+            .into_owned()
+        };
+        targets.extend(
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or_default().trim())
+                .filter(|l| !l.is_empty())
+                .map(str::to_string),
+        );
+    }
+    let mut notes = vec![None; targets.len()];
+    if cli.from_node {
+        for (target, runtimes) in crate::runtimes::node_targets(node) {
+            let names: Vec<&str> = runtimes.iter().map(|(r, _)| r.display_name()).collect();
+            let how: Vec<String> = runtimes.iter().map(|(_, how)| how.clone()).collect();
+            notes.push(Some(format!(
+                "named by {} on this node ({})",
+                names.join(" and "),
+                how.join("; ")
+            )));
+            targets.push(target);
+        }
+    }
+    Ok((targets, notes))
 }
 
 /// Reads the --password-stdin password once, for every target.

@@ -31,6 +31,7 @@
 //! | 7 | [`explain`] | the check pages | |
 //! | 8 | [`pipeline`] | the library's entry point: inputs → reports | parse arguments |
 //! | 9 | [`cli`] | argument parsing, exit codes, colour decision | hold diagnosis logic |
+//! | 9 | [`progress`] | the progress display on a terminal | write to stdout |
 
 pub mod challenge;
 pub mod checks;
@@ -45,6 +46,7 @@ pub mod local;
 pub mod pipeline;
 pub mod pki;
 pub mod probe;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod runtimes;

@@ -422,6 +422,9 @@ pub struct Report {
     pub runtime: crate::facts::RuntimeChoice,
     /// Per runtime: will a pull work, and if not, the line it prints.
     pub runtimes: Vec<RuntimeVerdict>,
+    /// Notes about the run itself (a target given twice).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Every check, in order.
     pub checks: Vec<CheckResult>,
     /// The facts.
@@ -598,6 +601,7 @@ impl Report {
             verdict,
             runtime: facts.runtime.clone(),
             runtimes,
+            notes: vec![],
             checks,
             evidence: Evidence {
                 addresses: facts

@@ -28,8 +28,8 @@ const LAYERS: &[&[&str]] = &[
     &["render", "explain"],
     // The library's entry point.
     &["pipeline"],
-    // The command line.
-    &["cli"],
+    // The command line and its terminal display.
+    &["cli", "progress"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -230,3 +230,96 @@ fn several_targets_give_one_document_with_reports() {
     assert_eq!(reports[0]["target"]["input"], a);
     assert_eq!(reports[1]["target"]["input"], p.target());
 }
+
+/// Several targets are probed at once under the one deadline: four stalled servers at
+/// `--timeout 1` end together (not one after another), the reports come in the order
+/// given, and a target given twice is probed once, with a note.
+#[test]
+fn several_targets_share_one_deadline_and_keep_their_order() {
+    let stalled: Vec<server::Server> = (0..4)
+        .map(|_| server::start("127.0.0.1:0", Behaviour::Stall))
+        .collect();
+    let closed = server::closed_port().to_string();
+    let mut args: Vec<String> = stalled.iter().map(|s| s.target()).collect();
+    args.push(closed.clone());
+    args.push(stalled[0].target());
+    let started = std::time::Instant::now();
+    let out = regdoctor()
+        .args(&args)
+        .args(["--timeout", "1", "--format", "json", "--no-node-defaults"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let elapsed = started.elapsed();
+    // One deadline for all: sequential runs would take four seconds.
+    assert!(
+        elapsed < std::time::Duration::from_millis(2500),
+        "{elapsed:?}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let reports = v["reports"].as_array().unwrap();
+    let inputs: Vec<&str> = reports
+        .iter()
+        .map(|r| r["target"]["input"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(inputs, expected);
+    assert_eq!(codes(&reports[0]), vec!["tls_handshake_timeout"]);
+    assert_eq!(codes(&reports[4]), vec!["tcp_refused"]);
+    assert_eq!(
+        reports[5]["notes"][0],
+        format!(
+            "{} was given 2 times; it was probed once",
+            stalled[0].target()
+        )
+    );
+    // --quiet: one line per target.
+    let quiet = regdoctor()
+        .args([&stalled[0].target(), &closed])
+        .args([
+            "--timeout",
+            "1",
+            "--quiet",
+            "--no-node-defaults",
+            "--color",
+            "never",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(quiet).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].ends_with("FAIL  tls_handshake_timeout"), "{text}");
+    assert!(lines[1].ends_with("FAIL  tcp_refused"), "{text}");
+}
+
+/// `--targets-file` reads targets, one per line, with `#` comments; `-` is standard input.
+#[test]
+fn targets_come_from_a_file_and_from_stdin() {
+    let closed = server::closed_port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let list = write(
+        &dir,
+        "targets.txt",
+        format!("# registries\n{closed}   # the test one\n\n").as_bytes(),
+    );
+    for (file, stdin) in [(list.as_str(), ""), ("-", format!("{closed}\n").as_str())] {
+        let out = regdoctor()
+            .args(["--targets-file", file, "--quiet", "--no-node-defaults"])
+            .args(["--timeout", "1", "--color", "never"])
+            .write_stdin(stdin.to_string())
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.starts_with(&closed), "{text}");
+    }
+}

@@ -123,18 +123,91 @@ impl SendPermit {
 
 /// Runs the probe on a fresh single-threaded runtime.
 pub fn run(target: &Target, opts: &ProbeOptions) -> std::io::Result<ProbeFacts> {
+    let mut all = run_all(&[(target.clone(), opts.clone())], MAX_IN_FLIGHT, &|_| {})?;
+    Ok(all.pop().unwrap_or_default())
+}
+
+/// At most this many targets are probed at once.
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// What a batch reports as it goes: a target's index when its probe starts and ends.
+#[derive(Debug, Clone, Copy)]
+pub enum Event {
+    /// The probe of target `i` started.
+    Started(usize),
+    /// The probe of target `i` ended.
+    Done(usize),
+}
+
+/// Probes every target concurrently (at most `in_flight` at once) on one single-threaded
+/// runtime, all under one deadline: `timeout` from the start of the batch, whatever the
+/// order. The facts come back in the order of `jobs`.
+pub fn run_all(
+    jobs: &[(Target, ProbeOptions)],
+    in_flight: usize,
+    events: &(dyn Fn(Event) + Sync),
+) -> std::io::Result<Vec<ProbeFacts>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let facts = rt.block_on(probe(target, opts));
+    let timeout = jobs
+        .iter()
+        .map(|(_, o)| o.timeout)
+        .max()
+        .unwrap_or_default();
+    let facts = rt.block_on(async {
+        let deadline = Instant::now() + timeout;
+        let slots = tokio::sync::Semaphore::new(in_flight.max(1));
+        let runs = jobs.iter().enumerate().map(|(i, (target, opts))| {
+            let slots = &slots;
+            async move {
+                let _slot = slots.acquire().await.ok();
+                events(Event::Started(i));
+                let facts = probe_until(target, opts, deadline).await;
+                events(Event::Done(i));
+                facts
+            }
+        });
+        join_all(runs.collect()).await
+    });
     // A name lookup that outlived the deadline runs on a blocking thread: do not wait for it.
     rt.shutdown_timeout(Duration::from_millis(50));
     Ok(facts)
 }
 
-/// The probe itself.
+/// Polls every future to completion on this task, keeping their order (the futures
+/// borrow the batch, so they are not spawned).
+async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in futures.iter_mut().zip(out.iter_mut()) {
+            if slot.is_some() {
+                continue;
+            }
+            match f.as_mut().poll(cx) {
+                std::task::Poll::Ready(v) => *slot = Some(v),
+                std::task::Poll::Pending => pending = true,
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
+/// The probe itself, with its own deadline.
 pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
-    let deadline = Instant::now() + opts.timeout;
+    probe_until(target, opts, Instant::now() + opts.timeout).await
+}
+
+/// The probe, under a deadline shared with other targets.
+pub async fn probe_until(target: &Target, opts: &ProbeOptions, deadline: Instant) -> ProbeFacts {
     let mut facts = ProbeFacts::default();
     let (dns, tcp) = tcp::dial(target, deadline).await;
     facts.dns = Some(dns);

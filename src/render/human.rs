@@ -263,3 +263,32 @@ fn paint_bold(style: &Style, s: &str) -> String {
         s.to_string()
     }
 }
+
+/// One line per target: `host:port  FAIL  san_ip_missing` (the root cause of the first
+/// runtime that fails, else of the first that warns).
+pub fn summary_lines(reports: &[Report], style: &Style) -> String {
+    let width = reports
+        .iter()
+        .map(|r| r.target.input.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for r in reports {
+        let cause = r
+            .runtimes
+            .iter()
+            .filter(|v| v.verdict == Some(r.verdict))
+            .find_map(|v| v.cause)
+            .or_else(|| r.problems().first().map(|(_, f)| f.code))
+            .map(|c| c.as_str())
+            .unwrap_or("");
+        let _ = writeln!(
+            out,
+            "{:<width$}  {}  {cause}",
+            r.target.input,
+            paint_verdict(style, r.verdict)
+        )
+        .map(|_| ());
+    }
+    out
+}

@@ -291,3 +291,37 @@ fn client_pair(root: &CertsRoot, dir: &HostDir, v: Option<&toml::Value>) -> Opti
         key_pem: key_file?.bytes.clone(),
     })
 }
+
+/// The registries containerd is configured for: its host directories (`host_port_` read
+/// as `host:port`; not `_default`) and the hosts their hosts.toml files name.
+pub fn node_targets(
+    node: &crate::facts::node::NodeFacts,
+    add: &mut dyn FnMut(&str, Runtime, String),
+) {
+    let Some(root) = node.containerd_certs_d.read() else {
+        return;
+    };
+    for d in &root.dirs {
+        if d.name == "_default" {
+            continue;
+        }
+        let name = match d.name.strip_suffix('_').and_then(|n| n.rsplit_once('_')) {
+            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{host}:{port}")
+            }
+            _ => d.name.clone(),
+        };
+        let base = format!("{}/{}", root.root, d.name);
+        add(&name, Runtime::Containerd, format!("{base}/"));
+        let Some(table) = hosts_toml(d)
+            .and_then(|f| toml::from_str::<toml::Table>(&String::from_utf8_lossy(&f.bytes)).ok())
+        else {
+            continue;
+        };
+        for (_, url, _) in entries(&table) {
+            if let Some(url) = url {
+                add(&url, Runtime::Containerd, format!("{base}/hosts.toml"));
+            }
+        }
+    }
+}
