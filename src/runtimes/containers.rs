@@ -168,20 +168,6 @@ fn certs_d(facts: &Facts, t: &Target, c: &mut Client) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefixes() {
-        assert!(prefix_matches("10.0.0.5:5000", "10.0.0.5:5000"));
-        assert!(!prefix_matches("10.0.0.5:5000/team", "10.0.0.5:5000"));
-        assert!(!prefix_matches("10.0.0.5", "10.0.0.5:5000"));
-        assert!(prefix_matches("*.example.com", "reg.example.com:5000"));
-        assert!(!prefix_matches("*.example.com", "example.com"));
-    }
-}
-
 /// The registries containers/image is configured for: `[[registry]]` locations and their
 /// mirrors, the v1 lists, and its certs.d directories.
 pub fn node_targets(
@@ -244,5 +230,19 @@ pub fn node_targets(
         for d in &root.dirs {
             add(&d.name, Runtime::CriO, format!("{}/{}/", root.root, d.name));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        assert!(prefix_matches("10.0.0.5:5000", "10.0.0.5:5000"));
+        assert!(!prefix_matches("10.0.0.5:5000/team", "10.0.0.5:5000"));
+        assert!(!prefix_matches("10.0.0.5", "10.0.0.5:5000"));
+        assert!(prefix_matches("*.example.com", "reg.example.com:5000"));
+        assert!(!prefix_matches("*.example.com", "example.com"));
     }
 }

@@ -324,20 +324,6 @@ pub fn docker_style_dir(base: &str, dir: &HostDir) -> (Vec<CaFile>, Option<Clien
     (cas, pair)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn versions() {
-        assert_eq!(parse_version("1.19.8"), Some((1, 19)));
-        assert_eq!(parse_version("go1.22"), None);
-        assert_eq!(parse_version("20.10.24+dfsg1"), Some((20, 10)));
-        assert_eq!(parse_version("v2.1.0"), Some((2, 1)));
-        assert_eq!(parse_version("28"), Some((28, 0)));
-    }
-}
-
 /// Every registry this node's runtimes are configured for — Docker's insecure-registries
 /// host entries, mirrors and certs.d directories; containerd's hosts directories and the
 /// hosts they name; registries.conf locations, mirrors and containers' certs.d directories
@@ -366,4 +352,18 @@ pub fn node_targets(node: &crate::facts::node::NodeFacts) -> Vec<(String, Vec<(R
     containerd::node_targets(node, &mut add);
     containers::node_targets(node, &mut add);
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(parse_version("1.19.8"), Some((1, 19)));
+        assert_eq!(parse_version("go1.22"), None);
+        assert_eq!(parse_version("20.10.24+dfsg1"), Some((20, 10)));
+        assert_eq!(parse_version("v2.1.0"), Some((2, 1)));
+        assert_eq!(parse_version("28"), Some((28, 0)));
+    }
 }
