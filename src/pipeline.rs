@@ -153,7 +153,24 @@ pub fn diagnose_all(
             crate::probe::Event::Done(i) => crate::probe::Event::Done(first_index[i]),
         });
     };
-    let probed = crate::probe::run_all(&jobs, crate::probe::MAX_IN_FLIGHT, &record)?;
+    // The system roots are parsed on another thread while the network is busy.
+    let (probed, parsed) = std::thread::scope(|scope| {
+        let roots = scope.spawn(|| {
+            inputs
+                .system_roots
+                .as_ref()
+                .map(|s| std::sync::Arc::new(crate::facts::parse_all(&s.certs)))
+        });
+        let probed = crate::probe::run_all(&jobs, crate::probe::MAX_IN_FLIGHT, &record);
+        (probed, roots.join().ok().flatten())
+    });
+    let probed = probed?;
+    let mut prepared = prepared;
+    for p in &mut prepared {
+        if let Some(s) = p.facts.system_roots.as_mut() {
+            s.parsed = parsed.clone();
+        }
+    }
     let times = times.into_inner().unwrap_or_default();
     let judged: Vec<Report> = prepared
         .into_iter()
@@ -194,19 +211,18 @@ fn prepare(target: Target, inputs: &Inputs, now: i64) -> Result<Prepared, Pipeli
     // decision to send credentials.
     let clients = crate::runtimes::derive(&facts);
     let client_pair = clients.judged.iter().find_map(|c| c.client_pair.clone());
-    let system: Vec<Vec<u8>> = inputs
+    let system = inputs
         .system_roots
-        .iter()
-        .flat_map(|s| s.certs.clone())
-        .collect();
+        .as_ref()
+        .map(|s| s.certs.clone())
+        .unwrap_or_default();
     let trust_stores = clients
         .judged
         .iter()
         .filter(|c| c.verifies())
-        .map(|c| {
-            let mut roots = system.clone();
-            roots.extend(c.cas().iter().flat_map(|ca| ca.certs.clone()));
-            roots
+        .map(|c| crate::probe::TrustDer {
+            system: system.clone(),
+            extra: c.cas().iter().flat_map(|ca| ca.certs.clone()).collect(),
         })
         .collect();
     let ca_roots: Vec<Vec<u8>> = inputs

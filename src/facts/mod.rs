@@ -400,9 +400,28 @@ pub struct CaFileFacts {
 pub struct SystemRoots {
     /// Where it was read from.
     pub source: String,
-    /// The certificates, DER.
+    /// The certificates, DER (shared by every target of a run).
     #[serde(skip)]
-    pub certs: Vec<Vec<u8>>,
+    pub certs: std::sync::Arc<Vec<Vec<u8>>>,
+    /// The certificates parsed (Go's parser drops the ones it refuses), when parsed ahead
+    /// of the checks — while the network was busy.
+    #[serde(skip)]
+    pub parsed: Option<std::sync::Arc<Vec<Cert>>>,
+}
+
+impl SystemRoots {
+    /// The parsed roots: the ones parsed ahead, else parsed now.
+    pub fn parsed(&self) -> std::sync::Arc<Vec<Cert>> {
+        match &self.parsed {
+            Some(p) => p.clone(),
+            None => std::sync::Arc::new(parse_all(&self.certs)),
+        }
+    }
+}
+
+/// Parses DER certificates, dropping those Go would not load.
+pub fn parse_all(ders: &[Vec<u8>]) -> Vec<Cert> {
+    ders.iter().filter_map(|d| Cert::parse(d).ok()).collect()
 }
 
 impl Facts {

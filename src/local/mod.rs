@@ -150,14 +150,20 @@ pub fn system_roots(root: &HostRoot) -> Option<SystemRoots> {
     );
     for (shown, path) in candidates {
         if let Ok(bytes) = read_file(&path) {
-            let certs = crate::pki::bundle::parse(&bytes)
-                .certs
-                .into_iter()
-                .map(|c| c.der)
-                .collect();
+            // PEM decoding only: the certificates are parsed later, once, while the
+            // network is busy.
+            use rustls_pki_types::CertificateDer;
+            use rustls_pki_types::pem::PemObject;
+            let certs = std::sync::Arc::new(
+                CertificateDer::pem_slice_iter(&bytes)
+                    .filter_map(Result::ok)
+                    .map(|c| c.as_ref().to_vec())
+                    .collect(),
+            );
             return Some(SystemRoots {
                 source: shown.display().to_string(),
                 certs,
+                parsed: None,
             });
         }
     }

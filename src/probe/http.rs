@@ -155,6 +155,38 @@ impl Session {
     }
 }
 
+impl Session {
+    /// `n` sessions sharing this HTTP/2 connection (None over HTTP/1.1).
+    fn twins(&self, n: usize) -> Option<Vec<Session>> {
+        let Sender::H2(s) = &self.sender else {
+            return None;
+        };
+        Some(
+            (0..n)
+                .map(|_| Session {
+                    sender: Sender::H2(s.clone()),
+                    h2: true,
+                    scheme: self.scheme,
+                    authority: self.authority.clone(),
+                    deadline: self.deadline,
+                    alert: None,
+                    broken: false,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Each twin asks its path, all at once; the answers in the order of `paths`.
+async fn twins_get(twins: &mut [Session], paths: &[&str]) -> Vec<HttpExchange> {
+    let futures = twins
+        .iter_mut()
+        .zip(paths)
+        .map(|(t, p)| t.get_following(p))
+        .collect();
+    super::join_all(futures).await
+}
+
 /// Go's `http.Client` follows at most this many redirects.
 pub const MAX_REDIRECTS: usize = 10;
 
@@ -235,10 +267,19 @@ where
         }
     };
     let mut exchanges = Vec::new();
-    for path in paths {
-        exchanges.push(session.get_following(path).await);
-        if session.broken {
-            break;
+    // Over HTTP/2 the requests go out at once on the one connection (their answers do not
+    // depend on each other); over HTTP/1.1, one after the other.
+    if let Some(mut twins) = session.twins(paths.len()) {
+        let answers = twins_get(&mut twins, paths).await;
+        session.broken = twins.iter().any(|t| t.broken);
+        session.alert = twins.iter().find_map(|t| t.alert.clone());
+        exchanges = answers;
+    } else {
+        for path in paths {
+            exchanges.push(session.get_following(path).await);
+            if session.broken {
+                break;
+            }
         }
     }
     let alert = session.alert.clone();

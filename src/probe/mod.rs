@@ -36,7 +36,7 @@ pub struct ProbeOptions {
     /// The trust stores of the judged runtimes (each: the system roots plus that
     /// runtime's CAs for the registry): credentials are only sent over a connection that
     /// verifies to one of them.
-    pub trust_stores: Vec<Vec<Vec<u8>>>,
+    pub trust_stores: Vec<TrustDer>,
     /// The time, unix seconds, for that verification.
     pub now: i64,
     /// Credentials to try.
@@ -45,6 +45,16 @@ pub struct ProbeOptions {
     pub allow_insecure_credentials: bool,
     /// The client certificate the runtime presents when the server asks for one.
     pub client_pair: Option<crate::facts::ClientPair>,
+}
+
+/// A runtime's trust store as DER: the system roots (shared by every target of a run)
+/// and its own CA files for the registry.
+#[derive(Debug, Clone, Default)]
+pub struct TrustDer {
+    /// The system roots.
+    pub system: std::sync::Arc<Vec<Vec<u8>>>,
+    /// The runtime's CA certificates for the registry.
+    pub extra: Vec<Vec<u8>>,
 }
 
 /// What the probe observed.
@@ -76,7 +86,7 @@ impl SendPermit {
     /// stores; else why not.
     pub fn for_tls(
         tls: &TlsFacts,
-        stores: &[Vec<Vec<u8>>],
+        stores: &[TrustDer],
         host: &Host,
         now: i64,
     ) -> Result<SendPermit, String> {
@@ -89,9 +99,11 @@ impl SendPermit {
             .filter_map(|d| crate::pki::Cert::parse(d).ok())
             .collect();
         let mut why = String::from("no runtime verifies the server");
-        let verifies = stores.iter().any(|roots| {
-            let roots: Vec<_> = roots
+        let verifies = stores.iter().any(|store| {
+            let roots: Vec<_> = store
+                .system
                 .iter()
+                .chain(store.extra.iter())
                 .filter_map(|d| crate::pki::Cert::parse(d).ok())
                 .collect();
             match crate::pki::verify(&chain, &roots, Some(host), now).error {
@@ -177,7 +189,7 @@ pub fn run_all(
 
 /// Polls every future to completion on this task, keeping their order (the futures
 /// borrow the batch, so they are not spawned).
-async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+pub(crate) async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
     let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {

@@ -88,10 +88,9 @@ pub fn evaluate(facts: &Facts, clients: &Clients) -> Verdicts {
         .find_map(|der| Cert::parse(der).err());
     let system: Vec<Cert> = facts
         .system_roots
-        .iter()
-        .flat_map(|s| s.certs.iter())
-        .filter_map(|d| Cert::parse(d).ok())
-        .collect();
+        .as_ref()
+        .map(|s| s.parsed().as_ref().clone())
+        .unwrap_or_default();
     let system_text = match &facts.system_roots {
         Some(s) => format!(
             "the system roots ({}, {} certificates)",
