@@ -121,6 +121,10 @@ pub struct Cli {
     #[arg(long, help_heading = "Node configuration")]
     pub no_node_defaults: bool,
 
+    /// This node's name in the report, for fleet summaries [default: $NODE_NAME, else the host name (not with --no-node-defaults)]
+    #[arg(long, value_name = "NAME", help_heading = "Node configuration")]
+    pub node_name: Option<String>,
+
     /// The node's root directory, when regdoctor runs in a container with the host's / mounted there (e.g. /host)
     #[arg(long, value_name = "DIR", help_heading = "Node configuration")]
     pub host_root: Option<PathBuf>,
@@ -159,6 +163,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TriageFormat::Human)]
         format: TriageFormat,
     },
+    /// One table for many nodes' reports: per registry, how many nodes pass, and each root cause with its nodes
+    Summarize {
+        /// regdoctor JSON reports, one-per-line JSON, or `kubectl logs --prefix` output; `-` reads standard input
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -186,6 +199,8 @@ pub enum Format {
     Json,
     /// Markdown for a ticket (GitHub, GitLab, Jira)
     Markdown,
+    /// One JSON report per line (for pod logs and `regdoctor summarize`)
+    JsonLines,
 }
 
 /// Colour choice.
@@ -294,6 +309,9 @@ fn execute(
             write!(out, "{}", crate::explain::list())?;
             return Ok(0);
         }
+        Some(Command::Summarize { files, format }) => {
+            return summarize(files, *format, input, out);
+        }
         Some(Command::Triage { file, format }) => {
             return triage(file.as_deref(), *format, input, out);
         }
@@ -377,6 +395,7 @@ fn write_reports(
     style: &Style,
 ) -> anyhow::Result<u8> {
     let text = match (cli.format, reports) {
+        (Format::JsonLines, many) => many.iter().map(crate::render::json_line).collect(),
         (Format::Json, [one]) => render_json(one),
         (Format::Json, many) => crate::render::json::render_json_many(many),
         (Format::Human, many) if cli.quiet => crate::render::human::summary_lines(many, style),
@@ -449,6 +468,37 @@ fn gather_targets(
         }
     }
     Ok((targets, notes))
+}
+
+/// `regdoctor summarize`: exit 1 when a registry fails on some node, 0 when none does.
+fn summarize(
+    files: &[PathBuf],
+    format: Format,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut texts = Vec::new();
+    for f in files {
+        let (name, bytes) = if f.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            Read::take(&mut *input, crate::local::MAX_FILE + 1).read_to_end(&mut buf)?;
+            ("standard input".to_string(), buf)
+        } else {
+            (f.display().to_string(), crate::local::read_file(f)?)
+        };
+        texts.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    let s = crate::summarize::summarize(&texts);
+    let text = match format {
+        Format::Human => crate::render::summary::human(&s),
+        Format::Markdown => crate::render::summary::markdown(&s),
+        Format::Json | Format::JsonLines => serde_json::to_string_pretty(&s)? + "\n",
+    };
+    out.write_all(text.as_bytes())?;
+    if s.reports == 0 {
+        bail!("no regdoctor report was found in the input");
+    }
+    Ok(u8::from(s.registries.iter().any(|r| r.fail > 0)))
 }
 
 /// Reads the --password-stdin password once, for every target.
@@ -535,7 +585,21 @@ fn lower(cli: &Cli, node: NodeFacts, input: &mut dyn BufRead) -> anyhow::Result<
         node,
         only_runtime: cli.runtime,
         go_version: cli.go_version.clone(),
+        node_name: node_name(cli),
     })
+}
+
+/// `--node-name`, else `$NODE_NAME` (a DaemonSet's downward API), else the node's host name.
+fn node_name(cli: &Cli) -> Option<String> {
+    cli.node_name
+        .clone()
+        .or_else(|| std::env::var("NODE_NAME").ok().filter(|n| !n.is_empty()))
+        .or_else(|| {
+            // Not with --no-node-defaults: nothing of the node is read then.
+            (!cli.no_node_defaults)
+                .then(|| crate::local::hostname(&crate::local::HostRoot(cli.host_root.clone())))
+                .flatten()
+        })
 }
 
 /// Reads --cert and --key.

@@ -27,6 +27,7 @@
 //! | 5 | [`checks`] | pure functions of facts → findings | do I/O, read env or clock |
 //! | 5 | [`triage`] | known error signatures in logs | |
 //! | 6 | [`report`] | the serde model and JSON contract; the per-runtime answer | know about colours |
+//! | 6 | [`summarize`] | many nodes' reports → one fleet summary | |
 //! | 7 | [`render`] | report → text (human, JSON, Markdown) | read env, terminal or clock |
 //! | 7 | [`explain`] | the check pages | |
 //! | 8 | [`pipeline`] | the library's entry point: inputs → reports | parse arguments |
@@ -51,6 +52,7 @@ pub mod render;
 pub mod report;
 pub mod runtimes;
 pub mod secret;
+pub mod summarize;
 pub mod target;
 pub mod text;
 pub mod triage;

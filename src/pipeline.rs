@@ -52,6 +52,8 @@ pub struct Inputs {
     pub only_runtime: Option<Runtime>,
     /// `--go-version`.
     pub go_version: Option<String>,
+    /// The node's name (`--node-name`, `$NODE_NAME`, or its host name).
+    pub node_name: Option<String>,
 }
 
 impl Inputs {
@@ -74,6 +76,7 @@ impl Inputs {
         facts.client_cert = self.client_cert.clone();
         facts.go_version = self.go_version.clone();
         facts.node = self.node.clone();
+        facts.node_name = self.node_name.clone();
         facts
     }
 }

@@ -425,6 +425,9 @@ pub struct Report {
     /// Notes about the run itself (a target given twice).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The node this ran on (`--node-name`, `$NODE_NAME` or its host name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
     /// Every check, in order.
     pub checks: Vec<CheckResult>,
     /// The facts.
@@ -602,6 +605,7 @@ impl Report {
             runtime: facts.runtime.clone(),
             runtimes,
             notes: vec![],
+            node: facts.node_name.clone(),
             checks,
             evidence: Evidence {
                 addresses: facts

@@ -22,8 +22,8 @@ const LAYERS: &[&[&str]] = &[
     &["finding"],
     // Judging: the checks; triage of logs.
     &["checks", "triage"],
-    // The report model.
-    &["report"],
+    // The report model, and the fleet summary of many reports.
+    &["report", "summarize"],
     // Text.
     &["render", "explain"],
     // The library's entry point.

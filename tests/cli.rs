@@ -323,3 +323,86 @@ fn targets_come_from_a_file_and_from_stdin() {
         assert!(text.starts_with(&closed), "{text}");
     }
 }
+
+/// `regdoctor summarize` over real reports of three "nodes" (two without the CA, one with
+/// it), as files and as `kubectl logs --prefix` lines; a report of another schema version is
+/// skipped with a clear message, and input with no report at all is an error.
+#[test]
+fn summarize_real_reports_from_several_nodes() {
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let ca_path = s.ca_path.clone();
+    let run = |node: &str, with_ca: bool| -> String {
+        let mut args = vec![s.target(), "--node-name".into(), node.into()];
+        if with_ca {
+            args.extend(["--ca".into(), ca_path.clone()]);
+        }
+        let out = regdoctor()
+            .args(&args)
+            .args(["--format", "json-lines", "--no-node-defaults"])
+            .env("HOME", s.dir())
+            .assert()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let n1 = write(&dir, "n1.json", run("n1", false).as_bytes());
+    let pods = format!(
+        "[pod/regdoctor-a/regdoctor] {}[pod/regdoctor-b/regdoctor] {}[pod/regdoctor-b/regdoctor] a line that is not a report\n",
+        run("n2", false),
+        run("n3", true)
+    );
+    let pods = write(&dir, "pods.log", pods.as_bytes());
+    let newer = write(
+        &dir,
+        "newer.json",
+        br#"{"schema": "regdoctor.report/v2", "target": {"input": "x"}}"#,
+    );
+    let out = regdoctor()
+        .args(["summarize", &n1, &pods, &newer, "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["reports"], 3, "{v:#}");
+    let reg = &v["registries"][0];
+    assert_eq!(reg["registry"], s.target());
+    assert_eq!(
+        (reg["pass"].as_u64(), reg["fail"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(reg["causes"][0]["code"], "unknown_authority");
+    assert_eq!(
+        reg["causes"][0]["node_names"],
+        serde_json::json!(["n1", "n2"])
+    );
+    assert!(
+        v["skipped"][0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("regdoctor.report/v2"),
+        "{v:#}"
+    );
+    // The human table.
+    regdoctor()
+        .args(["summarize", &n1, &pods])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "{}  1/3 nodes pass, 2 fail",
+            s.target()
+        )))
+        .stdout(predicate::str::contains("FAIL  unknown_authority"));
+    // No report at all.
+    let junk = write(&dir, "junk.txt", b"hello\n");
+    regdoctor()
+        .args(["summarize", &junk])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no regdoctor report"));
+}

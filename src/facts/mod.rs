@@ -95,6 +95,8 @@ pub struct Facts {
     pub client_cert: Option<ClientPair>,
     /// `--go-version`: the Go version the runtimes were built with (else read from their binaries).
     pub go_version: Option<String>,
+    /// The node's name, for fleet summaries.
+    pub node_name: Option<String>,
 }
 
 /// A client certificate and key a runtime presents when the server asks.
@@ -444,6 +446,7 @@ impl Facts {
             only_runtime: None,
             client_cert: None,
             go_version: None,
+            node_name: None,
         }
     }
 

@@ -169,3 +169,18 @@ pub fn system_roots(root: &HostRoot) -> Option<SystemRoots> {
     }
     None
 }
+
+/// The node's host name: `/etc/hostname` under the host root, else the kernel's.
+pub fn hostname(root: &HostRoot) -> Option<String> {
+    let from = |p: PathBuf| {
+        read_capped(&p, 4096)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .filter(|h| !h.is_empty())
+    };
+    from(root.at("/etc/hostname")).or_else(|| {
+        (!root.is_set())
+            .then(|| from(PathBuf::from("/proc/sys/kernel/hostname")))
+            .flatten()
+    })
+}
