@@ -29,6 +29,21 @@ use crate::secret::Secret;
     after_help = "Examples:\n  regdoctor 10.0.0.5:5000 --ca cert.pem\n  regdoctor registry.local --format json > ticket.json\n  regdoctor explain san_ip_missing"
 )]
 pub struct Cli {
+    /// The diagnosis's flags.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// When to use colours (NO_COLOR is honoured by auto)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// Other commands
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The flags of a diagnosis (the default command, and `watch`).
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
     /// The registry as in an image reference: host, host:port, [v6addr]:port or https://host:port (several may be given)
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
@@ -132,14 +147,6 @@ pub struct Cli {
     /// Judge only this runtime, and write fixes for it [default: every runtime found on the node]
     #[arg(long, value_enum, value_name = "RUNTIME")]
     pub runtime: Option<Runtime>,
-
-    /// When to use colours (NO_COLOR is honoured by auto)
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    pub color: ColorChoice,
-
-    /// Other commands
-    #[command(subcommand)]
-    pub command: Option<Command>,
 }
 
 /// Subcommands.
@@ -162,6 +169,18 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = TriageFormat::Human)]
         format: TriageFormat,
+    },
+    /// Re-run the diagnosis on an interval and serve Prometheus metrics (/metrics, /healthz, /report)
+    Watch {
+        /// The diagnosis's flags (targets, --from-node, node files, …)
+        #[command(flatten)]
+        run: RunArgs,
+        /// Time between rounds: 30s, 5m, 1h
+        #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_interval)]
+        interval: Duration,
+        /// Address to serve on (0 as the port picks a free one; the address is printed on stderr)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9465")]
+        listen: std::net::SocketAddr,
     },
     /// One table for many nodes' reports: per registry, how many nodes pass, and each root cause with its nodes
     Summarize {
@@ -212,6 +231,27 @@ pub enum ColorChoice {
     Always,
     /// Never colour
     Never,
+}
+
+/// `30s`, `5m`, `1h`, or seconds.
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (30s, 5m, 1h)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?}: the unit is s, m or h")),
+    };
+    if !(secs >= 1.0 && secs <= 7.0 * 86400.0) {
+        return Err(format!("{s} is out of range: from 1s to 7 days"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
@@ -309,6 +349,13 @@ fn execute(
             write!(out, "{}", crate::explain::list())?;
             return Ok(0);
         }
+        Some(Command::Watch {
+            run,
+            interval,
+            listen,
+        }) => {
+            return watch(run, *interval, *listen, input, out);
+        }
         Some(Command::Summarize { files, format }) => {
             return summarize(files, *format, input, out);
         }
@@ -342,16 +389,16 @@ fn execute(
         }
         None => {}
     }
-    let node = read_node(&cli)?;
-    let (raw_targets, named_by) = gather_targets(&cli, &node, input)?;
+    let node = read_node(&cli.run)?;
+    let (raw_targets, named_by) = gather_targets(&cli.run, &node, input)?;
     if raw_targets.is_empty() {
-        let named = cli.daemon_json.is_some()
-            || cli.docker_certs_d.is_some()
-            || cli.containerd_certs_d.is_some()
-            || cli.containerd_config.is_some()
-            || cli.registries_conf.is_some()
-            || !cli.containers_certs_d.is_empty();
-        if cli.from_node && !named {
+        let named = cli.run.daemon_json.is_some()
+            || cli.run.docker_certs_d.is_some()
+            || cli.run.containerd_certs_d.is_some()
+            || cli.run.containerd_config.is_some()
+            || cli.run.registries_conf.is_some()
+            || !cli.run.containers_certs_d.is_empty();
+        if cli.run.from_node && !named {
             bail!("--from-node: no registry is configured in this node's runtime files");
         }
         if !named {
@@ -361,21 +408,21 @@ fn execute(
         }
         let inputs = pipeline::Inputs {
             node,
-            only_runtime: cli.runtime,
-            go_version: cli.go_version.clone(),
+            only_runtime: cli.run.runtime,
+            go_version: cli.run.go_version.clone(),
             ..pipeline::Inputs::default()
         };
         let report = pipeline::lint(&inputs);
-        return write_reports(&cli, &[report], out, &style);
+        return write_reports(&cli.run, &[report], out, &style);
     }
     let targets = raw_targets
         .iter()
         .map(|raw| crate::target::parse(raw).with_context(|| format!("invalid target {raw:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let inputs = lower(&cli, node, input)?;
+    let inputs = lower(&cli.run, node, input)?;
     let progress = crate::progress::Progress::new(
         &targets,
-        cli.format == Format::Human && std::io::stderr().is_terminal(),
+        cli.run.format == Format::Human && std::io::stderr().is_terminal(),
     );
     let mut reports = pipeline::diagnose_all(&targets, &inputs, &|e| progress.event(e))?;
     progress.finish();
@@ -384,12 +431,12 @@ fn execute(
             r.notes.push(by);
         }
     }
-    write_reports(&cli, &reports, out, &style)
+    write_reports(&cli.run, &reports, out, &style)
 }
 
 /// Renders the reports in the chosen format; the exit status is the worst verdict's.
 fn write_reports(
-    cli: &Cli,
+    cli: &RunArgs,
     reports: &[Report],
     out: &mut dyn Write,
     style: &Style,
@@ -427,7 +474,7 @@ fn write_reports(
 /// The targets: the arguments, then `--targets-file`, then `--from-node`; with, for each,
 /// the note saying which runtimes name it (for the node's own).
 fn gather_targets(
-    cli: &Cli,
+    cli: &RunArgs,
     node: &NodeFacts,
     input: &mut dyn BufRead,
 ) -> anyhow::Result<(Vec<String>, Vec<Option<String>>)> {
@@ -470,6 +517,50 @@ fn gather_targets(
     Ok((targets, notes))
 }
 
+/// `regdoctor watch`: rounds until the process is stopped, each reading the node's files
+/// afresh; one summary line per target per round on stdout.
+fn watch(
+    run: &RunArgs,
+    interval: Duration,
+    listen: std::net::SocketAddr,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    if run.password_stdin {
+        bail!("watch: --password-stdin is read once and would not last; use --docker-config");
+    }
+    let mut round = || -> Result<Vec<Report>, String> {
+        let node = read_node(run).map_err(|e| format!("{e:#}"))?;
+        let (targets, named_by) =
+            gather_targets(run, &node, input).map_err(|e| format!("{e:#}"))?;
+        if targets.is_empty() {
+            return Err("no target: give targets or --from-node".into());
+        }
+        let targets = targets
+            .iter()
+            .map(|raw| {
+                crate::target::parse(raw).map_err(|e| format!("invalid target {raw:?}: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let inputs = lower(run, node, input).map_err(|e| format!("{e:#}"))?;
+        let mut reports =
+            pipeline::diagnose_all(&targets, &inputs, &|_| {}).map_err(|e| e.to_string())?;
+        for (r, by) in reports.iter_mut().zip(named_by) {
+            if let Some(by) = by {
+                r.notes.push(by);
+            }
+        }
+        let _ = out
+            .write_all(crate::render::human::summary_lines(&reports, &Style::default()).as_bytes());
+        let _ = out.flush();
+        Ok(reports)
+    };
+    crate::watch::run(listen, interval, &mut round, &mut |addr| {
+        eprintln!("regdoctor watch: serving http://{addr}/metrics, /healthz and /report");
+    })?;
+    Ok(0)
+}
+
 /// `regdoctor summarize`: exit 1 when a registry fails on some node, 0 when none does.
 fn summarize(
     files: &[PathBuf],
@@ -502,7 +593,7 @@ fn summarize(
 }
 
 /// Reads the --password-stdin password once, for every target.
-fn read_password(cli: &Cli, input: &mut dyn BufRead) -> anyhow::Result<Option<Secret>> {
+fn read_password(cli: &RunArgs, input: &mut dyn BufRead) -> anyhow::Result<Option<Secret>> {
     if cli.user.is_none() {
         return Ok(None);
     }
@@ -543,7 +634,7 @@ fn one_line(text: &str) -> String {
 }
 
 /// Reads this node's runtime configuration (named paths must exist; defaults may not).
-fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
+fn read_node(cli: &RunArgs) -> anyhow::Result<NodeFacts> {
     if let Some(root) = &cli.host_root
         && !root.is_dir()
     {
@@ -567,7 +658,11 @@ fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
 
 /// Lowers the flags into the pipeline's inputs: reads the named files (a file that
 /// cannot be read is exit 2) and the password.
-fn lower(cli: &Cli, node: NodeFacts, input: &mut dyn BufRead) -> anyhow::Result<pipeline::Inputs> {
+fn lower(
+    cli: &RunArgs,
+    node: NodeFacts,
+    input: &mut dyn BufRead,
+) -> anyhow::Result<pipeline::Inputs> {
     let password = read_password(cli, input)?;
     let docker_config = match &cli.docker_config {
         Some(p) => pipeline::DockerConfig::Named(p.clone()),
@@ -590,7 +685,7 @@ fn lower(cli: &Cli, node: NodeFacts, input: &mut dyn BufRead) -> anyhow::Result<
 }
 
 /// `--node-name`, else `$NODE_NAME` (a DaemonSet's downward API), else the node's host name.
-fn node_name(cli: &Cli) -> Option<String> {
+fn node_name(cli: &RunArgs) -> Option<String> {
     cli.node_name
         .clone()
         .or_else(|| std::env::var("NODE_NAME").ok().filter(|n| !n.is_empty()))
@@ -603,7 +698,7 @@ fn node_name(cli: &Cli) -> Option<String> {
 }
 
 /// Reads --cert and --key.
-fn read_client_cert(cli: &Cli) -> anyhow::Result<Option<crate::facts::ClientPair>> {
+fn read_client_cert(cli: &RunArgs) -> anyhow::Result<Option<crate::facts::ClientPair>> {
     let (Some(cert), Some(key)) = (&cli.cert, &cli.key) else {
         return Ok(None);
     };

@@ -31,6 +31,7 @@
 //! | 7 | [`render`] | report → text (human, JSON, Markdown) | read env, terminal or clock |
 //! | 7 | [`explain`] | the check pages | |
 //! | 8 | [`pipeline`] | the library's entry point: inputs → reports | parse arguments |
+//! | 8 | [`watch`] | rounds on an interval, served as Prometheus metrics | parse arguments |
 //! | 9 | [`cli`] | argument parsing, exit codes, colour decision | hold diagnosis logic |
 //! | 9 | [`progress`] | the progress display on a terminal | write to stdout |
 
@@ -56,3 +57,4 @@ pub mod summarize;
 pub mod target;
 pub mod text;
 pub mod triage;
+pub mod watch;

@@ -26,8 +26,8 @@ const LAYERS: &[&[&str]] = &[
     &["report", "summarize"],
     // Text.
     &["render", "explain"],
-    // The library's entry point.
-    &["pipeline"],
+    // The library's entry points: one run, and rounds served to Prometheus.
+    &["pipeline", "watch"],
     // The command line and its terminal display.
     &["cli", "progress"],
 ];

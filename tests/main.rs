@@ -15,3 +15,4 @@ mod schema;
 mod snapshots;
 mod tls;
 mod triage;
+mod watch;
