@@ -174,7 +174,7 @@ pub enum Command {
     Watch {
         /// The diagnosis's flags (targets, --from-node, node files, …)
         #[command(flatten)]
-        run: RunArgs,
+        run: Box<RunArgs>,
         /// Time between rounds: 30s, 5m, 1h
         #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_interval)]
         interval: Duration,
@@ -248,7 +248,7 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
         "h" => n * 3600.0,
         _ => return Err(format!("{s:?}: the unit is s, m or h")),
     };
-    if !(secs >= 1.0 && secs <= 7.0 * 86400.0) {
+    if !(1.0..=7.0 * 86400.0).contains(&secs) {
         return Err(format!("{s} is out of range: from 1s to 7 days"));
     }
     Ok(Duration::from_secs_f64(secs))
