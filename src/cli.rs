@@ -529,6 +529,9 @@ fn watch(
     if run.password_stdin {
         bail!("watch: --password-stdin is read once and would not last; use --docker-config");
     }
+    if run.format == Format::Markdown {
+        bail!("watch: --format markdown is a document, not a stream; use --format json-lines");
+    }
     let mut round = || -> Result<Vec<Report>, String> {
         let node = read_node(run).map_err(|e| format!("{e:#}"))?;
         let (targets, named_by) =
@@ -550,8 +553,17 @@ fn watch(
                 r.notes.push(by);
             }
         }
-        let _ = out
-            .write_all(crate::render::human::summary_lines(&reports, &Style::default()).as_bytes());
+        // Each round is a stream record: one JSON line per report (what `kubectl logs`
+        // collects from a DaemonSet for `regdoctor summarize`), or one summary line each.
+        let text: String = match run.format {
+            Format::Json | Format::JsonLines => {
+                reports.iter().map(crate::render::json_line).collect()
+            }
+            Format::Human | Format::Markdown => {
+                crate::render::human::summary_lines(&reports, &Style::default())
+            }
+        };
+        let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
         Ok(reports)
     };

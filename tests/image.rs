@@ -108,3 +108,37 @@ fn the_image_judges_the_host_root_mounted_at_host() {
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// The Kubernetes manifests in deploy/ are valid objects of their API versions
+/// (kubernetes-validate, from PyPI, with the schemas it carries: offline, strict, so an
+/// unknown or misspelt field fails).
+#[test]
+fn the_kubernetes_manifests_validate() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/kubernetes");
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    assert!(files.len() >= 2, "{files:?}");
+    let out = match Command::new("kubernetes-validate")
+        .args(["--strict", "--kubernetes-version", "1.29"])
+        .args(&files)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            skip(&format!(
+                "kubernetes-validate: {e} (pip install kubernetes-validate)"
+            ));
+            return;
+        }
+    };
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    for f in &files {
+        assert!(text.contains(&format!("{} passed", f.display())), "{text}");
+    }
+    assert!(!text.contains("WARN") && !text.contains("ERROR"), "{text}");
+}

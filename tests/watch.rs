@@ -192,3 +192,83 @@ fn prometheus_scrapes_watch_mode() {
     };
     assert_eq!(value, "0", "a pull from the closed port does not work");
 }
+
+/// The DaemonSet's stream: with `--format json-lines` each round prints one JSON report
+/// per registry on stdout (what `kubectl logs` collects), and `regdoctor summarize` reads
+/// those lines back into the fleet table.
+#[test]
+fn watch_streams_json_lines_that_summarize_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let tls = server::start(
+        "127.0.0.1:0",
+        Behaviour::Tls(server::tls_config(std::slice::from_ref(&l.der), &l.key_der)),
+    );
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let closed = server::closed_port().to_string();
+    let mut watch = Stop(
+        Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+            .args(["watch", &tls.target(), &closed, "--ca", &ca_path])
+            .args(["--no-node-defaults", "--interval", "1s", "--timeout", "1"])
+            .args(["--listen", "127.0.0.1:0", "--format", "json-lines"])
+            .args(["--node-name", "node-a"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Two rounds: four lines, each a whole report.
+    let mut stdout = BufReader::new(watch.0.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    for _ in 0..4 {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        assert_eq!(v["node"], "node-a", "{line}");
+        lines.push(line);
+    }
+    drop(watch);
+    let targets: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["target"]["input"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let (a, b) = (tls.target(), closed.clone());
+    assert_eq!(
+        targets,
+        [a.clone(), b.clone(), a, b],
+        "two rounds, targets in the order given"
+    );
+    let summarized = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+        .args(["summarize", "-", "--format", "json"])
+        .write_stdin(lines.concat())
+        .output()
+        .unwrap();
+    assert_eq!(summarized.status.code(), Some(1), "the closed port fails");
+    let s: serde_json::Value = serde_json::from_slice(&summarized.stdout).unwrap();
+    let text = s.to_string();
+    assert!(text.contains(&closed), "{text}");
+    assert!(text.contains("node-a"), "{text}");
+}
+
+#[test]
+fn watch_refuses_markdown() {
+    let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+        .args([
+            "watch",
+            "127.0.0.1:1",
+            "--format",
+            "markdown",
+            "--no-node-defaults",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("json-lines"));
+}
