@@ -156,24 +156,12 @@ pub fn diagnose_all(
             crate::probe::Event::Done(i) => crate::probe::Event::Done(first_index[i]),
         });
     };
-    // The system roots are parsed on another thread while the network is busy.
-    let (probed, parsed) = std::thread::scope(|scope| {
-        let roots = scope.spawn(|| {
-            inputs
-                .system_roots
-                .as_ref()
-                .map(|s| std::sync::Arc::new(crate::facts::parse_all(&s.certs)))
-        });
-        let probed = crate::probe::run_all(&jobs, crate::probe::MAX_IN_FLIGHT, &record);
-        (probed, roots.join().ok().flatten())
-    });
-    let probed = probed?;
-    let mut prepared = prepared;
-    for p in &mut prepared {
-        if let Some(s) = p.facts.system_roots.as_mut() {
-            s.parsed = parsed.clone();
-        }
-    }
+    // The system roots are decoded and parsed on another thread while the network is
+    // busy (every target's facts share them).
+    let probed = std::thread::scope(|scope| {
+        scope.spawn(|| inputs.system_roots.as_ref().map(|s| s.prepare()));
+        crate::probe::run_all(&jobs, crate::probe::MAX_IN_FLIGHT, &record)
+    })?;
     let times = times.into_inner().unwrap_or_default();
     let judged: Vec<Report> = prepared
         .into_iter()
@@ -214,11 +202,7 @@ fn prepare(target: Target, inputs: &Inputs, now: i64) -> Result<Prepared, Pipeli
     // decision to send credentials.
     let clients = crate::runtimes::derive(&facts);
     let client_pair = clients.judged.iter().find_map(|c| c.client_pair.clone());
-    let system = inputs
-        .system_roots
-        .as_ref()
-        .map(|s| s.certs.clone())
-        .unwrap_or_default();
+    let system = inputs.system_roots.clone();
     let trust_stores = clients
         .judged
         .iter()

@@ -397,27 +397,124 @@ pub struct CaFileFacts {
     pub bytes: Vec<u8>,
 }
 
-/// The system trust store.
+/// The system trust store: the bundle's bytes, PEM-decoded and parsed only when first
+/// needed (on another thread while the network is busy), once per run — every target's
+/// facts share it.
 #[derive(Debug, Clone, Serialize)]
 pub struct SystemRoots {
     /// Where it was read from.
     pub source: String,
-    /// The certificates, DER (shared by every target of a run).
     #[serde(skip)]
-    pub certs: std::sync::Arc<Vec<Vec<u8>>>,
-    /// The certificates parsed (Go's parser drops the ones it refuses), when parsed ahead
-    /// of the checks — while the network was busy.
-    #[serde(skip)]
-    pub parsed: Option<std::sync::Arc<Vec<Cert>>>,
+    lazy: std::sync::Arc<LazyRoots>,
+}
+
+#[derive(Debug, Default)]
+struct LazyRoots {
+    pem: Vec<u8>,
+    der: std::sync::OnceLock<std::sync::Arc<Vec<Vec<u8>>>>,
+    /// Each certificate's raw subject, for lookup by name as Go's `CertPool` does.
+    subjects: std::sync::OnceLock<Vec<Option<Vec<u8>>>>,
+    /// Each certificate parsed, when first needed (None: Go refuses it).
+    parsed: std::sync::OnceLock<Vec<std::sync::OnceLock<Option<Cert>>>>,
 }
 
 impl SystemRoots {
-    /// The parsed roots: the ones parsed ahead, else parsed now.
-    pub fn parsed(&self) -> std::sync::Arc<Vec<Cert>> {
-        match &self.parsed {
-            Some(p) => p.clone(),
-            None => std::sync::Arc::new(parse_all(&self.certs)),
+    /// A bundle file's bytes (PEM; anything between the certificates is ignored, as Go's
+    /// `AppendCertsFromPEM` does).
+    pub fn from_pem(source: impl Into<String>, pem: Vec<u8>) -> SystemRoots {
+        SystemRoots {
+            source: source.into(),
+            lazy: std::sync::Arc::new(LazyRoots {
+                pem,
+                ..LazyRoots::default()
+            }),
         }
+    }
+
+    /// Certificates already DER.
+    pub fn from_der(source: impl Into<String>, der: Vec<Vec<u8>>) -> SystemRoots {
+        let lazy = LazyRoots::default();
+        let _ = lazy.der.set(std::sync::Arc::new(der));
+        SystemRoots {
+            source: source.into(),
+            lazy: std::sync::Arc::new(lazy),
+        }
+    }
+
+    /// The certificates, DER.
+    pub fn der(&self) -> std::sync::Arc<Vec<Vec<u8>>> {
+        self.lazy
+            .der
+            .get_or_init(|| {
+                use rustls_pki_types::CertificateDer;
+                use rustls_pki_types::pem::PemObject;
+                std::sync::Arc::new(
+                    CertificateDer::pem_slice_iter(&self.lazy.pem)
+                        .filter_map(Result::ok)
+                        .map(|c| c.as_ref().to_vec())
+                        .collect(),
+                )
+            })
+            .clone()
+    }
+
+    /// How many certificates the bundle holds.
+    pub fn len(&self) -> usize {
+        self.der().len()
+    }
+
+    /// Whether the bundle holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Decodes the bundle and indexes it by subject (cheap: nothing else is parsed), so
+    /// later lookups do not wait; done on another thread while the network is busy.
+    pub fn prepare(&self) {
+        self.subjects();
+    }
+
+    fn subjects(&self) -> &[Option<Vec<u8>>] {
+        self.lazy.subjects.get_or_init(|| {
+            self.der()
+                .iter()
+                .map(|d| crate::pki::goparse::raw_subject(d).map(<[u8]>::to_vec))
+                .collect()
+        })
+    }
+
+    fn parsed_at(&self, i: usize) -> Option<Cert> {
+        let slots = self.lazy.parsed.get_or_init(|| {
+            (0..self.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect()
+        });
+        slots
+            .get(i)?
+            .get_or_init(|| Cert::parse(&self.der()[i]).ok())
+            .clone()
+    }
+
+    /// The roots Go's chain building can reach from this presented chain, parsed (each
+    /// once per run), in the bundle's order: Go's `CertPool` finds a parent only by name
+    /// (`byName[RawIssuer]`), and a leaf among the roots only by its exact bytes, so a root
+    /// whose subject is no presented certificate's issuer, and that is not itself
+    /// presented, can change nothing. Those Go cannot parse are left out, as
+    /// `AppendCertsFromPEM` leaves them out.
+    pub fn candidates(&self, presented: &[Cert]) -> Vec<Cert> {
+        let der = self.der();
+        self.subjects()
+            .iter()
+            .enumerate()
+            .filter(|(i, subject)| {
+                subject.as_ref().is_some_and(|s| {
+                    presented
+                        .iter()
+                        .any(|p| p.issuer_raw == *s || p.der == der[*i])
+                })
+            })
+            .filter_map(|(i, _)| self.parsed_at(i))
+            .collect()
     }
 }
 

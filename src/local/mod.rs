@@ -150,21 +150,8 @@ pub fn system_roots(root: &HostRoot) -> Option<SystemRoots> {
     );
     for (shown, path) in candidates {
         if let Ok(bytes) = read_file(&path) {
-            // PEM decoding only: the certificates are parsed later, once, while the
-            // network is busy.
-            use rustls_pki_types::CertificateDer;
-            use rustls_pki_types::pem::PemObject;
-            let certs = std::sync::Arc::new(
-                CertificateDer::pem_slice_iter(&bytes)
-                    .filter_map(Result::ok)
-                    .map(|c| c.as_ref().to_vec())
-                    .collect(),
-            );
-            return Some(SystemRoots {
-                source: shown.display().to_string(),
-                certs,
-                parsed: None,
-            });
+            // Decoded and parsed later, once, while the network is busy.
+            return Some(SystemRoots::from_pem(shown.display().to_string(), bytes));
         }
     }
     None

@@ -318,6 +318,20 @@ fn err<T>(text: &str) -> R<T> {
     Err(text.to_string())
 }
 
+/// The raw subject name of a certificate (Go's `RawSubject`), read without parsing the
+/// rest: how a pool of many roots is indexed by name cheaply. None when the structure up
+/// to the subject is not DER Go could read (such a certificate fails `parse` anyway).
+pub fn raw_subject(der: &[u8]) -> Option<&[u8]> {
+    let mut cert = S(der).read(SEQUENCE)?;
+    let mut tbs = cert.read(SEQUENCE)?;
+    tbs.read_optional(0xa0)?;
+    tbs.read_integer_bytes()?;
+    tbs.read(SEQUENCE)?; // signature algorithm
+    tbs.read_element(SEQUENCE)?; // issuer
+    tbs.read(SEQUENCE)?; // validity
+    tbs.read_element(SEQUENCE)
+}
+
 /// Go's `x509.ParseCertificate`: Ok with what the verifier needs, or Go's error text
 /// (`x509: ...`).
 pub fn parse(der: &[u8]) -> R<GoParsed> {
@@ -1259,6 +1273,21 @@ mod tests {
 
     fn subtree(tag: u8, value: &[u8]) -> Vec<u8> {
         tlv(0x30, &tlv(tag, value))
+    }
+
+    #[test]
+    fn raw_subject_is_the_parsed_subject_bytes() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut p = rcgen::CertificateParams::new(vec!["r.example".into()]).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "Some Subject");
+        p.distinguished_name
+            .push(rcgen::DnType::OrganizationName, "Org");
+        let der = p.self_signed(&key).unwrap().der().to_vec();
+        let cert = crate::pki::Cert::parse(&der).unwrap();
+        assert_eq!(raw_subject(&der), Some(cert.subject_raw.as_slice()));
+        assert_eq!(raw_subject(&der[..40]), None);
+        assert_eq!(raw_subject(b"garbage"), None);
     }
 
     #[test]

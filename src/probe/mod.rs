@@ -51,8 +51,8 @@ pub struct ProbeOptions {
 /// and its own CA files for the registry.
 #[derive(Debug, Clone, Default)]
 pub struct TrustDer {
-    /// The system roots.
-    pub system: std::sync::Arc<Vec<Vec<u8>>>,
+    /// The system roots (shared, parsed once).
+    pub system: Option<crate::facts::SystemRoots>,
     /// The runtime's CA certificates for the registry.
     pub extra: Vec<Vec<u8>>,
 }
@@ -100,12 +100,17 @@ impl SendPermit {
             .collect();
         let mut why = String::from("no runtime verifies the server");
         let verifies = stores.iter().any(|store| {
-            let roots: Vec<_> = store
+            let mut roots: Vec<_> = store
                 .system
-                .iter()
-                .chain(store.extra.iter())
-                .filter_map(|d| crate::pki::Cert::parse(d).ok())
-                .collect();
+                .as_ref()
+                .map(|s| s.candidates(&chain))
+                .unwrap_or_default();
+            roots.extend(
+                store
+                    .extra
+                    .iter()
+                    .filter_map(|d| crate::pki::Cert::parse(d).ok()),
+            );
             match crate::pki::verify(&chain, &roots, Some(host), now).error {
                 None => true,
                 Some(e) => {

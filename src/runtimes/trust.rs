@@ -57,7 +57,7 @@ pub struct Verdicts {
     pub by_client: Vec<Option<usize>>,
     /// How the system roots were found, for people.
     pub system: String,
-    /// The system roots, parsed once.
+    /// The system roots the presented chain can reach (by name), parsed once.
     pub system_roots: Vec<Cert>,
     /// Go's parse error for a presented certificate it cannot parse (the handshake fails
     /// before any verification).
@@ -86,17 +86,14 @@ pub fn evaluate(facts: &Facts, clients: &Clients) -> Verdicts {
         .iter()
         .flat_map(|t| t.chain.iter())
         .find_map(|der| Cert::parse(der).err());
+    // Only the system roots this chain can reach (Go looks parents up by name), parsed.
     let system: Vec<Cert> = facts
         .system_roots
         .as_ref()
-        .map(|s| s.parsed().as_ref().clone())
+        .map(|s| s.candidates(&chain))
         .unwrap_or_default();
     let system_text = match &facts.system_roots {
-        Some(s) => format!(
-            "the system roots ({}, {} certificates)",
-            s.source,
-            system.len()
-        ),
+        Some(s) => format!("the system roots ({}, {} certificates)", s.source, s.len()),
         None => "the system roots (none found)".into(),
     };
     let host = facts.target.as_ref().ok().map(|t| &t.host);
