@@ -672,3 +672,91 @@ pub struct CredentialFacts {
     /// What happened.
     pub outcome: CredentialOutcome,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::NOW;
+    use crate::checks::examples::pki::*;
+    use crate::pki::{verify, verify_chain};
+    use crate::target::Host;
+
+    fn cert(der: &[u8]) -> Cert {
+        Cert::parse(der).unwrap()
+    }
+
+    /// Only the roots a chain can reach are parsed, and Go's verdict with them is its
+    /// verdict with the whole bundle: success, the "possibly because of" hint from a root
+    /// of the same name with another key, and a self-signed leaf that is itself a root.
+    #[test]
+    fn the_candidate_roots_give_the_whole_bundle_s_verdict() {
+        let other = ca("Other CA", NOW);
+        let impostor = ca("Registry CA", NOW);
+        let root = ca("Registry CA", NOW);
+        let inter = intermediate(&root, "Registry Intermediate", NOW);
+        let good = leaf(&inter, &["10.0.0.5"], NOW);
+        let lone = self_signed_ca_leaf("registry", &["10.0.0.5"], NOW);
+        let stranger = leaf(&ca("Stranger CA", NOW), &["10.0.0.5"], NOW);
+        let namesake = leaf(&ca("Registry CA", NOW), &["10.0.0.5"], NOW);
+        let bundle = [&other.pem, &impostor.pem, &root.pem, &lone.pem]
+            .map(|p| p.as_str())
+            .join("junk between\n");
+        let roots = SystemRoots::from_pem("bundle", bundle.into_bytes());
+        assert_eq!(roots.len(), 4);
+        let all: Vec<Cert> = [&other.der, &impostor.der, &root.der, &lone.der]
+            .into_iter()
+            .map(|d| cert(d))
+            .collect();
+        let host = Host::Ip("10.0.0.5".parse().unwrap());
+        let chains = [
+            vec![cert(&good.der), cert(&inter.der)],
+            vec![cert(&good.der)],
+            vec![cert(&lone.der)],
+            vec![cert(&stranger.der)],
+            vec![cert(&inter.der)],
+            vec![cert(&namesake.der)],
+        ];
+        for chain in &chains {
+            let some = roots.candidates(chain);
+            assert!(some.len() < all.len(), "{}", chain[0].subject);
+            let (a, b) = (
+                verify(chain, &all, Some(&host), NOW),
+                verify(chain, &some, Some(&host), NOW),
+            );
+            assert_eq!(
+                a.error.as_ref().map(|e| e.go_text()),
+                b.error.as_ref().map(|e| e.go_text()),
+                "{}",
+                chain[0].subject
+            );
+            assert_eq!(a.chains.len(), b.chains.len());
+            let (a, b) = (
+                verify_chain(chain, &all, NOW),
+                verify_chain(chain, &some, NOW),
+            );
+            assert_eq!(a.leaf_in_roots, b.leaf_in_roots);
+        }
+        // The good chain reaches both "Registry CA"s, not "Other CA".
+        let names: Vec<_> = roots
+            .candidates(&chains[0])
+            .iter()
+            .map(|c| c.der.clone())
+            .collect();
+        assert_eq!(names, [impostor.der.clone(), root.der.clone()]);
+        assert!(
+            verify(&chains[0], &roots.candidates(&chains[0]), Some(&host), NOW)
+                .error
+                .is_none()
+        );
+        // A leaf missing its intermediate: no root bears its issuer's name.
+        let missing = verify(&chains[1], &roots.candidates(&chains[1]), Some(&host), NOW);
+        assert_eq!(
+            missing.error.map(|e| e.go_text()).as_deref(),
+            Some("x509: certificate signed by unknown authority")
+        );
+        // Signed by a third "Registry CA": Go's hint names the same-name roots' failure.
+        let hinted = verify(&chains[5], &roots.candidates(&chains[5]), Some(&host), NOW);
+        let text = hinted.error.map(|e| e.go_text()).unwrap_or_default();
+        assert!(text.contains("possibly because of"), "{text}");
+    }
+}
