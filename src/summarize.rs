@@ -229,6 +229,21 @@ fn read_report(
         .flatten()
         .filter(|v| v["verdict"].as_str() == Some(verdict))
         .find_map(|v| v["cause"].as_str())
+        // A warning has no runtime cause: the first finding of the verdict's severity.
+        .or_else(|| {
+            let severity = if verdict == "fail" {
+                "error"
+            } else {
+                "warning"
+            };
+            r["checks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|c| c["findings"].as_array().into_iter().flatten())
+                .find(|f| f["severity"].as_str() == Some(severity))
+                .and_then(|f| f["code"].as_str())
+        })
         .map(str::to_string);
     rows.push(Row {
         registry: registry.to_string(),
@@ -254,6 +269,14 @@ mod tests {
         format!(
             r#"{{"schema":"{SCHEMA}","node":"{node}","target":{{"input":"{registry}"}},"verdict":"{verdict}","runtimes":{runtimes}}}"#
         )
+    }
+
+    #[test]
+    fn a_warning_s_cause_is_its_first_warning_finding() {
+        let line = r#"{"schema":"regdoctor.report/v1","node":"n1","target":{"input":"reg:5000"},"verdict":"warn","runtimes":[{"runtime":"any","judged":true,"verdict":"warn"}],"checks":[{"id":"catalog","findings":[{"code":"catalog_listed","severity":"info"}]},{"id":"cert-validity","findings":[{"code":"expires_soon","severity":"warning"}]}]}"#;
+        let s = summarize(&[("logs".into(), line.into())]);
+        assert_eq!(s.registries[0].causes[0].code, "expires_soon");
+        assert_eq!(s.registries[0].causes[0].verdict, "warn");
     }
 
     #[test]
