@@ -18,6 +18,8 @@ struct Row {
     node: String,
     verdict: String,
     cause: Option<String>,
+    /// When the diagnosis started (RFC 3339, UTC), to keep a node's latest report.
+    started_at: String,
 }
 
 /// What could not be read, for the user.
@@ -80,8 +82,20 @@ pub fn summarize(inputs: &[(String, String)]) -> Summary {
         read_text(name, text, &mut rows, &mut skipped);
     }
     let reports = rows.len();
-    let mut by_registry: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    // A node that reported several times (watch mode's rounds): its latest report counts,
+    // by start time, else the later in the input.
+    let mut latest: BTreeMap<(String, String), Row> = BTreeMap::new();
     for r in rows {
+        let key = (r.registry.clone(), r.node.clone());
+        match latest.get(&key) {
+            Some(seen) if seen.started_at > r.started_at => {}
+            _ => {
+                latest.insert(key, r);
+            }
+        }
+    }
+    let mut by_registry: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    for r in latest.into_values() {
         by_registry.entry(r.registry.clone()).or_default().push(r);
     }
     let mut registries: Vec<Registry> = by_registry
@@ -250,6 +264,7 @@ fn read_report(
         node: r["node"].as_str().unwrap_or(node).to_string(),
         verdict: verdict.to_string(),
         cause,
+        started_at: r["started_at"].as_str().unwrap_or_default().to_string(),
     });
 }
 
@@ -269,6 +284,33 @@ mod tests {
         format!(
             r#"{{"schema":"{SCHEMA}","node":"{node}","target":{{"input":"{registry}"}},"verdict":"{verdict}","runtimes":{runtimes}}}"#
         )
+    }
+
+    #[test]
+    fn a_node_s_latest_report_counts() {
+        let at = |t: &str, verdict: &str| {
+            format!(
+                r#"{{"schema":"{SCHEMA}","node":"n1","started_at":"{t}","target":{{"input":"reg:5000"}},"verdict":"{verdict}","runtimes":[]}}"#
+            )
+        };
+        // Newest first in the input: the start time decides, not the order.
+        let lines = [
+            at("2026-11-30T10:10:00Z", "pass"),
+            at("2026-11-30T10:05:00Z", "fail"),
+        ]
+        .join("\n");
+        let s = summarize(&[("logs".into(), lines)]);
+        assert_eq!(s.reports, 2);
+        let r = &s.registries[0];
+        assert_eq!((r.nodes, r.pass, r.fail), (1, 1, 0));
+        // Same time: the later line.
+        let lines = [
+            at("2026-11-30T10:05:00Z", "pass"),
+            at("2026-11-30T10:05:00Z", "fail"),
+        ]
+        .join("\n");
+        let r = &summarize(&[("logs".into(), lines)]).registries[0];
+        assert_eq!((r.nodes, r.pass, r.fail), (1, 0, 1));
     }
 
     #[test]

@@ -245,7 +245,11 @@ pub fn run(
                     s.error = None;
                     s.finished_at = now;
                 }
-                Err(e) => s.error = Some(e),
+                Err(e) => {
+                    // The previous round's metrics stay served; say why this one failed.
+                    eprintln!("regdoctor watch: this round could not run: {e}");
+                    s.error = Some(e);
+                }
             }
         }
         std::thread::sleep(interval);
