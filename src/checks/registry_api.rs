@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::{Check, Outcome};
-use crate::challenge::{self, Challenge};
+use crate::challenge::Challenge;
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, HttpExchange};
 use crate::finding::Finding;
@@ -35,9 +35,7 @@ pub(crate) fn v2(facts: &Facts) -> Option<(&'static str, &HttpExchange)> {
 
 /// Every challenge in the exchange's WWW-Authenticate headers.
 pub(crate) fn challenges(e: &HttpExchange) -> Vec<Challenge> {
-    e.headers_named("www-authenticate")
-        .flat_map(challenge::parse)
-        .collect()
+    e.challenges()
 }
 
 /// `Basic realm="x"` / `Bearer realm="…", service="…"` for messages.

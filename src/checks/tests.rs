@@ -20,6 +20,7 @@ fn examples_of(id: CheckId) -> Vec<(Facts, Vec<Code>)> {
         CheckId::RegistryApi => super::registry_api::examples(),
         CheckId::Catalog => super::catalog::examples(),
         CheckId::Credentials => super::credentials::examples(),
+        CheckId::Pull => super::pull::examples(),
         CheckId::DaemonJson => super::daemon_json::examples(),
         CheckId::CertsD => super::certs_d::examples(),
         CheckId::ContainerdHosts => super::containerd_hosts::examples(),

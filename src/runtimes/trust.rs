@@ -159,6 +159,36 @@ pub fn evaluate(facts: &Facts, clients: &Clients) -> Verdicts {
     out
 }
 
+/// Go's verdict for a host the pull is redirected to (blob storage, a CDN) or a token
+/// realm, as `client` judges it: with the trust it uses for the registry — the runtimes
+/// follow redirects with the registry's transport (observed with dockerd 20.10: the
+/// registry's certs.d CA covers the storage host, and a certs.d folder named after the
+/// storage host is never read). None when the client does not verify certificates.
+pub fn hop_verdict(
+    facts: &Facts,
+    client: &super::Client,
+    chain: &[Vec<u8>],
+    host: &crate::target::Host,
+) -> Option<crate::pki::GoVerdict> {
+    if !client.verifies() {
+        return None;
+    }
+    let chain: Vec<Cert> = chain.iter().filter_map(|d| Cert::parse(d).ok()).collect();
+    let mut roots = facts
+        .system_roots
+        .as_ref()
+        .map(|s| s.candidates(&chain))
+        .unwrap_or_default();
+    roots.extend(
+        client
+            .cas()
+            .iter()
+            .flat_map(|c| c.certs.iter())
+            .filter_map(|d| Cert::parse(d).ok()),
+    );
+    Some(verify(&chain, &roots, Some(host), facts.now))
+}
+
 impl Verdicts {
     /// Go's verdict as one line, for the report's evidence: the parse failure, else the
     /// first judged runtime's store, else the system roots (and --ca); "ok" when it
