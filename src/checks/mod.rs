@@ -14,7 +14,6 @@ mod containerd_hosts;
 mod containers_registries;
 mod credentials;
 mod daemon_json;
-mod daemon_json_keys;
 pub(crate) mod hints;
 mod node_common;
 mod registry_api;
