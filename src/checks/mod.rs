@@ -16,6 +16,7 @@ mod credentials;
 mod daemon_json;
 pub(crate) mod hints;
 mod node_common;
+pub mod pages;
 mod registry_api;
 mod san_matches_host;
 mod target;
