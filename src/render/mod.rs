@@ -6,6 +6,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod runtime;
+pub mod triage;
 
 /// How to style human output.
 #[derive(Debug, Clone, Copy, Default)]
