@@ -481,6 +481,11 @@ impl Report {
         v
     }
 
+    /// A check's result by id (every check has one, run or skipped).
+    pub fn check(&self, id: CheckId) -> Option<&CheckResult> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
     /// The verdict of a list of check results: the worst status.
     pub fn verdict_of(checks: &[CheckResult]) -> Verdict {
         let worst = checks.iter().map(|c| c.status).max();

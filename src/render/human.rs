@@ -79,17 +79,24 @@ pub fn render_human(report: &Report, style: &Style) -> String {
         paint_verdict(style, report.verdict),
         counts(report)
     );
-    let codes: BTreeSet<Code> = report.problems().into_iter().map(|(_, f)| f.code).collect();
-    if !codes.is_empty() {
-        let _ = writeln!(out, "\nFor more information:");
-        for code in codes {
-            let title = crate::checks::by_id(code.check())
-                .map(|c| c.title())
-                .unwrap_or_default();
-            let _ = writeln!(out, "  regdoctor explain {code} -- {title}");
-        }
-    }
+    more_information(&mut out, report);
     out
+}
+
+/// `regdoctor explain CODE` for each problem's code, with its check's title.
+fn more_information(out: &mut String, report: &Report) {
+    let codes: BTreeSet<Code> = report.problems().into_iter().map(|(_, f)| f.code).collect();
+    if codes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nFor more information:");
+    for code in codes {
+        let title = report
+            .check(code.check())
+            .map(|c| c.title)
+            .unwrap_or_default();
+        let _ = writeln!(out, "  regdoctor explain {code} -- {title}");
+    }
 }
 
 /// Will a pull work, per runtime: its verdict and root cause, the line it prints, what it
