@@ -110,8 +110,9 @@ pub struct Evidence {
     /// TLS facts, when a handshake was attempted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsEvidence>,
-    /// HTTP exchanges.
-    pub http: serde_json::Value,
+    /// HTTP exchanges (null when no request was made), keys in alphabetical order.
+    #[serde(serialize_with = "crate::finding::sorted_keys")]
+    pub http: Option<HttpEvidence>,
 }
 
 /// One runtime's answer: will a pull from this registry work with its configuration on
@@ -501,23 +502,33 @@ impl Report {
 /// short excerpt (registry error bodies hold no secrets; credentials are never sent
 /// without verification and are never recorded).
 #[derive(Debug, Clone, Serialize)]
-struct HttpEvidenceItem<'a> {
-    method: &'a str,
-    path: &'a str,
+pub struct HttpExchangeEvidence {
+    /// GET, HEAD.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// The status, when a response arrived.
     #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<u16>,
-    headers: &'a [(String, String)],
-    #[serde(skip_serializing_if = "str::is_empty")]
-    body_excerpt: String,
+    pub status: Option<u16>,
+    /// The kept response headers.
+    pub headers: Vec<(String, String)>,
+    /// The first 300 characters of the body.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub body_excerpt: String,
+    /// Why no response arrived.
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
+    pub error: Option<String>,
 }
 
+/// The HTTP requests made to the registry.
 #[derive(Debug, Clone, Serialize)]
-struct HttpEvidence<'a> {
-    scheme: &'a str,
-    version: &'a str,
-    exchanges: Vec<HttpEvidenceItem<'a>>,
+pub struct HttpEvidence {
+    /// "https" or "http".
+    pub scheme: &'static str,
+    /// The HTTP version spoken.
+    pub version: &'static str,
+    /// The exchanges, in order.
+    pub exchanges: Vec<HttpExchangeEvidence>,
 }
 
 impl Report {
@@ -668,28 +679,22 @@ impl TlsEvidence {
 }
 
 /// The HTTP exchanges, each with a short excerpt of its body.
-fn http_evidence(facts: &crate::facts::Facts) -> serde_json::Value {
-    facts
-        .http
-        .as_ref()
-        .map(|h| {
-            let ev = HttpEvidence {
-                scheme: h.scheme,
-                version: h.version,
-                exchanges: h
-                    .exchanges
-                    .iter()
-                    .map(|e| HttpEvidenceItem {
-                        method: &e.method,
-                        path: &e.path,
-                        status: e.status,
-                        headers: &e.headers,
-                        body_excerpt: e.body.chars().take(300).collect(),
-                        error: e.error.as_deref(),
-                    })
-                    .collect(),
-            };
-            serde_json::to_value(ev).unwrap_or(serde_json::Value::Null)
-        })
-        .unwrap_or(serde_json::Value::Null)
+fn http_evidence(facts: &crate::facts::Facts) -> Option<HttpEvidence> {
+    let h = facts.http.as_ref()?;
+    Some(HttpEvidence {
+        scheme: h.scheme,
+        version: h.version,
+        exchanges: h
+            .exchanges
+            .iter()
+            .map(|e| HttpExchangeEvidence {
+                method: e.method.clone(),
+                path: e.path.clone(),
+                status: e.status,
+                headers: e.headers.clone(),
+                body_excerpt: e.body.chars().take(300).collect(),
+                error: e.error.clone(),
+            })
+            .collect(),
+    })
 }

@@ -2,12 +2,11 @@
 //! roots), by Go's rules; and when it does not, why: a missing intermediate, a CA with the
 //! right name but the wrong key, a self-signed certificate nobody trusts, a non-CA signer.
 
-use serde::Serialize;
-
 use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, Runtime, WebpkiVerdict};
 use crate::finding::Finding;
+use crate::finding::evidence::ChainTrust;
 use crate::pki::cert::check_signature;
 use crate::pki::verify::PARENT_CANNOT_SIGN;
 use crate::pki::{Cert, GoError, Node};
@@ -16,17 +15,6 @@ use crate::runtimes::trust::Store;
 
 /// The check.
 pub struct CaChain;
-
-#[derive(Serialize)]
-struct ChainEvidence {
-    trusted_from: String,
-    trusted: Vec<String>,
-    presented: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    go_error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<String>,
-}
 
 impl Check for CaChain {
     fn id(&self) -> CheckId {
@@ -112,7 +100,7 @@ fn judge_store(
                 ""
             }
     });
-    let evidence = ChainEvidence {
+    let evidence = ChainTrust {
         trusted_from: trusted_from.clone(),
         trusted: if from_ca {
             cas.iter().map(|c| c.subject.clone()).collect()
@@ -138,7 +126,7 @@ fn judge_store(
     vec![
         ctx.diagnose(err)
             .fails_verification(facts, err.go_text())
-            .evidence(&evidence),
+            .evidence(evidence),
     ]
 }
 
@@ -178,7 +166,7 @@ fn verification_off(facts: &Basis<'_>, findings: &mut Vec<Finding>) {
 }
 
 /// Go accepts the chain; say when rustls-based clients would not (Go wins, so a warning).
-fn rustls_side_note(facts: &Facts, store: &Store, ev: ChainEvidence) -> Vec<Finding> {
+fn rustls_side_note(facts: &Facts, store: &Store, ev: ChainTrust) -> Vec<Finding> {
     // Only when Go's whole verdict (dates and name too) is "ok": otherwise the other
     // checks already report what webpki would also refuse.
     if !store.ok() {
@@ -197,7 +185,7 @@ fn rustls_side_note(facts: &Facts, store: &Store, ev: ChainEvidence) -> Vec<Find
     vec![
         Finding::new(Code::RustlsWouldReject, message)
             .hint("nothing to do for Docker, containerd or CRI-O; for clients built on rustls, issue the server a certificate without CA:TRUE, signed by a separate CA, and trust that CA")
-            .evidence(&ev),
+            .evidence(ev),
     ]
 }
 

@@ -1,26 +1,15 @@
 //! `ca-file`: the `--ca` bundle holds CA certificates (PEM or DER), and they are valid.
 
-use serde::Serialize;
-
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::finding::Finding;
+use crate::finding::evidence::Bundle;
 use crate::pki::Cert;
 use crate::pki::bundle::{self, BundleContents};
-use crate::pki::summary::CertSummary;
 
 /// The check.
 pub struct CaFile;
-
-#[derive(Serialize)]
-struct BundleEvidence<'a> {
-    path: &'a str,
-    certificates: Vec<CertSummary>,
-    private_keys: &'a [&'static str],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    problem: Option<String>,
-}
 
 impl Check for CaFile {
     fn id(&self) -> CheckId {
@@ -48,7 +37,7 @@ impl Check for CaFile {
             return Outcome::Findings(vec![
                 Finding::new(Code::CaEmpty, format!("{path} is empty"))
                     .hint(export_hint(facts))
-                    .evidence(&evidence(path, &b, None)),
+                    .evidence(evidence(path, &b, None)),
             ]);
         }
         let mut findings = Vec::new();
@@ -66,15 +55,12 @@ impl Check for CaFile {
     }
 }
 
-fn evidence<'a>(
-    path: &'a str,
-    b: &'a BundleContents,
-    problem: Option<String>,
-) -> BundleEvidence<'a> {
-    BundleEvidence {
-        path,
+/// The bundle as evidence.
+fn evidence(path: &str, b: &BundleContents, problem: Option<String>) -> Bundle {
+    Bundle {
+        path: path.to_string(),
         certificates: b.certs.iter().map(|c| c.summary()).collect(),
-        private_keys: &b.private_keys,
+        private_keys: b.private_keys.clone(),
         problem,
     }
 }
@@ -94,7 +80,7 @@ fn private_key(path: &str, b: &BundleContents) -> Option<Finding> {
         .hint(format!(
             "give the CA certificate instead (the file that begins with -----BEGIN CERTIFICATE-----, often ca.crt); keep the key on the CA host only. To keep only the certificates of this file: `openssl crl2pkcs7 -nocrl -certfile {path} | openssl pkcs7 -print_certs -out ca-only.crt`"
         ))
-        .evidence(&evidence(path, b, None)),
+        .evidence(evidence(path, b, None)),
     )
 }
 
@@ -123,7 +109,7 @@ fn no_certificate(facts: &Facts, path: &str, b: &BundleContents) -> Option<Findi
             "check the file with `openssl x509 -in {path} -noout -subject -issuer`; {}",
             export_hint(facts)
         ))
-        .evidence(&evidence(path, b, Some(why))),
+        .evidence(evidence(path, b, Some(why))),
     )
 }
 
@@ -145,7 +131,7 @@ fn der_bundle(path: &str, b: &BundleContents) -> Option<Finding> {
         .hint(format!(
             "convert it before copying it to the nodes: `openssl x509 -inform der -in {path} -out {pem_name}`"
         ))
-        .evidence(&evidence(path, b, None)),
+        .evidence(evidence(path, b, None)),
     )
 }
 
@@ -171,7 +157,7 @@ fn ca_expired(facts: &Facts, path: &str, i: usize, c: &Cert) -> Option<Finding> 
             "renew the CA certificate with the same key so issued certificates stay valid: `openssl x509 -new -key ca.key -subj \"{}\" -days 3650 -out ca.crt` (or `openssl req -x509 -key ca.key -days 3650 -subj ... -out ca.crt`), then replace {path} on every node",
             slash_subject(&c.subject)
         ))
-        .evidence(&c.summary()),
+        .evidence(c.summary()),
     )
 }
 
@@ -195,7 +181,7 @@ fn not_a_ca(path: &str, i: usize, c: &Cert, presented_leaf: Option<&Vec<u8>>) ->
         "give the certificate of the CA that issued the server's certificate (issuer \"{}\"): on the registry host it is usually ca.crt",
         c.issuer
     ))
-    .evidence(&c.summary())
+    .evidence(c.summary())
 }
 
 /// "CN=x, O=y" → "/CN=x/O=y" for openssl -subj.

@@ -1,8 +1,6 @@
 //! `catalog`: `GET /v2/_catalog?n=100` — anonymous listing allowed, restricted or
 //! disabled. Many registries restrict it on purpose, so its problems are warnings.
 
-use serde::Serialize;
-
 use super::registry_api::{challenges, status_line};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -10,20 +8,10 @@ use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::facts::HttpExchange;
 use crate::finding::Finding;
+use crate::finding::evidence::CatalogListing;
 
 /// The check.
 pub struct Catalog;
-
-#[derive(Serialize)]
-struct CatalogEvidence<'a> {
-    status: Option<u16>,
-    repositories: Vec<String>,
-    more: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    link: Option<&'a str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    registry_errors: Vec<(String, String)>,
-}
 
 /// The repositories listed in a catalog body, and whether a Link header says there are more.
 pub(crate) fn listing(e: &HttpExchange) -> (Vec<String>, bool) {
@@ -82,11 +70,11 @@ impl Check for Catalog {
             );
         };
         let (repos, more) = listing(e);
-        let ev = CatalogEvidence {
+        let ev = CatalogListing {
             status: e.status,
             repositories: repos.clone(),
             more,
-            link: e.header("link"),
+            link: e.header("link").map(str::to_string),
             registry_errors: e.registry_errors(),
         };
         if e.status == Some(401) && super::credentials_worked(facts) {
@@ -96,7 +84,7 @@ impl Check for Catalog {
             );
         }
         let finding = answered(facts, e, &repos, more);
-        Outcome::Findings(vec![finding.evidence(&ev)])
+        Outcome::Findings(vec![finding.evidence(ev)])
     }
 }
 

@@ -4,6 +4,7 @@ use super::{Check, Outcome, span};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, KeyPossession};
 use crate::finding::Finding;
+use crate::finding::evidence::ClockSkew;
 use crate::pki::{Cert, KeyKind, human_date, verify::validity_error};
 
 /// The check.
@@ -108,12 +109,12 @@ fn dates(facts: &super::Basis<'_>, i: usize, c: &Cert) -> Option<Finding> {
                 ),
             )
             .hint(renew_hint(c, i))
-            .evidence(&c.summary()),
+            .evidence(c.summary()),
         );
     } else {
         return None;
     };
-    let f = f.evidence(&c.summary());
+    let f = f.evidence(c.summary());
     Some(match go.filter(|_| i == 0) {
         Some(go) => f.fails_verification(facts, go),
         None => f,
@@ -141,7 +142,7 @@ fn signature(i: usize, c: &Cert) -> Option<Finding> {
             c.sig_alg.go_name()
         ))
         .hint("re-issue the certificate with SHA-256: add -sha256 to the openssl x509 -req / openssl req command that signs it")
-        .evidence(&c.summary()),
+        .evidence(c.summary()),
     )
 }
 
@@ -162,7 +163,7 @@ fn key_size(facts: &super::Basis<'_>, i: usize, c: &Cert) -> Option<Finding> {
                 c.key_bits
             ))
             .hint(rekey_hint())
-            .evidence(&c.summary()),
+            .evidence(c.summary()),
         );
     }
     let unproven = i == 0
@@ -184,7 +185,7 @@ fn key_size(facts: &super::Basis<'_>, i: usize, c: &Cert) -> Option<Finding> {
             ),
         )
         .hint(rekey_hint())
-        .evidence(&c.summary()),
+        .evidence(c.summary()),
     )
 }
 
@@ -206,12 +207,6 @@ fn clock_skew(facts: &Facts) -> Option<Finding> {
         return None;
     }
     let way = if skew > 0 { "ahead of" } else { "behind" };
-    #[derive(serde::Serialize)]
-    struct Skew<'a> {
-        registry_date: &'a str,
-        local_time: String,
-        skew_seconds: i64,
-    }
     Some(
         Finding::new(
             Code::ClockSkew,
@@ -222,8 +217,8 @@ fn clock_skew(facts: &Facts) -> Option<Finding> {
             ),
         )
         .hint("synchronise the clocks of the nodes and the registry with NTP: `timedatectl set-ntp true`, then check with `timedatectl status` or `chronyc tracking`")
-        .evidence(&Skew {
-            registry_date: date,
+        .evidence(ClockSkew {
+            registry_date: date.to_string(),
             local_time: crate::pki::rfc3339(facts.now),
             skew_seconds: skew,
         }),

@@ -2,8 +2,6 @@
 //! registry part of the image reference, verbatim — holds, under names Docker reads, the
 //! CA that actually verifies the chain the server presented.
 
-use serde::Serialize;
-
 use super::node_common::{
     any_certs, needed_issuer, pem_certs, plain_http, verify_with, working_ca_path,
 };
@@ -12,6 +10,7 @@ use crate::codes::{CheckId, Code};
 use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source};
 use crate::facts::{Facts, Runtime};
 use crate::finding::Finding;
+use crate::finding::evidence::CertsDir;
 use crate::pki::Cert;
 use crate::runtimes::Verification;
 use crate::runtimes::line::{Failure, Step};
@@ -19,13 +18,6 @@ use crate::target::Target;
 
 /// The check.
 pub struct CertsD;
-
-#[derive(Serialize)]
-struct DirEvidence<'a> {
-    directory: String,
-    files: Vec<&'a str>,
-    cas: Vec<String>,
-}
 
 impl Check for CertsD {
     fn id(&self) -> CheckId {
@@ -187,9 +179,9 @@ fn ca_files(
         }
         return;
     };
-    let evidence = DirEvidence {
+    let evidence = CertsDir {
         directory: base.to_string(),
-        files: dir.files.iter().map(|f| f.name.as_str()).collect(),
+        files: dir.files.iter().map(|f| f.name.clone()).collect(),
         cas: loaded.iter().map(|c| c.subject.clone()).collect(),
     };
     let name = t.registry_name();
@@ -221,7 +213,7 @@ fn ca_files(
             err.tls_text()
         )),
     };
-    findings.push(f.evidence(&evidence));
+    findings.push(f.evidence(evidence));
 }
 
 /// A file that holds the CA that verifies, under a name (or in a form) Docker ignores.

@@ -4,8 +4,6 @@
 //! the presented chain, `skip_verify`, `*.crt` files a hosts.toml stops from loading, and
 //! whether config.toml lets the CRI plugin read the directory at all.
 
-use serde::Serialize;
-
 use super::node_common::{needed_issuer, pem_certs, plain_http, verify_with, working_ca_path};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -13,6 +11,7 @@ use crate::facts::Facts;
 use crate::facts::Runtime;
 use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile, toml_strings};
 use crate::finding::Finding;
+use crate::finding::evidence::FilePosition;
 use crate::pki::Cert;
 use crate::runtimes::containerd::{dir_names, entries, resolve};
 use crate::runtimes::line::{Failure, Step};
@@ -33,14 +32,6 @@ const FIELDS: &[&str] = &[
     "host",
 ];
 const CAPABILITIES: &[&str] = &["pull", "resolve", "push", "referrers"];
-
-#[derive(Serialize)]
-struct TomlError<'a> {
-    file: &'a str,
-    line: usize,
-    column: usize,
-    text: &'a str,
-}
 
 impl Check for ContainerdHosts {
     fn id(&self) -> CheckId {
@@ -267,7 +258,13 @@ fn syntax_error(path: &str, dir: &HostDir, text: &str, e: &toml::de::Error) -> F
         format!("{path} is not valid TOML at line {line}, column {col} (`{quoted}`): {}; {FALLBACK}", e.message()),
     )
     .hint(format!("fix line {line} of {path}; strings need double quotes and tables look like [host.\"https://{}\"]", dir.name))
-    .evidence(&TomlError { file: path, line, column: col, text: quoted })
+    .evidence(FilePosition {
+        file: path.to_string(),
+        line,
+        column: col,
+        key: None,
+        text: quoted.to_string(),
+    })
 }
 
 /// containerd before 1.7 refuses a hosts.toml without a `[host."…"]` table.

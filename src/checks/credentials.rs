@@ -3,8 +3,6 @@
 //! `/v2/_catalog` with it. Nothing secret is in the findings: not the password, not the
 //! token, not the user name.
 
-use serde::Serialize;
-
 use super::catalog::{listing, summary};
 use super::registry_api::{challenges, status_line};
 use super::{Check, Outcome};
@@ -13,31 +11,23 @@ use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::facts::{BearerFlow, CredentialOutcome, CredentialSource, HttpExchange};
 use crate::finding::Finding;
+use crate::finding::evidence::CredentialFlow;
 use crate::pki::Cert;
 use crate::runtimes::line::{Failure, Step};
 
 /// The check.
 pub struct Credentials;
 
-#[derive(Serialize)]
-struct FlowEvidence<'a> {
-    source: &'a CredentialSource,
-    exchanges: Vec<&'a HttpExchange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    realm: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token_field: Option<&'static str>,
-}
-
-fn evidence<'a>(
-    source: &'a CredentialSource,
-    exchanges: Vec<&'a HttpExchange>,
-    flow: Option<&'a BearerFlow>,
-) -> FlowEvidence<'a> {
-    FlowEvidence {
-        source,
-        exchanges,
-        realm: flow.map(|f| f.realm.as_str()),
+/// The credentials' source and the requests made with them, as evidence.
+fn evidence(
+    source: &CredentialSource,
+    exchanges: Vec<&HttpExchange>,
+    flow: Option<&BearerFlow>,
+) -> CredentialFlow {
+    CredentialFlow {
+        source: source.clone(),
+        exchanges: exchanges.into_iter().cloned().collect(),
+        realm: flow.map(|f| f.realm.clone()),
         token_field: flow.and_then(|f| f.token_field),
     }
 }
@@ -95,7 +85,7 @@ impl Check for Credentials {
                         Code::CredentialsHelperNotRead,
                         format!("the credentials for {name} are kept by {helper}, which regdoctor does not run, so they were not tried"),
                     )
-                    .evidence(&ev(vec![], None)),
+                    .evidence(ev(vec![], None)),
                 );
             }
             CredentialOutcome::NotNeeded { status } => vec![Finding::new(
@@ -161,7 +151,7 @@ fn basic(
     src: &str,
     v2: &HttpExchange,
     catalog: Option<&HttpExchange>,
-    ev: FlowEvidence<'_>,
+    ev: CredentialFlow,
 ) -> Vec<Finding> {
     match v2.status {
         Some(200) => {
@@ -172,7 +162,7 @@ fn basic(
                     format!("; with them the catalog lists {}", summary(&r, more))
                 })
                 .unwrap_or_default();
-            vec![Finding::new(Code::CredentialsOk, format!("the Basic login to {name} with {src} succeeded{listed}")).evidence(&ev)]
+            vec![Finding::new(Code::CredentialsOk, format!("the Basic login to {name} with {src} succeeded{listed}")).evidence(ev.clone())]
         }
         Some(s) => vec![Finding::new(
             Code::LoginFailed,
@@ -187,13 +177,13 @@ fn basic(
             None,
         )
         .hint(format!("check the user name and password with `docker login {name}`; with distribution's htpasswd, entries must be bcrypt (`htpasswd -Bbn USER PASS`)"))
-        .evidence(&ev)],
+        .evidence(ev.clone())],
         None => vec![Finding::new(
             Code::LoginFailed,
             format!("no answer to GET /v2/ with Basic authentication: {}", v2.error.as_deref().unwrap_or("unknown error")),
         )
         .hint("read the registry's log for this request")
-        .evidence(&ev)],
+        .evidence(ev.clone())],
     }
 }
 
@@ -202,20 +192,20 @@ fn bearer(
     name: &str,
     src: &str,
     flow: &BearerFlow,
-    ev: FlowEvidence<'_>,
+    ev: CredentialFlow,
 ) -> Vec<Finding> {
     if let Some(err) = &flow.realm_error {
-        return vec![realm_unusable(facts, name, flow, err).evidence(&ev)];
+        return vec![realm_unusable(facts, name, flow, err).evidence(ev.clone())];
     }
     let Some(tok) = &flow.token else {
         return vec![];
     };
     if let Some(f) = token_refused(name, src, flow, tok) {
-        return vec![f.evidence(&ev)];
+        return vec![f.evidence(ev.clone())];
     }
     with_token(src, flow)
         .into_iter()
-        .map(|f| f.evidence(&ev))
+        .map(|f| f.evidence(ev.clone()))
         .collect()
 }
 

@@ -2,27 +2,15 @@
 //! as "registry alive"; containers/image refuses anything else; the
 //! Docker-Distribution-API-Version header is optional (Docker does not check it).
 
-use serde::Serialize;
-
 use super::{Check, Outcome};
 use crate::challenge::{self, Challenge};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, HttpExchange};
 use crate::finding::Finding;
+use crate::finding::evidence::V2Exchange;
 
 /// The check.
 pub struct RegistryApi;
-
-#[derive(Serialize)]
-struct ExchangeEvidence<'a> {
-    url: String,
-    status: Option<u16>,
-    headers: &'a [(String, String)],
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    registry_errors: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    challenges: Vec<Challenge>,
-}
 
 /// The `/v2/` exchange made anonymously, if any.
 pub(crate) fn v2(facts: &Facts) -> Option<(&'static str, &HttpExchange)> {
@@ -80,20 +68,20 @@ impl Check for RegistryApi {
             .unwrap_or_default();
         let url = format!("{scheme}://{name}/v2/");
         let chs = challenges(e);
-        let evidence = ExchangeEvidence {
+        let evidence = V2Exchange {
             url: url.clone(),
             status: e.status,
-            headers: &e.headers,
+            headers: e.headers.clone(),
             registry_errors: e.registry_errors(),
             challenges: chs.clone(),
         };
         let Some(status) = e.status else {
-            return no_response(facts, &url, e, &evidence);
+            return no_response(facts, &url, e, evidence);
         };
         let mut findings = Vec::new();
         match answered(facts, &name, &url, e, status, &chs) {
             Err(skip) => return Outcome::Skip(skip),
-            Ok(Some(f)) => findings.push(f.evidence(&evidence)),
+            Ok(Some(f)) => findings.push(f.evidence(evidence.clone())),
             Ok(None) => {}
         }
         let has_api = e.header("docker-distribution-api-version").is_some();
@@ -104,7 +92,7 @@ impl Check for RegistryApi {
                     format!("{url} answered {status} without the Docker-Distribution-API-Version header; Docker does not need it, but it is unusual for a registry and may mean a proxy answers instead"),
                 )
                 .hint("check that the answer comes from the registry and not from a proxy or load balancer in front of it")
-                .evidence(&evidence),
+                .evidence(evidence),
             );
         }
         Outcome::Findings(findings)
@@ -116,7 +104,7 @@ fn no_response(
     facts: &super::Basis<'_>,
     url: &str,
     e: &HttpExchange,
-    evidence: &ExchangeEvidence<'_>,
+    evidence: V2Exchange,
 ) -> Outcome {
     if facts
         .tls
@@ -326,7 +314,12 @@ mod tests {
                 .unwrap()
                 .contains("docker login 10.0.0.5:5000")
         );
-        assert_eq!(out[0].evidence["challenges"][0]["scheme"], "basic");
+        match out[0].evidence.as_deref() {
+            Some(crate::finding::Evidence::Exchange(e)) => {
+                assert_eq!(e.challenges[0].scheme, "basic")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

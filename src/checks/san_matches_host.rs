@@ -1,28 +1,18 @@
 //! `san-matches-host`: the server's certificate is valid for the name or IP that was
 //! dialled, by Go's rules (SANs only; no Common Name fallback since Go 1.15).
 
-use serde::Serialize;
-
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::finding::Finding;
+use crate::finding::evidence::Names;
 use crate::pki::verify::verify_hostname;
 use crate::pki::{Cert, HostnameError};
 use crate::target::{Host, Target};
 
 /// The check.
 pub struct SanMatchesHost;
-
-#[derive(Serialize)]
-struct SanEvidence {
-    dialled: String,
-    common_name: Option<String>,
-    dns_sans: Vec<String>,
-    ip_sans: Vec<String>,
-    has_san_extension: bool,
-}
 
 impl Check for SanMatchesHost {
     fn id(&self) -> CheckId {
@@ -42,7 +32,7 @@ impl Check for SanMatchesHost {
         let Err(err) = verify_hostname(&leaf, &target.host) else {
             return Outcome::Findings(vec![]);
         };
-        let evidence = SanEvidence {
+        let evidence = Names {
             dialled: target.host.to_string(),
             common_name: leaf.common_name.clone(),
             dns_sans: leaf.dns_sans.clone(),
@@ -53,7 +43,7 @@ impl Check for SanMatchesHost {
         let finding = Finding::new(code, message)
             .fails_verification(facts, err.go_text())
             .hint(reissue_hint(&leaf, target, facts))
-            .evidence(&evidence);
+            .evidence(evidence);
         Outcome::Findings(super::to_verifiers(facts, vec![finding]))
     }
 }

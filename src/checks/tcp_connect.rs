@@ -1,21 +1,15 @@
 //! `tcp-connect`: a TCP connection opens to one of the resolved addresses.
 
-use serde::Serialize;
-
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::facts::{ConnectAttempt, ConnectOutcome};
 use crate::finding::Finding;
+use crate::finding::evidence::ConnectAttempts;
 
 /// The check.
 pub struct TcpConnect;
-
-#[derive(Serialize)]
-struct Attempts<'a> {
-    attempts: &'a [ConnectAttempt],
-}
 
 impl Check for TcpConnect {
     fn id(&self) -> CheckId {
@@ -34,8 +28,8 @@ impl Check for TcpConnect {
         let Some(tcp) = &facts.tcp else {
             return Outcome::Skip("no address to connect to".into());
         };
-        let evidence = Attempts {
-            attempts: &tcp.attempts,
+        let evidence = ConnectAttempts {
+            attempts: tcp.attempts.clone(),
         };
         let failed: Vec<&ConnectAttempt> = tcp
             .attempts
@@ -46,13 +40,13 @@ impl Check for TcpConnect {
             if failed.is_empty() {
                 return Outcome::Findings(vec![]);
             }
-            return Outcome::Findings(vec![some_failed(addr, &failed).evidence(&evidence)]);
+            return Outcome::Findings(vec![some_failed(addr, &failed).evidence(evidence)]);
         }
         let Some(first) = failed.first() else {
             return Outcome::Skip("no connection was attempted before the deadline".into());
         };
         match not_connected(facts, first) {
-            Some(finding) => Outcome::Findings(vec![finding.evidence(&evidence)]),
+            Some(finding) => Outcome::Findings(vec![finding.evidence(evidence)]),
             None => Outcome::Findings(vec![]),
         }
     }

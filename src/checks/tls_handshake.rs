@@ -1,35 +1,18 @@
 //! `tls-handshake`: a TLS handshake completes; what version, cipher and ALPN.
 
-use serde::Serialize;
-
 use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::facts::{Alert, KeyPossession, TlsOutcome};
 use crate::finding::Finding;
+use crate::finding::evidence::{AlertSeen, FirstBytes};
 use crate::runtimes::Transport;
 use crate::runtimes::line::{Failure, Step};
 use crate::target::Scheme;
 
 /// The check.
 pub struct TlsHandshake;
-
-#[derive(Serialize)]
-struct BytesEvidence<'a> {
-    first_bytes: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    plain_get_v2_status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_version_header: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct AlertEvidence<'a> {
-    alert: &'a Alert,
-    client_cert_requested: bool,
-    after_handshake: bool,
-}
 
 impl Check for TlsHandshake {
     fn id(&self) -> CheckId {
@@ -100,10 +83,10 @@ fn plain_http(facts: &Basis<'_>, first_bytes: &str, findings: &mut Vec<Finding>)
         (Some(s), None) => format!("; a plain GET http://{name}/v2/ answered {s}"),
         _ => String::new(),
     };
-    let evidence = BytesEvidence {
-        first_bytes,
+    let evidence = FirstBytes {
+        first_bytes: first_bytes.to_string(),
         plain_get_v2_status: status,
-        api_version_header: api,
+        api_version_header: api.map(str::to_string),
     };
     if let Some(refusing) = facts.scope(|c| !c.transport.allows_http()) {
         findings.push(
@@ -119,14 +102,14 @@ fn plain_http(facts: &Basis<'_>, first_bytes: &str, findings: &mut Vec<Finding>)
                 "either serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY), or allow plain HTTP for it: {}; check it with `regdoctor http://{name}`",
                 super::hints::allow_plain_http(&facts.hint_runtimes(&refusing), facts)
             ))
-            .evidence(&evidence)
+            .evidence(evidence.clone())
             .for_runtimes(refusing),
         );
     }
     findings.extend(
         plain_http_allowed(facts, &name)
             .into_iter()
-            .map(|f| f.evidence(&evidence)),
+            .map(|f| f.evidence(evidence.clone())),
     );
 }
 
@@ -263,8 +246,8 @@ fn not_tls(
         "check which service listens on port {} (on the registry host: `ss -ltnp 'sport = :{}'`) and use the registry's port",
         target.port, target.port
     ))
-    .evidence(&BytesEvidence {
-        first_bytes,
+    .evidence(FirstBytes {
+        first_bytes: first_bytes.to_string(),
         plain_get_v2_status: None,
         api_version_header: None,
     })
@@ -387,8 +370,8 @@ fn first_line(bytes: &str) -> &str {
 fn alert_finding(facts: &Basis<'_>, alert: &Alert, requested: bool, after: bool) -> Finding {
     let sent = facts.tls.as_ref().is_some_and(|t| t.client_cert_sent);
     let cause = format!("remote error: tls: {}", alert.go_name);
-    let evidence = AlertEvidence {
-        alert,
+    let evidence = AlertSeen {
+        alert: alert.clone(),
         client_cert_requested: requested,
         after_handshake: after,
     };
@@ -418,7 +401,7 @@ fn alert_finding(facts: &Basis<'_>, alert: &Alert, requested: bool, after: bool)
         )
         .fails_request(facts, cause)
         .hint(client_cert_hint(facts))
-        .evidence(&evidence);
+        .evidence(evidence);
     }
     Finding::new(
         Code::TlsAlert,
@@ -429,7 +412,7 @@ fn alert_finding(facts: &Basis<'_>, alert: &Alert, requested: bool, after: bool)
     )
     .fails_request(facts, cause)
     .hint("read the registry's or proxy's TLS log at the time of this run: it says why it refused this client")
-    .evidence(&evidence)
+    .evidence(evidence)
 }
 
 #[cfg(test)]

@@ -2,8 +2,6 @@
 //! duplicate keys, unknown keys with dockerd's own rule, flag spellings that do nothing,
 //! types, deprecated and removed keys, registry entries — and whether it suits the target.
 
-use serde::Serialize;
-
 mod keys;
 mod known;
 mod registries;
@@ -21,21 +19,11 @@ use crate::facts::Runtime;
 use crate::facts::TlsOutcome;
 use crate::facts::node::{Source, TextFile};
 use crate::finding::Finding;
+use crate::finding::evidence::FilePosition;
 use crate::jsonpos::{self, Kind, Pos, Value};
 
 /// The check.
 pub struct DaemonJson;
-
-#[derive(Serialize)]
-struct At<'a> {
-    file: &'a str,
-    line: usize,
-    column: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key: Option<&'a str>,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    text: &'a str,
-}
 
 struct Ctx<'a> {
     facts: &'a super::Basis<'a>,
@@ -71,13 +59,12 @@ impl Ctx<'_> {
     }
 
     fn at(&self, pos: Pos, key: Option<&str>, f: Finding) -> Finding {
-        let text = self.line_at(pos.line, pos.col);
-        f.evidence(&At {
-            file: &self.file.path,
+        f.evidence(FilePosition {
+            file: self.file.path.clone(),
             line: pos.line,
             column: pos.col,
-            key,
-            text: &text,
+            key: key.map(str::to_string),
+            text: self.line_at(pos.line, pos.col),
         })
     }
 
@@ -281,6 +268,14 @@ mod tests {
         )
     }
 
+    /// The finding's place in the file.
+    fn position(f: &Finding) -> &crate::finding::evidence::FilePosition {
+        match f.evidence.as_deref() {
+            Some(crate::finding::Evidence::Position(p)) => p,
+            other => panic!("{}: no position but {other:?}", f.code),
+        }
+    }
+
     #[test]
     fn seed_file_missing_brace_is_reported_at_its_true_position() {
         let out = run("seed.json");
@@ -322,7 +317,7 @@ mod tests {
             "{}",
             out[2].message
         );
-        assert_eq!(out[1].evidence["line"], 3);
+        assert_eq!(position(&out[1]).line, 3);
     }
 
     #[test]
@@ -349,7 +344,7 @@ mod tests {
         assert!(out[1].client_error.as_deref().unwrap().ends_with(
             "json: cannot unmarshal number into Go struct field Config.log-opts of type string"
         ));
-        assert_eq!(out[1].evidence["line"], 3);
+        assert_eq!(position(&out[1]).line, 3);
     }
 
     #[test]
@@ -386,8 +381,8 @@ mod tests {
             ("duplicate-key.json", 4),
         ] {
             let out = run(name);
-            assert_eq!(out[0].evidence["line"], line, "{name}: {:?}", out[0]);
-            assert_eq!(out[0].evidence["file"], "/etc/docker/daemon.json");
+            assert_eq!(position(&out[0]).line, line, "{name}: {:?}", out[0]);
+            assert_eq!(position(&out[0]).file, "/etc/docker/daemon.json");
         }
     }
 
