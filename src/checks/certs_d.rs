@@ -162,21 +162,7 @@ fn ca_files(
         .flat_map(pem_certs)
         .collect();
     let Some(err) = verify_with(facts, chain, &loaded) else {
-        let ignored = dir.files.iter().filter(|f| {
-            !f.is_dir
-                && !f.name.ends_with(".crt")
-                && !f.name.ends_with(".cert")
-                && !f.name.ends_with(".key")
-        });
-        for f in ignored {
-            findings.push(Finding::new(
-                Code::CertsDIgnoredFile,
-                format!(
-                    "{base}/{} is ignored by Docker (only *.crt, *.cert and *.key are read)",
-                    f.name
-                ),
-            ));
-        }
+        findings.extend(ignored_files(base, dir));
         return;
     };
     let evidence = CertsDir {
@@ -214,6 +200,28 @@ fn ca_files(
         )),
     };
     findings.push(f.evidence(evidence));
+}
+
+/// Files Docker does not read (only `*.crt`, `*.cert` and `*.key`).
+fn ignored_files(base: &str, dir: &HostDir) -> Vec<Finding> {
+    dir.files
+        .iter()
+        .filter(|f| {
+            !f.is_dir
+                && !f.name.ends_with(".crt")
+                && !f.name.ends_with(".cert")
+                && !f.name.ends_with(".key")
+        })
+        .map(|f| {
+            Finding::new(
+                Code::CertsDIgnoredFile,
+                format!(
+                    "{base}/{} is ignored by Docker (only *.crt, *.cert and *.key are read)",
+                    f.name
+                ),
+            )
+        })
+        .collect()
 }
 
 /// A file that holds the CA that verifies, under a name (or in a form) Docker ignores.
@@ -293,29 +301,7 @@ fn client_pairs(facts: &Facts, base: &str, dir: &HostDir, findings: &mut Vec<Fin
                 }
                 continue;
             }
-            let is_ca = any_certs(f).iter().any(|c| c.is_ca());
-            let hint = if is_ca {
-                format!(
-                    "this file holds a CA certificate: `mv '{base}/{stem}.cert' '{base}/{stem}.crt'`"
-                )
-            } else {
-                format!("put the client certificate's key next to it as '{base}/{stem}.key'")
-            };
-            findings.push(
-                Finding::new(
-                    Code::CertsDClientPair,
-                    format!("{base}/{stem}.cert has no {stem}.key beside it: Docker fails every pull from this registry"),
-                )
-                .fails(Failure::at(Step::Config, format!(
-                    "missing key {stem}.key for client certificate {stem}.cert. {}",
-                    if legacy {
-                        "Note that CA certificates should use the extension .crt"
-                    } else {
-                        "CA certificates must use the extension .crt"
-                    }
-                )), target)
-                .hint(hint),
-            );
+            findings.push(missing_key(base, stem, f, legacy, target));
         }
         if let Some(stem) = f.name.strip_suffix(".key")
             && !has(&format!("{stem}.cert"))
@@ -332,6 +318,41 @@ fn client_pairs(facts: &Facts, base: &str, dir: &HostDir, findings: &mut Vec<Fin
             );
         }
     }
+}
+
+/// A `.cert` without its `.key`: often a CA saved under the wrong extension.
+fn missing_key(
+    base: &str,
+    stem: &str,
+    f: &NodeFile,
+    legacy: bool,
+    target: Option<&Target>,
+) -> Finding {
+    let is_ca = any_certs(f).iter().any(|c| c.is_ca());
+    let hint = if is_ca {
+        format!("this file holds a CA certificate: `mv '{base}/{stem}.cert' '{base}/{stem}.crt'`")
+    } else {
+        format!("put the client certificate's key next to it as '{base}/{stem}.key'")
+    };
+    Finding::new(
+        Code::CertsDClientPair,
+        format!("{base}/{stem}.cert has no {stem}.key beside it: Docker fails every pull from this registry"),
+    )
+    .fails(
+        Failure::at(
+            Step::Config,
+            format!(
+                "missing key {stem}.key for client certificate {stem}.cert. {}",
+                if legacy {
+                    "Note that CA certificates should use the extension .crt"
+                } else {
+                    "CA certificates must use the extension .crt"
+                }
+            ),
+        ),
+        target,
+    )
+    .hint(hint)
 }
 
 #[cfg(test)]
