@@ -1157,21 +1157,7 @@ fn check_constraint(tag: u8, v: &[u8]) -> R<bool> {
                 ));
             }
         }
-        0x87 => {
-            let mask = match v.len() {
-                8 => &v[4..],
-                32 => &v[16..],
-                l => {
-                    return Err(format!("x509: IP constraint contained value of length {l}"));
-                }
-            };
-            if !valid_ip_mask(mask) {
-                return Err(format!(
-                    "x509: IP constraint contained invalid mask {}",
-                    mask.iter().map(|b| format!("{b:02x}")).collect::<String>()
-                ));
-            }
-        }
+        0x87 => ip_constraint(v)?,
         0x81 => {
             ia5(v)?;
             let ok = if v.contains(&b'@') {
@@ -1189,23 +1175,47 @@ fn check_constraint(tag: u8, v: &[u8]) -> R<bool> {
         }
         0x86 => {
             ia5(v)?;
-            let text = String::from_utf8_lossy(v);
-            if text.parse::<std::net::IpAddr>().is_ok() {
-                return Err(format!(
-                    "x509: failed to parse URI constraint {}: cannot be IP address",
-                    go_quote(v)
-                ));
-            }
-            if !domain_ok(text.strip_prefix('.').unwrap_or(&text)) {
-                return Err(format!(
-                    "x509: failed to parse URI constraint {}",
-                    go_quote(v)
-                ));
-            }
+            uri_constraint(v)?;
         }
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// An iPAddress constraint: an address and a mask of 4 or 16 bytes, the mask contiguous.
+fn ip_constraint(v: &[u8]) -> R<()> {
+    let mask = match v.len() {
+        8 => &v[4..],
+        32 => &v[16..],
+        l => {
+            return Err(format!("x509: IP constraint contained value of length {l}"));
+        }
+    };
+    if !valid_ip_mask(mask) {
+        return Err(format!(
+            "x509: IP constraint contained invalid mask {}",
+            mask.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ));
+    }
+    Ok(())
+}
+
+/// A URI constraint: a domain (or `.domain`), not an IP address.
+fn uri_constraint(v: &[u8]) -> R<()> {
+    let text = String::from_utf8_lossy(v);
+    if text.parse::<std::net::IpAddr>().is_ok() {
+        return Err(format!(
+            "x509: failed to parse URI constraint {}: cannot be IP address",
+            go_quote(v)
+        ));
+    }
+    if !domain_ok(text.strip_prefix('.').unwrap_or(&text)) {
+        return Err(format!(
+            "x509: failed to parse URI constraint {}",
+            go_quote(v)
+        ));
+    }
+    Ok(())
 }
 
 fn valid_ip_mask(mask: &[u8]) -> bool {
