@@ -753,7 +753,7 @@ fn triage(
         }
     };
     let text = match format {
-        TriageFormat::Human => crate::triage::render_human(&result),
+        TriageFormat::Human => crate::render::triage::render_human(&result),
         TriageFormat::Json => serde_json::to_string_pretty(&result)? + "\n",
     };
     out.write_all(text.as_bytes())?;

@@ -4,7 +4,7 @@
 //! every host the way leads to (token realm, blob storage), each judged with the trust
 //! the runtime really uses for it.
 
-use serde::Serialize;
+use crate::finding::evidence::PullPath;
 
 use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -51,66 +51,13 @@ impl Check for Pull {
     }
 }
 
-/// Evidence: the path, compactly.
-#[derive(Serialize)]
-struct PathEvidence<'a> {
-    image: String,
-    platform: String,
-    hops: Vec<String>,
-    steps: Vec<StepEvidence<'a>>,
-}
-
-#[derive(Serialize)]
-struct StepEvidence<'a> {
-    step: StepKind,
-    method: &'a str,
-    path: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    redirects: Vec<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    digest_ok: Option<bool>,
-}
-
-fn evidence<'a>(target: &Target, p: &'a PullFacts) -> PathEvidence<'a> {
-    PathEvidence {
-        image: format!("{}/{}", target.registry_name(), p.image.familiar()),
-        platform: p.platform.to_string(),
-        hops: p
-            .hops
-            .iter()
-            .map(|h| format!("{} {}", h.role.label(), h.target.authority()))
-            .collect(),
-        steps: p
-            .steps
-            .iter()
-            .map(|s| StepEvidence {
-                step: s.kind,
-                method: &s.exchange.method,
-                path: &s.exchange.path,
-                status: s.exchange.status,
-                error: s.exchange.error.as_deref(),
-                redirects: s
-                    .exchange
-                    .redirects
-                    .iter()
-                    .map(|(_, l)| l.as_str())
-                    .collect(),
-                digest_ok: s.digest_ok,
-            })
-            .collect(),
-    }
-}
-
 fn judge(facts: &Basis<'_>, target: &Target, p: &PullFacts) -> Vec<Finding> {
-    let ev = evidence(target, p);
+    let client = facts.judged().next().map(|(_, c)| c);
+    let ev = PullPath::of(target, p, facts.facts, client, facts.trust.headline());
     let name = target.registry_name();
     let image = format!("{name}/{}", p.image.familiar());
     let repo = &p.image.repository;
-    let with = |f: Finding| f.evidence(&ev);
+    let with = |f: Finding| f.evidence(ev.clone());
     // The token for the pull scope.
     if let PullAuth::Bearer {
         scope,

@@ -223,37 +223,65 @@ pub(super) async fn fetch_token(
             };
             session.get(&path, auth).await
         };
-        let location = ex
-            .header("location")
-            .filter(|_| matches!(ex.status, Some(301 | 302 | 303 | 307 | 308)))
-            .map(str::to_string);
-        let Some(location) = location else {
-            return Some(HttpExchange { redirects, ..ex });
-        };
-        redirects.push((ex.status.unwrap_or_default(), location.clone()));
-        if redirects.len() >= crate::probe::http::MAX_REDIRECTS {
-            return Some(HttpExchange {
-                method: "GET".into(),
-                path: ex.path,
-                error: Some(format!(
-                    "stopped after {} redirects",
-                    crate::probe::http::MAX_REDIRECTS
-                )),
-                redirects,
-                ..HttpExchange::default()
-            });
+        match hop(ex, &mut redirects, flow) {
+            Hop::Answer(ex) => return Some(ex),
+            Hop::Follow(next, next_path) => {
+                if let Some(next) = next {
+                    at = next;
+                }
+                path = next_path;
+            }
+            Hop::Stop => return None,
         }
-        if location.starts_with('/') && !location.starts_with("//") {
-            path = location;
-        } else {
-            let Some((next, next_path)) = split_url(&location) else {
-                flow.realm_error = Some(format!(
-                    "the token service redirected to {location:?}, which is not an http(s) URL"
-                ));
-                return None;
-            };
-            at = next;
-            path = next_path;
+    }
+}
+
+/// What the token request does after an answer.
+enum Hop {
+    /// That is the answer (or the redirects were too many).
+    Answer(HttpExchange),
+    /// Follow a redirect: to another origin (Some), or a path on the same one.
+    Follow(Option<Target>, String),
+    /// A redirect that cannot be followed: `flow.realm_error` says why.
+    Stop,
+}
+
+/// An answer of the token service: the answer, or where its redirect leads (at most
+/// [`MAX_REDIRECTS`](crate::probe::http::MAX_REDIRECTS), as Go).
+fn hop(ex: HttpExchange, redirects: &mut Vec<(u16, String)>, flow: &mut BearerFlow) -> Hop {
+    let location = ex
+        .header("location")
+        .filter(|_| matches!(ex.status, Some(301 | 302 | 303 | 307 | 308)))
+        .map(str::to_string);
+    let Some(location) = location else {
+        return Hop::Answer(HttpExchange {
+            redirects: std::mem::take(redirects),
+            ..ex
+        });
+    };
+    redirects.push((ex.status.unwrap_or_default(), location.clone()));
+    if redirects.len() >= crate::probe::http::MAX_REDIRECTS {
+        return Hop::Answer(HttpExchange {
+            method: "GET".into(),
+            path: ex.path,
+            error: Some(format!(
+                "stopped after {} redirects",
+                crate::probe::http::MAX_REDIRECTS
+            )),
+            redirects: std::mem::take(redirects),
+            ..HttpExchange::default()
+        });
+    }
+    if location.starts_with('/') && !location.starts_with("//") {
+        return Hop::Follow(None, location);
+    }
+    match split_url(&location) {
+        Some((next, next_path)) => Hop::Follow(Some(next), next_path),
+        None => {
+            flow.realm_error = Some(format!(
+                "the token service redirected to {location:?}, which is not an http(s) URL"
+            ));
+            Hop::Stop
         }
     }
 }
@@ -267,24 +295,7 @@ async fn realm_session(
     flow: &mut BearerFlow,
     with_credentials: bool,
 ) -> Result<(Session, Option<SendPermit>), String> {
-    let (dns, tcp) = tcp::dial(realm, deadline).await;
-    if let Some(e) = dns.error {
-        return Err(format!(
-            "cannot resolve the realm's host {}: {}",
-            realm.host, e.detail
-        ));
-    }
-    let Some((_, Some(stream))) = tcp else {
-        let why = tcp
-            .as_ref()
-            .and_then(|(t, _)| t.attempts.first())
-            .and_then(|a| a.go_text())
-            .unwrap_or_else(|| "no address to connect to".into());
-        return Err(format!(
-            "cannot connect to the realm {}: {why}",
-            realm.authority()
-        ));
-    };
+    let stream = dial_realm(realm, deadline).await?;
     let authority = realm.registry_name();
     if realm.scheme == Scheme::Http {
         let permit = SendPermit::user_override(opts.allow_insecure_credentials);
@@ -325,6 +336,29 @@ async fn realm_session(
         .await
         .map_err(|(e, _)| e)?;
     Ok((session, permit))
+}
+
+/// A TCP connection to the realm, or why there is none.
+async fn dial_realm(realm: &Target, deadline: Instant) -> Result<tokio::net::TcpStream, String> {
+    let (dns, tcp) = tcp::dial(realm, deadline).await;
+    if let Some(e) = dns.error {
+        return Err(format!(
+            "cannot resolve the realm's host {}: {}",
+            realm.host, e.detail
+        ));
+    }
+    let Some((_, Some(stream))) = tcp else {
+        let why = tcp
+            .as_ref()
+            .and_then(|(t, _)| t.attempts.first())
+            .and_then(|a| a.go_text())
+            .unwrap_or_else(|| "no address to connect to".into());
+        return Err(format!(
+            "cannot connect to the realm {}: {why}",
+            realm.authority()
+        ));
+    };
+    Ok(stream)
 }
 
 /// Reads `token` (or `access_token`) from a token response; the secret stays in memory.
