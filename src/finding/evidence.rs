@@ -434,9 +434,9 @@ fn auth_of(auth: &crate::facts::pull::PullAuth) -> (String, Option<PathHop>) {
             token,
             error,
         } => {
-            let url = crate::target::parse(token_url)
-                .map(|t| format!("{}://{}", t.scheme.as_str(), t.registry_name()))
-                .unwrap_or_else(|_| token_url.clone());
+            let url = crate::target::split_url(token_url)
+                .map(|(t, _)| format!("{}://{}", t.scheme.as_str(), t.registry_name()))
+                .unwrap_or_else(|| token_url.clone());
             let verdict = match (error, token.as_ref().and_then(|t| t.status)) {
                 (Some(e), _) => e.clone(),
                 (None, Some(200)) => "ok".into(),
