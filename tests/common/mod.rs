@@ -6,9 +6,11 @@ pub mod image;
 pub mod netns;
 pub mod nginx;
 pub mod pki;
+pub mod pull;
 pub mod registry;
 pub mod runtimes;
 pub mod server;
+pub mod tracer;
 
 use serde_json::Value;
 
