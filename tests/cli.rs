@@ -89,6 +89,7 @@ fn binary_json_report_has_the_contract_shape() {
             "registry-api",
             "catalog",
             "credentials",
+            "pull",
             "daemon-json",
             "certs-d",
             "containerd-hosts",

@@ -8,6 +8,7 @@
 
 pub mod creds;
 pub mod http;
+pub mod pull;
 pub mod recording_verifier;
 pub mod tcp;
 pub mod tls;
@@ -45,6 +46,8 @@ pub struct ProbeOptions {
     pub allow_insecure_credentials: bool,
     /// The client certificate the runtime presents when the server asks for one.
     pub client_pair: Option<crate::facts::ClientPair>,
+    /// `--platform` (and where it came from); else this node's.
+    pub platform: Option<(crate::facts::pull::Platform, String)>,
 }
 
 /// A runtime's trust store as DER: the system roots (shared by every target of a run)
@@ -70,6 +73,8 @@ pub struct ProbeFacts {
     pub http: Option<HttpFacts>,
     /// What came of the credentials (None when none were given).
     pub credentials: Option<CredentialOutcome>,
+    /// The pull path (an image reference as the target).
+    pub pull: Option<crate::facts::pull::PullFacts>,
 }
 
 /// Permission to send credentials on a connection. It can only be made by
@@ -130,6 +135,12 @@ impl SendPermit {
             ));
         }
         Ok(SendPermit { _sealed: () })
+    }
+
+    /// A permit for a token the token service handed out without credentials: it
+    /// carries nothing of the user's, and the runtimes send it wherever they pull.
+    pub fn anonymous_token() -> SendPermit {
+        SendPermit { _sealed: () }
     }
 
     /// A permit because the user explicitly allowed insecure sending.
@@ -240,6 +251,7 @@ pub async fn probe_until(target: &Target, opts: &ProbeOptions, deadline: Instant
     if target.scheme == Scheme::Http {
         let session = plain_http(stream, target, addr, opts, deadline, &mut facts).await;
         finish(session, target, opts, deadline, &mut facts).await;
+        follow_pull(target, addr, opts, deadline, &mut facts).await;
         return facts;
     }
     let (mut tls_facts, tls_stream) = tls::handshake(
@@ -286,7 +298,35 @@ pub async fn probe_until(target: &Target, opts: &ProbeOptions, deadline: Instant
     }
     facts.tls = Some(tls_facts);
     finish(session, target, opts, deadline, &mut facts).await;
+    follow_pull(target, addr, opts, deadline, &mut facts).await;
     facts
+}
+
+/// The pull path, when the target names an image and the registry answered `/v2/`.
+async fn follow_pull(
+    target: &Target,
+    addr: SocketAddr,
+    opts: &ProbeOptions,
+    deadline: Instant,
+    facts: &mut ProbeFacts,
+) {
+    let Some(image) = &target.image else {
+        return;
+    };
+    let first = facts.http.as_ref().and_then(|h| h.exchanges.first());
+    if first.is_none_or(|f| f.status.is_none()) {
+        return;
+    }
+    // Over TLS only when the handshake completed (a plaintext answer on the TLS port is
+    // the plain-HTTP session's business).
+    let tls = facts
+        .tls
+        .as_ref()
+        .filter(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
+    if target.scheme == Scheme::Https && tls.is_none() {
+        return;
+    }
+    facts.pull = Some(pull::follow(target, image, first, tls, addr, opts, deadline).await);
 }
 
 async fn finish(
@@ -368,7 +408,7 @@ async fn retry_on_new_connection(
 }
 
 /// A new connection to the same address; over TLS only if it presents `chain` again.
-async fn reopen(
+pub(super) async fn reopen(
     target: &Target,
     addr: SocketAddr,
     opts: &ProbeOptions,
