@@ -405,15 +405,21 @@ impl PullPath {
                     (None, Some(s)) => format!("answered {s}"),
                     (None, None) => "no answer".into(),
                 };
-                hops.insert(
-                    1.min(hops.len()),
-                    PathHop {
-                        role: HopRole::TokenRealm,
-                        url: origin,
-                        via: "direct".into(),
-                        verdict,
-                    },
-                );
+                // The probe keeps a hop for a realm on another origin than the registry's
+                // (with its TLS): that hop gets the token's verdict, not a second entry.
+                match hops.iter_mut().find(|h| h.role == HopRole::TokenRealm) {
+                    Some(h) if h.verdict == "ok" => h.verdict = verdict,
+                    Some(_) => {}
+                    None => hops.insert(
+                        1.min(hops.len()),
+                        PathHop {
+                            role: HopRole::TokenRealm,
+                            url: origin,
+                            via: "direct".into(),
+                            verdict,
+                        },
+                    ),
+                }
                 let who = if *with_credentials {
                     "with credentials"
                 } else {

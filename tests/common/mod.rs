@@ -10,7 +10,6 @@ pub mod pull;
 pub mod registry;
 pub mod runtimes;
 pub mod server;
-pub mod tracer;
 
 use serde_json::Value;
 

@@ -26,8 +26,7 @@
 //! ([`Scenario::node_args`], written per the scenario's [`Trust`]), and pulls with each
 //! real client ([`Scenario::pull_docker`], [`Scenario::pull_containerd`],
 //! [`Scenario::pull_crio`]) that say what the client did, what it printed and how long it
-//! took. [`Lab::traced`] puts a tracing front ([`super::tracer`]) before the registry to
-//! see each request a client makes.
+//! took.
 //!
 //! Every process is stopped by its PID when its handle drops (also when a test panics),
 //! and the namespace is removed by its own handle.
@@ -45,7 +44,6 @@ use super::nginx::{self, Nginx};
 use super::pki::{Ca, DAY, Leaf, ca, leaf, params};
 use super::registry::{Auth, Registry, Spec, next_ns_port};
 use super::runtimes::{Containerd, Dockerd, PullResult, Skopeo};
-use super::tracer::{Traced, Tracer};
 use super::{now, tool};
 
 /// The repository of the test image.
@@ -310,22 +308,10 @@ impl Pulled {
     }
 }
 
-/// The images in the lab.
+/// The images in the lab whose blobs the tests name.
 pub struct Images {
     /// `test/hello:v1`.
     pub hello: Built,
-    /// The only instance of `test/hello:s390x-only`.
-    pub s390x: Built,
-    /// The only instance of `test/hello:386-only`.
-    pub i386: Built,
-    /// The only instance of `test/hello:amd64-v1`.
-    pub amd64_v1: Built,
-    /// The only instance of `test/hello:amd64-v2`.
-    pub amd64_v2: Built,
-    /// The only instance of `test/hello:no-platform`.
-    pub no_platform: Built,
-    /// The chart's manifest, config and content.
-    pub chart: Built,
 }
 
 /// One namespace's servers and clients for the pull scenarios (see the module's text).
@@ -346,7 +332,6 @@ pub struct Lab<'a> {
     token_port: u16,
     signer_pem: String,
     registries: RefCell<BTreeMap<Role, Registry>>,
-    tracers: RefCell<Vec<Tracer>>,
     trust: RefCell<BTreeMap<String, Trust>>,
     dockerd: RefCell<Option<Dockerd<'a>>>,
     daemon_json: RefCell<Option<String>>,
@@ -368,7 +353,8 @@ fn no_access_token(signer_key_der: &[u8], signer_cert_der: &[u8]) -> String {
     use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
     let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let std = base64::engine::general_purpose::STANDARD;
-    let header = serde_json::json!({"typ": "JWT", "alg": "ES256", "x5c": [std.encode(signer_cert_der)]});
+    let header =
+        serde_json::json!({"typ": "JWT", "alg": "ES256", "x5c": [std.encode(signer_cert_der)]});
     let t = now();
     let claims = serde_json::json!({
         "iss": "regdoctor-test",
@@ -405,13 +391,12 @@ fn build_images(layout: &mut Layout) -> Images {
         let img = layout.image(&format!("test/hello:{tag}"), &p);
         let index = layout.index(&[(&img.manifest, state.then_some(&p))]);
         layout.tag(tag, &index);
-        img
     };
-    let s390x = single("s390x-only", linux("s390x", None), true);
-    let i386 = single("386-only", linux("386", None), true);
-    let amd64_v1 = single("amd64-v1", linux("amd64", Some("v1")), true);
-    let amd64_v2 = single("amd64-v2", linux("amd64", Some("v2")), true);
-    let no_platform = single("no-platform", linux("amd64", None), false);
+    single("s390x-only", linux("s390x", None), true);
+    single("386-only", linux("386", None), true);
+    single("amd64-v1", linux("amd64", Some("v1")), true);
+    single("amd64-v2", linux("amd64", Some("v2")), true);
+    single("no-platform", linux("amd64", None), false);
     let chart_config = layout.blob(
         "application/vnd.cncf.helm.config.v1+json",
         br#"{"apiVersion":"v2","name":"app","version":"0.1.0"}"#,
@@ -423,20 +408,7 @@ fn build_images(layout: &mut Layout) -> Images {
     );
     let chart_manifest = layout.manifest(&chart_config, &chart_layer);
     layout.tag("0.1.0", &chart_manifest);
-    let chart = Built {
-        manifest: chart_manifest,
-        config: chart_config,
-        layer: chart_layer,
-    };
-    Images {
-        hello,
-        s390x,
-        i386,
-        amd64_v1,
-        amd64_v2,
-        no_platform,
-        chart,
-    }
+    Images { hello }
 }
 
 impl<'a> Lab<'a> {
@@ -496,7 +468,11 @@ impl<'a> Lab<'a> {
         let token_json =
             serde_json::json!({"token": token, "access_token": token, "expires_in": 3600});
         let token_path = write(&d, "token.json", token_json.to_string().as_bytes());
-        let htpasswd = write(&d, "htpasswd", format!("{USER}:{{PLAIN}}{PASSWORD}\n").as_bytes());
+        let htpasswd = write(
+            &d,
+            "htpasswd",
+            format!("{USER}:{{PLAIN}}{PASSWORD}\n").as_bytes(),
+        );
 
         // The blob hosts' certificates.
         let pem_pair = |name: &str, l: &Leaf| -> (PathBuf, PathBuf) {
@@ -542,8 +518,7 @@ impl<'a> Lab<'a> {
                 BlobHost::TamperedConfig => server(
                     port,
                     &trusted,
-                    &(root.clone()
-                        + &alias(&images.hello.config.storage_path(), &tampered_config)),
+                    &(root.clone() + &alias(&images.hello.config.storage_path(), &tampered_config)),
                 ),
                 BlobHost::TamperedLayer => server(
                     port,
@@ -579,23 +554,12 @@ impl<'a> Lab<'a> {
             token_port,
             signer_pem: signer.pem(),
             registries: RefCell::new(BTreeMap::new()),
-            tracers: RefCell::new(Vec::new()),
             trust: RefCell::new(BTreeMap::new()),
             dockerd: RefCell::new(None),
             daemon_json: RefCell::new(None),
             containerd: OnceCell::new(),
             skopeo: OnceCell::new(),
         })
-    }
-
-    /// The namespace.
-    pub fn ns(&self) -> &'a Netns {
-        self.ns
-    }
-
-    /// `ip:port` of the origin registry.
-    pub fn origin(&self) -> String {
-        self.origin.target()
     }
 
     /// `ip:port` of a blob host.
@@ -663,30 +627,10 @@ impl<'a> Lab<'a> {
     /// [`Trust::Registry`].
     pub fn scenario(&self, kind: Kind) -> Scenario<'_, 'a> {
         let registry = self.registry_for(kind.registry());
-        self.make(kind, registry, None)
+        self.make(kind, registry)
     }
 
-    /// The scenario of `kind` seen through a tracing front: the clients talk to the
-    /// tracer (its own `ip:port`, which is then the scenario's registry), which forwards
-    /// to the kind's registry and records each request ([`Scenario::requests`]). None
-    /// (after a SKIPPED line) without `go`.
-    pub fn traced(&self, kind: Kind) -> Option<Scenario<'_, 'a>> {
-        let backend = self.registry_for(kind.registry());
-        let leaf = &self.registry_leaf;
-        let tracer = Tracer::start(
-            self.ns,
-            next_ns_port(),
-            &format!("https://{backend}"),
-            &leaf.pem,
-            &leaf.key_pem,
-        )?;
-        let registry = tracer.target.clone();
-        let mut tracers = self.tracers.borrow_mut();
-        tracers.push(tracer);
-        Some(self.make(kind, registry, Some(tracers.len() - 1)))
-    }
-
-    fn make(&self, kind: Kind, registry: String, tracer: Option<usize>) -> Scenario<'_, 'a> {
+    fn make(&self, kind: Kind, registry: String) -> Scenario<'_, 'a> {
         self.trust
             .borrow_mut()
             .entry(registry.clone())
@@ -697,7 +641,6 @@ impl<'a> Lab<'a> {
             target_ref: format!("{registry}/{}", kind.name_tag()),
             blob_host: kind.blob_host().map(|b| self.blob_host(b)),
             registry,
-            tracer,
             docker_config: OnceCell::new(),
         }
     }
@@ -760,15 +703,19 @@ pub struct Scenario<'l, 'a> {
     /// The image reference, as a user gives it to a runtime and to regdoctor:
     /// `10.x.y.z:port/test/hello:v1`.
     pub target_ref: String,
-    /// `ip:port` of the registry the clients talk to (the tracer's for a traced scenario).
+    /// `ip:port` of the registry the clients talk to.
     pub registry: String,
     /// `ip:port` of the host the registry redirects blobs to.
     pub blob_host: Option<String>,
-    tracer: Option<usize>,
     docker_config: OnceCell<tempfile::TempDir>,
 }
 
-impl Scenario<'_, '_> {
+impl<'a> Scenario<'_, 'a> {
+    /// The lab's namespace.
+    pub fn ns(&self) -> &'a Netns {
+        self.lab.ns
+    }
+
     /// The credentials the scenario's pulls use (the token service's user), if any.
     pub fn credentials(&self) -> Option<(&'static str, &'static str)> {
         (self.kind == Kind::NoPullScope).then_some((USER, PASSWORD))
@@ -858,7 +805,10 @@ impl Scenario<'_, '_> {
     /// Writes containerd's hosts.toml files for this scenario.
     fn apply_containerd(&self) {
         let lab = self.lab;
-        assert!(lab.runtime(Runtime::Containerd), "containerd cannot run here");
+        assert!(
+            lab.runtime(Runtime::Containerd),
+            "containerd cannot run here"
+        );
         let c = lab.containerd();
         let hosts = c.hosts_dir();
         let _ = std::fs::remove_dir_all(hosts.join(&self.registry));
@@ -896,7 +846,9 @@ impl Scenario<'_, '_> {
                 "server = \"https://{r}\"\n{ca_line}\n\n[host.\"https://{r}\"]\n  {ca_line}\n"
             ),
             Trust::Insecure => {
-                format!("server = \"https://{r}\"\n\n[host.\"https://{r}\"]\n  skip_verify = true\n")
+                format!(
+                    "server = \"https://{r}\"\n\n[host.\"https://{r}\"]\n  skip_verify = true\n"
+                )
             }
         };
         c.write_hosts_toml(r, &text);
@@ -1016,20 +968,6 @@ impl Scenario<'_, '_> {
         }
     }
 
-    /// skopeo copying [`Scenario::target_ref`] into `dir:` (not CRI-O's order: the layers
-    /// before the config), for comparison.
-    pub fn pull_skopeo_dir(&self) -> Pulled {
-        self.apply_crio();
-        let extra = self.skopeo_extra();
-        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-        let start = Instant::now();
-        let result = self.lab.skopeo().pull(&self.target_ref, &extra);
-        Pulled {
-            result,
-            elapsed: start.elapsed(),
-        }
-    }
-
     /// Pulls with `rt`.
     pub fn pull(&self, rt: Runtime) -> Pulled {
         match rt {
@@ -1056,22 +994,6 @@ impl Scenario<'_, '_> {
                 self.apply_crio();
                 self.lab.skopeo().node_args()
             }
-        }
-    }
-
-    /// The requests the tracing front forwarded since the last [`Scenario::clear_requests`]
-    /// (empty for a scenario that is not traced).
-    pub fn requests(&self) -> Vec<Traced> {
-        match self.tracer {
-            Some(i) => self.lab.tracers.borrow()[i].requests(),
-            None => Vec::new(),
-        }
-    }
-
-    /// Forgets the traced requests so far.
-    pub fn clear_requests(&self) {
-        if let Some(i) = self.tracer {
-            self.lab.tracers.borrow()[i].clear();
         }
     }
 }

@@ -146,7 +146,10 @@ impl<'a> Containerd<'a> {
         }
         let blobs = list(&["content", "ls", "-q"]);
         if !blobs.is_empty() {
-            run_bounded(self.ctr().args(["content", "rm"]).args(&blobs), PULL_TIMEOUT);
+            run_bounded(
+                self.ctr().args(["content", "rm"]).args(&blobs),
+                PULL_TIMEOUT,
+            );
         }
     }
 
