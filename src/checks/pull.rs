@@ -101,6 +101,10 @@ fn judge(facts: &Basis<'_>, target: &Target, p: &PullFacts) -> Vec<Finding> {
             return findings;
         }
     }
+    if let Some(f) = artifact_finding(target, p, &image) {
+        findings.push(with(f));
+        return findings;
+    }
     if !p.platforms.is_empty() && p.step(StepKind::PlatformManifest).is_none() {
         let wanted = p.platform.to_string();
         findings.push(with(
@@ -167,6 +171,45 @@ fn judge(facts: &Basis<'_>, target: &Target, p: &PullFacts) -> Vec<Finding> {
         ));
     }
     findings
+}
+
+/// The configuration types of a container image (Docker's and OCI's).
+const IMAGE_CONFIGS: [&str; 2] = [
+    "application/vnd.docker.container.image.v1+json",
+    "application/vnd.oci.image.config.v1+json",
+];
+
+/// An OCI artifact (a Helm chart, a signature) where an image was expected: the image's
+/// manifest names a configuration of another type, and every runtime refuses it
+/// (observed: Docker `unsupported media type <type>`, containerd `mismatched image rootfs
+/// and manifest layers`, CRI-O `unsupported image-specific operation on artifact`).
+fn artifact_finding(target: &Target, p: &PullFacts, image: &str) -> Option<Finding> {
+    let manifest = p
+        .step(StepKind::PlatformManifest)
+        .or_else(|| p.step(StepKind::Manifest))?;
+    let doc: serde_json::Value = serde_json::from_str(&manifest.exchange.body).ok()?;
+    let kind = doc.get("config")?.get("mediaType")?.as_str()?;
+    if IMAGE_CONFIGS.contains(&kind) || p.step(StepKind::ConfigBlob).is_none() {
+        return None;
+    }
+    Some(
+        Finding::new(
+            Code::ManifestUnsupported,
+            format!(
+                "{image} is not a container image: its manifest's configuration is of type {kind:?} (an OCI artifact, such as a Helm chart), which no runtime runs"
+            ),
+        )
+        .fails(
+            Failure::at(Step::ManifestType, kind).with_pull(PullContext {
+                artifact: true,
+                ..PullContext::default()
+            }),
+            Some(target),
+        )
+        .hint(format!(
+            "pull it with the tool it is made for (a Helm chart: `helm pull oci://{image}`), or name the image that was meant"
+        )),
+    )
 }
 
 /// The manifest's answer: not found, denied, or of a type not pulled.

@@ -88,6 +88,10 @@ pub struct PullContext {
     /// manifest list ("manifest list").
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub oci_index: bool,
+    /// A [`Step::ManifestType`] whose cause is the configuration's media type of an OCI
+    /// artifact (a Helm chart), not the manifest's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub artifact: bool,
 }
 
 impl Failure {
@@ -205,6 +209,15 @@ fn pull_line(runtime: Runtime, f: &Failure, cause: &str, t: &Target) -> Option<S
         (_, Step::Platform, _) if docker => {
             format!("no matching manifest for {cause} in the manifest list entries")
         }
+        (_, Step::ManifestType, _) if docker && ctx.artifact => {
+            format!("unsupported media type {cause}")
+        }
+        (Runtime::Containerd, Step::ManifestType, _) if ctx.artifact => {
+            "mismatched image rootfs and manifest layers".to_string()
+        }
+        (Runtime::CriO, Step::ManifestType, _) if ctx.artifact => format!(
+            "parsing image configuration: unsupported image-specific operation on artifact with type \"{cause}\""
+        ),
         (_, Step::ManifestType, _) if docker => {
             format!("Error response from daemon: unsupported manifest media type: {cause}")
         }
@@ -493,6 +506,31 @@ mod tests {
         assert_eq!(
             say(Runtime::CriO, &platform),
             "choosing an image from manifest list docker://10.0.0.5:5000/test/hello:v1: no image found in image index for architecture amd64, variant \"\", OS linux"
+        );
+    }
+
+    #[test]
+    fn an_artifact_is_refused_in_each_runtime_s_words() {
+        let t = crate::target::parse("10.0.0.5:5000/test/chart:0.1.0").unwrap();
+        let kind = "application/vnd.cncf.helm.config.v1+json";
+        let f = Failure::at(Step::ManifestType, kind).with_pull(PullContext {
+            artifact: true,
+            ..PullContext::default()
+        });
+        let say = |r: Runtime| line(&client(r, Some("1.19.8")), &f, Some(&t));
+        assert_eq!(
+            say(Runtime::Docker),
+            format!("unsupported media type {kind}")
+        );
+        assert_eq!(
+            say(Runtime::Containerd),
+            "mismatched image rootfs and manifest layers"
+        );
+        assert_eq!(
+            say(Runtime::CriO),
+            format!(
+                "parsing image configuration: unsupported image-specific operation on artifact with type \"{kind}\""
+            )
         );
     }
 

@@ -94,6 +94,7 @@ fn the_pull_path_against_the_real_registry() {
         (Kind::BlobLoop, "redirect_loop"),
         (Kind::BlobTamperedConfig, "blob_digest_mismatch"),
         (Kind::NoPullScope, "pull_denied"),
+        (Kind::HelmChart, "manifest_unsupported"),
     ];
     for (kind, code) in cases {
         let s = lab.scenario(kind);
@@ -185,7 +186,7 @@ fn the_pull_path_against_the_real_registry() {
 
 /// The cases every client is compared on: the kind, and the pull check's code when the
 /// pull fails (None: it works).
-const DIFFERENTIAL: [(Kind, Option<&str>); 11] = [
+const DIFFERENTIAL: [(Kind, Option<&str>); 12] = [
     (Kind::Direct, None),
     (Kind::BlobTrusted, None),
     (Kind::UnknownTag, Some("image_tag_unknown")),
@@ -197,6 +198,7 @@ const DIFFERENTIAL: [(Kind, Option<&str>); 11] = [
     (Kind::BlobDown, Some("blob_unreachable")),
     (Kind::BlobLoop, Some("redirect_loop")),
     (Kind::BlobTamperedConfig, Some("blob_digest_mismatch")),
+    (Kind::HelmChart, Some("manifest_unsupported")),
 ];
 
 /// Pulls each [`DIFFERENTIAL`] case with the real client of `rt`, judges the same node
