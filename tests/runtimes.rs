@@ -15,6 +15,7 @@
 
 mod containerd;
 mod docker;
+mod pull;
 mod skopeo;
 
 use std::path::Path;

@@ -385,8 +385,17 @@ impl PullPath {
             })
             .collect();
         let (auth, realm) = auth_of(&p.auth);
+        // The probe keeps a hop for a realm on another origin than the registry's (with
+        // its TLS): that hop gets the token's verdict, not a second entry.
         if let Some(realm) = realm {
-            hops.insert(1.min(hops.len()), realm);
+            match hops
+                .iter_mut()
+                .find(|h| h.role == crate::facts::pull::HopRole::TokenRealm)
+            {
+                Some(h) if h.verdict == "ok" => h.verdict = realm.verdict,
+                Some(_) => {}
+                None => hops.insert(1.min(hops.len()), realm),
+            }
         }
         // The realm was put second: the steps' hop numbers past the registry move by one.
         let shift = usize::from(hops.len() > p.hops.len());

@@ -6,6 +6,7 @@ pub mod image;
 pub mod netns;
 pub mod nginx;
 pub mod pki;
+pub mod pull;
 pub mod registry;
 pub mod runtimes;
 pub mod server;
