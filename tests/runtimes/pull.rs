@@ -236,6 +236,13 @@ fn compare(lab: &Lab, s: &Scenario, rt: Runtime, code: Option<&str>, what: &str)
     );
     let Some(code) = code else { return };
     let mut predicted = entry["error"].as_str().unwrap_or_default().to_string();
+    // The pull finding's own line is worded for the judged runtime too.
+    assert_eq!(
+        finding(&report, code)["client_error"].as_str(),
+        Some(predicted.as_str()),
+        "{}: {what}",
+        rt.name()
+    );
     let hello = &lab.images.hello;
     if rt == Runtime::Containerd && real.message().contains(hello.layer.hex()) {
         // containerd fetches the config and the layer at once: either may be the one
