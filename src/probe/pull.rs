@@ -48,15 +48,25 @@ pub fn this_platform() -> Platform {
     }
 }
 
-/// Whether an index entry's platform is the one wanted (containerd's matcher in short:
-/// same OS and architecture; a variant counts only when both name one).
+/// Whether an index entry's platform is the one wanted, as containerd's platform matcher
+/// (which Docker 20.10 uses) compares them: same OS, architecture and variant once both
+/// are normalized (amd64 `v1` and arm64 `v8` are no variant, plain arm is `v7`), without
+/// its fallbacks to older compatible platforms (containerd 1.6 on amd64 also takes
+/// linux/386, then fails to unpack it: `content digest …: not found`). Observed on amd64
+/// with dockerd 20.10 and containerd 1.6: an index with only linux/amd64 `v1` pulls, with
+/// only `v2` it fails (the variant counts though the node asks for none). CRI-O
+/// (containers/image 5.23) is stricter: `v1` fails there too.
 pub fn platform_matches(wanted: &Platform, entry: &Platform) -> bool {
+    fn variant(p: &Platform) -> Option<&str> {
+        match (p.architecture.as_str(), p.variant.as_deref()) {
+            ("amd64", Some("v1")) | ("arm64", Some("v8")) => None,
+            ("arm", None) => Some("v7"),
+            (_, v) => v,
+        }
+    }
     wanted.os == entry.os
         && wanted.architecture == entry.architecture
-        && match (&wanted.variant, &entry.variant) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        }
+        && variant(wanted) == variant(entry)
 }
 
 /// The connections of the pull: the registry first, then every other host reached.
@@ -681,12 +691,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn platforms_match_as_containerd_s_matcher_does_in_short() {
+    fn platforms_match_as_containerd_s_strict_matcher_does() {
         let p = |s: &str| Platform::parse(s).unwrap();
         assert!(platform_matches(&p("linux/amd64"), &p("linux/amd64")));
         assert!(!platform_matches(&p("linux/amd64"), &p("linux/s390x")));
         assert!(platform_matches(&p("linux/arm/v7"), &p("linux/arm")));
         assert!(!platform_matches(&p("linux/arm/v7"), &p("linux/arm/v6")));
+        // Normalized variants: amd64 v1 and arm64 v8 are none; others count.
+        assert!(platform_matches(&p("linux/amd64"), &p("linux/amd64/v1")));
+        assert!(!platform_matches(&p("linux/amd64"), &p("linux/amd64/v2")));
+        assert!(platform_matches(&p("linux/arm64"), &p("linux/arm64/v8")));
         assert!(!platform_matches(&p("linux/amd64"), &p("windows/amd64")));
         assert_eq!(this_platform().os, "linux");
     }
