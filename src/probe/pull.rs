@@ -580,8 +580,11 @@ async fn walk(
         step.digest_seen = Some(seen);
     }
     step.digest = Some(config_digest);
-    // The body is a JSON document the report need not repeat.
-    step.exchange.body.clear();
+    // The body is a JSON document the report need not repeat; a refusal's body is kept
+    // (Docker prints it).
+    if step.exchange.status == Some(200) {
+        step.exchange.body.clear();
+    }
     let config_ok = step.exchange.status == Some(200) && step.digest_ok != Some(false);
     facts.steps.push(step);
     if !config_ok {
@@ -602,7 +605,9 @@ async fn walk(
     let (mut step, _) = hops
         .fetch(StepKind::LayerBlob, req, auth, opts, deadline)
         .await;
-    step.exchange.body.clear();
+    if step.exchange.status == Some(206) || step.exchange.status == Some(200) {
+        step.exchange.body.clear();
+    }
     step.digest = Some(layer_digest);
     facts.steps.push(step);
 }
