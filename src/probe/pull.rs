@@ -638,8 +638,11 @@ async fn config_blob(
         step.digest_seen = Some(seen);
     }
     step.digest = Some(digest);
-    // The body is a JSON document the report need not repeat.
-    step.exchange.body.clear();
+    // The body is a JSON document the report need not repeat; a refusal's body is kept
+    // (Docker prints it).
+    if step.exchange.status == Some(200) {
+        step.exchange.body.clear();
+    }
     let ok = step.exchange.status == Some(200) && step.digest_ok != Some(false);
     facts.steps.push(step);
     ok
@@ -662,7 +665,9 @@ async fn first_layer_byte(
         cap: 1,
     };
     let (mut step, _) = ctx.fetch(hops, StepKind::LayerBlob, req).await;
-    step.exchange.body.clear();
+    if step.exchange.status == Some(206) || step.exchange.status == Some(200) {
+        step.exchange.body.clear();
+    }
     step.digest = Some(digest);
     facts.steps.push(step);
 }
