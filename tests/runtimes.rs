@@ -15,6 +15,7 @@
 
 mod containerd;
 mod docker;
+mod proxy;
 mod skopeo;
 
 use std::path::Path;

@@ -2,6 +2,7 @@
 //! the report and the only input of the checks. No I/O and no clock here: `now` is a field.
 
 pub mod node;
+pub mod proxy;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -97,6 +98,11 @@ pub struct Facts {
     pub go_version: Option<String>,
     /// The node's name, for fleet summaries.
     pub node_name: Option<String>,
+    /// The registry probed through each distinct proxy a judged runtime uses for it.
+    pub proxied: Vec<proxy::ProxiedProbe>,
+    /// The proxy through which `tls` and `http` were observed: the direct connection
+    /// failed, and every judged runtime reaches the registry through this proxy.
+    pub registry_via: Option<crate::formats::httpproxy::ProxyUrl>,
 }
 
 /// A client certificate and key a runtime presents when the server asks.
@@ -544,6 +550,8 @@ impl Facts {
             client_cert: None,
             go_version: None,
             node_name: None,
+            proxied: Vec::new(),
+            registry_via: None,
         }
     }
 

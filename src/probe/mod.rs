@@ -8,6 +8,7 @@
 
 pub mod creds;
 pub mod http;
+pub mod proxy;
 pub mod recording_verifier;
 pub mod tcp;
 pub mod tls;
@@ -45,6 +46,8 @@ pub struct ProbeOptions {
     pub allow_insecure_credentials: bool,
     /// The client certificate the runtime presents when the server asks for one.
     pub client_pair: Option<crate::facts::ClientPair>,
+    /// The distinct proxies the judged runtimes use for the target: each is probed too.
+    pub proxies: Vec<crate::formats::httpproxy::ProxyUrl>,
 }
 
 /// A runtime's trust store as DER: the system roots (shared by every target of a run)
@@ -70,6 +73,8 @@ pub struct ProbeFacts {
     pub http: Option<HttpFacts>,
     /// What came of the credentials (None when none were given).
     pub credentials: Option<CredentialOutcome>,
+    /// The target through each of [`ProbeOptions::proxies`], in that order.
+    pub proxied: Vec<crate::facts::proxy::ProxiedProbe>,
 }
 
 /// Permission to send credentials on a connection. It can only be made by
@@ -223,8 +228,19 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     probe_until(target, opts, Instant::now() + opts.timeout).await
 }
 
-/// The probe, under a deadline shared with other targets.
+/// The probe, under a deadline shared with other targets: directly, and through each
+/// proxy a runtime uses, at the same time.
 pub async fn probe_until(target: &Target, opts: &ProbeOptions, deadline: Instant) -> ProbeFacts {
+    let (mut facts, proxied) = tokio::join!(
+        probe_direct(target, opts, deadline),
+        proxy::probe_all(target, opts, deadline)
+    );
+    facts.proxied = proxied;
+    facts
+}
+
+/// The direct probe.
+async fn probe_direct(target: &Target, opts: &ProbeOptions, deadline: Instant) -> ProbeFacts {
     let mut facts = ProbeFacts::default();
     let (dns, tcp) = tcp::dial(target, deadline).await;
     facts.dns = Some(dns);

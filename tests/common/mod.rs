@@ -5,6 +5,7 @@ pub mod goclient;
 pub mod image;
 pub mod netns;
 pub mod nginx;
+pub mod proxy;
 pub mod pki;
 pub mod registry;
 pub mod runtimes;
@@ -60,10 +61,37 @@ pub fn regdoctor_in(ns: &netns::Netns, args: &[&str]) -> (i32, Value) {
 
 /// [`regdoctor_in`] with standard input (for --password-stdin).
 pub fn regdoctor_in_with_stdin(ns: &netns::Netns, args: &[&str], stdin: &str) -> (i32, Value) {
+    regdoctor_in_env(ns, args, stdin, &[])
+}
+
+/// The proxy variables Go reads, removed from regdoctor's environment in the tests unless
+/// a test sets them.
+pub const PROXY_VARIABLES: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "REQUEST_METHOD",
+];
+
+/// [`regdoctor_in_with_stdin`] with these variables in regdoctor's own environment (the
+/// shell it would run in).
+pub fn regdoctor_in_env(
+    ns: &netns::Netns,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (i32, Value) {
     use std::io::Write;
     let home = tempfile::tempdir().unwrap();
-    let mut child = ns
-        .command(env!("CARGO_BIN_EXE_regdoctor"))
+    let mut cmd = ns.command(env!("CARGO_BIN_EXE_regdoctor"));
+    for v in PROXY_VARIABLES {
+        cmd.env_remove(v);
+    }
+    cmd.envs(env.iter().copied());
+    let mut child = cmd
         .args(args)
         .args(["--format", "json", "--color", "never"])
         .args(if args.contains(&"--host-root") {
