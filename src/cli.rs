@@ -64,6 +64,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
 
+    /// The platform asked of an image index, os/arch[/variant] (an image reference as the target) [default: this node's, e.g. linux/amd64]
+    #[arg(long, value_name = "OS/ARCH", value_parser = parse_platform)]
+    pub platform: Option<crate::facts::pull::Platform>,
+
     /// What if the runtime were given this client certificate (PEM; with --key)
     #[arg(long, value_name = "FILE", requires = "key")]
     pub cert: Option<PathBuf>,
@@ -693,6 +697,13 @@ fn lower(
         only_runtime: cli.runtime,
         go_version: cli.go_version.clone(),
         node_name: node_name(cli),
+        platform: cli.platform.clone(),
+    })
+}
+
+fn parse_platform(s: &str) -> Result<crate::facts::pull::Platform, String> {
+    crate::facts::pull::Platform::parse(s).ok_or_else(|| {
+        format!("{s:?} is not a platform: write os/arch[/variant], e.g. linux/amd64")
     })
 }
 
@@ -742,7 +753,7 @@ fn triage(
         }
     };
     let text = match format {
-        TriageFormat::Human => crate::triage::render_human(&result),
+        TriageFormat::Human => crate::render::triage::render_human(&result),
         TriageFormat::Json => serde_json::to_string_pretty(&result)? + "\n",
     };
     out.write_all(text.as_bytes())?;

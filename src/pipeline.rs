@@ -54,6 +54,8 @@ pub struct Inputs {
     pub go_version: Option<String>,
     /// The node's name (`--node-name`, `$NODE_NAME`, or its host name).
     pub node_name: Option<String>,
+    /// `--platform`: the platform asked of an image index (else this node's).
+    pub platform: Option<crate::facts::pull::Platform>,
 }
 
 impl Inputs {
@@ -238,6 +240,10 @@ fn prepare(target: Target, inputs: &Inputs, now: i64) -> Result<Prepared, Pipeli
         allow_insecure_credentials: inputs.insecure_send_credentials,
         client_pair,
         proxies,
+        platform: inputs
+            .platform
+            .clone()
+            .map(|p| (p, "--platform".to_string())),
     };
     Ok(Prepared {
         facts,
@@ -252,6 +258,7 @@ fn judge(p: Prepared, probe: crate::probe::ProbeFacts, probe_ms: u64, clock: Ins
     let mut facts = p.facts;
     facts.dns = probe.dns;
     facts.tcp = probe.tcp;
+    facts.pull = probe.pull;
     facts.tls = probe.tls;
     facts.http = probe.http;
     facts.proxied = probe.proxied;

@@ -10,8 +10,6 @@
 //! proxy. It runs right after tcp-connect, so that a runtime's root cause is its proxy
 //! before any certificate finding.
 
-use serde::Serialize;
-
 use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
@@ -20,6 +18,7 @@ use crate::facts::Runtime;
 use crate::facts::proxy::{ProxiedProbe, ProxyFailure, ProxyOutcome};
 use crate::facts::{TlsFacts, TlsOutcome};
 use crate::finding::Finding;
+use crate::finding::evidence::{Interception, ProxyEnvs, ProxyRoute, ProxyTunnel, TunnelSeen};
 use crate::formats::httpproxy::{GoRules, ProxyUrl};
 use crate::pki::Cert;
 use crate::runtimes::Client;
@@ -32,40 +31,6 @@ pub struct Proxy;
 
 /// Where regdoctor's own variables come from, for people.
 const OWN: &str = "regdoctor's environment (the shell or container it runs in)";
-
-#[derive(Serialize)]
-struct ProxyEvidence<'a> {
-    proxy: &'a ProxyUrl,
-    runtimes: Vec<RouteEvidence<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outcome: Option<&'a ProxyOutcome>,
-}
-
-#[derive(Serialize)]
-struct RouteEvidence<'a> {
-    runtime: Runtime,
-    route: &'a Route,
-    environment: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct InterceptEvidence<'a> {
-    proxy: &'a ProxyUrl,
-    direct_leaf: &'a str,
-    direct_issuer: &'a str,
-    proxied_leaf: &'a str,
-    proxied_issuer: &'a str,
-    go_verdict: String,
-}
-
-#[derive(Serialize)]
-struct MismatchEvidence<'a> {
-    runtime: Runtime,
-    runtime_route: &'a Route,
-    runtime_environment: Vec<String>,
-    own_route: &'a Route,
-    own_environment: Vec<String>,
-}
 
 /// A judged runtime and how it reaches the registry.
 struct Routed<'a> {
@@ -128,7 +93,7 @@ impl Check for Proxy {
                     Finding::new(
                         Code::ProxyDenied,
                         format!(
-                            "{} refuses to use its HTTP_PROXY for {}: REQUEST_METHOD is set in its environment, which Go takes for a CGI process",
+                            "the {} process refuses to use its HTTP_PROXY for {}: REQUEST_METHOD is set in its environment, which Go takes for a CGI process",
                             r.client.runtime.display_name(),
                             t.registry_name()
                         ),
@@ -182,22 +147,18 @@ fn origins(group: &[&Routed<'_>]) -> String {
     seen.join("; ")
 }
 
-fn evidence<'a>(
-    proxy: &'a ProxyUrl,
-    group: &'a [&Routed<'_>],
-    probe: Option<&'a ProxiedProbe>,
-) -> ProxyEvidence<'a> {
-    ProxyEvidence {
-        proxy,
+fn evidence(proxy: &ProxyUrl, group: &[&Routed<'_>], probe: Option<&ProxiedProbe>) -> ProxyTunnel {
+    ProxyTunnel {
+        proxy: proxy.redacted(),
         runtimes: group
             .iter()
-            .map(|r| RouteEvidence {
+            .map(|r| ProxyRoute {
                 runtime: r.client.runtime,
-                route: &r.route,
+                route: r.route.clone(),
                 environment: r.client.proxy.shown(),
             })
             .collect(),
-        outcome: probe.map(|p| &p.outcome),
+        outcome: probe.map(|p| TunnelSeen::of(&p.outcome)),
     }
 }
 
@@ -213,8 +174,7 @@ fn through(
     let runtimes: Vec<Runtime> = group.iter().map(|r| r.client.runtime).collect();
     let name = t.registry_name();
     let lead = format!(
-        "{who} {} {name} through the proxy {proxy} ({})",
-        if group.len() == 1 { "reaches" } else { "reach" },
+        "the registry {name} is reached by {who} through the proxy {proxy} ({})",
         origins(group)
     );
     let ev = evidence(proxy, group, probe);
@@ -222,7 +182,7 @@ fn through(
     let used = |note: String| {
         Finding::new(Code::ProxyUsed, format!("{lead}{note}"))
             .for_runtimes(runtimes.clone())
-            .evidence(&ev)
+            .evidence(ev.clone())
     };
     let failure = match outcome {
         None => return vec![used(": it was not probed".into())],
@@ -269,13 +229,16 @@ fn through(
         ),
         ProxyFailure::NoAnswer { detail, .. } => (
             Code::ProxyUnreachable,
-            format!("{lead}, and the proxy gives no usable answer to CONNECT {}: {detail}", t.authority()),
+            format!(
+                "{lead}, and the proxy gives no usable answer to CONNECT {}: {detail}",
+                t.authority()
+            ),
             format!(
                 "check that {proxy_addr} is an HTTP proxy (`curl -v -x {proxy} https://{name}/v2/`); or exempt the registry: {exempt}"
             ),
         ),
         ProxyFailure::Status {
-            status: 407,
+            status: status @ (401 | 407),
             reason,
             proxy_authenticate,
             ..
@@ -289,10 +252,16 @@ fn through(
             } else {
                 "the proxy URL carries no user and password"
             };
+            // tinyproxy answers a wrong password with 401 Unauthorized (observed, 1.11.1).
+            let note = if *status == 401 {
+                " (a proxy's answer to a user or password it refuses)"
+            } else {
+                ""
+            };
             (
                 Code::ProxyAuthRequired,
                 format!(
-                    "{lead}, and the proxy demands authentication: CONNECT {} answered 407 {reason}{challenge}; {given}",
+                    "{lead}, and the proxy demands authentication: CONNECT {} answered {status} {reason}{note}{challenge}; {given}",
                     t.authority()
                 ),
                 format!(
@@ -344,7 +313,7 @@ fn through(
     let mut f = Finding::new(code, message)
         .hint(hint)
         .for_runtimes(runtimes)
-        .evidence(&ev);
+        .evidence(ev.clone());
     if let Some(go) = failure.go_text() {
         f = f.fails(Failure::request(go), Some(t));
     }
@@ -402,8 +371,9 @@ fn tunnel(
             Finding::new(
                 Code::ProxyDenied,
                 format!(
-                    "{} get a tunnel to {} through the proxy {proxy}, but no TLS handshake completes through it ({:?}), while it does directly",
+                    "through the proxy {proxy} {} get{} a tunnel to {}, but no TLS handshake completes through it ({:?}), while it does directly",
                     names(group),
+                    if group.len() == 1 { "s" } else { "" },
                     t.registry_name(),
                     tls.outcome
                 ),
@@ -499,12 +469,12 @@ fn tunnel(
                 super::hints::trust_ca(&facts.hint_runtimes(&runtimes), facts, "proxy-ca.crt")
             ))
             .for_runtimes(runtimes)
-            .evidence(&InterceptEvidence {
-                proxy,
-                direct_leaf: direct.first().map(|c| c.subject.as_str()).unwrap_or(""),
-                direct_issuer: &direct_issuer,
-                proxied_leaf: leaf,
-                proxied_issuer: &issuer,
+            .evidence(Interception {
+                proxy: proxy.redacted(),
+                direct_leaf: direct.first().map(|c| c.subject.clone()).unwrap_or_default(),
+                direct_issuer: direct_issuer.clone(),
+                proxied_leaf: leaf.to_string(),
+                proxied_issuer: issuer.clone(),
                 go_verdict: go,
             }),
         );
@@ -525,7 +495,13 @@ fn exempt_fix(t: &Target, group: &[&Routed<'_>]) -> String {
                 _ => host.clone(),
             };
             let name = r.client.runtime.display_name();
-            set_variable(r.client.runtime, current.map(|v| v.origin.as_str()), "NO_PROXY", &value, name)
+            set_variable(
+                r.client.runtime,
+                current.map(|v| v.origin.as_str()),
+                "NO_PROXY",
+                &value,
+                name,
+            )
         })
         .collect();
     let mut seen: Vec<String> = Vec::new();
@@ -586,6 +562,11 @@ fn mismatches(
         name
     );
     let mut out = Vec::new();
+    // A shell without any proxy variable misleads no one: the findings above already say
+    // which proxy the runtime uses (and regdoctor in a container has none).
+    if own.is_empty() {
+        return out;
+    }
     for r in routed {
         let mine = own.route_to(t, r.client.transport.tls_first());
         if mine.proxy() == r.route.proxy() {
@@ -594,7 +575,9 @@ fn mismatches(
         let who = r.client.runtime.display_name();
         let (unit, _) = unit(r.client.runtime);
         let how = |route: &Route| match route {
-            Route::Proxy { proxy, variable, .. } => format!("through {proxy} ({variable})"),
+            Route::Proxy {
+                proxy, variable, ..
+            } => format!("through {proxy} ({variable})"),
             Route::Direct { why: Some(w) } => format!("directly ({w})"),
             Route::Direct { why: None } => "directly".into(),
             Route::Refused { .. } => "nowhere (Go refuses its HTTP_PROXY)".into(),
@@ -648,11 +631,11 @@ fn mismatches(
             )
             .hint(hint)
             .for_runtimes(vec![r.client.runtime])
-            .evidence(&MismatchEvidence {
+            .evidence(ProxyEnvs {
                 runtime: r.client.runtime,
-                runtime_route: &r.route,
+                runtime_route: Box::new(r.route.clone()),
                 runtime_environment: r.client.proxy.shown(),
-                own_route: &mine,
+                own_route: Box::new(mine.clone()),
                 own_environment: own.shown(),
             }),
         );
@@ -728,7 +711,23 @@ pub(crate) fn examples_fixtures() -> Fixtures {
     let mitm_ca = ca("Intercepting Proxy CA", NOW);
     let mitm = leaf(&mitm_ca, &["10.0.0.5"], NOW);
     let env = format!("Environment=\"HTTPS_PROXY={PROXY}\" NO_PROXY=localhost");
-    let base = || with_docker_proxy(with_chain(facts_for("10.0.0.5:5000"), vec![good.der.clone()]), &env);
+    // Docker trusts the registry's CA (certs.d), not the intercepting proxy's.
+    let trusting = |mut f: Facts| {
+        f.node.docker_certs_d = certs_root(
+            "/etc/docker/certs.d",
+            vec![(
+                "10.0.0.5:5000",
+                vec![("ca.crt", ca_.pem.clone().into_bytes())],
+            )],
+        );
+        f
+    };
+    let base = || {
+        trusting(with_docker_proxy(
+            with_chain(facts_for("10.0.0.5:5000"), vec![good.der.clone()]),
+            &env,
+        ))
+    };
     let proxy = crate::formats::httpproxy::ProxyUrl::parse(PROXY).unwrap();
     let with = |outcome: ProxyOutcome| {
         let mut f = base();
@@ -758,31 +757,28 @@ pub(crate) fn examples_fixtures() -> Fixtures {
         value: "http://10.0.0.1:3128".into(),
         origin: OWN.into(),
     }];
-    let mut intercepted = with(ProxyOutcome::Tunnel {
+    let intercepted = with(ProxyOutcome::Tunnel {
         proxy_addr: addr,
         tls: Some(tls_with(vec![mitm.der.clone()])),
         http: None,
     });
-    // Docker trusts the registry's CA, not the proxy's.
-    intercepted.node.docker_certs_d = certs_root(
-        "/etc/docker/certs.d",
-        vec![("10.0.0.5:5000", vec![("ca.crt", ca_.pem.clone().into_bytes())])],
-    );
     Fixtures {
-        excluded: with_docker_proxy(
+        excluded: trusting(with_docker_proxy(
             with_chain(facts_for("10.0.0.5:5000"), vec![good.der.clone()]),
             &format!("Environment=\"HTTPS_PROXY={PROXY}\" NO_PROXY=10.0.0.0/8"),
-        ),
+        )),
         tunnel: with(ProxyOutcome::Tunnel {
             proxy_addr: addr,
             tls: Some(tls_with(vec![good.der.clone()])),
             http: None,
         }),
-        refused: with(ProxyOutcome::Failed(ProxyFailure::Connect(ConnectAttempt {
-            addr,
-            outcome: ConnectOutcome::Refused,
-            elapsed_ms: 1,
-        }))),
+        refused: with(ProxyOutcome::Failed(ProxyFailure::Connect(
+            ConnectAttempt {
+                addr,
+                outcome: ConnectOutcome::Refused,
+                elapsed_ms: 1,
+            },
+        ))),
         auth: with(status(407, "Proxy Authentication Required")),
         denied: with(status(403, "Access violation")),
         upstream: with(status(500, "Unable to connect")),
@@ -822,7 +818,11 @@ mod tests {
             )
         );
         let out = findings_of(&Proxy, &f);
-        assert!(out[0].message.contains("http://xxxxx:xxxxx@10.0.0.1:3128"), "{}", out[0].message);
+        assert!(
+            out[0].message.contains("http://xxxxx:xxxxx@10.0.0.1:3128"),
+            "{}",
+            out[0].message
+        );
         assert!(
             out[0].hint.as_deref().unwrap().contains(
                 "printf '[Service]\\nEnvironment=\"NO_PROXY=localhost,10.0.0.5\"\\n' > /etc/systemd/system/docker.service.d/zz-regdoctor-proxy.conf && systemctl daemon-reload && systemctl restart docker"
@@ -843,7 +843,12 @@ mod tests {
             let r = report(&docker(f));
             assert_eq!(
                 r.runtimes[0].error.as_deref(),
-                Some(format!("Error response from daemon: Get \"https://10.0.0.5:5000/v2/\": {line}").as_str())
+                Some(
+                    format!(
+                        "Error response from daemon: Get \"https://10.0.0.5:5000/v2/\": {line}"
+                    )
+                    .as_str()
+                )
             );
         }
     }
@@ -863,16 +868,31 @@ mod tests {
             r.runtimes[0].error
         );
         let out = findings_of(&Proxy, &f);
-        assert!(out[1].message.contains("\"CN=Intercepting Proxy CA\" instead of \"CN=Registry CA\""), "{}", out[1].message);
+        assert!(
+            out[1]
+                .message
+                .contains("\"CN=Intercepting Proxy CA\" instead of \"CN=Registry CA\""),
+            "{}",
+            out[1].message
+        );
     }
 
     #[test]
     fn a_registry_exempted_by_no_proxy_goes_direct_and_passes() {
         let f = docker(examples_fixtures().excluded);
         let r = report(&f);
-        assert_eq!(r.runtimes[0].verdict, Some(crate::report::Verdict::Pass));
+        assert_eq!(
+            r.runtimes[0].verdict,
+            Some(crate::report::Verdict::Pass),
+            "{:#?}",
+            r.checks
+        );
         let route = r.runtimes[0].route.as_ref().unwrap();
-        assert!(route.describe().contains("\"10.0.0.0/8\""), "{}", route.describe());
+        assert!(
+            route.describe().contains("\"10.0.0.0/8\""),
+            "{}",
+            route.describe()
+        );
     }
 
     #[test]
@@ -881,8 +901,16 @@ mod tests {
         let f = present(docker(examples_fixtures().refused), Runtime::Containerd);
         let r = report(&f);
         let by = |rt: Runtime| r.runtimes.iter().find(|v| v.runtime == rt).unwrap();
-        assert_eq!(by(Runtime::Docker).verdict, Some(crate::report::Verdict::Fail));
-        assert_eq!(by(Runtime::Containerd).verdict, Some(crate::report::Verdict::Pass));
+        assert_eq!(
+            by(Runtime::Docker).verdict,
+            Some(crate::report::Verdict::Fail)
+        );
+        // containerd goes direct: judged on the registry's own chain, which it does not
+        // trust here (no hosts.toml), never on the proxy.
+        let c = by(Runtime::Containerd);
+        assert_eq!(c.cause, Some(Code::UnknownAuthority), "{c:#?}");
+        let out = findings_of(&Proxy, &f);
+        assert_eq!(out[0].runtimes, vec![Runtime::Docker]);
     }
 
     #[test]
@@ -910,7 +938,10 @@ mod tests {
         for f in [e.refused, e.auth, e.denied, e.intercepted, e.tunnel] {
             let r = report(&docker(f));
             let json = serde_json::to_string(&r).unwrap();
-            assert!(!json.contains("s3cret") && !json.contains("alice"), "{json}");
+            assert!(
+                !json.contains("s3cret") && !json.contains("alice"),
+                "{json}"
+            );
         }
     }
 }

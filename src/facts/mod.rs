@@ -3,6 +3,7 @@
 
 pub mod node;
 pub mod proxy;
+pub mod pull;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -78,6 +79,8 @@ pub struct Facts {
     pub http: Option<HttpFacts>,
     /// Credentials, when given.
     pub credentials: Option<CredentialFacts>,
+    /// The pull path, when the target is an image reference.
+    pub pull: Option<pull::PullFacts>,
     /// The `--ca` file, when one was given.
     pub ca_file: Option<CaFileFacts>,
     /// The system trust store the runtimes would use when no CA is configured.
@@ -155,7 +158,7 @@ pub struct TcpFacts {
 }
 
 /// One connection attempt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConnectAttempt {
     /// Where.
     pub addr: SocketAddr,
@@ -343,6 +346,13 @@ pub struct HttpExchange {
 }
 
 impl HttpExchange {
+    /// Every challenge in the exchange's WWW-Authenticate headers.
+    pub fn challenges(&self) -> Vec<crate::challenge::Challenge> {
+        self.headers_named("www-authenticate")
+            .flat_map(crate::challenge::parse)
+            .collect()
+    }
+
     /// Every value of a header (name compared case-insensitively).
     pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.headers
@@ -540,6 +550,7 @@ impl Facts {
             tls: None,
             http: None,
             credentials: None,
+            pull: None,
             ca_file: None,
             system_roots: None,
             node: node::NodeFacts::default(),

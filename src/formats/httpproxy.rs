@@ -714,9 +714,9 @@ impl ProxyFunc {
             for m in &self.ip {
                 let hit = match m {
                     IpMatcher::Cidr { net, bits, .. } => cidr_contains(*net, *bits, ip),
-                    IpMatcher::Ip { ip: mip, port: p, .. } => {
-                        mip.to_canonical() == ip.to_canonical() && (p.is_empty() || p == port)
-                    }
+                    IpMatcher::Ip {
+                        ip: mip, port: p, ..
+                    } => mip.to_canonical() == ip.to_canonical() && (p.is_empty() || p == port),
                 };
                 if hit {
                     let (IpMatcher::Cidr { entry, .. } | IpMatcher::Ip { entry, .. }) = m;
@@ -728,8 +728,7 @@ impl ProxyFunc {
             if ip.is_some() && self.rules.zone_ids {
                 break;
             }
-            let name_hit =
-                addr.ends_with(&m.host) || (m.match_host && addr == m.host[1..]);
+            let name_hit = addr.ends_with(&m.host) || (m.match_host && addr == m.host[1..]);
             if name_hit && (m.port.is_empty() || m.port == port) {
                 return Some(Direct::Excluded(m.entry.clone()));
             }
@@ -858,7 +857,11 @@ fn punycode(input: &str) -> Option<String> {
         k + (BASE - T_MIN + 1) * delta / (delta + SKEW)
     }
     fn digit(d: u32) -> char {
-        (if d < 26 { b'a' + d as u8 } else { b'0' + (d - 26) as u8 }) as char
+        (if d < 26 {
+            b'a' + d as u8
+        } else {
+            b'0' + (d - 26) as u8
+        }) as char
     }
     let cps: Vec<u32> = input.chars().map(u32::from).collect();
     let mut out: String = input.chars().filter(char::is_ascii).collect();
@@ -969,7 +972,13 @@ mod tests {
                 "https://cache.corp.example.com",
             ),
             row("http://127.0.0.1:8080", "", "", "", "http://127.0.0.1:8080"),
-            row("https://127.0.0.1:8080", "", "", "", "https://127.0.0.1:8080"),
+            row(
+                "https://127.0.0.1:8080",
+                "",
+                "",
+                "",
+                "https://127.0.0.1:8080",
+            ),
             row("socks5://127.0.0.1", "", "", "", "socks5://127.0.0.1"),
             // Unknown schemes are kept (today's rules; Go 1.19 below).
             row("foo://host", "", "", "", "foo://host"),
@@ -1024,12 +1033,42 @@ mod tests {
                 "http://example.com/",
                 "http://proxy",
             ),
-            row("proxy", "", "ample.com", "http://example.com/", "http://proxy"),
-            row("proxy", "", "example.com", "http://foo.example.com/", "<nil>"),
-            row("proxy", "", ".foo.com", "http://example.com/", "http://proxy"),
+            row(
+                "proxy",
+                "",
+                "ample.com",
+                "http://example.com/",
+                "http://proxy",
+            ),
+            row(
+                "proxy",
+                "",
+                "example.com",
+                "http://foo.example.com/",
+                "<nil>",
+            ),
+            row(
+                "proxy",
+                "",
+                ".foo.com",
+                "http://example.com/",
+                "http://proxy",
+            ),
             row("proxy", "", ".示例.com", "http://www.示例.com", "<nil>"),
-            row("proxy", "", "xn--fsq092h.com", "http://www.示例.com", "<nil>"),
-            row("proxy", "", "示例.com", "http://www.xn--fsq092h.com", "<nil>"),
+            row(
+                "proxy",
+                "",
+                "xn--fsq092h.com",
+                "http://www.示例.com",
+                "<nil>",
+            ),
+            row(
+                "proxy",
+                "",
+                "示例.com",
+                "http://www.xn--fsq092h.com",
+                "<nil>",
+            ),
             // CVE-2025-22870: an IPv6 zone is not a domain (today's rules).
             row(
                 "proxy",
@@ -1114,7 +1153,12 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(
-            answer(&zone, GoRules::GO_1_19, "http://[1000::%25.example.com]:123").0,
+            answer(
+                &zone,
+                GoRules::GO_1_19,
+                "http://[1000::%25.example.com]:123"
+            )
+            .0,
             "<nil>"
         );
     }
@@ -1340,7 +1384,12 @@ mod tests {
             Some("invalid port \":31x8\" after host")
         );
         assert!(ProxyUrl::parse("http://pro xy:3128").is_err());
-        assert!(parse_proxy("http://a b", GoRules::CURRENT).is_err());
+        // Go retries with "http://" in front: `http://http://a b`, host "http:", path
+        // "//a b" (observed with Go 1.19's ProxyFromEnvironment: http://http://a%20b).
+        let odd = parse_proxy("http://a b", GoRules::CURRENT)
+            .unwrap()
+            .unwrap();
+        assert_eq!(odd.dial_authority(), "http:80");
         let bare = parse_proxy("10.0.0.1:3128", GoRules::GO_1_19)
             .unwrap()
             .unwrap();

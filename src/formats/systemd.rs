@@ -218,10 +218,13 @@ pub fn parse(
     }
     // A name removes the variable; `NAME=value` only that exact assignment.
     for u in &unset {
-        let last = svc.environment.iter().rposition(|e| match u.split_once('=') {
-            Some((n, v)) => e.name == n && e.value == v,
-            None => e.name == *u,
-        });
+        let last = svc
+            .environment
+            .iter()
+            .rposition(|e| match u.split_once('=') {
+                Some((n, v)) => e.name == n && e.value == v,
+                None => e.name == *u,
+            });
         if let Some(i) = last {
             let name = svc.environment[i].name.clone();
             if u.contains('=') {
@@ -361,10 +364,7 @@ mod tests {
             &mut read,
         );
         assert_eq!(svc.env("HTTPS_PROXY").unwrap().value, "http://file:3128");
-        assert_eq!(
-            svc.env("HTTPS_PROXY").unwrap().origin,
-            "/etc/default/x:1"
-        );
+        assert_eq!(svc.env("HTTPS_PROXY").unwrap().origin, "/etc/default/x:1");
         assert_eq!(svc.env("HTTP_PROXY").unwrap().origin, "10-proxy.conf:3");
         assert_eq!(svc.env("NO_PROXY").unwrap().value, "b");
         let svc = parse(

@@ -24,7 +24,38 @@ const KEPT_HEADERS: &[&str] = &[
     "link",
     "date",
     "server",
+    "docker-content-digest",
+    "content-range",
 ];
+
+/// A request beyond the anonymous JSON `GET`: its method, `Accept`, `Range` and how much
+/// of the body to read.
+#[derive(Debug, Clone, Copy)]
+pub struct Req<'a> {
+    /// GET or HEAD.
+    pub method: &'static str,
+    /// Path and query.
+    pub path: &'a str,
+    /// The `Accept` header.
+    pub accept: &'a str,
+    /// A `Range` header (`bytes=0-0`).
+    pub range: Option<&'a str>,
+    /// The most of the body read; the rest is never downloaded.
+    pub cap: usize,
+}
+
+impl<'a> Req<'a> {
+    /// `GET path`, JSON, the usual cap.
+    pub fn get(path: &'a str) -> Req<'a> {
+        Req {
+            method: "GET",
+            path,
+            accept: "application/json",
+            range: None,
+            cap: BODY_CAP,
+        }
+    }
+}
 
 /// An HTTP connection on which requests are made one after the other.
 pub struct Session {
@@ -94,28 +125,43 @@ impl Session {
         path: &str,
         auth: Option<(&Authorization<'_>, &super::SendPermit)>,
     ) -> HttpExchange {
+        self.send(&Req::get(path), auth).await.0
+    }
+
+    /// Sends a request; the exchange (its body as text) and the body's bytes (at most
+    /// `req.cap`).
+    pub async fn send(
+        &mut self,
+        r: &Req<'_>,
+        auth: Option<(&Authorization<'_>, &super::SendPermit)>,
+    ) -> (HttpExchange, Vec<u8>) {
         let mut ex = HttpExchange {
-            method: "GET".into(),
-            path: path.to_string(),
+            method: r.method.into(),
+            path: r.path.to_string(),
             auth: auth.map(|(a, _)| a.kind()),
             ..HttpExchange::default()
         };
         if self.broken {
             ex.error = Some("not sent: the connection had already failed".into());
-            return ex;
+            return (ex, vec![]);
         }
         let uri = if self.h2 {
-            format!("{}://{}{path}", self.scheme, self.authority)
+            format!("{}://{}{}", self.scheme, self.authority, r.path)
         } else {
-            path.to_string()
+            r.path.to_string()
         };
-        let mut req = Request::get(uri)
+        let mut req = Request::builder()
+            .method(r.method)
+            .uri(uri)
             .header(hyper::header::HOST, self.authority.as_str())
             .header(
                 hyper::header::USER_AGENT,
                 concat!("regdoctor/", env!("CARGO_PKG_VERSION")),
             )
-            .header(hyper::header::ACCEPT, "application/json");
+            .header(hyper::header::ACCEPT, r.accept);
+        if let Some(range) = r.range {
+            req = req.header(hyper::header::RANGE, range);
+        }
         if let Some((a, _permit)) = auth {
             req = req.header(hyper::header::AUTHORIZATION, a.header_value());
         }
@@ -123,9 +169,10 @@ impl Session {
             Ok(r) => r,
             Err(e) => {
                 ex.error = Some(e.to_string());
-                return ex;
+                return (ex, vec![]);
             }
         };
+        let mut bytes = Vec::new();
         match timeout_at(self.deadline, self.sender.send(req)).await {
             Ok(Ok(resp)) => {
                 ex.status = Some(resp.status().as_u16());
@@ -137,9 +184,10 @@ impl Session {
                         ));
                     }
                 }
-                let (body, truncated) = read_body(resp.into_body(), self.deadline).await;
-                ex.body = String::from_utf8_lossy(&body).into_owned();
+                let (body, truncated) = read_body(resp.into_body(), self.deadline, r.cap).await;
+                ex.body = String::from_utf8_lossy(&body[..body.len().min(BODY_CAP)]).into_owned();
                 ex.truncated = truncated;
+                bytes = body;
             }
             Ok(Err(e)) => {
                 self.alert = self.alert.take().or_else(|| super::tls::alert_in_chain(&e));
@@ -151,7 +199,12 @@ impl Session {
                 ex.error = Some("no response before the deadline".into());
             }
         }
-        ex
+        (ex, bytes)
+    }
+
+    /// The session's origin, `scheme://authority`.
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
     }
 }
 
@@ -339,13 +392,17 @@ where
     }
 }
 
-async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> (Vec<u8>, bool) {
+async fn read_body(
+    mut body: hyper::body::Incoming,
+    deadline: Instant,
+    cap: usize,
+) -> (Vec<u8>, bool) {
     let mut buf = Vec::new();
     loop {
         match timeout_at(deadline, body.frame()).await {
             Ok(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
-                    let room = BODY_CAP - buf.len();
+                    let room = cap - buf.len();
                     if data.len() > room {
                         buf.extend_from_slice(&data[..room]);
                         return (buf, true);

@@ -9,6 +9,7 @@
 pub mod creds;
 pub mod http;
 pub mod proxy;
+pub mod pull;
 pub mod recording_verifier;
 pub mod tcp;
 pub mod tls;
@@ -48,6 +49,8 @@ pub struct ProbeOptions {
     pub client_pair: Option<crate::facts::ClientPair>,
     /// The distinct proxies the judged runtimes use for the target: each is probed too.
     pub proxies: Vec<crate::formats::httpproxy::ProxyUrl>,
+    /// `--platform` (and where it came from); else this node's.
+    pub platform: Option<(crate::facts::pull::Platform, String)>,
 }
 
 /// A runtime's trust store as DER: the system roots (shared by every target of a run)
@@ -75,6 +78,8 @@ pub struct ProbeFacts {
     pub credentials: Option<CredentialOutcome>,
     /// The target through each of [`ProbeOptions::proxies`], in that order.
     pub proxied: Vec<crate::facts::proxy::ProxiedProbe>,
+    /// The pull path (an image reference as the target).
+    pub pull: Option<crate::facts::pull::PullFacts>,
 }
 
 /// Permission to send credentials on a connection. It can only be made by
@@ -135,6 +140,12 @@ impl SendPermit {
             ));
         }
         Ok(SendPermit { _sealed: () })
+    }
+
+    /// A permit for a token the token service handed out without credentials: it
+    /// carries nothing of the user's, and the runtimes send it wherever they pull.
+    pub fn anonymous_token() -> SendPermit {
+        SendPermit { _sealed: () }
     }
 
     /// A permit because the user explicitly allowed insecure sending.
@@ -256,6 +267,7 @@ async fn probe_direct(target: &Target, opts: &ProbeOptions, deadline: Instant) -
     if target.scheme == Scheme::Http {
         let session = plain_http(stream, target, addr, opts, deadline, &mut facts).await;
         finish(session, target, opts, deadline, &mut facts).await;
+        follow_pull(target, addr, opts, deadline, &mut facts).await;
         return facts;
     }
     let (mut tls_facts, tls_stream) = tls::handshake(
@@ -302,7 +314,35 @@ async fn probe_direct(target: &Target, opts: &ProbeOptions, deadline: Instant) -
     }
     facts.tls = Some(tls_facts);
     finish(session, target, opts, deadline, &mut facts).await;
+    follow_pull(target, addr, opts, deadline, &mut facts).await;
     facts
+}
+
+/// The pull path, when the target names an image and the registry answered `/v2/`.
+async fn follow_pull(
+    target: &Target,
+    addr: SocketAddr,
+    opts: &ProbeOptions,
+    deadline: Instant,
+    facts: &mut ProbeFacts,
+) {
+    let Some(image) = &target.image else {
+        return;
+    };
+    let first = facts.http.as_ref().and_then(|h| h.exchanges.first());
+    if first.is_none_or(|f| f.status.is_none()) {
+        return;
+    }
+    // Over TLS only when the handshake completed (a plaintext answer on the TLS port is
+    // the plain-HTTP session's business).
+    let tls = facts
+        .tls
+        .as_ref()
+        .filter(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
+    if target.scheme == Scheme::Https && tls.is_none() {
+        return;
+    }
+    facts.pull = Some(pull::follow(target, image, first, tls, addr, opts, deadline).await);
 }
 
 async fn finish(
@@ -384,7 +424,7 @@ async fn retry_on_new_connection(
 }
 
 /// A new connection to the same address; over TLS only if it presents `chain` again.
-async fn reopen(
+pub(super) async fn reopen(
     target: &Target,
     addr: SocketAddr,
     opts: &ProbeOptions,

@@ -101,9 +101,9 @@ pub async fn connect_via(
     } else {
         Err(ProxyFailure::Status {
             status: answer.status,
-            reason: answer.reason,
             proxy_authenticate: answer.header("proxy-authenticate"),
             server: answer.header("server"),
+            reason: answer.reason,
         })
     }
 }
@@ -268,7 +268,11 @@ pub async fn probe_via(
 }
 
 /// The registry through each of `opts.proxies` at once.
-pub async fn probe_all(target: &Target, opts: &ProbeOptions, deadline: Instant) -> Vec<ProxiedProbe> {
+pub async fn probe_all(
+    target: &Target,
+    opts: &ProbeOptions,
+    deadline: Instant,
+) -> Vec<ProxiedProbe> {
     let runs = opts
         .proxies
         .iter()

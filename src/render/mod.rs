@@ -5,8 +5,10 @@ pub mod chain;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod path;
 pub mod runtime;
 pub mod summary;
+pub mod triage;
 
 use std::borrow::Cow;
 

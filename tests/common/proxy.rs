@@ -6,9 +6,10 @@
 //! then relays to the real registry. Each handle stops its process by PID when dropped.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::OnceLock;
 
+use super::goclient::build_go;
 use super::netns::Netns;
 use super::runtimes::{stop, wait_ready};
 use super::tool;
@@ -142,35 +143,7 @@ func serve(c net.Conn, cert tls.Certificate) {
 fn mitm_binary() -> Option<&'static Path> {
     static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let go = tool("go")?;
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("proxy-mitm");
-            std::fs::create_dir_all(dir.join("cache")).unwrap();
-            std::fs::create_dir_all(dir.join("home")).unwrap();
-            std::fs::write(dir.join("main.go"), MITM).unwrap();
-            let bin = dir.join("mitm");
-            let out = Command::new(go)
-                .current_dir(&dir)
-                .args(["build", "-o"])
-                .arg(&bin)
-                .arg("main.go")
-                .env("HOME", dir.join("home"))
-                .env("GOCACHE", dir.join("cache"))
-                .env("GOPATH", dir.join("home/go"))
-                .env("GO111MODULE", "off")
-                .env("GOFLAGS", "")
-                .env("CGO_ENABLED", "0")
-                .env("GOPROXY", "off")
-                .env("GOTOOLCHAIN", "local")
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "go build of the intercepting proxy failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            Some(bin)
-        })
+        .get_or_init(|| build_go("proxy-mitm", "mitm", MITM, "the intercepting proxy"))
         .as_deref()
 }
 

@@ -175,7 +175,10 @@ pub fn proxy_env(facts: &Facts, go_version: Option<&str>) -> ProxyEnv {
     }
     if let Some(exec) = files.and_then(|f| f.service().exec_start) {
         for (key, names) in PROXY_SETTINGS {
-            if let Some(v) = flag_values(&exec.argv, key, None).last().filter(|v| !v.is_empty()) {
+            if let Some(v) = flag_values(&exec.argv, key, None)
+                .last()
+                .filter(|v| !v.is_empty())
+            {
                 let origin = format!("{}: --{key}", exec.origin);
                 for n in names {
                     env.set(n, v, &origin);

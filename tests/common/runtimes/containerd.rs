@@ -106,7 +106,11 @@ impl<'a> Containerd<'a> {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        super::write_env_drop_in(&self.dir.path().join("host"), "containerd.service", &self.env);
+        super::write_env_drop_in(
+            &self.dir.path().join("host"),
+            "containerd.service",
+            &self.env,
+        );
     }
 
     fn ctr(&self) -> Command {
@@ -155,7 +159,12 @@ impl<'a> Containerd<'a> {
         .into_iter()
         .chain(
             (!self.env.is_empty())
-                .then(|| ["--host-root".into(), self.dir.path().join("host").display().to_string()])
+                .then(|| {
+                    [
+                        "--host-root".into(),
+                        self.dir.path().join("host").display().to_string(),
+                    ]
+                })
                 .into_iter()
                 .flatten(),
         )
