@@ -240,6 +240,11 @@ fn prepare(target: Target, inputs: &Inputs, now: i64) -> Result<Prepared, Pipeli
         allow_insecure_credentials: inputs.insecure_send_credentials,
         client_pair,
         proxies,
+        pull_proxy: clients
+            .judged
+            .first()
+            .filter(|c| !c.proxy.is_empty())
+            .map(|c| c.proxy.config().proxy_func(c.proxy.rules)),
         platform: inputs
             .platform
             .clone()

@@ -503,7 +503,10 @@ impl PullPath {
             .map(|(i, h)| PathHop {
                 role: h.role,
                 url: url(&h.target),
-                via: "direct".into(),
+                via: h
+                    .via
+                    .as_ref()
+                    .map_or_else(|| "direct".into(), |p| p.redacted()),
                 verdict: if i == 0 {
                     registry_verdict.clone().unwrap_or_else(|| "ok".into())
                 } else {
@@ -536,7 +539,14 @@ impl PullPath {
                     PathHop {
                         role: HopRole::TokenRealm,
                         url: origin,
-                        via: "direct".into(),
+                        // The realm's own hop, else the registry's (the same host).
+                        via: p
+                            .hops
+                            .iter()
+                            .find(|h| h.role == HopRole::TokenRealm)
+                            .or(p.hops.first())
+                            .and_then(|h| h.via.as_ref())
+                            .map_or_else(|| "direct".into(), |p| p.redacted()),
                         verdict,
                     },
                 );

@@ -49,6 +49,9 @@ pub struct ProbeOptions {
     pub client_pair: Option<crate::facts::ClientPair>,
     /// The distinct proxies the judged runtimes use for the target: each is probed too.
     pub proxies: Vec<crate::formats::httpproxy::ProxyUrl>,
+    /// The first judged runtime's proxy settings: Go's decision for every host of the
+    /// pull path (None: it has no proxy variable, every hop is direct).
+    pub pull_proxy: Option<crate::formats::httpproxy::ProxyFunc>,
     /// `--platform` (and where it came from); else this node's.
     pub platform: Option<(crate::facts::pull::Platform, String)>,
 }
@@ -242,11 +245,14 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
 /// The probe, under a deadline shared with other targets: directly, and through each
 /// proxy a runtime uses, at the same time.
 pub async fn probe_until(target: &Target, opts: &ProbeOptions, deadline: Instant) -> ProbeFacts {
-    let (mut facts, proxied) = tokio::join!(
+    let (mut facts, (proxied, pull)) = tokio::join!(
         probe_direct(target, opts, deadline),
         proxy::probe_all(target, opts, deadline)
     );
     facts.proxied = proxied;
+    if facts.pull.is_none() {
+        facts.pull = pull;
+    }
     facts
 }
 
@@ -318,7 +324,9 @@ async fn probe_direct(target: &Target, opts: &ProbeOptions, deadline: Instant) -
     facts
 }
 
-/// The pull path, when the target names an image and the registry answered `/v2/`.
+/// The pull path, when the target names an image and the registry answered `/v2/`:
+/// directly, unless the judged runtime sends the registry through a proxy (then
+/// [`proxy::probe_via`] follows it through that proxy).
 async fn follow_pull(
     target: &Target,
     addr: SocketAddr,
@@ -326,23 +334,43 @@ async fn follow_pull(
     deadline: Instant,
     facts: &mut ProbeFacts,
 ) {
-    let Some(image) = &target.image else {
+    if proxy::route(target, opts).is_some() {
         return;
-    };
-    let first = facts.http.as_ref().and_then(|h| h.exchanges.first());
+    }
+    let dial = pull::Dial::Direct(addr);
+    facts.pull = pull_after(
+        target,
+        dial,
+        opts,
+        deadline,
+        facts.http.as_ref(),
+        facts.tls.as_ref(),
+    )
+    .await;
+}
+
+/// The pull walk after the anonymous requests (`http`) over a connection dialled as
+/// `dial`, when the target names an image and `GET /v2/` was answered.
+pub(crate) async fn pull_after(
+    target: &Target,
+    dial: pull::Dial<'_>,
+    opts: &ProbeOptions,
+    deadline: Instant,
+    http: Option<&HttpFacts>,
+    tls: Option<&TlsFacts>,
+) -> Option<crate::facts::pull::PullFacts> {
+    let image = target.image.as_ref()?;
+    let first = http.and_then(|h| h.exchanges.first());
     if first.is_none_or(|f| f.status.is_none()) {
-        return;
+        return None;
     }
     // Over TLS only when the handshake completed (a plaintext answer on the TLS port is
     // the plain-HTTP session's business).
-    let tls = facts
-        .tls
-        .as_ref()
-        .filter(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
+    let tls = tls.filter(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
     if target.scheme == Scheme::Https && tls.is_none() {
-        return;
+        return None;
     }
-    facts.pull = Some(pull::follow(target, image, first, tls, addr, opts, deadline).await);
+    Some(pull::follow(target, image, first, tls, dial, opts, deadline).await)
 }
 
 async fn finish(
@@ -369,7 +397,7 @@ async fn finish(
             .as_ref()
             .map(|t| t.chain.clone())
             .unwrap_or_default();
-        session = reopen(target, addr, opts, &chain, deadline).await;
+        session = reopen(target, pull::Dial::Direct(addr), opts, &chain, deadline).await;
     }
     facts.credentials = Some(match (session, first) {
         (Some(mut session), Some(first)) => {
@@ -411,7 +439,8 @@ async fn retry_on_new_connection(
         exchanges.pop();
     }
     let done = exchanges.len();
-    let Some(mut fresh) = reopen(target, addr, opts, chain, deadline).await else {
+    let Some(mut fresh) = reopen(target, pull::Dial::Direct(addr), opts, chain, deadline).await
+    else {
         return;
     };
     for path in &PATHS[done.min(PATHS.len())..] {
@@ -426,12 +455,19 @@ async fn retry_on_new_connection(
 /// A new connection to the same address; over TLS only if it presents `chain` again.
 pub(super) async fn reopen(
     target: &Target,
-    addr: SocketAddr,
+    dial: pull::Dial<'_>,
     opts: &ProbeOptions,
     chain: &[Vec<u8>],
     deadline: Instant,
 ) -> Option<http::Session> {
-    let stream = tcp::reconnect(addr, deadline).await?;
+    let stream = match dial {
+        pull::Dial::Direct(addr) => tcp::reconnect(addr, deadline).await?,
+        pull::Dial::Proxy(p) => {
+            proxy::connect_via(p, &target.host.to_string(), target.port, deadline)
+                .await
+                .ok()?
+        }
+    };
     let authority = target.registry_name();
     if chain.is_empty() {
         return http::Session::open(stream, false, "http", &authority, deadline)

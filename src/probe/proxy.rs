@@ -16,6 +16,7 @@ use tokio::time::{Instant, timeout_at};
 use super::ProbeOptions;
 use crate::facts::HttpFacts;
 use crate::facts::proxy::{ProxiedProbe, ProxyFailure, ProxyOutcome};
+use crate::facts::pull::PullFacts;
 use crate::formats::httpproxy::ProxyUrl;
 use crate::target::{Host, Scheme, Target};
 
@@ -28,6 +29,23 @@ pub fn join_host_port(host: &str, port: u16) -> String {
         format!("[{host}]:{port}")
     } else {
         format!("{host}:{port}")
+    }
+}
+
+/// The proxy the judged runtime sends `t` through ([`ProbeOptions::pull_proxy`], Go's
+/// decision), if any.
+pub fn route(t: &Target, opts: &ProbeOptions) -> Option<ProxyUrl> {
+    let host = match &t.host {
+        Host::Ip(ip) => ip.to_string(),
+        Host::Name(n) => n.clone(),
+    };
+    match opts
+        .pull_proxy
+        .as_ref()?
+        .decide(t.scheme.as_str(), &host, Some(t.port))
+    {
+        crate::formats::httpproxy::Decision::Proxy(p) => Some(p),
+        _ => None,
     }
 }
 
@@ -208,6 +226,25 @@ pub async fn probe_via(
     proxy: &ProxyUrl,
     opts: &ProbeOptions,
     deadline: Instant,
+) -> (ProxiedProbe, Option<PullFacts>) {
+    let probe = probe_tunnel(target, proxy, opts, deadline).await;
+    // The pull path through the proxy, when the judged runtime sends the registry there.
+    let pull = match &probe.outcome {
+        ProxyOutcome::Tunnel { tls, http, .. } if route(target, opts).as_ref() == Some(proxy) => {
+            let dial = super::pull::Dial::Proxy(proxy);
+            super::pull_after(target, dial, opts, deadline, http.as_ref(), tls.as_ref()).await
+        }
+        _ => None,
+    };
+    (probe, pull)
+}
+
+/// The tunnel, the TLS handshake and the anonymous requests through `proxy`.
+async fn probe_tunnel(
+    target: &Target,
+    proxy: &ProxyUrl,
+    opts: &ProbeOptions,
+    deadline: Instant,
 ) -> ProxiedProbe {
     let outcome = if target.scheme == Scheme::Http {
         ProxyOutcome::NotProbed {
@@ -267,18 +304,28 @@ pub async fn probe_via(
     }
 }
 
-/// The registry through each of `opts.proxies` at once.
+/// The registry through each of `opts.proxies` at once, and the pull path through the
+/// one that carries the judged runtime's pull.
 pub async fn probe_all(
     target: &Target,
     opts: &ProbeOptions,
     deadline: Instant,
-) -> Vec<ProxiedProbe> {
+) -> (Vec<ProxiedProbe>, Option<PullFacts>) {
     let runs = opts
         .proxies
         .iter()
         .map(|p| probe_via(target, p, opts, deadline))
         .collect();
-    super::join_all(runs).await
+    let mut pull = None;
+    let probes = super::join_all(runs)
+        .await
+        .into_iter()
+        .map(|(probe, p)| {
+            pull = pull.take().or(p);
+            probe
+        })
+        .collect();
+    (probes, pull)
 }
 
 #[cfg(test)]

@@ -165,6 +165,24 @@ fn through_the_proxy(w: &World<'_>, c: &Client<'_>) -> Option<()> {
     let entry = runtimes_entry(&report, c.runtime);
     assert_eq!(entry["route"]["route"], "proxy", "{entry:#}");
 
+    // The image as the target: the pull path is followed through the proxy (tinyproxy
+    // logs the CONNECT of each new connection), and its hops say so.
+    {
+        let running = w.start(&Proxy::Open)?;
+        let report = (c.judge)(&img, &[]);
+        assert_eq!(status(&report, "pull"), "pass", "{report:#}");
+        let hops = report["pull"]["hops"].as_array().unwrap();
+        let masked = format!("http://xxxxx:xxxxx@{proxy_addr}");
+        assert_eq!(hops[0]["via"], masked.as_str(), "{hops:#?}");
+        assert!(
+            running.log().matches("CONNECT").count() >= 2,
+            "{}: the pull was not made through the proxy:\n{}",
+            c.name,
+            running.log()
+        );
+        assert!(!report.to_string().contains(PASSWORD));
+    }
+
     scenario(
         w,
         c,

@@ -29,6 +29,7 @@ fn registry_hop(f: &Facts) -> Hop {
         tcp: None,
         tls: None,
         error: None,
+        via: None,
     }
 }
 
@@ -50,6 +51,7 @@ fn blob_hop(chain: Vec<Vec<u8>>, error: Option<&str>) -> Hop {
             }
         }),
         error: error.map(str::to_string),
+        via: None,
     }
 }
 
