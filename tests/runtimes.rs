@@ -16,6 +16,7 @@
 mod containerd;
 mod docker;
 mod proxy;
+mod pull;
 mod skopeo;
 
 use std::path::Path;

@@ -12,7 +12,7 @@ use crate::facts::pull::{Hop, HopRole, PullAuth, PullFacts, PullStep, StepKind};
 use crate::facts::{Runtime, TlsOutcome};
 use crate::finding::Finding;
 use crate::pki::GoError;
-use crate::runtimes::line::{Failure, Step};
+use crate::runtimes::line::{Failure, PullContext, Step};
 use crate::target::{Scheme, Target};
 
 /// The check.
@@ -101,6 +101,10 @@ fn judge(facts: &Basis<'_>, target: &Target, p: &PullFacts) -> Vec<Finding> {
             return findings;
         }
     }
+    if let Some(f) = artifact_finding(target, p, &image) {
+        findings.push(with(f));
+        return findings;
+    }
     if !p.platforms.is_empty() && p.step(StepKind::PlatformManifest).is_none() {
         let wanted = p.platform.to_string();
         findings.push(with(
@@ -113,7 +117,10 @@ fn judge(facts: &Basis<'_>, target: &Target, p: &PullFacts) -> Vec<Finding> {
                     p.platforms.join(", ")
                 ),
             )
-            .fails(Failure::at(Step::Platform, wanted.clone()), Some(target))
+            .fails(
+                Failure::at(Step::Platform, wanted.clone()).with_pull(index_context(p)),
+                Some(target),
+            )
             .hint(format!(
                 "push an image for {wanted} into the same tag (e.g. `docker buildx build --platform {wanted},{} -t {image} --push .`), or pull an image built for this node's platform",
                 p.platforms.first().cloned().unwrap_or_default()
@@ -166,6 +173,45 @@ fn judge(facts: &Basis<'_>, target: &Target, p: &PullFacts) -> Vec<Finding> {
     findings
 }
 
+/// The configuration types of a container image (Docker's and OCI's).
+const IMAGE_CONFIGS: [&str; 2] = [
+    "application/vnd.docker.container.image.v1+json",
+    "application/vnd.oci.image.config.v1+json",
+];
+
+/// An OCI artifact (a Helm chart, a signature) where an image was expected: the image's
+/// manifest names a configuration of another type, and every runtime refuses it
+/// (observed: Docker `unsupported media type <type>`, containerd `mismatched image rootfs
+/// and manifest layers`, CRI-O `unsupported image-specific operation on artifact`).
+fn artifact_finding(target: &Target, p: &PullFacts, image: &str) -> Option<Finding> {
+    let manifest = p
+        .step(StepKind::PlatformManifest)
+        .or_else(|| p.step(StepKind::Manifest))?;
+    let doc: serde_json::Value = serde_json::from_str(&manifest.exchange.body).ok()?;
+    let kind = doc.get("config")?.get("mediaType")?.as_str()?;
+    if IMAGE_CONFIGS.contains(&kind) || p.step(StepKind::ConfigBlob).is_none() {
+        return None;
+    }
+    Some(
+        Finding::new(
+            Code::ManifestUnsupported,
+            format!(
+                "{image} is not a container image: its manifest's configuration is of type {kind:?} (an OCI artifact, such as a Helm chart), which no runtime runs"
+            ),
+        )
+        .fails(
+            Failure::at(Step::ManifestType, kind).with_pull(PullContext {
+                artifact: true,
+                ..PullContext::default()
+            }),
+            Some(target),
+        )
+        .hint(format!(
+            "pull it with the tool it is made for (a Helm chart: `helm pull oci://{image}`), or name the image that was meant"
+        )),
+    )
+}
+
 /// The manifest's answer: not found, denied, or of a type not pulled.
 fn manifest_findings(
     facts: &Basis<'_>,
@@ -183,6 +229,7 @@ fn manifest_findings(
     match ex.status {
         Some(200) => {}
         Some(401 | 403) => {
+            let context = denied_context(ex);
             return Some(
                 Finding::new(
                     Code::PullDenied,
@@ -192,7 +239,14 @@ fn manifest_findings(
                         ex.status.unwrap_or_default()
                     ),
                 )
-                .fails(Failure::at(Step::PullDenied, text), Some(target))
+                .fails(
+                    Failure::at(
+                        Step::PullDenied,
+                        context.errors.first().cloned().unwrap_or(text),
+                    )
+                    .with_pull(context),
+                    Some(target),
+                )
                 .hint(denied_hint(facts, &name, repo)),
             );
         }
@@ -413,7 +467,10 @@ fn step_findings(
                             .unwrap_or_default()
                     ),
                 )
-                .fails(Failure::at(blob_step(step.kind), why), Some(target))
+                .fails(
+                    Failure::at(blob_step(step.kind), why).with_pull(url_context(target, step)),
+                    Some(target),
+                )
                 .hint(unreachable_hint(hop)),
             );
             return out;
@@ -485,6 +542,7 @@ fn step_findings(
                             step: blob_step(step.kind),
                             cause: err.go_text(),
                             verify: true,
+                            pull: Some(Box::new(url_context(target, step))),
                         },
                         Some(target),
                     )
@@ -512,7 +570,10 @@ fn step_findings(
                 code,
                 format!("{whose} ({}) could not be had: {why}", ex.path),
             )
-            .fails(Failure::at(blob_step(step.kind), why.clone()), Some(target))
+            .fails(
+                Failure::at(blob_step(step.kind), why.clone()).with_pull(url_context(target, step)),
+                Some(target),
+            )
             .hint(hint),
         );
         return out;
@@ -559,13 +620,88 @@ fn step_findings(
                         "digest mismatch for {}",
                         step.digest.clone().unwrap_or_default()
                     ),
-                ),
+                )
+                .with_pull(PullContext {
+                    digests: Some((
+                        step.digest.clone().unwrap_or_default(),
+                        step.digest_seen.clone().unwrap_or_default(),
+                    )),
+                    ..PullContext::default()
+                }),
                 Some(target),
             )
             .hint("the storage (or a cache or CDN in front of it) serves other bytes for this digest: purge the cache, or delete and re-push the image"),
         );
     }
     out
+}
+
+/// The URL Go names in a blob request's error: the last one asked (the redirect followed
+/// last), its query cut (a signed URL's signature is a credential, and Go would print it).
+fn url_context(target: &Target, step: &PullStep) -> PullContext {
+    let ex = &step.exchange;
+    let url = match ex.redirects.last() {
+        Some((_, l)) if !l.starts_with('/') => l.clone(),
+        Some((_, l)) => format!("{}://{}{l}", target.scheme.as_str(), target.registry_name()),
+        None => format!(
+            "{}://{}{}",
+            target.scheme.as_str(),
+            target.registry_name(),
+            ex.path
+        ),
+    };
+    PullContext {
+        url: Some(url.split('?').next().unwrap_or_default().to_string()),
+        ..PullContext::default()
+    }
+}
+
+/// A refused manifest request: its errors as Docker and containers/image read them, and
+/// the Bearer challenge's `error` parameter. Their registry client
+/// (docker/distribution's `HandleErrorResponse`) puts an OAuth error of the challenge
+/// first — `insufficient_scope` as `denied: requested access to the resource is denied`,
+/// `invalid_token` as `unauthorized: authentication required`, or its
+/// `error_description` — then the body's errors (observed: Docker prints the first, skopeo
+/// all of them).
+fn denied_context(ex: &crate::facts::HttpExchange) -> PullContext {
+    let challenges = ex.challenges();
+    let bearer = challenges.iter().find(|c| c.scheme == "bearer");
+    let challenge_error = bearer.and_then(|c| c.param("error")).map(str::to_string);
+    let oauth = match challenge_error.as_deref() {
+        Some("insufficient_scope") => {
+            Some(("denied", "requested access to the resource is denied"))
+        }
+        Some("invalid_token") => Some(("unauthorized", "authentication required")),
+        _ => None,
+    }
+    .map(|(code, default)| {
+        let description = bearer.and_then(|c| c.param("error_description"));
+        format!("{code}: {}", description.unwrap_or(default))
+    });
+    let body = ex.registry_errors().into_iter().map(|(code, message)| {
+        format!("{}: {message}", code.to_ascii_lowercase().replace('_', " "))
+    });
+    PullContext {
+        errors: oauth.into_iter().chain(body).collect(),
+        challenge_error,
+        ..PullContext::default()
+    }
+}
+
+/// An index without the node's platform: its digest and kind.
+fn index_context(p: &PullFacts) -> PullContext {
+    let manifest = p.step(StepKind::Manifest);
+    let ex = manifest.map(|m| &m.exchange);
+    PullContext {
+        index_digest: ex
+            .and_then(|e| e.header("docker-content-digest"))
+            .map(str::to_string)
+            .or_else(|| manifest.and_then(|m| m.digest_seen.clone())),
+        oci_index: ex
+            .and_then(|e| e.header("content-type"))
+            .is_some_and(|t| t.starts_with(crate::facts::pull::media::OCI_INDEX)),
+        ..PullContext::default()
+    }
 }
 
 fn unreachable_hint(hop: &Hop) -> String {

@@ -367,9 +367,17 @@ pub(crate) async fn pull_after(
     // Over TLS only when the handshake completed (a plaintext answer on the TLS port is
     // the plain-HTTP session's business).
     let tls = tls.filter(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
-    if target.scheme == Scheme::Https && tls.is_none() {
-        return None;
-    }
+    let plain = http.is_some_and(|h| h.scheme == "http");
+    let target = match (target.scheme, tls, plain) {
+        (Scheme::Https, None, false) => return None,
+        // The TLS port answered in plaintext and the registry answered plain HTTP: a
+        // runtime that allows it (an insecure registry) pulls over plain HTTP.
+        (Scheme::Https, None, true) => &Target {
+            scheme: Scheme::Http,
+            ..target.clone()
+        },
+        _ => target,
+    };
     Some(pull::follow(target, image, first, tls, dial, opts, deadline).await)
 }
 

@@ -7,6 +7,7 @@ pub mod netns;
 pub mod nginx;
 pub mod pki;
 pub mod proxy;
+pub mod pull;
 pub mod registry;
 pub mod runtimes;
 pub mod server;

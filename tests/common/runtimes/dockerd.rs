@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
@@ -186,21 +186,35 @@ impl<'a> Dockerd<'a> {
     /// config.json; None: an empty one). A pulled image is removed again, so the next
     /// pull of it goes to the registry from scratch.
     pub fn pull(&self, image: &str, docker_config: Option<&Path>) -> PullResult {
-        let empty = self.dir.path().join("docker-config");
-        let config = docker_config.unwrap_or(&empty);
-        let docker = |args: &[&str]| {
-            let mut c = self.ns.command(&self.docker);
-            c.env("DOCKER_CONFIG", config)
-                .arg("--host")
-                .arg(format!("unix://{}", self.sock().display()))
-                .args(args);
-            c
-        };
-        let (ok, out, err) = run_bounded(&mut docker(&["pull", image]), PULL_TIMEOUT);
-        if ok {
-            run_bounded(&mut docker(&["rmi", "-f", image]), PULL_TIMEOUT);
+        let r = self.pull_only(image, docker_config);
+        if r.ok {
+            self.rmi(image);
         }
+        r
+    }
+
+    fn docker(&self, docker_config: Option<&Path>, args: &[&str]) -> Command {
+        let empty = self.dir.path().join("docker-config");
+        let mut c = self.ns.command(&self.docker);
+        c.env("DOCKER_CONFIG", docker_config.unwrap_or(&empty))
+            .arg("--host")
+            .arg(format!("unix://{}", self.sock().display()))
+            .args(args);
+        c
+    }
+
+    /// `docker pull IMAGE` alone (the pulled image stays: see [`Dockerd::rmi`]).
+    pub fn pull_only(&self, image: &str, docker_config: Option<&Path>) -> PullResult {
+        let (ok, out, err) = run_bounded(
+            &mut self.docker(docker_config, &["pull", image]),
+            PULL_TIMEOUT,
+        );
         PullResult::from_run(ok, &out, &err)
+    }
+
+    /// `docker rmi -f IMAGE`: the next pull of it goes to the registry from scratch.
+    pub fn rmi(&self, image: &str) {
+        run_bounded(&mut self.docker(None, &["rmi", "-f", image]), PULL_TIMEOUT);
     }
 
     /// regdoctor's node flags for this dockerd: its daemon.json and certs.d.

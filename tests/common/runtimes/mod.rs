@@ -66,7 +66,9 @@ impl PullResult {
         match line.split_once(" msg=\"") {
             Some((head, rest)) if head.starts_with("time=") => {
                 let body = rest.strip_suffix('"').unwrap_or(rest);
-                body.replace("\\\"", "\"").replace("\\\\", "\\")
+                body.replace("\\\"", "\"")
+                    .replace("\\n", "\n")
+                    .replace("\\\\", "\\")
             }
             _ => line,
         }

@@ -114,6 +114,41 @@ impl<'a> Skopeo<'a> {
         PullResult::from_run(ok, &out, &err)
     }
 
+    /// `skopeo copy [extra] docker://IMAGE containers-storage:[vfs@ROOT+RUNROOT]IMAGE`
+    /// into a fresh store: the pull CRI-O makes (containers/image copying into
+    /// containers-storage). Unlike a `dir:` copy, containers-storage must match the
+    /// runtime's OS, so the image config is read **before** the layers
+    /// (`copy.checkImageDestinationForCurrentRuntime`) and a failing config blob reads
+    /// `parsing image configuration: …` (a `dir:` copy reads the layers first: `reading
+    /// blob sha256:…: …`). /var/lib/containers (containers/image's blob-info cache) is a
+    /// private directory too when it exists on this machine.
+    pub fn pull_to_storage(&self, image: &str, extra: &[&str]) -> PullResult {
+        let store = tempfile::tempdir().unwrap();
+        let d = self.dir.path();
+        let (containers, docker) = (self.etc_containers(), self.etc_docker());
+        let cache = store.path().join("var-lib-containers");
+        std::fs::create_dir_all(&cache).unwrap();
+        let mut mounts = vec![(&*containers, "/etc/containers"), (&*docker, "/etc/docker")];
+        if std::path::Path::new("/var/lib/containers").is_dir() {
+            mounts.push((&*cache, "/var/lib/containers"));
+        }
+        let mut c = in_private_mounts(self.ns, &mounts, &self.skopeo);
+        c.env("HOME", self.home())
+            .env("XDG_RUNTIME_DIR", d.join("run"))
+            .env_remove("CONTAINERS_REGISTRIES_CONF")
+            .env_remove("REGISTRY_AUTH_FILE")
+            .args(["copy", "-q"])
+            .args(extra)
+            .arg(format!("docker://{image}"))
+            .arg(format!(
+                "containers-storage:[vfs@{}+{}]{image}",
+                store.path().join("root").display(),
+                store.path().join("runroot").display()
+            ));
+        let (ok, out, err) = run_bounded(&mut c, PULL_TIMEOUT);
+        PullResult::from_run(ok, &out, &err)
+    }
+
     /// regdoctor's node flags: registries.conf and the three certs.d roots.
     pub fn node_args(&self) -> Vec<String> {
         let mut v: Vec<String> = vec![
