@@ -15,6 +15,7 @@
 
 mod containerd;
 mod docker;
+mod proxy;
 mod pull;
 mod skopeo;
 

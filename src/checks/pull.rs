@@ -458,9 +458,13 @@ fn step_findings(
                 Finding::new(
                     Code::BlobUnreachable,
                     format!(
-                        "{} redirects {whose} to {}, which this node cannot reach: {why}",
+                        "{} redirects {whose} to {}, which this node cannot reach{}: {why}",
                         target.registry_name(),
-                        url(hop)
+                        url(hop),
+                        hop.via
+                            .as_ref()
+                            .map(|p| format!(" through the proxy {p}"))
+                            .unwrap_or_default()
                     ),
                 )
                 .fails(

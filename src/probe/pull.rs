@@ -20,6 +20,7 @@ use super::http::{Authorization, BODY_CAP, MAX_REDIRECTS, Req, Session};
 use super::{ProbeOptions, SendPermit, tcp, tls};
 use crate::facts::pull::{Hop, HopRole, Platform, PullAuth, PullFacts, PullStep, StepKind, media};
 use crate::facts::{BearerFlow, HttpExchange, TlsFacts, TlsOutcome};
+use crate::formats::httpproxy::ProxyUrl;
 use crate::secret::Secret;
 use crate::target::{ImageRef, Scheme, Target};
 
@@ -69,6 +70,16 @@ pub fn platform_matches(wanted: &Platform, entry: &Platform) -> bool {
         && variant(wanted) == variant(entry)
 }
 
+/// How a connection to the registry is made again: to the address that answered, or
+/// through the proxy that carries it.
+#[derive(Clone, Copy)]
+pub enum Dial<'a> {
+    /// Directly to this address.
+    Direct(SocketAddr),
+    /// Through this proxy (`CONNECT`).
+    Proxy(&'a ProxyUrl),
+}
+
 /// The connections of the pull: the registry first, then every other host reached.
 struct Hops {
     hops: Vec<Hop>,
@@ -97,7 +108,14 @@ impl Hops {
             tcp: None,
             tls: None,
             error: None,
+            via: super::proxy::route(&t, opts),
         };
+        if let Some(proxy) = hop.via.clone() {
+            let session = through_proxy(&mut hop, &proxy, opts, deadline).await;
+            self.hops.push(hop);
+            self.sessions.push(session);
+            return self.hops.len() - 1;
+        }
         let (dns, tcp) = tcp::dial(&t, deadline).await;
         let dns_error = dns
             .error
@@ -124,25 +142,7 @@ impl Hops {
                                 .map_err(|(e, _)| hop.error = Some(e))
                                 .ok();
                         } else {
-                            let (facts, tls) = tls::handshake(
-                                stream,
-                                &t,
-                                &opts.ca_roots,
-                                opts.client_pair.as_ref(),
-                                deadline,
-                            )
-                            .await;
-                            let h2 = facts.outcome.is_h2();
-                            if !matches!(facts.outcome, TlsOutcome::Established { .. }) {
-                                hop.error = Some("the TLS handshake did not complete".into());
-                            }
-                            hop.tls = Some(facts);
-                            if let Some(tls) = tls {
-                                session = Session::open(tls, h2, "https", &authority, deadline)
-                                    .await
-                                    .map_err(|(e, _)| hop.error = Some(e))
-                                    .ok();
-                            }
+                            session = tls_session(&mut hop, stream, opts, deadline).await;
                         }
                     }
                 }
@@ -216,6 +216,62 @@ impl Hops {
     }
 }
 
+/// Opens a hop through the proxy that carries it: `CONNECT`, then TLS as directly. A
+/// plain-HTTP hop is not probed (Go sends its requests to the proxy as absolute URLs).
+async fn through_proxy(
+    hop: &mut Hop,
+    proxy: &ProxyUrl,
+    opts: &ProbeOptions,
+    deadline: Instant,
+) -> Option<Session> {
+    let t = hop.target.clone();
+    if t.scheme == Scheme::Http {
+        hop.error = Some(format!(
+            "not probed: a plain-HTTP host through the proxy {proxy} (Go sends absolute URLs to the proxy, which regdoctor does not)"
+        ));
+        return None;
+    }
+    let stream = match super::proxy::connect_via(proxy, &t.host.to_string(), t.port, deadline).await
+    {
+        Ok(s) => s,
+        Err(f) => {
+            hop.error = Some(
+                f.go_text()
+                    .unwrap_or_else(|| format!("no tunnel through the proxy {proxy}")),
+            );
+            return None;
+        }
+    };
+    tls_session(hop, stream, opts, deadline).await
+}
+
+/// The TLS handshake with a hop over `stream` (recorded in the hop), then an HTTP session.
+async fn tls_session(
+    hop: &mut Hop,
+    stream: tokio::net::TcpStream,
+    opts: &ProbeOptions,
+    deadline: Instant,
+) -> Option<Session> {
+    let t = hop.target.clone();
+    let (facts, tls) = tls::handshake(
+        stream,
+        &t,
+        &opts.ca_roots,
+        opts.client_pair.as_ref(),
+        deadline,
+    )
+    .await;
+    let h2 = facts.outcome.is_h2();
+    if !matches!(facts.outcome, TlsOutcome::Established { .. }) {
+        hop.error = Some("the TLS handshake did not complete".into());
+    }
+    hop.tls = Some(facts);
+    Session::open(tls?, h2, "https", &t.registry_name(), deadline)
+        .await
+        .map_err(|(e, _)| hop.error = Some(e))
+        .ok()
+}
+
 /// The authorization the pull's registry requests carry.
 enum Auth {
     None,
@@ -230,7 +286,7 @@ pub async fn follow(
     image: &ImageRef,
     first: Option<&HttpExchange>,
     tls_facts: Option<&TlsFacts>,
-    addr: SocketAddr,
+    dial: Dial<'_>,
     opts: &ProbeOptions,
     deadline: Instant,
 ) -> PullFacts {
@@ -245,6 +301,10 @@ pub async fn follow(
         tcp: None,
         tls: None,
         error: None,
+        via: match dial {
+            Dial::Direct(_) => None,
+            Dial::Proxy(p) => Some(p.clone()),
+        },
     };
     let mut facts = PullFacts {
         image: image.clone(),
@@ -257,7 +317,7 @@ pub async fn follow(
         stopped: None,
     };
     let chain = tls_facts.map(|t| t.chain.clone()).unwrap_or_default();
-    let session = super::reopen(target, addr, opts, &chain, deadline).await;
+    let session = super::reopen(target, dial, opts, &chain, deadline).await;
     let mut hops = Hops {
         hops: vec![registry_hop],
         sessions: vec![session],
@@ -378,11 +438,13 @@ async fn bearer(
     if !(realm.scheme == target.scheme && realm.host == target.host && realm.port == target.port) {
         hops.hops.push(Hop {
             role: HopRole::TokenRealm,
-            target: realm,
             dns: None,
             tcp: None,
             tls: flow.realm_tls.clone(),
             error: flow.realm_error.clone(),
+            // The runtime's decision; the token request itself is made directly.
+            via: super::proxy::route(&realm, opts),
+            target: realm,
         });
         hops.sessions.push(None);
     }

@@ -129,6 +129,9 @@ fn runtimes(out: &mut String, report: &Report, style: &Style) {
                 if let Some(trust) = &v.trust {
                     let _ = writeln!(out, "      trusts:     {trust}");
                 }
+                if let Some(route) = &v.route {
+                    let _ = writeln!(out, "      proxy:      {}", route.describe());
+                }
                 let _ = writeln!(out, "      judged:     {}", v.why);
             }
             None => {

@@ -29,6 +29,7 @@ fn registry_hop(f: &Facts) -> Hop {
         tcp: None,
         tls: None,
         error: None,
+        via: None,
     }
 }
 
@@ -50,6 +51,7 @@ fn blob_hop(chain: Vec<Vec<u8>>, error: Option<&str>) -> Hop {
             }
         }),
         error: error.map(str::to_string),
+        via: None,
     }
 }
 
@@ -382,6 +384,7 @@ fn no_pull_scope_reads_as_the_clients_read_it_and_the_realm_is_one_hop() {
         tcp: None,
         tls: None,
         error: None,
+        via: None,
     };
     let mut f = pull(
         f,

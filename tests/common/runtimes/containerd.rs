@@ -19,6 +19,7 @@ pub struct Containerd<'a> {
     dir: tempfile::TempDir,
     ctr: PathBuf,
     child: Child,
+    env: Vec<(String, String)>,
 }
 
 impl<'a> Containerd<'a> {
@@ -71,6 +72,7 @@ impl<'a> Containerd<'a> {
             dir,
             ctr,
             child,
+            env: vec![],
         })
     }
 
@@ -95,8 +97,25 @@ impl<'a> Containerd<'a> {
         std::fs::create_dir_all(self.hosts_dir()).unwrap();
     }
 
+    /// The environment of the pulls (proxy variables): `ctr images pull` fetches in the
+    /// ctr process itself, so ctr gets it; regdoctor reads it from the drop-in
+    /// `containerd.service.d/http-proxy.conf` of a node root, where the CRI plugin's
+    /// containerd would have it.
+    pub fn set_env(&mut self, env: &[(&str, &str)]) {
+        self.env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        super::write_env_drop_in(
+            &self.dir.path().join("host"),
+            "containerd.service",
+            &self.env,
+        );
+    }
+
     fn ctr(&self) -> Command {
         let mut c = self.ns.command(&self.ctr);
+        c.envs(self.env.iter().map(|(k, v)| (k, v)));
         c.arg("--address")
             .arg(self.dir.path().join("containerd.sock"));
         c
@@ -172,6 +191,19 @@ impl<'a> Containerd<'a> {
                 .display()
                 .to_string(),
         ]
+        .into_iter()
+        .chain(
+            (!self.env.is_empty())
+                .then(|| {
+                    [
+                        "--host-root".into(),
+                        self.dir.path().join("host").display().to_string(),
+                    ]
+                })
+                .into_iter()
+                .flatten(),
+        )
+        .collect()
     }
 }
 

@@ -35,6 +35,7 @@ pub struct Dockerd<'a> {
     dockerd: PathBuf,
     docker: PathBuf,
     child: Option<Child>,
+    env: Vec<(String, String)>,
 }
 
 impl<'a> Dockerd<'a> {
@@ -64,6 +65,7 @@ impl<'a> Dockerd<'a> {
             dockerd,
             docker,
             child: None,
+            env: vec![],
         })
     }
 
@@ -97,6 +99,16 @@ impl<'a> Dockerd<'a> {
 
     fn sock(&self) -> PathBuf {
         self.dir.path().join("docker.sock")
+    }
+
+    /// The environment of the next start (proxy variables): given to dockerd's process,
+    /// and written as the drop-in `docker.service.d/http-proxy.conf` of the node root, as
+    /// a node would have it.
+    pub fn set_env(&mut self, env: &[(&str, &str)]) {
+        self.env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
     }
 
     /// Writes `daemon_json` and (re)starts dockerd with it. Err(dockerd's last line)
@@ -133,11 +145,13 @@ impl<'a> Dockerd<'a> {
             ),
         )
         .unwrap();
+        super::write_env_drop_in(&self.host(), "docker.service", &self.env);
         let log_path = d.join("dockerd.log");
         let log = File::create(&log_path).unwrap();
         let etc = self.etc();
         let mut child = in_private_mounts(self.ns, &[(&etc, "/etc/docker")], &self.dockerd)
             .args(&args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
