@@ -56,29 +56,9 @@ fn judge(facts: &Basis<'_>, target: &Target, p: &PullFacts) -> Vec<Finding> {
     let ev = PullPath::of(target, p, facts.facts, client, facts.trust.headline());
     let name = target.registry_name();
     let image = format!("{name}/{}", p.image.familiar());
-    let repo = &p.image.repository;
     let with = |f: Finding| f.evidence(ev.clone());
-    // The token for the pull scope.
-    if let PullAuth::Bearer {
-        scope,
-        error: Some(why),
-        with_credentials,
-        ..
-    } = &p.auth
-    {
-        let who = if *with_credentials {
-            "with the credentials given"
-        } else {
-            "anonymously"
-        };
-        return vec![with(
-            Finding::new(
-                Code::PullDenied,
-                format!("no token for {scope} could be had {who}: {why}"),
-            )
-            .fails(Failure::at(Step::PullDenied, why.clone()), Some(target))
-            .hint(denied_hint(facts, &name, repo)),
-        )];
+    if let Some(f) = token_denied(facts, target, p) {
+        return vec![with(f)];
     }
     let Some(manifest) = p.step(StepKind::Manifest) else {
         return vec![];
@@ -105,30 +85,82 @@ fn judge(facts: &Basis<'_>, target: &Target, p: &PullFacts) -> Vec<Finding> {
         findings.push(with(f));
         return findings;
     }
-    if !p.platforms.is_empty() && p.step(StepKind::PlatformManifest).is_none() {
-        let wanted = p.platform.to_string();
-        findings.push(with(
-            Finding::new(
-                Code::PlatformMissing,
-                format!(
-                    "{image} is an index without a manifest for {wanted} ({} platform, from {}); it offers {}",
-                    wanted,
-                    p.platform_source,
-                    p.platforms.join(", ")
-                ),
-            )
-            .fails(
-                Failure::at(Step::Platform, wanted.clone()).with_pull(index_context(p)),
-                Some(target),
-            )
-            .hint(format!(
-                "push an image for {wanted} into the same tag (e.g. `docker buildx build --platform {wanted},{} -t {image} --push .`), or pull an image built for this node's platform",
-                p.platforms.first().cloned().unwrap_or_default()
-            )),
-        ));
+    if let Some(f) = platform_missing(target, p, &image) {
+        findings.push(with(f));
         return findings;
     }
-    if findings.is_empty() && p.stopped.is_none() {
+    if findings.is_empty() {
+        findings.push(with(conclusion(p, &image)));
+    }
+    findings
+}
+
+/// The configuration types of a container image (Docker's and OCI's).
+const IMAGE_CONFIGS: [&str; 2] = [
+    "application/vnd.docker.container.image.v1+json",
+    "application/vnd.oci.image.config.v1+json",
+];
+
+/// An OCI artifact (a Helm chart, a signature) where an image was expected: the image's
+/// manifest names a configuration of another type, and every runtime refuses it
+/// (observed: Docker `unsupported media type <type>`, containerd `mismatched image rootfs
+/// No token for the pull scope could be had.
+fn token_denied(facts: &Basis<'_>, target: &Target, p: &PullFacts) -> Option<Finding> {
+    let name = target.registry_name();
+    if let PullAuth::Bearer {
+        scope,
+        error: Some(why),
+        with_credentials,
+        ..
+    } = &p.auth
+    {
+        let who = if *with_credentials {
+            "with the credentials given"
+        } else {
+            "anonymously"
+        };
+        return Some(
+            Finding::new(
+                Code::PullDenied,
+                format!("no token for {scope} could be had {who}: {why}"),
+            )
+            .fails(Failure::at(Step::PullDenied, why.clone()), Some(target))
+            .hint(denied_hint(facts, &name, &p.image.repository)),
+        );
+    }
+    None
+}
+
+/// An index without a manifest for the node's platform.
+fn platform_missing(target: &Target, p: &PullFacts, image: &str) -> Option<Finding> {
+    if p.platforms.is_empty() || p.step(StepKind::PlatformManifest).is_some() {
+        return None;
+    }
+    let wanted = p.platform.to_string();
+    Some(
+        Finding::new(
+            Code::PlatformMissing,
+            format!(
+                "{image} is an index without a manifest for {wanted} ({} platform, from {}); it offers {}",
+                wanted,
+                p.platform_source,
+                p.platforms.join(", ")
+            ),
+        )
+        .fails(
+            Failure::at(Step::Platform, wanted.clone()).with_pull(index_context(p)),
+            Some(target),
+        )
+        .hint(format!(
+            "push an image for {wanted} into the same tag (e.g. `docker buildx build --platform {wanted},{} -t {image} --push .`), or pull an image built for this node's platform",
+            p.platforms.first().cloned().unwrap_or_default()
+        )),
+    )
+}
+
+/// No problem was found: the pull works, or it stopped for a reason no code names.
+fn conclusion(p: &PullFacts, image: &str) -> Finding {
+    if p.stopped.is_none() {
         let layer = p.step(StepKind::LayerBlob);
         let hosts: Vec<String> = p
             .hops
@@ -153,35 +185,21 @@ fn judge(facts: &Basis<'_>, target: &Target, p: &PullFacts) -> Vec<Finding> {
             ),
             None => "; the image has no layer".into(),
         };
-        findings.push(with(Finding::new(
+        return Finding::new(
             Code::PullOk,
             format!(
                 "the pull of {image} works: the manifest{platform}, the configuration blob (its digest matches){layer_text}{through}"
             ),
-        )));
-    } else if findings.is_empty()
-        && let Some(why) = &p.stopped
-    {
-        findings.push(with(
-            Finding::new(
-                Code::PullFailed,
-                format!("the pull of {image} stopped: {why}"),
-            )
-            .hint("run the pull with the runtime and compare its error with this report; the evidence lists every request made"),
-        ));
+        );
     }
-    findings
+    let why = p.stopped.clone().unwrap_or_default();
+    Finding::new(
+        Code::PullFailed,
+        format!("the pull of {image} stopped: {why}"),
+    )
+    .hint("run the pull with the runtime and compare its error with this report; the evidence lists every request made")
 }
 
-/// The configuration types of a container image (Docker's and OCI's).
-const IMAGE_CONFIGS: [&str; 2] = [
-    "application/vnd.docker.container.image.v1+json",
-    "application/vnd.oci.image.config.v1+json",
-];
-
-/// An OCI artifact (a Helm chart, a signature) where an image was expected: the image's
-/// manifest names a configuration of another type, and every runtime refuses it
-/// (observed: Docker `unsupported media type <type>`, containerd `mismatched image rootfs
 /// and manifest layers`, CRI-O `unsupported image-specific operation on artifact`).
 fn artifact_finding(target: &Target, p: &PullFacts, image: &str) -> Option<Finding> {
     let manifest = p
@@ -419,140 +437,165 @@ fn what(kind: StepKind) -> &'static str {
     }
 }
 
-/// A request after the manifest: every host it went through, then its answer.
+/// A blob request's findings: a redirect host it cannot reach or does not trust, else
+/// its answer.
 fn step_findings(
     facts: &Basis<'_>,
     target: &Target,
     p: &PullFacts,
     step: &PullStep,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let whose = what(step.kind);
-    let url = |h: &Hop| {
-        format!(
-            "{}://{}",
-            h.target.scheme.as_str(),
-            h.target.registry_name()
-        )
-    };
     for &i in step.via.iter().filter(|i| **i != 0) {
         let Some(hop) = p.hops.get(i) else { continue };
         if hop.role != HopRole::BlobStorage {
             continue;
         }
-        let established = hop
-            .tls
-            .as_ref()
-            .is_some_and(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
-        let unreachable = match hop.target.scheme {
-            Scheme::Https if !established => Some(
-                hop.error
-                    .clone()
-                    .unwrap_or_else(|| "the TLS handshake did not complete".into()),
-            ),
-            Scheme::Http => hop.error.clone(),
-            _ => None,
-        };
-        if let Some(why) = unreachable {
-            out.push(
-                Finding::new(
-                    Code::BlobUnreachable,
-                    format!(
-                        "{} redirects {whose} to {}, which this node cannot reach{}: {why}",
-                        target.registry_name(),
-                        url(hop),
-                        hop.via
-                            .as_ref()
-                            .map(|p| format!(" through the proxy {p}"))
-                            .unwrap_or_default()
-                    ),
-                )
-                .fails(
-                    Failure::at(blob_step(step.kind), why).with_pull(url_context(target, step)),
-                    Some(target),
-                )
-                .hint(unreachable_hint(hop)),
-            );
-            return out;
-        }
-        let Some(tls) = &hop.tls else { continue };
-        // Each judged runtime verifies the hop with the registry's trust.
-        let mut by_error: Vec<(GoError, Vec<Runtime>)> = Vec::new();
-        for (_, client) in facts.judged() {
-            let Some(v) = crate::runtimes::trust::hop_verdict(
-                facts.facts,
-                client,
-                &tls.chain,
-                &hop.target.host,
-            ) else {
-                continue;
-            };
-            if let Some(e) = v.error {
-                match by_error
-                    .iter_mut()
-                    .find(|(seen, _)| seen.go_text() == e.go_text())
-                {
-                    Some((_, rs)) => rs.push(client.runtime),
-                    None => by_error.push((e, vec![client.runtime])),
-                }
-            }
-        }
-        let all = facts.clients.judged.len();
-        for (err, runtimes) in by_error {
-            let scope = if runtimes.len() == all {
-                vec![]
-            } else {
-                runtimes
-            };
-            let hostname = matches!(err, GoError::Hostname(_));
-            let code = if hostname {
-                Code::BlobSanMismatch
-            } else {
-                Code::BlobTlsUntrusted
-            };
-            let leaf =
-                crate::pki::Cert::parse(tls.chain.first().map(Vec::as_slice).unwrap_or_default())
-                    .ok();
-            let issuer = leaf.as_ref().map(|c| c.issuer.clone()).unwrap_or_default();
-            let message = if hostname {
-                format!(
-                    "{} redirects {whose} to {}, whose certificate does not name it: {}",
-                    target.registry_name(),
-                    url(hop),
-                    err.go_text()
-                )
-            } else {
-                format!(
-                    "{} redirects {whose} to {}, whose certificate (issued by \"{issuer}\") the runtime does not trust: {} — it is verified with the registry's trust (the registry's CA files plus the system roots), not a certs.d folder of its own",
-                    target.registry_name(),
-                    url(hop),
-                    err.go_text()
-                )
-            };
-            let hint = if hostname {
-                san_hint(hop)
-            } else {
-                untrusted_hint(facts, target, hop, &scope, &issuer)
-            };
-            out.push(
-                Finding::new(code, message)
-                    .for_runtimes(scope)
-                    .fails(
-                        Failure {
-                            step: blob_step(step.kind),
-                            cause: err.go_text(),
-                            verify: true,
-                            pull: Some(Box::new(url_context(target, step))),
-                        },
-                        Some(target),
-                    )
-                    .hint(hint),
-            );
-        }
-        if !out.is_empty() {
-            return out;
+        let found = hop_findings(facts, target, step, hop);
+        if !found.is_empty() {
+            return found;
         }
     }
+    answer_finding(target, p, step).into_iter().collect()
+}
+
+/// `https://host:port` of a hop.
+fn hop_url(h: &Hop) -> String {
+    format!(
+        "{}://{}",
+        h.target.scheme.as_str(),
+        h.target.registry_name()
+    )
+}
+
+/// A redirect host the node cannot reach, or whose certificate a runtime refuses.
+fn hop_findings(facts: &Basis<'_>, target: &Target, step: &PullStep, hop: &Hop) -> Vec<Finding> {
+    let whose = what(step.kind);
+    let established = hop
+        .tls
+        .as_ref()
+        .is_some_and(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
+    let unreachable = match hop.target.scheme {
+        Scheme::Https if !established => Some(
+            hop.error
+                .clone()
+                .unwrap_or_else(|| "the TLS handshake did not complete".into()),
+        ),
+        Scheme::Http => hop.error.clone(),
+        _ => None,
+    };
+    if let Some(why) = unreachable {
+        return vec![
+            Finding::new(
+                Code::BlobUnreachable,
+                format!(
+                    "{} redirects {whose} to {}, which this node cannot reach{}: {why}",
+                    target.registry_name(),
+                    hop_url(hop),
+                    hop.via
+                        .as_ref()
+                        .map(|p| format!(" through the proxy {p}"))
+                        .unwrap_or_default()
+                ),
+            )
+            .fails(
+                Failure::at(blob_step(step.kind), why).with_pull(url_context(target, step)),
+                Some(target),
+            )
+            .hint(unreachable_hint(hop)),
+        ];
+    }
+    let Some(tls) = &hop.tls else {
+        return vec![];
+    };
+    untrusted_findings(facts, target, step, hop, tls)
+}
+
+/// Go's verdict on a redirect host's chain per judged runtime, with the registry's trust:
+/// one finding per distinct error.
+fn untrusted_findings(
+    facts: &Basis<'_>,
+    target: &Target,
+    step: &PullStep,
+    hop: &Hop,
+    tls: &crate::facts::TlsFacts,
+) -> Vec<Finding> {
+    let whose = what(step.kind);
+    let mut out = Vec::new();
+    // Each judged runtime verifies the hop with the registry's trust.
+    let mut by_error: Vec<(GoError, Vec<Runtime>)> = Vec::new();
+    for (_, client) in facts.judged() {
+        let Some(v) =
+            crate::runtimes::trust::hop_verdict(facts.facts, client, &tls.chain, &hop.target.host)
+        else {
+            continue;
+        };
+        if let Some(e) = v.error {
+            match by_error
+                .iter_mut()
+                .find(|(seen, _)| seen.go_text() == e.go_text())
+            {
+                Some((_, rs)) => rs.push(client.runtime),
+                None => by_error.push((e, vec![client.runtime])),
+            }
+        }
+    }
+    let all = facts.clients.judged.len();
+    for (err, runtimes) in by_error {
+        let scope = if runtimes.len() == all {
+            vec![]
+        } else {
+            runtimes
+        };
+        let hostname = matches!(err, GoError::Hostname(_));
+        let code = if hostname {
+            Code::BlobSanMismatch
+        } else {
+            Code::BlobTlsUntrusted
+        };
+        let leaf =
+            crate::pki::Cert::parse(tls.chain.first().map(Vec::as_slice).unwrap_or_default()).ok();
+        let issuer = leaf.as_ref().map(|c| c.issuer.clone()).unwrap_or_default();
+        let message = if hostname {
+            format!(
+                "{} redirects {whose} to {}, whose certificate does not name it: {}",
+                target.registry_name(),
+                hop_url(hop),
+                err.go_text()
+            )
+        } else {
+            format!(
+                "{} redirects {whose} to {}, whose certificate (issued by \"{issuer}\") the runtime does not trust: {} — it is verified with the registry's trust (the registry's CA files plus the system roots), not a certs.d folder of its own",
+                target.registry_name(),
+                hop_url(hop),
+                err.go_text()
+            )
+        };
+        let hint = if hostname {
+            san_hint(hop)
+        } else {
+            untrusted_hint(facts, target, hop, &scope, &issuer)
+        };
+        out.push(
+            Finding::new(code, message)
+                .for_runtimes(scope)
+                .fails(
+                    Failure {
+                        step: blob_step(step.kind),
+                        cause: err.go_text(),
+                        verify: true,
+                        pull: Some(Box::new(url_context(target, step))),
+                    },
+                    Some(target),
+                )
+                .hint(hint),
+        );
+    }
+    out
+}
+
+/// The blob request's own answer: no answer, a refusal, or bytes that are not the blob.
+fn answer_finding(target: &Target, p: &PullFacts, step: &PullStep) -> Option<Finding> {
+    let whose = what(step.kind);
     let ex = &step.exchange;
     if let Some(why) = &ex.error {
         let code = if why.starts_with("stopped after") {
@@ -565,7 +608,7 @@ fn step_findings(
         } else {
             "check the storage host's and the registry's logs for this request".to_string()
         };
-        out.push(
+        return Some(
             Finding::new(
                 code,
                 format!("{whose} ({}) could not be had: {why}", ex.path),
@@ -576,7 +619,6 @@ fn step_findings(
             )
             .hint(hint),
         );
-        return out;
     }
     match ex.status {
         Some(200 | 206) => {}
@@ -586,7 +628,7 @@ fn step_findings(
                 .get(step.hop)
                 .map(|h| h.target.authority())
                 .unwrap_or_default();
-            out.push(
+            return Some(
                 Finding::new(
                     Code::BlobUnreachable,
                     format!("{whose} ({}) answered {s} from {at}", ex.path),
@@ -600,41 +642,40 @@ fn step_findings(
                     "the blob is missing or its storage refuses the request (an expired signed URL, a bucket policy): check the registry's storage and re-push the image",
                 ),
             );
-            return out;
         }
         None => {}
     }
-    if step.digest_ok == Some(false) {
-        out.push(
-            Finding::new(
-                Code::BlobDigestMismatch,
+    if step.digest_ok != Some(false) {
+        return None;
+    }
+    Some(
+        Finding::new(
+            Code::BlobDigestMismatch,
+            format!(
+                "{whose} served for {} hashes to {}: the bytes are not the blob",
+                step.digest.clone().unwrap_or_default(),
+                step.digest_seen.clone().unwrap_or_default()
+            ),
+        )
+        .fails(
+            Failure::at(
+                blob_step(step.kind),
                 format!(
-                    "{whose} served for {} hashes to {}: the bytes are not the blob",
-                    step.digest.clone().unwrap_or_default(),
-                    step.digest_seen.clone().unwrap_or_default()
+                    "digest mismatch for {}",
+                    step.digest.clone().unwrap_or_default()
                 ),
             )
-            .fails(
-                Failure::at(
-                    blob_step(step.kind),
-                    format!(
-                        "digest mismatch for {}",
-                        step.digest.clone().unwrap_or_default()
-                    ),
-                )
-                .with_pull(PullContext {
-                    digests: Some((
-                        step.digest.clone().unwrap_or_default(),
-                        step.digest_seen.clone().unwrap_or_default(),
-                    )),
-                    ..PullContext::default()
-                }),
-                Some(target),
-            )
-            .hint("the storage (or a cache or CDN in front of it) serves other bytes for this digest: purge the cache, or delete and re-push the image"),
-        );
-    }
-    out
+            .with_pull(PullContext {
+                digests: Some((
+                    step.digest.clone().unwrap_or_default(),
+                    step.digest_seen.clone().unwrap_or_default(),
+                )),
+                ..PullContext::default()
+            }),
+            Some(target),
+        )
+        .hint("the storage (or a cache or CDN in front of it) serves other bytes for this digest: purge the cache, or delete and re-push the image"),
+    )
 }
 
 /// The URL Go names in a blob request's error: the last one asked (the redirect followed
