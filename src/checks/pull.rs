@@ -268,67 +268,7 @@ fn manifest_findings(
                 .hint(denied_hint(facts, &name, repo)),
             );
         }
-        Some(404) => {
-            let tags = p.step(StepKind::Tags);
-            let tags_ex = tags.map(|t| &t.exchange);
-            let name_unknown = tags_ex.is_some_and(|t| {
-                t.status == Some(404)
-                    && t.registry_errors().iter().any(|(c, _)| c == "NAME_UNKNOWN")
-            });
-            let listed: Vec<String> = tags_ex
-                .filter(|t| t.status == Some(200))
-                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t.body).ok())
-                .and_then(|v| v.get("tags").cloned())
-                .and_then(|v| v.as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|t| t.as_str().map(str::to_string))
-                .collect();
-            let failure = Failure::at(Step::ManifestUnknown, text.clone());
-            if name_unknown {
-                return Some(
-                    Finding::new(
-                        Code::ImageNameUnknown,
-                        format!(
-                            "the repository {repo} does not exist in {name}: GET /v2/{repo}/tags/list answers NAME_UNKNOWN (the runtimes only print \"{text}\", as for an unknown tag)"
-                        ),
-                    )
-                    .fails(failure, Some(target))
-                    .hint(format!(
-                        "check the repository's name and project (the catalog, `regdoctor {name}`, lists the repositories when the registry allows it), or push the image: `skopeo copy docker-archive:app.tar docker://{image}`"
-                    )),
-                );
-            }
-            let reference = p.image.reference();
-            let shown: Vec<&str> = listed.iter().take(10).map(String::as_str).collect();
-            let tags_text = if listed.is_empty() {
-                "it lists no tags".to_string()
-            } else {
-                format!(
-                    "its tags are {}{}",
-                    shown.join(", "),
-                    if listed.len() > shown.len() {
-                        format!(" and {} more", listed.len() - shown.len())
-                    } else {
-                        String::new()
-                    }
-                )
-            };
-            let suggestion = listed
-                .last()
-                .map(|t| format!("pull an existing tag (e.g. `{name}/{repo}:{t}`), or push "))
-                .unwrap_or_else(|| "push ".into());
-            return Some(
-                Finding::new(
-                    Code::ImageTagUnknown,
-                    format!(
-                        "{repo} exists in {name}, but not {reference}: {tags_text} (the runtimes print \"{text}\")"
-                    ),
-                )
-                .fails(failure, Some(target))
-                .hint(format!("{suggestion}the tag: `skopeo copy docker-archive:app.tar docker://{image}`")),
-            );
-        }
+        Some(404) => return Some(not_found(target, p, image, text)),
         Some(s) => {
             return Some(
                 Finding::new(
@@ -358,6 +298,78 @@ fn manifest_findings(
             });
         }
     }
+    manifest_content(target, p, manifest, image)
+}
+
+/// A manifest answered 404: an unknown repository (tags/list says NAME_UNKNOWN) or an
+/// unknown tag (with the tags there are).
+fn not_found(target: &Target, p: &PullFacts, image: &str, text: String) -> Finding {
+    let name = target.registry_name();
+    let repo = &p.image.repository;
+    let tags = p.step(StepKind::Tags);
+    let tags_ex = tags.map(|t| &t.exchange);
+    let name_unknown = tags_ex.is_some_and(|t| {
+        t.status == Some(404) && t.registry_errors().iter().any(|(c, _)| c == "NAME_UNKNOWN")
+    });
+    let listed: Vec<String> = tags_ex
+        .filter(|t| t.status == Some(200))
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t.body).ok())
+        .and_then(|v| v.get("tags").cloned())
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| t.as_str().map(str::to_string))
+        .collect();
+    let failure = Failure::at(Step::ManifestUnknown, text.clone());
+    if name_unknown {
+        return Finding::new(
+                Code::ImageNameUnknown,
+                format!(
+                    "the repository {repo} does not exist in {name}: GET /v2/{repo}/tags/list answers NAME_UNKNOWN (the runtimes only print \"{text}\", as for an unknown tag)"
+                ),
+            )
+            .fails(failure, Some(target))
+            .hint(format!(
+                "check the repository's name and project (the catalog, `regdoctor {name}`, lists the repositories when the registry allows it), or push the image: `skopeo copy docker-archive:app.tar docker://{image}`"
+            ));
+    }
+    let reference = p.image.reference();
+    let shown: Vec<&str> = listed.iter().take(10).map(String::as_str).collect();
+    let tags_text = if listed.is_empty() {
+        "it lists no tags".to_string()
+    } else {
+        format!(
+            "its tags are {}{}",
+            shown.join(", "),
+            if listed.len() > shown.len() {
+                format!(" and {} more", listed.len() - shown.len())
+            } else {
+                String::new()
+            }
+        )
+    };
+    let suggestion = listed
+        .last()
+        .map(|t| format!("pull an existing tag (e.g. `{name}/{repo}:{t}`), or push "))
+        .unwrap_or_else(|| "push ".into());
+    Finding::new(
+            Code::ImageTagUnknown,
+            format!(
+                "{repo} exists in {name}, but not {reference}: {tags_text} (the runtimes print \"{text}\")"
+            ),
+        )
+        .fails(failure, Some(target))
+        .hint(format!("{suggestion}the tag: `skopeo copy docker-archive:app.tar docker://{image}`"))
+}
+
+/// The manifest answered 200: its bytes against its digest, its media type.
+fn manifest_content(
+    target: &Target,
+    p: &PullFacts,
+    manifest: &PullStep,
+    image: &str,
+) -> Option<Finding> {
+    let ex = &manifest.exchange;
     if let Some(false) = manifest.digest_ok {
         return Some(
             Finding::new(
