@@ -592,7 +592,8 @@ fn step_findings(
                     format!("{whose} ({}) answered {s} from {at}", ex.path),
                 )
                 .fails(
-                    Failure::at(blob_step(step.kind), status_text(s)),
+                    Failure::at(blob_step(step.kind), status_text(s))
+                        .with_pull(refused_context(target, p, step, s)),
                     Some(target),
                 )
                 .hint(
@@ -652,6 +653,39 @@ fn url_context(target: &Target, step: &PullStep) -> PullContext {
     };
     PullContext {
         url: Some(url.split('?').next().unwrap_or_default().to_string()),
+        ..PullContext::default()
+    }
+}
+
+/// A blob request answered with an error status: the registry's blob URL (containerd
+/// names it) and, for a 4xx, what Docker makes of the body.
+fn refused_context(target: &Target, p: &PullFacts, step: &PullStep, status: u16) -> PullContext {
+    let ex = &step.exchange;
+    let path = format!(
+        "/v2/{}/blobs/{}",
+        p.image.repository,
+        step.digest.clone().unwrap_or_default()
+    );
+    let errors: Vec<String> = ex
+        .registry_errors()
+        .into_iter()
+        .map(|(code, message)| {
+            format!("{}: {message}", code.to_ascii_lowercase().replace('_', " "))
+        })
+        .collect();
+    PullContext {
+        url: Some(format!(
+            "{}://{}{}",
+            target.scheme.as_str(),
+            target.registry_name(),
+            path
+        )),
+        refused: (400..500).contains(&status).then(|| {
+            (
+                status,
+                crate::runtimes::line::docker_status_error(status, &errors, &ex.body),
+            )
+        }),
         ..PullContext::default()
     }
 }

@@ -88,6 +88,10 @@ pub struct PullContext {
     /// manifest list ("manifest list").
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub oci_index: bool,
+    /// A blob request refused with a 4xx status by the host that answered: the status
+    /// and what Docker's registry client makes of the body (see [`docker_status_error`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<(u16, String)>,
     /// A [`Step::ManifestType`] whose cause is the configuration's media type of an OCI
     /// artifact (a Helm chart), not the manifest's.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -198,6 +202,16 @@ fn pull_line(runtime: Runtime, f: &Failure, cause: &str, t: &Target) -> Option<S
         None => cause.to_string(),
     };
     let blob = matches!(f.step, Step::ConfigBlob | Step::LayerBlob);
+    if blob && let Some((status, docker_text)) = &ctx.refused {
+        return Some(refused_line(
+            runtime,
+            f.step,
+            *status,
+            docker_text,
+            ctx,
+            cause,
+        ));
+    }
     let docker = matches!(runtime, Runtime::Docker | Runtime::Karbon | Runtime::Any);
     Some(match (runtime, f.step, &ctx.digests) {
         (_, Step::ManifestUnknown, _) if docker => {
@@ -299,6 +313,54 @@ fn pull_line(runtime: Runtime, f: &Failure, cause: &str, t: &Target) -> Option<S
         (Runtime::CriO, Step::LayerBlob, _) => format!("reading blob: {get}"),
         _ => return None,
     })
+}
+
+/// A blob refused with a 4xx status, as each runtime printed it (observed with a blob
+/// host answering 403 with an S3-style XML body): Docker does not retry it
+/// (`attempts=1`) and prints what its registry client made of the body; containerd names
+/// the registry's own blob URL, not the redirect's; containers/image names the status.
+/// `cause` is the status line (`403 Forbidden`); the context's `url` is the registry's
+/// blob URL.
+fn refused_line(
+    runtime: Runtime,
+    step: Step,
+    status: u16,
+    docker_text: &str,
+    ctx: &PullContext,
+    cause: &str,
+) -> String {
+    let url = ctx.url.clone().unwrap_or_default();
+    let reason = cause.split_once(' ').map(|(_, r)| r).unwrap_or_default();
+    match (runtime, step) {
+        (Runtime::Containerd, _) => format!(
+            "failed to copy: httpReadSeeker: failed open: unexpected status code {url}: {cause}"
+        ),
+        (Runtime::CriO, Step::ConfigBlob) => format!(
+            "parsing image configuration: Error fetching blob: invalid status code from registry {status} ({reason})"
+        ),
+        (Runtime::CriO, _) => format!(
+            "reading blob: Error fetching blob: invalid status code from registry {status} ({reason})"
+        ),
+        (_, Step::ConfigBlob) => format!(
+            "error pulling image configuration: download failed after attempts=1: {docker_text}"
+        ),
+        (_, _) => docker_text.to_string(),
+    }
+}
+
+/// What Docker's registry client (docker/distribution's `HandleErrorResponse`) makes of a
+/// 4xx answer's body: the first error of a registry JSON body, else Go's JSON parse error
+/// and the body quoted (`error parsing HTTP 403 response body: invalid character '<'
+/// looking for beginning of value: "<?xml …"`).
+pub fn docker_status_error(status: u16, errors: &[String], body: &str) -> String {
+    if let Some(first) = errors.first() {
+        return first.clone();
+    }
+    let parse_error = match body.trim_start().chars().next() {
+        None => "unexpected end of JSON input".to_string(),
+        Some(c) => format!("invalid character '{c}' looking for beginning of value"),
+    };
+    format!("error parsing HTTP {status} response body: {parse_error}: {body:?}")
 }
 
 /// The line `runtime` prints for this failure (its CLI or its kubelet event).
@@ -506,6 +568,40 @@ mod tests {
         assert_eq!(
             say(Runtime::CriO, &platform),
             "choosing an image from manifest list docker://10.0.0.5:5000/test/hello:v1: no image found in image index for architecture amd64, variant \"\", OS linux"
+        );
+    }
+
+    #[test]
+    fn a_refused_blob_is_worded_as_each_runtime_printed_it() {
+        let t = crate::target::parse("10.0.0.5:5000/test/hello:v1").unwrap();
+        let body = "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code></Error>";
+        let docker_text = docker_status_error(403, &[], body);
+        assert_eq!(
+            docker_text,
+            "error parsing HTTP 403 response body: invalid character '<' looking for beginning of value: \"<?xml version=\\\"1.0\\\"?><Error><Code>AccessDenied</Code></Error>\""
+        );
+        let url = "https://10.0.0.5:5000/v2/test/hello/blobs/sha256:64fd";
+        let f = Failure::at(Step::ConfigBlob, "403 Forbidden").with_pull(PullContext {
+            url: Some(url.into()),
+            refused: Some((403, docker_text.clone())),
+            ..PullContext::default()
+        });
+        let say = |r: Runtime| line(&client(r, Some("1.19.8")), &f, Some(&t));
+        assert_eq!(
+            say(Runtime::Docker),
+            format!(
+                "error pulling image configuration: download failed after attempts=1: {docker_text}"
+            )
+        );
+        assert_eq!(
+            say(Runtime::Containerd),
+            format!(
+                "failed to copy: httpReadSeeker: failed open: unexpected status code {url}: 403 Forbidden"
+            )
+        );
+        assert_eq!(
+            say(Runtime::CriO),
+            "parsing image configuration: Error fetching blob: invalid status code from registry 403 (Forbidden)"
         );
     }
 

@@ -73,6 +73,9 @@ pub enum Kind {
     BlobDown,
     /// (e) ... to a host that redirects every request to itself (307).
     BlobLoop,
+    /// ... to a host that answers every request 403 (an expired signed URL, a bucket
+    /// policy).
+    BlobForbidden,
     /// (f) ... to a host serving a tampered copy of the config blob (same size).
     BlobTamperedConfig,
     /// (f) ... to a host serving a tampered copy of the layer (same size: the gzip
@@ -102,13 +105,14 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::Direct,
         Kind::BlobTrusted,
         Kind::BlobOtherCa,
         Kind::BlobNoSan,
         Kind::BlobDown,
         Kind::BlobLoop,
+        Kind::BlobForbidden,
         Kind::BlobTamperedConfig,
         Kind::BlobTamperedLayer,
         Kind::UnknownRepository,
@@ -131,6 +135,7 @@ impl Kind {
             Kind::BlobNoSan => "blobs redirected to a host whose cert lacks its IP in the SAN",
             Kind::BlobDown => "blobs redirected to a closed port",
             Kind::BlobLoop => "blobs redirected to a host that redirects to itself",
+            Kind::BlobForbidden => "blobs redirected to a host that answers 403",
             Kind::BlobTamperedConfig => "blob host serves a tampered config blob",
             Kind::BlobTamperedLayer => "blob host serves a tampered layer",
             Kind::UnknownRepository => "unknown repository",
@@ -168,6 +173,7 @@ impl Kind {
             Kind::BlobNoSan => BlobHost::NoSan,
             Kind::BlobDown => BlobHost::Down,
             Kind::BlobLoop => BlobHost::Loop,
+            Kind::BlobForbidden => BlobHost::Forbidden,
             Kind::BlobTamperedConfig => BlobHost::TamperedConfig,
             Kind::BlobTamperedLayer => BlobHost::TamperedLayer,
             _ => return None,
@@ -196,18 +202,21 @@ pub enum BlobHost {
     Down,
     /// Answers every request `307` to itself.
     Loop,
+    /// Answers every request `403` with an S3-like XML body.
+    Forbidden,
     /// Serves a tampered config blob.
     TamperedConfig,
     /// Serves a tampered layer.
     TamperedLayer,
 }
 
-const BLOB_HOSTS: [BlobHost; 7] = [
+const BLOB_HOSTS: [BlobHost; 8] = [
     BlobHost::Trusted,
     BlobHost::OtherCa,
     BlobHost::NoSan,
     BlobHost::Down,
     BlobHost::Loop,
+    BlobHost::Forbidden,
     BlobHost::TamperedConfig,
     BlobHost::TamperedLayer,
 ];
@@ -514,6 +523,11 @@ impl<'a> Lab<'a> {
                     port,
                     &trusted,
                     &format!("    location / {{ return 307 https://{ip}:{port}$request_uri; }}\n"),
+                ),
+                BlobHost::Forbidden => server(
+                    port,
+                    &trusted,
+                    "    location / {\n      default_type application/xml;\n      return 403 '<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>';\n    }\n",
                 ),
                 BlobHost::TamperedConfig => server(
                     port,
