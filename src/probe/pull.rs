@@ -727,7 +727,7 @@ async fn first_layer_byte(
         cap: 1,
     };
     let (mut step, _) = ctx.fetch(hops, StepKind::LayerBlob, req).await;
-    if step.exchange.status == Some(206) || step.exchange.status == Some(200) {
+    if matches!(step.exchange.status, Some(200 | 206)) {
         step.exchange.body.clear();
     }
     step.digest = Some(digest);
