@@ -7,6 +7,7 @@ mod architecture;
 mod cli;
 mod common;
 mod fidelity;
+mod httpproxy_go;
 mod image;
 mod node_config;
 mod node_runtimes;

@@ -384,7 +384,21 @@ fn ctr_through_a_proxy() {
     put(&dir, "ca.crt", &w.certs.ca.pem);
     let env = proxy_env(&w);
     ctr.set_env(&pairs(&env));
-    let c = Client {
+    let c = ctr_client(&ns, &ctr);
+    if through_the_proxy(&w, &c).is_none() {
+        return;
+    }
+    drop(c);
+    ctr.set_env(&[
+        ("HTTPS_PROXY", &w.proxy_url(None)),
+        ("NO_PROXY", "localhost"),
+    ]);
+    let c = ctr_client(&ns, &ctr);
+    without_credentials(&w, &c);
+}
+
+fn ctr_client<'a>(ns: &'a Netns, ctr: &'a Containerd<'a>) -> Client<'a> {
+    Client {
         name: "ctr",
         runtime: "containerd",
         pull: Box::new(|image| ctr.pull(image, &[])),
@@ -392,15 +406,33 @@ fn ctr_through_a_proxy() {
             let node = ctr.node_args();
             let mut args: Vec<&str> = vec![target];
             args.extend(node.iter().map(String::as_str));
-            regdoctor_in_env(&ns, &args, "", env).1
+            regdoctor_in_env(ns, &args, "", env).1
         }),
         line: Box::new(|image, target, cause| {
             format!(
                 "ctr: failed to resolve reference \"{image}\": failed to do request: Head \"https://{target}/v2/test/hello/manifests/v1\": {cause}"
             )
         }),
-    };
-    through_the_proxy(&w, &c);
+    }
+}
+
+/// tinyproxy with BasicAuth and a proxy URL without a user: 407, whose reason phrase is
+/// all the client prints.
+fn without_credentials(w: &World<'_>, c: &Client<'_>) {
+    let (t, img) = (w.reg.target(), w.reg.image.clone());
+    scenario(
+        w,
+        c,
+        Proxy::Auth(PASSWORD),
+        "tinyproxy with BasicAuth, no user in the proxy URL",
+        &img,
+        &t,
+        false,
+        Some((
+            "proxy_auth_required",
+            "Proxy Authentication Required".into(),
+        )),
+    );
 }
 
 #[test]
@@ -415,7 +447,21 @@ fn skopeo_through_a_proxy() {
     put(&containers.join(&t), "ca.crt", &w.certs.ca.pem);
     let env = proxy_env(&w);
     s.set_env(&pairs(&env));
-    let c = Client {
+    let c = skopeo_client(&ns, &s);
+    if through_the_proxy(&w, &c).is_none() {
+        return;
+    }
+    drop(c);
+    s.set_env(&[
+        ("HTTPS_PROXY", &w.proxy_url(None)),
+        ("NO_PROXY", "localhost"),
+    ]);
+    let c = skopeo_client(&ns, &s);
+    without_credentials(&w, &c);
+}
+
+fn skopeo_client<'a>(ns: &'a Netns, s: &'a Skopeo<'a>) -> Client<'a> {
+    Client {
         name: "skopeo",
         runtime: "cri-o",
         pull: Box::new(|image| s.pull(image, &[])),
@@ -423,13 +469,12 @@ fn skopeo_through_a_proxy() {
             let node = s.node_args();
             let mut args: Vec<&str> = vec![target];
             args.extend(node.iter().map(String::as_str));
-            regdoctor_in_env(&ns, &args, "", env).1
+            regdoctor_in_env(ns, &args, "", env).1
         }),
         line: Box::new(|image, target, cause| {
             format!(
                 "initializing source docker://{image}: pinging container registry {target}: Get \"https://{target}/v2/\": {cause}"
             )
         }),
-    };
-    through_the_proxy(&w, &c);
+    }
 }
