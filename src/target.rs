@@ -186,6 +186,10 @@ fn parse_host(s: &str) -> Result<Host, TargetError> {
         return Ok(Host::Ip(ip));
     }
     let name = s.trim_end_matches('.').to_ascii_lowercase();
+    // "10.0.0.5." is the address 10.0.0.5: it prints back as that, and a name would not.
+    if let Ok(ip) = name.parse::<IpAddr>() {
+        return Ok(Host::Ip(ip));
+    }
     let valid_label = |l: &str| {
         !l.is_empty()
             && l.len() <= 63
@@ -246,6 +250,23 @@ mod tests {
     fn http_scheme_defaults_to_port_80() {
         let t = parse("http://reg.local").unwrap();
         assert_eq!((t.scheme, t.port), (Scheme::Http, 80));
+    }
+
+    #[test]
+    fn an_ip_with_a_trailing_dot_is_that_ip() {
+        // Found by fuzz/: "10.0.0.50." was the DNS name "10.0.0.50", which prints back as
+        // an IP target.
+        let t = parse("10.0.0.50.:5000").unwrap();
+        assert_eq!(t.host, Host::Ip("10.0.0.50".parse().unwrap()));
+        assert_eq!(parse(&t.registry_name()).unwrap().host, t.host);
+        assert_eq!(
+            parse("[1.2.3.4.]").unwrap().host,
+            Host::Ip("1.2.3.4".parse().unwrap())
+        );
+        assert_eq!(
+            parse("reg.local.").unwrap().host,
+            Host::Name("reg.local".into())
+        );
     }
 
     #[test]
