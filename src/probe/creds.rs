@@ -310,7 +310,7 @@ async fn realm_session(
 }
 
 /// Reads `token` (or `access_token`) from a token response; the secret stays in memory.
-fn take_token(ex: &HttpExchange) -> (Option<Secret>, Option<&'static str>) {
+pub fn take_token(ex: &HttpExchange) -> (Option<Secret>, Option<&'static str>) {
     if ex.status != Some(200) {
         return (None, None);
     }
