@@ -4,7 +4,7 @@
 //! a named file that cannot be read. Usage errors are one line on stderr; never a panic.
 
 use std::ffi::OsString;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -29,13 +29,44 @@ use crate::secret::Secret;
     after_help = "Examples:\n  regdoctor 10.0.0.5:5000 --ca cert.pem\n  regdoctor registry.local --format json > ticket.json\n  regdoctor explain san_ip_missing"
 )]
 pub struct Cli {
+    /// The diagnosis's flags.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// When to use colours (NO_COLOR is honoured by auto)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// Other commands
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The flags of a diagnosis (the default command, and `watch`).
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
     /// The registry as in an image reference: host, host:port, [v6addr]:port or https://host:port (several may be given)
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
 
+    /// Read more targets from FILE: one per line, `#` comments; `-` reads standard input
+    #[arg(long, value_name = "FILE")]
+    pub targets_file: Option<PathBuf>,
+
+    /// Add every registry this node's runtimes are configured for (insecure-registries, mirrors, certs.d and hosts.toml directories, registries.conf)
+    #[arg(long)]
+    pub from_node: bool,
+
+    /// Print only one summary line per target (`host:port  FAIL  san_ip_missing`)
+    #[arg(long, short)]
+    pub quiet: bool,
+
     /// What if the runtime were given this CA for the registry (PEM or DER): judged as the system roots + this bundle
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
+
+    /// The platform asked of an image index, os/arch[/variant] (an image reference as the target) [default: this node's, e.g. linux/amd64]
+    #[arg(long, value_name = "OS/ARCH", value_parser = parse_platform)]
+    pub platform: Option<crate::facts::pull::Platform>,
 
     /// What if the runtime were given this client certificate (PEM; with --key)
     #[arg(long, value_name = "FILE", requires = "key")]
@@ -109,6 +140,10 @@ pub struct Cli {
     #[arg(long, help_heading = "Node configuration")]
     pub no_node_defaults: bool,
 
+    /// This node's name in the report, for fleet summaries [default: $NODE_NAME, else the host name (not with --no-node-defaults)]
+    #[arg(long, value_name = "NAME", help_heading = "Node configuration")]
+    pub node_name: Option<String>,
+
     /// The node's root directory, when regdoctor runs in a container with the host's / mounted there (e.g. /host)
     #[arg(long, value_name = "DIR", help_heading = "Node configuration")]
     pub host_root: Option<PathBuf>,
@@ -116,14 +151,6 @@ pub struct Cli {
     /// Judge only this runtime, and write fixes for it [default: every runtime found on the node]
     #[arg(long, value_enum, value_name = "RUNTIME")]
     pub runtime: Option<Runtime>,
-
-    /// When to use colours (NO_COLOR is honoured by auto)
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    pub color: ColorChoice,
-
-    /// Other commands
-    #[command(subcommand)]
-    pub command: Option<Command>,
 }
 
 /// Subcommands.
@@ -146,6 +173,27 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = TriageFormat::Human)]
         format: TriageFormat,
+    },
+    /// Re-run the diagnosis on an interval and serve Prometheus metrics (/metrics, /healthz, /report)
+    Watch {
+        /// The diagnosis's flags (targets, --from-node, node files, …)
+        #[command(flatten)]
+        run: Box<RunArgs>,
+        /// Time between rounds: 30s, 5m, 1h
+        #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_interval)]
+        interval: Duration,
+        /// Address to serve on (0 as the port picks a free one; the address is printed on stderr)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9465")]
+        listen: std::net::SocketAddr,
+    },
+    /// One table for many nodes' reports: per registry, how many nodes pass, and each root cause with its nodes
+    Summarize {
+        /// regdoctor JSON reports, one-per-line JSON, or `kubectl logs --prefix` output; `-` reads standard input
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Print a shell completion script
     Completions {
@@ -174,6 +222,8 @@ pub enum Format {
     Json,
     /// Markdown for a ticket (GitHub, GitLab, Jira)
     Markdown,
+    /// One JSON report per line (for pod logs and `regdoctor summarize`)
+    JsonLines,
 }
 
 /// Colour choice.
@@ -185,6 +235,27 @@ pub enum ColorChoice {
     Always,
     /// Never colour
     Never,
+}
+
+/// `30s`, `5m`, `1h`, or seconds.
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (30s, 5m, 1h)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?}: the unit is s, m or h")),
+    };
+    if !(1.0..=7.0 * 86400.0).contains(&secs) {
+        return Err(format!("{s} is out of range: from 1s to 7 days"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
@@ -282,6 +353,16 @@ fn execute(
             write!(out, "{}", crate::explain::list())?;
             return Ok(0);
         }
+        Some(Command::Watch {
+            run,
+            interval,
+            listen,
+        }) => {
+            return watch(run, *interval, *listen, input, out);
+        }
+        Some(Command::Summarize { files, format }) => {
+            return summarize(files, *format, input, out);
+        }
         Some(Command::Triage { file, format }) => {
             return triage(file.as_deref(), *format, input, out);
         }
@@ -312,14 +393,18 @@ fn execute(
         }
         None => {}
     }
-    let node = read_node(&cli)?;
-    if cli.targets.is_empty() {
-        let named = cli.daemon_json.is_some()
-            || cli.docker_certs_d.is_some()
-            || cli.containerd_certs_d.is_some()
-            || cli.containerd_config.is_some()
-            || cli.registries_conf.is_some()
-            || !cli.containers_certs_d.is_empty();
+    let node = read_node(&cli.run)?;
+    let (raw_targets, named_by) = gather_targets(&cli.run, &node, input)?;
+    if raw_targets.is_empty() {
+        let named = cli.run.daemon_json.is_some()
+            || cli.run.docker_certs_d.is_some()
+            || cli.run.containerd_certs_d.is_some()
+            || cli.run.containerd_config.is_some()
+            || cli.run.registries_conf.is_some()
+            || !cli.run.containers_certs_d.is_empty();
+        if cli.run.from_node && !named {
+            bail!("--from-node: no registry is configured in this node's runtime files");
+        }
         if !named {
             bail!(
                 "a target is required, e.g. `regdoctor 10.0.0.5:5000 --ca ca.crt`, or name node files to lint offline, e.g. `regdoctor --daemon-json /etc/docker/daemon.json` (see --help)"
@@ -327,41 +412,55 @@ fn execute(
         }
         let inputs = pipeline::Inputs {
             node,
-            only_runtime: cli.runtime,
-            go_version: cli.go_version.clone(),
+            only_runtime: cli.run.runtime,
+            go_version: cli.run.go_version.clone(),
             ..pipeline::Inputs::default()
         };
         let report = pipeline::lint(&inputs);
-        return write_reports(&cli, &[report], out, &style);
+        return write_reports(&cli.run, &[report], out, &style);
     }
-    let targets = cli
-        .targets
+    let targets = raw_targets
         .iter()
         .map(|raw| crate::target::parse(raw).with_context(|| format!("invalid target {raw:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let inputs = lower(&cli, node, input)?;
-    let mut reports = Vec::new();
-    for target in targets {
-        reports.push(pipeline::diagnose(target, &inputs)?);
+    let inputs = lower(&cli.run, node, input)?;
+    let progress = crate::progress::Progress::new(
+        &targets,
+        cli.run.format == Format::Human && std::io::stderr().is_terminal(),
+    );
+    let mut reports = pipeline::diagnose_all(&targets, &inputs, &|e| progress.event(e))?;
+    progress.finish();
+    for (r, by) in reports.iter_mut().zip(named_by) {
+        if let Some(by) = by {
+            r.notes.push(by);
+        }
     }
-    write_reports(&cli, &reports, out, &style)
+    write_reports(&cli.run, &reports, out, &style)
 }
 
 /// Renders the reports in the chosen format; the exit status is the worst verdict's.
 fn write_reports(
-    cli: &Cli,
+    cli: &RunArgs,
     reports: &[Report],
     out: &mut dyn Write,
     style: &Style,
 ) -> anyhow::Result<u8> {
     let text = match (cli.format, reports) {
+        (Format::JsonLines, many) => many.iter().map(crate::render::json_line).collect(),
         (Format::Json, [one]) => render_json(one),
         (Format::Json, many) => crate::render::json::render_json_many(many),
-        (Format::Human, many) => many
-            .iter()
-            .map(|r| render_human(r, style))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        (Format::Human, many) if cli.quiet => crate::render::human::summary_lines(many, style),
+        (Format::Human, [one]) => render_human(one, style),
+        (Format::Human, many) => {
+            let mut text = many
+                .iter()
+                .map(|r| render_human(r, style))
+                .collect::<Vec<_>>()
+                .join("\n");
+            text.push_str("\nTargets:\n");
+            text.push_str(&crate::render::human::summary_lines(many, style));
+            text
+        }
         (Format::Markdown, many) => many
             .iter()
             .map(crate::render::markdown::render_markdown)
@@ -376,8 +475,141 @@ fn write_reports(
         .unwrap_or(0))
 }
 
+/// The targets: the arguments, then `--targets-file`, then `--from-node`; with, for each,
+/// the note saying which runtimes name it (for the node's own).
+fn gather_targets(
+    cli: &RunArgs,
+    node: &NodeFacts,
+    input: &mut dyn BufRead,
+) -> anyhow::Result<(Vec<String>, Vec<Option<String>>)> {
+    let mut targets: Vec<String> = cli.targets.clone();
+    if let Some(path) = &cli.targets_file {
+        let text = if path.as_os_str() == "-" {
+            if cli.password_stdin {
+                bail!("--targets-file - and --password-stdin both want standard input");
+            }
+            let mut buf = Vec::new();
+            std::io::Read::take(&mut *input, crate::local::MAX_FILE + 1).read_to_end(&mut buf)?;
+            String::from_utf8_lossy(&buf).into_owned()
+        } else {
+            String::from_utf8_lossy(
+                &crate::local::read_file(path)
+                    .map_err(|e| anyhow::anyhow!("--targets-file: {e}"))?,
+            )
+            .into_owned()
+        };
+        targets.extend(
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or_default().trim())
+                .filter(|l| !l.is_empty())
+                .map(str::to_string),
+        );
+    }
+    let mut notes = vec![None; targets.len()];
+    if cli.from_node {
+        for (target, runtimes) in crate::runtimes::node_targets(node) {
+            let names: Vec<&str> = runtimes.iter().map(|(r, _)| r.display_name()).collect();
+            let how: Vec<String> = runtimes.iter().map(|(_, how)| how.clone()).collect();
+            notes.push(Some(format!(
+                "named by {} on this node ({})",
+                names.join(" and "),
+                how.join("; ")
+            )));
+            targets.push(target);
+        }
+    }
+    Ok((targets, notes))
+}
+
+/// `regdoctor watch`: rounds until the process is stopped, each reading the node's files
+/// afresh; one summary line per target per round on stdout.
+fn watch(
+    run: &RunArgs,
+    interval: Duration,
+    listen: std::net::SocketAddr,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    if run.password_stdin {
+        bail!("watch: --password-stdin is read once and would not last; use --docker-config");
+    }
+    if run.format == Format::Markdown {
+        bail!("watch: --format markdown is a document, not a stream; use --format json-lines");
+    }
+    let mut round = || -> Result<Vec<Report>, String> {
+        let node = read_node(run).map_err(|e| format!("{e:#}"))?;
+        let (targets, named_by) =
+            gather_targets(run, &node, input).map_err(|e| format!("{e:#}"))?;
+        if targets.is_empty() {
+            return Err("no target: give targets or --from-node".into());
+        }
+        let targets = targets
+            .iter()
+            .map(|raw| {
+                crate::target::parse(raw).map_err(|e| format!("invalid target {raw:?}: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let inputs = lower(run, node, input).map_err(|e| format!("{e:#}"))?;
+        let mut reports =
+            pipeline::diagnose_all(&targets, &inputs, &|_| {}).map_err(|e| e.to_string())?;
+        for (r, by) in reports.iter_mut().zip(named_by) {
+            if let Some(by) = by {
+                r.notes.push(by);
+            }
+        }
+        // Each round is a stream record: one JSON line per report (what `kubectl logs`
+        // collects from a DaemonSet for `regdoctor summarize`), or one summary line each.
+        let text: String = match run.format {
+            Format::Json | Format::JsonLines => {
+                reports.iter().map(crate::render::json_line).collect()
+            }
+            Format::Human | Format::Markdown => {
+                crate::render::human::summary_lines(&reports, &Style::default())
+            }
+        };
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+        Ok(reports)
+    };
+    crate::watch::run(listen, interval, &mut round, &mut |addr| {
+        eprintln!("regdoctor watch: serving http://{addr}/metrics, /healthz and /report");
+    })?;
+    Ok(0)
+}
+
+/// `regdoctor summarize`: exit 1 when a registry fails on some node, 0 when none does.
+fn summarize(
+    files: &[PathBuf],
+    format: Format,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut texts = Vec::new();
+    for f in files {
+        let (name, bytes) = if f.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            Read::take(&mut *input, crate::local::MAX_FILE + 1).read_to_end(&mut buf)?;
+            ("standard input".to_string(), buf)
+        } else {
+            (f.display().to_string(), crate::local::read_file(f)?)
+        };
+        texts.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    let s = crate::summarize::summarize(&texts);
+    let text = match format {
+        Format::Human => crate::render::summary::human(&s),
+        Format::Markdown => crate::render::summary::markdown(&s),
+        Format::Json | Format::JsonLines => serde_json::to_string_pretty(&s)? + "\n",
+    };
+    out.write_all(text.as_bytes())?;
+    if s.reports == 0 {
+        bail!("no regdoctor report was found in the input");
+    }
+    Ok(u8::from(s.registries.iter().any(|r| r.fail > 0)))
+}
+
 /// Reads the --password-stdin password once, for every target.
-fn read_password(cli: &Cli, input: &mut dyn BufRead) -> anyhow::Result<Option<Secret>> {
+fn read_password(cli: &RunArgs, input: &mut dyn BufRead) -> anyhow::Result<Option<Secret>> {
     if cli.user.is_none() {
         return Ok(None);
     }
@@ -418,7 +650,7 @@ fn one_line(text: &str) -> String {
 }
 
 /// Reads this node's runtime configuration (named paths must exist; defaults may not).
-fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
+fn read_node(cli: &RunArgs) -> anyhow::Result<NodeFacts> {
     if let Some(root) = &cli.host_root
         && !root.is_dir()
     {
@@ -442,7 +674,11 @@ fn read_node(cli: &Cli) -> anyhow::Result<NodeFacts> {
 
 /// Lowers the flags into the pipeline's inputs: reads the named files (a file that
 /// cannot be read is exit 2) and the password.
-fn lower(cli: &Cli, node: NodeFacts, input: &mut dyn BufRead) -> anyhow::Result<pipeline::Inputs> {
+fn lower(
+    cli: &RunArgs,
+    node: NodeFacts,
+    input: &mut dyn BufRead,
+) -> anyhow::Result<pipeline::Inputs> {
     let password = read_password(cli, input)?;
     let docker_config = match &cli.docker_config {
         Some(p) => pipeline::DockerConfig::Named(p.clone()),
@@ -460,11 +696,32 @@ fn lower(cli: &Cli, node: NodeFacts, input: &mut dyn BufRead) -> anyhow::Result<
         node,
         only_runtime: cli.runtime,
         go_version: cli.go_version.clone(),
+        node_name: node_name(cli),
+        platform: cli.platform.clone(),
     })
 }
 
+fn parse_platform(s: &str) -> Result<crate::facts::pull::Platform, String> {
+    crate::facts::pull::Platform::parse(s).ok_or_else(|| {
+        format!("{s:?} is not a platform: write os/arch[/variant], e.g. linux/amd64")
+    })
+}
+
+/// `--node-name`, else `$NODE_NAME` (a DaemonSet's downward API), else the node's host name.
+fn node_name(cli: &RunArgs) -> Option<String> {
+    cli.node_name
+        .clone()
+        .or_else(|| std::env::var("NODE_NAME").ok().filter(|n| !n.is_empty()))
+        .or_else(|| {
+            // Not with --no-node-defaults: nothing of the node is read then.
+            (!cli.no_node_defaults)
+                .then(|| crate::local::hostname(&crate::local::HostRoot(cli.host_root.clone())))
+                .flatten()
+        })
+}
+
 /// Reads --cert and --key.
-fn read_client_cert(cli: &Cli) -> anyhow::Result<Option<crate::facts::ClientPair>> {
+fn read_client_cert(cli: &RunArgs) -> anyhow::Result<Option<crate::facts::ClientPair>> {
     let (Some(cert), Some(key)) = (&cli.cert, &cli.key) else {
         return Ok(None);
     };
@@ -496,7 +753,7 @@ fn triage(
         }
     };
     let text = match format {
-        TriageFormat::Human => crate::triage::render_human(&result),
+        TriageFormat::Human => crate::render::triage::render_human(&result),
         TriageFormat::Json => serde_json::to_string_pretty(&result)? + "\n",
     };
     out.write_all(text.as_bytes())?;

@@ -29,6 +29,8 @@ pub enum CheckId {
     Catalog,
     /// The given credentials work.
     Credentials,
+    /// The pull of an image, followed to its first layer byte.
+    Pull,
     /// Docker's daemon.json.
     DaemonJson,
     /// Docker's certs.d directory for this registry.
@@ -52,6 +54,7 @@ impl CheckId {
         CheckId::RegistryApi,
         CheckId::Catalog,
         CheckId::Credentials,
+        CheckId::Pull,
         CheckId::DaemonJson,
         CheckId::CertsD,
         CheckId::ContainerdHosts,
@@ -71,6 +74,7 @@ impl CheckId {
             CheckId::RegistryApi => "registry-api",
             CheckId::Catalog => "catalog",
             CheckId::Credentials => "credentials",
+            CheckId::Pull => "pull",
             CheckId::DaemonJson => "daemon-json",
             CheckId::CertsD => "certs-d",
             CheckId::ContainerdHosts => "containerd-hosts",
@@ -291,6 +295,32 @@ codes! {
     InsufficientScope = "insufficient_scope", Credentials, Warning;
     /// The challenge's scheme is neither Basic nor Bearer.
     UnsupportedAuthScheme = "unsupported_auth_scheme", Credentials, Warning;
+
+    /// The pull path works: the manifest, the platform's manifest, the configuration blob
+    /// (digest checked) and the first byte of the first layer, through every host.
+    PullOk = "pull_ok", Pull, Info;
+    /// The repository does not exist in the registry.
+    ImageNameUnknown = "image_name_unknown", Pull, Error;
+    /// The repository exists; the tag (or digest) does not.
+    ImageTagUnknown = "image_tag_unknown", Pull, Error;
+    /// The registry or its token service grants no pull access to the repository.
+    PullDenied = "pull_denied", Pull, Error;
+    /// The manifest is of a media type the runtimes do not pull.
+    ManifestUnsupported = "manifest_unsupported", Pull, Error;
+    /// The index has no manifest for the node's platform.
+    PlatformMissing = "platform_missing", Pull, Error;
+    /// A blob, or the host its request is redirected to, cannot be reached.
+    BlobUnreachable = "blob_unreachable", Pull, Error;
+    /// The host a blob request is redirected to presents a certificate the runtime does not trust.
+    BlobTlsUntrusted = "blob_tls_untrusted", Pull, Error;
+    /// The blob host's certificate does not name it.
+    BlobSanMismatch = "blob_san_mismatch", Pull, Error;
+    /// A blob's (or a manifest's) bytes do not match its digest.
+    BlobDigestMismatch = "blob_digest_mismatch", Pull, Error;
+    /// A request of the pull is redirected more than 10 times.
+    RedirectLoop = "redirect_loop", Pull, Error;
+    /// A request of the pull gets an answer the runtimes do not expect.
+    PullFailed = "pull_failed", Pull, Error;
 
     /// daemon.json is not valid JSON: dockerd does not start.
     DaemonJsonSyntax = "daemon_json_syntax", DaemonJson, Error;

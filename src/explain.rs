@@ -37,17 +37,7 @@ pub fn explain(name: &str) -> Result<String, UnknownName> {
 
 /// The `### \`code\` (severity)` section of a page, up to the next heading of level ≤ 3.
 pub fn code_section(doc: &str, code: Code) -> Option<String> {
-    let head = format!("### `{}`", code.as_str());
-    let start = doc.find(&head)?;
-    let rest = &doc[start..];
-    let end = rest[head.len()..]
-        .find("\n## ")
-        .into_iter()
-        .chain(rest[head.len()..].find("\n### "))
-        .min()
-        .map(|i| i + head.len() + 1)
-        .unwrap_or(rest.len());
-    Some(rest[..end].trim_end().to_string())
+    crate::checks::pages::section(doc, code).map(str::to_string)
 }
 
 /// Markdown headings in bold, for a terminal (piped output stays raw Markdown).

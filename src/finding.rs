@@ -3,8 +3,11 @@
 //! data — and a check's result. Below the checks, so that they can build findings without
 //! knowing the report.
 
+pub mod evidence;
+
 use serde::Serialize;
 
+pub use self::evidence::Evidence;
 use crate::codes::{CheckId, Code, Severity};
 use crate::facts::Runtime;
 use crate::runtimes::Client;
@@ -52,8 +55,11 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     /// The facts the finding was judged on.
-    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
-    pub evidence: serde_json::Value,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "sorted_keys"
+    )]
+    pub evidence: Option<Box<Evidence>>,
     /// The runtimes it applies to (empty: every judged runtime).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub runtimes: Vec<Runtime>,
@@ -71,7 +77,7 @@ impl Finding {
             message: message.into(),
             client_error: None,
             hint: None,
-            evidence: serde_json::Value::Null,
+            evidence: None,
             runtimes: vec![],
             failure: None,
         }
@@ -147,12 +153,23 @@ impl Finding {
         self
     }
 
-    /// Adds typed evidence.
-    pub fn evidence<T: Serialize>(mut self, evidence: &T) -> Finding {
-        // A plain data struct of strings and numbers always serialises; Null is harmless.
-        self.evidence = serde_json::to_value(evidence).unwrap_or(serde_json::Value::Null);
+    /// Adds the evidence.
+    pub fn evidence(mut self, evidence: impl Into<Evidence>) -> Finding {
+        self.evidence = Some(Box::new(evidence.into()));
         self
     }
+}
+
+/// Serialises a value with the keys of every object in alphabetical order, as the
+/// report has always printed evidence (it used to be held as a `serde_json::Value`, whose
+/// maps are sorted): the JSON stays byte for byte what it was.
+pub(crate) fn sorted_keys<T: Serialize, S: serde::Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serde_json::to_value(value)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(serializer)
 }
 
 /// The result of one check.

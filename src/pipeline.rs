@@ -12,7 +12,7 @@ use crate::facts::{
     RuntimeChoice, SystemRoots,
 };
 use crate::local::{LoadError, docker_config};
-use crate::probe::{ProbeOptions, run as run_probe};
+use crate::probe::ProbeOptions;
 use crate::report::Report;
 use crate::secret::{Credentials, Secret};
 use crate::target::Target;
@@ -52,6 +52,10 @@ pub struct Inputs {
     pub only_runtime: Option<Runtime>,
     /// `--go-version`.
     pub go_version: Option<String>,
+    /// The node's name (`--node-name`, `$NODE_NAME`, or its host name).
+    pub node_name: Option<String>,
+    /// `--platform`: the platform asked of an image index (else this node's).
+    pub platform: Option<crate::facts::pull::Platform>,
 }
 
 impl Inputs {
@@ -74,6 +78,7 @@ impl Inputs {
         facts.client_cert = self.client_cert.clone();
         facts.go_version = self.go_version.clone();
         facts.node = self.node.clone();
+        facts.node_name = self.node_name.clone();
         facts
     }
 }
@@ -91,27 +96,122 @@ pub enum PipelineError {
 
 /// Probes one target and judges it for every runtime judged on the node.
 pub fn diagnose(target: Target, inputs: &Inputs) -> Result<Report, PipelineError> {
-    let (credentials, source) = credentials(inputs, &target.registry_name())?;
-    let clock = Instant::now();
+    let mut reports = diagnose_all(&[target], inputs, &|_| {})?;
+    Ok(reports.remove(0))
+}
+
+/// A target made ready for the probe: its facts so far, the probe's options, and where
+/// its credentials came from.
+struct Prepared {
+    facts: Facts,
+    opts: ProbeOptions,
+    source: Option<(CredentialSource, Option<CredentialOutcome>)>,
+}
+
+/// Probes every target concurrently (at most [`crate::probe::MAX_IN_FLIGHT`] at once), all
+/// under the one `inputs.timeout`, and judges each; the reports come back in the order
+/// given. A target given twice is probed once, and its reports say so. `events` hears when
+/// each target's probe starts and ends (a progress bar), by index into `targets`.
+pub fn diagnose_all(
+    targets: &[Target],
+    inputs: &Inputs,
+    events: &(dyn Fn(crate::probe::Event) + Sync),
+) -> Result<Vec<Report>, PipelineError> {
+    // Each distinct target once, in order of first appearance.
+    let key = |t: &Target| format!("{}://{}", t.scheme.as_str(), t.registry_name());
+    let mut unique: Vec<&Target> = Vec::new();
+    let mut of: Vec<usize> = Vec::with_capacity(targets.len());
+    for t in targets {
+        match unique.iter().position(|u| key(u) == key(t)) {
+            Some(i) => of.push(i),
+            None => {
+                of.push(unique.len());
+                unique.push(t);
+            }
+        }
+    }
     let now = unix_now();
-    let mut facts = inputs.facts(Ok(target.clone()), now);
+    let prepared: Vec<Prepared> = unique
+        .iter()
+        .map(|t| prepare((*t).clone(), inputs, now))
+        .collect::<Result<_, _>>()?;
+    let jobs: Vec<(Target, ProbeOptions)> = unique
+        .iter()
+        .zip(&prepared)
+        .map(|(t, p)| ((*t).clone(), p.opts.clone()))
+        .collect();
+    let times: std::sync::Mutex<Vec<(Option<Instant>, Option<Instant>)>> =
+        std::sync::Mutex::new(vec![(None, None); unique.len()]);
+    // Tell the caller by the index of the first target given for each distinct one.
+    let first_index: Vec<usize> = (0..unique.len())
+        .map(|u| of.iter().position(|o| *o == u).unwrap_or(u))
+        .collect();
+    let record = |e: crate::probe::Event| {
+        if let Ok(mut t) = times.lock() {
+            match e {
+                crate::probe::Event::Started(i) => t[i].0 = Some(Instant::now()),
+                crate::probe::Event::Done(i) => t[i].1 = Some(Instant::now()),
+            }
+        }
+        events(match e {
+            crate::probe::Event::Started(i) => crate::probe::Event::Started(first_index[i]),
+            crate::probe::Event::Done(i) => crate::probe::Event::Done(first_index[i]),
+        });
+    };
+    // The system roots are decoded and parsed on another thread while the network is
+    // busy (every target's facts share them).
+    let probed = std::thread::scope(|scope| {
+        scope.spawn(|| inputs.system_roots.as_ref().map(|s| s.prepare()));
+        crate::probe::run_all(&jobs, crate::probe::MAX_IN_FLIGHT, &record)
+    })?;
+    let times = times.into_inner().unwrap_or_default();
+    let judged: Vec<Report> = prepared
+        .into_iter()
+        .zip(probed)
+        .zip(times)
+        .map(|((p, probe), (start, end))| {
+            let clock = Instant::now();
+            let probe_ms = match (start, end) {
+                (Some(s), Some(e)) => e.duration_since(s).as_millis() as u64,
+                _ => 0,
+            };
+            judge(p, probe, probe_ms, clock)
+        })
+        .collect();
+    let counts: Vec<usize> = (0..unique.len())
+        .map(|u| of.iter().filter(|o| **o == u).count())
+        .collect();
+    Ok(of
+        .iter()
+        .map(|u| {
+            let mut r = judged[*u].clone();
+            if counts[*u] > 1 {
+                r.notes.push(format!(
+                    "{} was given {} times; it was probed once",
+                    r.target.input, counts[*u]
+                ));
+            }
+            r
+        })
+        .collect())
+}
+
+/// The facts and probe options of one target, before the network.
+fn prepare(target: Target, inputs: &Inputs, now: i64) -> Result<Prepared, PipelineError> {
+    let (credentials, source) = credentials(inputs, &target.registry_name())?;
+    let facts = inputs.facts(Ok(target), now);
     // Probe as the runtimes would: their client certificate, and their trust for the
     // decision to send credentials.
     let clients = crate::runtimes::derive(&facts);
     let client_pair = clients.judged.iter().find_map(|c| c.client_pair.clone());
-    let system: Vec<Vec<u8>> = inputs
-        .system_roots
-        .iter()
-        .flat_map(|s| s.certs.clone())
-        .collect();
+    let system = inputs.system_roots.clone();
     let trust_stores = clients
         .judged
         .iter()
         .filter(|c| c.verifies())
-        .map(|c| {
-            let mut roots = system.clone();
-            roots.extend(c.cas().iter().flat_map(|ca| ca.certs.clone()));
-            roots
+        .map(|c| crate::probe::TrustDer {
+            system: system.clone(),
+            extra: c.cas().iter().flat_map(|ca| ca.certs.clone()).collect(),
         })
         .collect();
     let ca_roots: Vec<Vec<u8>> = inputs
@@ -125,23 +225,35 @@ pub fn diagnose(target: Target, inputs: &Inputs) -> Result<Report, PipelineError
                 .collect()
         })
         .unwrap_or_default();
-    let probe = run_probe(
-        &target,
-        &ProbeOptions {
-            timeout: inputs.timeout,
-            ca_roots,
-            trust_stores,
-            now,
-            credentials,
-            allow_insecure_credentials: inputs.insecure_send_credentials,
-            client_pair,
-        },
-    )?;
+    let opts = ProbeOptions {
+        timeout: inputs.timeout,
+        ca_roots,
+        trust_stores,
+        now,
+        credentials,
+        allow_insecure_credentials: inputs.insecure_send_credentials,
+        client_pair,
+        platform: inputs
+            .platform
+            .clone()
+            .map(|p| (p, "--platform".to_string())),
+    };
+    Ok(Prepared {
+        facts,
+        opts,
+        source,
+    })
+}
+
+/// The checks and the report, from a target's facts and what its probe observed.
+fn judge(p: Prepared, probe: crate::probe::ProbeFacts, probe_ms: u64, clock: Instant) -> Report {
+    let mut facts = p.facts;
     facts.dns = probe.dns;
     facts.tcp = probe.tcp;
+    facts.pull = probe.pull;
     facts.tls = probe.tls;
     facts.http = probe.http;
-    facts.credentials = source.map(|(source, preset)| CredentialFacts {
+    facts.credentials = p.source.map(|(source, preset)| CredentialFacts {
         source,
         outcome: preset
             .or(probe.credentials)
@@ -150,12 +262,12 @@ pub fn diagnose(target: Target, inputs: &Inputs) -> Result<Report, PipelineError
             }),
     });
     let assessment = crate::checks::run_all(&facts);
-    Ok(Report::from_facts(
+    Report::from_facts(
         &facts,
         assessment,
-        crate::pki::rfc3339(now),
-        clock.elapsed().as_millis() as u64,
-    ))
+        crate::pki::rfc3339(facts.now),
+        probe_ms + clock.elapsed().as_millis() as u64,
+    )
 }
 
 /// Judges the node's files alone, without a target.

@@ -110,8 +110,9 @@ pub struct Evidence {
     /// TLS facts, when a handshake was attempted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsEvidence>,
-    /// HTTP exchanges.
-    pub http: serde_json::Value,
+    /// HTTP exchanges (null when no request was made), keys in alphabetical order.
+    #[serde(serialize_with = "crate::finding::sorted_keys")]
+    pub http: Option<HttpEvidence>,
 }
 
 /// One runtime's answer: will a pull from this registry work with its configuration on
@@ -294,73 +295,9 @@ impl RuntimeVerdict {
             Some(Severity::Warning) => Verdict::Warn,
             _ => Verdict::Pass,
         };
-        let cause = findings.iter().find(|(_, f)| f.severity == Severity::Error);
-        // "Signed by unknown authority" is what the runtime prints; when the runtime's own
-        // files say why (a CA under a name it ignores, a misnamed directory, a CA that does
-        // not match, a directory that hides the right one), that is the root cause.
-        let explained = cause
-            .map(|(_, f)| explanations(f.code))
-            .and_then(|codes| {
-                all.iter()
-                    .find(|(_, f)| f.severity == Severity::Error && codes.contains(&f.code))
-            })
-            .map(|(_, f)| f.code);
-        // For the certificate checks the runtime prints Go's single verdict with its own
-        // trust store (dates, then name, then chain), whichever check explains it.
-        // Several certificate findings may apply (an expired leaf without the IP SAN);
-        // the runtime stops at Go's first, so that one is the cause.
-        let cause = match (cause, store.and_then(|s| s.error())) {
-            (
-                Some((CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain, _)),
-                Some(e),
-            ) => {
-                let wanted = go_error_codes(e);
-                findings
-                    .iter()
-                    .find(|(_, f)| f.severity == Severity::Error && wanted.contains(&f.code))
-                    .or(cause)
-            }
-            _ => cause,
-        };
-        let store_failure = match (cause, store.and_then(|s| s.error())) {
-            (
-                Some((CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain, _)),
-                Some(e),
-            ) => Some(Failure::verification(e.go_text())),
-            _ => None,
-        };
-        let (error, worded) = match cause.map(|(_, f)| f) {
-            Some(f) => match (
-                store_failure.as_ref().or(f.failure.as_ref()),
-                client.runtime,
-            ) {
-                (Some(fl), Runtime::Any) => (
-                    Some(fl.generic(target)),
-                    crate::runtimes::line::lines_for_any(fl, target)
-                        .into_iter()
-                        .map(|(runtime, line)| WordedLine { runtime, line })
-                        .collect(),
-                ),
-                (Some(fl), _) => (
-                    Some(crate::runtimes::line::line(client, fl, target)),
-                    vec![],
-                ),
-                (None, _) => (f.client_error.clone(), vec![]),
-            },
-            None => (None, vec![]),
-        };
-        let trust = match &client.verification {
-            // Offline lint: nothing was dialled, nothing was judged with a trust store.
-            _ if target.is_none() => None,
-            Verification::Off { origin } => Some(format!("verification off ({origin})")),
-            Verification::On { .. } if !client.transport.tls_first() => None,
-            Verification::On { cas } => Some(
-                std::iter::once(system.to_string())
-                    .chain(cas.iter().map(|c| c.path.clone()))
-                    .collect::<Vec<_>>()
-                    .join(" + "),
-            ),
-        };
+        let go_error = store.and_then(|s| s.error());
+        let (cause, explained) = root_cause(&all, &findings, go_error);
+        let (error, worded) = line_of(client, cause, go_error, target);
         RuntimeVerdict {
             runtime: client.runtime,
             judged: true,
@@ -371,7 +308,7 @@ impl RuntimeVerdict {
             worded,
             version: client.version.clone(),
             go_version: client.go_version.clone(),
-            trust,
+            trust: trust_line(client, system, target),
             go_verdict: store.map(|s| match s.error() {
                 None => "ok".to_string(),
                 Some(e) => e.go_text(),
@@ -403,6 +340,109 @@ impl RuntimeVerdict {
     }
 }
 
+/// Whether the cause is a certificate finding, which the runtime prints as Go's single
+/// verdict with its own trust store.
+fn is_certificate_check(cause: Option<(CheckId, &Finding)>) -> bool {
+    matches!(
+        cause,
+        Some((
+            CheckId::CertValidity | CheckId::SanMatchesHost | CheckId::CaChain,
+            _
+        ))
+    )
+}
+
+/// The first error that makes the pull fail, and the node-file finding that explains it.
+fn root_cause<'a>(
+    all: &[(CheckId, &'a Finding)],
+    findings: &[(CheckId, &'a Finding)],
+    go_error: Option<&crate::pki::GoError>,
+) -> (Option<(CheckId, &'a Finding)>, Option<Code>) {
+    let cause = findings
+        .iter()
+        .copied()
+        .find(|(_, f)| f.severity == Severity::Error);
+    // "Signed by unknown authority" is what the runtime prints; when the runtime's own
+    // files say why (a CA under a name it ignores, a misnamed directory, a CA that does
+    // not match, a directory that hides the right one), that is the root cause.
+    let explained = cause
+        .map(|(_, f)| explanations(f.code))
+        .and_then(|codes| {
+            all.iter()
+                .find(|(_, f)| f.severity == Severity::Error && codes.contains(&f.code))
+        })
+        .map(|(_, f)| f.code);
+    // For the certificate checks the runtime prints Go's single verdict with its own
+    // trust store (dates, then name, then chain), whichever check explains it.
+    // Several certificate findings may apply (an expired leaf without the IP SAN);
+    // the runtime stops at Go's first, so that one is the cause.
+    let cause = match go_error {
+        Some(e) if is_certificate_check(cause) => {
+            let wanted = go_error_codes(e);
+            findings
+                .iter()
+                .copied()
+                .find(|(_, f)| f.severity == Severity::Error && wanted.contains(&f.code))
+                .or(cause)
+        }
+        _ => cause,
+    };
+    (cause, explained)
+}
+
+/// The line the runtime prints for its cause (for `any`, in each runtime's words).
+fn line_of(
+    client: &Client,
+    cause: Option<(CheckId, &Finding)>,
+    go_error: Option<&crate::pki::GoError>,
+    target: Option<&crate::target::Target>,
+) -> (Option<String>, Vec<WordedLine>) {
+    let store_failure = match go_error {
+        Some(e) if is_certificate_check(cause) => Some(Failure::verification(e.go_text())),
+        _ => None,
+    };
+    let Some((_, f)) = cause else {
+        return (None, vec![]);
+    };
+    match (
+        store_failure.as_ref().or(f.failure.as_ref()),
+        client.runtime,
+    ) {
+        (Some(fl), Runtime::Any) => (
+            Some(fl.generic(target)),
+            crate::runtimes::line::lines_for_any(fl, target)
+                .into_iter()
+                .map(|(runtime, line)| WordedLine { runtime, line })
+                .collect(),
+        ),
+        (Some(fl), _) => (
+            Some(crate::runtimes::line::line(client, fl, target)),
+            vec![],
+        ),
+        (None, _) => (f.client_error.clone(), vec![]),
+    }
+}
+
+/// What the runtime trusts: the system roots and its CA files, or why it verifies nothing.
+fn trust_line(
+    client: &Client,
+    system: &str,
+    target: Option<&crate::target::Target>,
+) -> Option<String> {
+    match &client.verification {
+        // Offline lint: nothing was dialled, nothing was judged with a trust store.
+        _ if target.is_none() => None,
+        Verification::Off { origin } => Some(format!("verification off ({origin})")),
+        Verification::On { .. } if !client.transport.tls_first() => None,
+        Verification::On { cas } => Some(
+            std::iter::once(system.to_string())
+                .chain(cas.iter().map(|c| c.path.clone()))
+                .collect::<Vec<_>>()
+                .join(" + "),
+        ),
+    }
+}
+
 /// The whole report for one target.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -422,10 +462,20 @@ pub struct Report {
     pub runtime: crate::facts::RuntimeChoice,
     /// Per runtime: will a pull work, and if not, the line it prints.
     pub runtimes: Vec<RuntimeVerdict>,
+    /// Notes about the run itself (a target given twice).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The node this ran on (`--node-name`, `$NODE_NAME` or its host name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
     /// Every check, in order.
     pub checks: Vec<CheckResult>,
     /// The facts.
     pub evidence: Evidence,
+    /// The pull path, when the target names an image and the registry answered: each
+    /// host (`hops`) with how it was reached and its verdict, and each request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull: Option<crate::finding::evidence::PullPath>,
 }
 
 impl Report {
@@ -440,6 +490,11 @@ impl Report {
             .collect();
         v.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
         v
+    }
+
+    /// A check's result by id (every check has one, run or skipped).
+    pub fn check(&self, id: CheckId) -> Option<&CheckResult> {
+        self.checks.iter().find(|c| c.id == id)
     }
 
     /// The verdict of a list of check results: the worst status.
@@ -457,23 +512,33 @@ impl Report {
 /// short excerpt (registry error bodies hold no secrets; credentials are never sent
 /// without verification and are never recorded).
 #[derive(Debug, Clone, Serialize)]
-struct HttpEvidenceItem<'a> {
-    method: &'a str,
-    path: &'a str,
+pub struct HttpExchangeEvidence {
+    /// GET, HEAD.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// The status, when a response arrived.
     #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<u16>,
-    headers: &'a [(String, String)],
-    #[serde(skip_serializing_if = "str::is_empty")]
-    body_excerpt: String,
+    pub status: Option<u16>,
+    /// The kept response headers.
+    pub headers: Vec<(String, String)>,
+    /// The first 300 characters of the body.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub body_excerpt: String,
+    /// Why no response arrived.
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
+    pub error: Option<String>,
 }
 
+/// The HTTP requests made to the registry.
 #[derive(Debug, Clone, Serialize)]
-struct HttpEvidence<'a> {
-    scheme: &'a str,
-    version: &'a str,
-    exchanges: Vec<HttpEvidenceItem<'a>>,
+pub struct HttpEvidence {
+    /// "https" or "http".
+    pub scheme: &'static str,
+    /// The HTTP version spoken.
+    pub version: &'static str,
+    /// The exchanges, in order.
+    pub exchanges: Vec<HttpExchangeEvidence>,
 }
 
 impl Report {
@@ -484,26 +549,19 @@ impl Report {
         started_at: String,
         duration_ms: u64,
     ) -> Report {
+        let pull = match (&facts.target, &facts.pull) {
+            (Ok(t), Some(p)) => Some(crate::finding::evidence::PullPath::of(
+                t,
+                p,
+                facts,
+                assessment.clients.judged.first(),
+                assessment.trust.headline(),
+            )),
+            _ => None,
+        };
         let mut checks = assessment.results;
         let target_ref = facts.target.as_ref().ok();
-        // A finding's `client_error` is the line of the first judged runtime it applies to,
-        // in that runtime's words and Go version (the generic wording when none was found).
-        for c in &mut checks {
-            let owner = node_check_runtime(c.id);
-            for f in &mut c.findings {
-                let Some(failure) = &f.failure else { continue };
-                let client = assessment.clients.judged.iter().find(|cl| {
-                    cl.runtime != Runtime::Any
-                        && match owner {
-                            Some(r) => r == cl.runtime,
-                            None => f.applies_to(cl.runtime),
-                        }
-                });
-                if let Some(client) = client {
-                    f.client_error = Some(crate::runtimes::line::line(client, failure, target_ref));
-                }
-            }
-        }
+        word_client_errors(&mut checks, &assessment.clients, target_ref);
         let mut runtimes: Vec<RuntimeVerdict> = assessment
             .clients
             .judged
@@ -526,7 +584,58 @@ impl Report {
                 .iter()
                 .map(|n| RuntimeVerdict::not_judged(n.runtime, &n.why)),
         );
-        let target = match &facts.target {
+        let verdict = runtimes
+            .iter()
+            .filter_map(|r| r.verdict)
+            .max()
+            .unwrap_or_else(|| Report::verdict_of(&checks));
+        Report {
+            schema: SCHEMA,
+            tool: Tool::default(),
+            target: TargetSummary::of(facts),
+            started_at,
+            duration_ms,
+            verdict,
+            runtime: facts.runtime.clone(),
+            runtimes,
+            notes: vec![],
+            node: facts.node_name.clone(),
+            checks,
+            evidence: Evidence::of(facts, &assessment.trust),
+            pull,
+        }
+    }
+}
+
+/// A finding's `client_error` is the line of the first judged runtime it applies to, in
+/// that runtime's words and Go version (the generic wording when none was found).
+fn word_client_errors(
+    checks: &mut [CheckResult],
+    clients: &crate::runtimes::Clients,
+    target: Option<&crate::target::Target>,
+) {
+    for c in checks {
+        let owner = node_check_runtime(c.id);
+        for f in &mut c.findings {
+            let Some(failure) = &f.failure else { continue };
+            let client = clients.judged.iter().find(|cl| {
+                cl.runtime != Runtime::Any
+                    && match owner {
+                        Some(r) => r == cl.runtime,
+                        None => f.applies_to(cl.runtime),
+                    }
+            });
+            if let Some(client) = client {
+                f.client_error = Some(crate::runtimes::line::line(client, failure, target));
+            }
+        }
+    }
+}
+
+impl TargetSummary {
+    /// The target as parsed (empty when it did not parse, or none was given).
+    fn of(facts: &crate::facts::Facts) -> TargetSummary {
+        match &facts.target {
             Ok(t) => TargetSummary {
                 input: t.input.clone(),
                 host: Some(t.host.to_string()),
@@ -539,80 +648,76 @@ impl Report {
                 port: None,
                 scheme: None,
             },
-        };
-        let tls = facts.tls.as_ref().map(|t| {
-            let (version, cipher, alpn) = match &t.outcome {
-                crate::facts::TlsOutcome::Established {
-                    version,
-                    cipher,
-                    alpn,
-                } => (Some(version.clone()), Some(cipher.clone()), alpn.clone()),
-                _ => (None, None, None),
-            };
-            TlsEvidence {
+        }
+    }
+}
+
+impl Evidence {
+    /// The shared evidence: addresses, the connection, TLS and HTTP.
+    fn of(facts: &crate::facts::Facts, trust: &crate::runtimes::trust::Verdicts) -> Evidence {
+        Evidence {
+            addresses: facts
+                .dns
+                .iter()
+                .flat_map(|d| d.addresses.iter().map(ToString::to_string))
+                .collect(),
+            connected: facts
+                .tcp
+                .as_ref()
+                .and_then(|t| t.connected)
+                .map(|a| a.to_string()),
+            tls: TlsEvidence::of(facts, trust),
+            http: http_evidence(facts),
+        }
+    }
+}
+
+impl TlsEvidence {
+    /// What the handshake negotiated and the chain presented, when one was attempted.
+    fn of(
+        facts: &crate::facts::Facts,
+        trust: &crate::runtimes::trust::Verdicts,
+    ) -> Option<TlsEvidence> {
+        let t = facts.tls.as_ref()?;
+        let (version, cipher, alpn) = match &t.outcome {
+            crate::facts::TlsOutcome::Established {
                 version,
                 cipher,
                 alpn,
-                chain: facts
-                    .presented_chain()
-                    .iter()
-                    .map(|c| c.summary_at(facts.now))
-                    .collect(),
-                go_verdict: assessment.trust.headline(),
-            }
-        });
-        let http = facts
-            .http
-            .as_ref()
-            .map(|h| {
-                let ev = HttpEvidence {
-                    scheme: h.scheme,
-                    version: h.version,
-                    exchanges: h
-                        .exchanges
-                        .iter()
-                        .map(|e| HttpEvidenceItem {
-                            method: &e.method,
-                            path: &e.path,
-                            status: e.status,
-                            headers: &e.headers,
-                            body_excerpt: e.body.chars().take(300).collect(),
-                            error: e.error.as_deref(),
-                        })
-                        .collect(),
-                };
-                serde_json::to_value(ev).unwrap_or(serde_json::Value::Null)
-            })
-            .unwrap_or(serde_json::Value::Null);
-        let verdict = runtimes
-            .iter()
-            .filter_map(|r| r.verdict)
-            .max()
-            .unwrap_or_else(|| Report::verdict_of(&checks));
-        Report {
-            schema: SCHEMA,
-            tool: Tool::default(),
-            target,
-            started_at,
-            duration_ms,
-            verdict,
-            runtime: facts.runtime.clone(),
-            runtimes,
-            checks,
-            evidence: Evidence {
-                addresses: facts
-                    .dns
-                    .iter()
-                    .flat_map(|d| d.addresses.iter().map(ToString::to_string))
-                    .collect(),
-                connected: facts
-                    .tcp
-                    .as_ref()
-                    .and_then(|t| t.connected)
-                    .map(|a| a.to_string()),
-                tls,
-                http,
-            },
-        }
+            } => (Some(version.clone()), Some(cipher.clone()), alpn.clone()),
+            _ => (None, None, None),
+        };
+        Some(TlsEvidence {
+            version,
+            cipher,
+            alpn,
+            chain: facts
+                .presented_chain()
+                .iter()
+                .map(|c| c.summary_at(facts.now))
+                .collect(),
+            go_verdict: trust.headline(),
+        })
     }
+}
+
+/// The HTTP exchanges, each with a short excerpt of its body.
+fn http_evidence(facts: &crate::facts::Facts) -> Option<HttpEvidence> {
+    let h = facts.http.as_ref()?;
+    Some(HttpEvidence {
+        scheme: h.scheme,
+        version: h.version,
+        exchanges: h
+            .exchanges
+            .iter()
+            .map(|e| HttpExchangeEvidence {
+                method: e.method.clone(),
+                path: e.path.clone(),
+                status: e.status,
+                headers: e.headers.clone(),
+                body_excerpt: e.body.chars().take(300).collect(),
+                error: e.error.clone(),
+            })
+            .collect(),
+    })
 }

@@ -1,5 +1,6 @@
-//! Parses the TARGET argument (`host`, `host:port`, `[v6]:port`, `https://host:port/path`)
-//! into a [`Target`]. Pure: no DNS, no I/O.
+//! Parses the TARGET argument (`host`, `host:port`, `[v6]:port`, `https://host:port/path`,
+//! or an image reference `host:port/team/app:1.4`, `team/app@sha256:…`) into a
+//! [`Target`]. Pure: no DNS, no I/O.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -60,6 +61,38 @@ pub struct Target {
     pub scheme: Scheme,
     /// A URL path that was given and is ignored.
     pub ignored_path: Option<String>,
+    /// The image, when the target is an image reference: the pull path is followed.
+    pub image: Option<ImageRef>,
+}
+
+/// An image in a registry, as in `10.0.0.5:5000/team/app:1.4` (the part after the
+/// registry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageRef {
+    /// The repository (`team/app`; `library/alpine` for a Docker Hub official image).
+    pub repository: String,
+    /// The tag, when given (`latest` is used when neither a tag nor a digest is).
+    pub tag: Option<String>,
+    /// The digest, when given (`sha256:…`): it wins over the tag, as in the runtimes.
+    pub digest: Option<String>,
+}
+
+impl ImageRef {
+    /// What the manifest is asked by: the digest, else the tag, else `latest`.
+    pub fn reference(&self) -> &str {
+        self.digest
+            .as_deref()
+            .or(self.tag.as_deref())
+            .unwrap_or("latest")
+    }
+
+    /// `repository:tag` or `repository@digest`, as a runtime names it.
+    pub fn familiar(&self) -> String {
+        match &self.digest {
+            Some(d) => format!("{}@{d}", self.repository),
+            None => format!("{}:{}", self.repository, self.reference()),
+        }
+    }
 }
 
 impl Target {
@@ -111,7 +144,14 @@ pub enum TargetError {
     /// Bad host syntax.
     #[error("invalid host {0:?}")]
     Host(String),
+    /// An image reference the runtimes would refuse (their own wording).
+    #[error("invalid reference format: {0}")]
+    Reference(String),
 }
+
+/// Docker Hub: the name `docker.io` in references, the host the runtimes dial.
+pub const DOCKER_HUB: &str = "docker.io";
+const DOCKER_HUB_HOST: &str = "registry-1.docker.io";
 
 /// Parses a target argument.
 pub fn parse(input: &str) -> Result<Target, TargetError> {
@@ -127,6 +167,9 @@ pub fn parse(input: &str) -> Result<Target, TargetError> {
         },
         None => (Scheme::Https, raw),
     };
+    if !raw.contains("://") && is_image_reference(rest) {
+        return parse_image(input, rest);
+    }
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], Some(&rest[i..])),
         None => (rest, None),
@@ -155,6 +198,134 @@ pub fn parse(input: &str) -> Result<Target, TargetError> {
         explicit_port: port.is_some(),
         scheme,
         ignored_path: ignored_path.map(str::to_string),
+        image: None,
+    })
+}
+
+/// Whether a target without a scheme is an image reference: it has a path that is not
+/// the API's (`/v2/...`), or a digest. A bare `host` or `host:port` is a registry.
+fn is_image_reference(rest: &str) -> bool {
+    if rest.contains('@') {
+        return true;
+    }
+    rest.split_once('/')
+        .is_some_and(|(_, path)| !(path.is_empty() || path == "v2" || path.starts_with("v2/")))
+}
+
+/// Parses an image reference as Docker's `reference.ParseNormalizedNamed` does: the
+/// first component is a registry when it has a `.` or a `:` or is `localhost`, else the
+/// image is on Docker Hub (`library/` added to a one-component name).
+fn parse_image(input: &str, rest: &str) -> Result<Target, TargetError> {
+    let bad = |why: &str| Err(TargetError::Reference(why.to_string()));
+    let (name_tag, digest) = match rest.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (rest, None),
+    };
+    let (first, remainder) = match name_tag.split_once('/') {
+        Some((f, r))
+            if f.contains('.') || f.contains(':') || f == "localhost" || f.starts_with('[') =>
+        {
+            (Some(f), r)
+        }
+        _ => (None, name_tag),
+    };
+    // The tag: after the last ':' of the last path component.
+    let last_slash = remainder.rfind('/').map_or(0, |i| i + 1);
+    let (repository, tag) = match remainder[last_slash..].rfind(':') {
+        Some(i) => (
+            &remainder[..last_slash + i],
+            Some(&remainder[last_slash + i + 1..]),
+        ),
+        None => (remainder, None),
+    };
+    if repository.is_empty() {
+        return bad("the repository name is empty");
+    }
+    if repository.chars().any(|c| c.is_ascii_uppercase()) {
+        return bad("repository name must be lowercase");
+    }
+    if repository.len() > 255 || !repository.split('/').all(valid_path_component) {
+        return bad(&format!(
+            "{repository:?} is not a repository name (lower-case letters, digits and . _ - separators, components joined by /)"
+        ));
+    }
+    if let Some(t) = tag
+        && !valid_tag(t)
+    {
+        return bad(&format!(
+            "{t:?} is not a tag (up to 128 letters, digits, _ . -, not starting with . or -)"
+        ));
+    }
+    if let Some(d) = digest
+        && !valid_digest(d)
+    {
+        return bad(&format!(
+            "{d:?} is not a digest (sha256: and 64 lower-case hex digits)"
+        ));
+    }
+    let (mut target, repository) = match first {
+        Some(registry) => (parse(registry)?, repository.to_string()),
+        None => {
+            let repository = if repository.contains('/') {
+                repository.to_string()
+            } else {
+                format!("library/{repository}")
+            };
+            (parse(DOCKER_HUB_HOST)?, repository)
+        }
+    };
+    target.input = input.to_string();
+    target.image = Some(ImageRef {
+        repository,
+        tag: tag.map(str::to_string),
+        digest: digest.map(str::to_string),
+    });
+    Ok(target)
+}
+
+/// distribution's path component: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+fn valid_path_component(c: &str) -> bool {
+    let b = c.as_bytes();
+    let alnum = |x: u8| x.is_ascii_lowercase() || x.is_ascii_digit();
+    if b.is_empty() || !alnum(b[0]) || !alnum(b[b.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if alnum(b[i]) {
+            i += 1;
+            continue;
+        }
+        // A separator run: ".", "_", "__" or "-"+, between alphanumerics.
+        let start = i;
+        while i < b.len() && !alnum(b[i]) {
+            i += 1;
+        }
+        let sep = &c[start..i];
+        let ok = sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|x| x == b'-');
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// distribution's tag: `[\w][\w.-]{0,127}`.
+fn valid_tag(t: &str) -> bool {
+    let word = |x: u8| x.is_ascii_alphanumeric() || x == b'_';
+    let b = t.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && word(b[0])
+        && b.iter().all(|&x| word(x) || x == b'.' || x == b'-')
+}
+
+/// A digest the runtimes accept here: `sha256:` and 64 lower-case hex digits.
+fn valid_digest(d: &str) -> bool {
+    d.strip_prefix("sha256:").is_some_and(|h| {
+        h.len() == 64
+            && h.bytes()
+                .all(|x| x.is_ascii_digit() || (b'a'..=b'f').contains(&x))
     })
 }
 
@@ -267,6 +438,74 @@ mod tests {
             parse("reg.local.").unwrap().host,
             Host::Name("reg.local".into())
         );
+    }
+
+    #[test]
+    fn image_references_name_the_registry_and_the_image() {
+        let t = parse("10.0.0.5:5000/team/app:1.4").unwrap();
+        assert_eq!(t.registry_name(), "10.0.0.5:5000");
+        let i = t.image.unwrap();
+        assert_eq!(
+            (i.repository.as_str(), i.tag.as_deref(), i.reference()),
+            ("team/app", Some("1.4"), "1.4")
+        );
+        let d = format!("sha256:{}", "a".repeat(64));
+        let t = parse(&format!("reg.example.com/app@{d}")).unwrap();
+        let i = t.image.unwrap();
+        assert_eq!((i.reference(), i.tag.as_deref()), (d.as_str(), None));
+        assert_eq!(t.port, 443);
+        // A tag and a digest: the digest is what is pulled.
+        let t = parse(&format!("localhost:5000/app:v1@{d}")).unwrap();
+        assert_eq!(t.image.unwrap().reference(), d);
+        // No tag: latest.
+        let t = parse("[::1]:5000/app").unwrap();
+        assert_eq!(t.registry_name(), "[::1]:5000");
+        assert_eq!(t.image.unwrap().familiar(), "app:latest");
+    }
+
+    #[test]
+    fn a_first_component_without_dot_or_colon_is_docker_hub() {
+        let t = parse("team/app:1.4").unwrap();
+        assert_eq!(t.host, Host::Name("registry-1.docker.io".into()));
+        assert_eq!(t.image.unwrap().repository, "team/app");
+        let t = parse("localhost/app").unwrap();
+        assert_eq!(t.host, Host::Name("localhost".into()));
+    }
+
+    #[test]
+    fn the_api_path_is_not_an_image() {
+        let t = parse("10.0.0.5:5000/v2/").unwrap();
+        assert_eq!((t.image, t.ignored_path), (None, None));
+        assert!(parse("10.0.0.5:5000").unwrap().image.is_none());
+        // With a scheme, a path stays an ignored URL path.
+        let t = parse("https://10.0.0.5:5000/team/app:1.4").unwrap();
+        assert!(t.image.is_none());
+        assert!(t.ignored_path.is_some());
+    }
+
+    #[test]
+    fn bad_references_say_why_in_docker_s_words() {
+        let e = parse("10.0.0.5:5000/Team/app").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "invalid reference format: repository name must be lowercase"
+        );
+        assert!(matches!(
+            parse("10.0.0.5:5000/app:-bad"),
+            Err(TargetError::Reference(_))
+        ));
+        assert!(matches!(
+            parse("10.0.0.5:5000/app@sha256:abc"),
+            Err(TargetError::Reference(_))
+        ));
+        assert!(matches!(
+            parse("10.0.0.5:5000/a..b"),
+            Err(TargetError::Reference(_))
+        ));
+        assert!(valid_path_component("a__b-c.d"));
+        assert!(valid_path_component("a---b"));
+        assert!(!valid_path_component("a___b"));
+        assert!(!valid_path_component("_a"));
     }
 
     #[test]

@@ -22,14 +22,14 @@ const LAYERS: &[&[&str]] = &[
     &["finding"],
     // Judging: the checks; triage of logs.
     &["checks", "triage"],
-    // The report model.
-    &["report"],
+    // The report model, and the fleet summary of many reports.
+    &["report", "summarize"],
     // Text.
     &["render", "explain"],
-    // The library's entry point.
-    &["pipeline"],
-    // The command line.
-    &["cli"],
+    // The library's entry points: one run, and rounds served to Prometheus.
+    &["pipeline", "watch"],
+    // The command line and its terminal display.
+    &["cli", "progress"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {
@@ -136,8 +136,40 @@ fn every_module_has_a_layer() {
                 lib.contains(&format!("[`{m}`]")),
                 "lib.rs's module table does not list {m}"
             );
+            let layer = layer_of(m).unwrap_or_default();
+            assert!(
+                lib.contains(&format!("//! | {layer} | [`{m}`] |")),
+                "lib.rs's module table puts {m} in another layer than {layer}"
+            );
         }
     }
+}
+
+#[test]
+fn the_drawing_in_docs_matches_the_layers() {
+    // docs/architecture.md draws the layers as ` N │ module  module │ what they do`.
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/architecture.md"))
+        .unwrap();
+    let mut drawn: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for line in doc.lines() {
+        let mut cells = line.split('│');
+        let (Some(n), Some(modules)) = (cells.next(), cells.next()) else {
+            continue;
+        };
+        let Ok(n) = n.trim().parse::<usize>() else {
+            continue;
+        };
+        drawn
+            .entry(n)
+            .or_default()
+            .extend(modules.split_whitespace().map(str::to_string));
+    }
+    let expected: BTreeMap<usize, BTreeSet<String>> = LAYERS
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i, l.iter().map(|m| m.to_string()).collect()))
+        .collect();
+    assert_eq!(drawn, expected, "redraw the layers in docs/architecture.md");
 }
 
 #[test]

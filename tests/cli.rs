@@ -89,6 +89,7 @@ fn binary_json_report_has_the_contract_shape() {
             "registry-api",
             "catalog",
             "credentials",
+            "pull",
             "daemon-json",
             "certs-d",
             "containerd-hosts",
@@ -229,4 +230,180 @@ fn several_targets_give_one_document_with_reports() {
     assert_eq!(reports.len(), 2);
     assert_eq!(reports[0]["target"]["input"], a);
     assert_eq!(reports[1]["target"]["input"], p.target());
+}
+
+/// Several targets are probed at once under the one deadline: four stalled servers at
+/// `--timeout 1` end together (not one after another), the reports come in the order
+/// given, and a target given twice is probed once, with a note.
+#[test]
+fn several_targets_share_one_deadline_and_keep_their_order() {
+    let stalled: Vec<server::Server> = (0..4)
+        .map(|_| server::start("127.0.0.1:0", Behaviour::Stall))
+        .collect();
+    let closed = server::closed_port().to_string();
+    let mut args: Vec<String> = stalled.iter().map(|s| s.target()).collect();
+    args.push(closed.clone());
+    args.push(stalled[0].target());
+    let started = std::time::Instant::now();
+    let out = regdoctor()
+        .args(&args)
+        .args(["--timeout", "1", "--format", "json", "--no-node-defaults"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let elapsed = started.elapsed();
+    // One deadline for all: sequential runs would take four seconds.
+    assert!(
+        elapsed < std::time::Duration::from_millis(2500),
+        "{elapsed:?}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let reports = v["reports"].as_array().unwrap();
+    let inputs: Vec<&str> = reports
+        .iter()
+        .map(|r| r["target"]["input"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(inputs, expected);
+    assert_eq!(codes(&reports[0]), vec!["tls_handshake_timeout"]);
+    assert_eq!(codes(&reports[4]), vec!["tcp_refused"]);
+    assert_eq!(
+        reports[5]["notes"][0],
+        format!(
+            "{} was given 2 times; it was probed once",
+            stalled[0].target()
+        )
+    );
+    // --quiet: one line per target.
+    let quiet = regdoctor()
+        .args([&stalled[0].target(), &closed])
+        .args([
+            "--timeout",
+            "1",
+            "--quiet",
+            "--no-node-defaults",
+            "--color",
+            "never",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(quiet).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].ends_with("FAIL  tls_handshake_timeout"), "{text}");
+    assert!(lines[1].ends_with("FAIL  tcp_refused"), "{text}");
+}
+
+/// `--targets-file` reads targets, one per line, with `#` comments; `-` is standard input.
+#[test]
+fn targets_come_from_a_file_and_from_stdin() {
+    let closed = server::closed_port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let list = write(
+        &dir,
+        "targets.txt",
+        format!("# registries\n{closed}   # the test one\n\n").as_bytes(),
+    );
+    for (file, stdin) in [(list.as_str(), ""), ("-", format!("{closed}\n").as_str())] {
+        let out = regdoctor()
+            .args(["--targets-file", file, "--quiet", "--no-node-defaults"])
+            .args(["--timeout", "1", "--color", "never"])
+            .write_stdin(stdin.to_string())
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.starts_with(&closed), "{text}");
+    }
+}
+
+/// `regdoctor summarize` over real reports of three "nodes" (two without the CA, one with
+/// it), as files and as `kubectl logs --prefix` lines; a report of another schema version is
+/// skipped with a clear message, and input with no report at all is an error.
+#[test]
+fn summarize_real_reports_from_several_nodes() {
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let s = scenario(&root.pem, std::slice::from_ref(&l.der), &l.key_der);
+    let ca_path = s.ca_path.clone();
+    let run = |node: &str, with_ca: bool| -> String {
+        let mut args = vec![s.target(), "--node-name".into(), node.into()];
+        if with_ca {
+            args.extend(["--ca".into(), ca_path.clone()]);
+        }
+        let out = regdoctor()
+            .args(&args)
+            .args(["--format", "json-lines", "--no-node-defaults"])
+            .env("HOME", s.dir())
+            .assert()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let n1 = write(&dir, "n1.json", run("n1", false).as_bytes());
+    let pods = format!(
+        "[pod/regdoctor-a/regdoctor] {}[pod/regdoctor-b/regdoctor] {}[pod/regdoctor-b/regdoctor] a line that is not a report\n",
+        run("n2", false),
+        run("n3", true)
+    );
+    let pods = write(&dir, "pods.log", pods.as_bytes());
+    let newer = write(
+        &dir,
+        "newer.json",
+        br#"{"schema": "regdoctor.report/v2", "target": {"input": "x"}}"#,
+    );
+    let out = regdoctor()
+        .args(["summarize", &n1, &pods, &newer, "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["reports"], 3, "{v:#}");
+    let reg = &v["registries"][0];
+    assert_eq!(reg["registry"], s.target());
+    assert_eq!(
+        (reg["pass"].as_u64(), reg["fail"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(reg["causes"][0]["code"], "unknown_authority");
+    assert_eq!(
+        reg["causes"][0]["node_names"],
+        serde_json::json!(["n1", "n2"])
+    );
+    assert!(
+        v["skipped"][0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("regdoctor.report/v2"),
+        "{v:#}"
+    );
+    // The human table.
+    regdoctor()
+        .args(["summarize", &n1, &pods])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "{}  1/3 nodes pass, 2 fail",
+            s.target()
+        )))
+        .stdout(predicate::str::contains("FAIL  unknown_authority"));
+    // No report at all.
+    let junk = write(&dir, "junk.txt", b"hello\n");
+    regdoctor()
+        .args(["summarize", &junk])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no regdoctor report"));
 }

@@ -15,6 +15,7 @@ mod fuzz_smoke;
 #[path = "../fuzz/src/targets.rs"]
 #[allow(dead_code)]
 mod fuzz_targets;
+mod image;
 mod node_config;
 mod node_runtimes;
 mod registry;
@@ -23,3 +24,4 @@ mod schema;
 mod snapshots;
 mod tls;
 mod triage;
+mod watch;

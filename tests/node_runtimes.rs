@@ -164,3 +164,72 @@ fn a_ca_path_inside_hosts_toml_is_read_under_the_host_root() {
     );
     assert_eq!(code, 1);
 }
+
+#[test]
+fn from_node_gathers_every_registry_the_runtimes_are_configured_for() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    // Ports where nothing listens: each target is a quick tcp_refused.
+    let p: Vec<String> = (0..5)
+        .map(|_| server::closed_port().port().to_string())
+        .collect();
+    put(
+        r,
+        "/etc/docker/daemon.json",
+        format!(
+            "{{\"insecure-registries\": [\"127.0.0.1:{}\", \"10.0.0.0/8\"], \"registry-mirrors\": [\"https://127.0.0.1:{}\"]}}",
+            p[0], p[1]
+        )
+        .as_bytes(),
+    );
+    put(
+        r,
+        &format!("/etc/docker/certs.d/127.0.0.1:{}/ca.crt", p[2]),
+        b"",
+    );
+    put(
+        r,
+        &format!("/etc/containerd/certs.d/127.0.0.1_{}_/hosts.toml", p[3]),
+        b"",
+    );
+    put(
+        r,
+        "/etc/containers/registries.conf",
+        format!(
+            "[[registry]]\nlocation = \"127.0.0.1:{}/team\"\n[[registry]]\nlocation = \"127.0.0.1:{}\"\n",
+            p[4], p[0]
+        )
+        .as_bytes(),
+    );
+    let (code, report) = judge(r, &["--from-node", "--timeout", "2"]);
+    assert_eq!(code, 1);
+    let reports = report["reports"].as_array().unwrap();
+    let targets: Vec<&str> = reports
+        .iter()
+        .map(|r| r["target"]["input"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = vec![
+        format!("127.0.0.1:{}", p[0]),
+        format!("127.0.0.1:{}", p[1]),
+        format!("127.0.0.1:{}", p[2]),
+        format!("127.0.0.1:{}", p[3]),
+        format!("127.0.0.1:{}", p[4]),
+    ];
+    assert_eq!(targets, expected, "{report:#}");
+    // The first is named by Docker and by CRI-O, each with where.
+    let note = reports[0]["notes"][0].as_str().unwrap();
+    assert!(
+        note.starts_with("named by Docker and CRI-O on this node")
+            && note.contains("/etc/docker/daemon.json:1 insecure-registries")
+            && note.contains("/etc/containers/registries.conf [[registry]]"),
+        "{note}"
+    );
+    assert!(
+        reports[3]["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/etc/containerd/certs.d/127.0.0.1_{}_/", p[3])),
+        "{:#}",
+        reports[3]
+    );
+}

@@ -87,3 +87,36 @@ fn schema_lists_every_check_and_code() {
         .collect();
     assert_eq!(ids, expected);
 }
+
+#[test]
+fn schema_describes_every_kind_of_evidence() {
+    // A finding's evidence is one of the typed families of regdoctor::finding::Evidence;
+    // the schema has one closed definition per family (src/checks/tests.rs validates every
+    // check example's evidence against its own).
+    let s = schema();
+    let refs: Vec<&str> = s["$defs"]["finding"]["properties"]["evidence"]["anyOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["$ref"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = regdoctor::finding::Evidence::KINDS
+        .iter()
+        .map(|k| format!("#/$defs/evidence_{k}"))
+        .collect();
+    assert_eq!(
+        refs, expected,
+        "finding.evidence in docs/report.schema.json"
+    );
+    for k in regdoctor::finding::Evidence::KINDS {
+        let def = &s["$defs"][format!("evidence_{k}")];
+        let closed = match def.get("$ref") {
+            Some(r) => &s["$defs"][r.as_str().unwrap().trim_start_matches("#/$defs/")],
+            None => def,
+        };
+        assert_eq!(
+            closed["additionalProperties"], false,
+            "evidence_{k} must list every field"
+        );
+    }
+}

@@ -74,6 +74,12 @@ const TOKENS: &[&[u8]] = &[
     b"\x01\x01\xff",
     b"\x17\x0d",
     b"\x18\x0f",
+    b"@sha256:",
+    b"localhost/",
+    b"\"manifests\":[",
+    b"\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}",
+    b"\"config\":{\"digest\":",
+    b"application/vnd.oci.image.index.v1+json",
 ];
 
 /// One to four mutations of `input`, some splicing in another corpus entry.

@@ -14,6 +14,7 @@
 
 use regdoctor::facts::Facts;
 use regdoctor::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile};
+use regdoctor::finding::evidence::Evidence;
 
 /// A fuzz target.
 pub struct Target {
@@ -66,6 +67,21 @@ pub const TARGETS: &[Target] = &[
         name: "target",
         about: "target::parse: whatever it accepts prints back (registry name, v2 URL, authority) to the same target",
         run: target,
+    },
+    Target {
+        name: "url",
+        about: "probe::creds::split_url on a Location or a Bearer realm: what it splits prints back to the same host, port and path",
+        run: url,
+    },
+    Target {
+        name: "platform",
+        about: "facts::pull::Platform::parse (--platform, a runtime's error line): prints back to the same, matches itself",
+        run: platform,
+    },
+    Target {
+        name: "manifest",
+        about: "the pull walk's reading of a manifest answer (Content-Type NUL body): media type, index entries, config and layer",
+        run: manifest,
     },
     Target {
         name: "triage",
@@ -226,7 +242,7 @@ fn facts_for(data: &[u8]) -> Facts {
             NOW,
         ),
     };
-    if data.len() % 2 == 0 {
+    if data.len().is_multiple_of(2) {
         f.node.docker_version = Some("24.0.7".into());
         f.node.installs.containerd.version = Some("1.6.20".into());
     }
@@ -239,21 +255,16 @@ fn findings_inside(facts: &Facts, files: &[(&str, &str)]) {
     for r in &assessment.results {
         for f in &r.findings {
             assert!(!f.message.is_empty());
-            let ev = &f.evidence;
-            let (Some(line), Some(col)) = (
-                ev.get("line").and_then(|l| l.as_u64()),
-                ev.get("column").and_then(|c| c.as_u64()),
-            ) else {
+            let Some(Evidence::Position(p)) = f.evidence.as_deref() else {
                 continue;
             };
-            let file = ev.get("file").and_then(|p| p.as_str()).unwrap_or_default();
-            if let Some((_, text)) = files.iter().find(|(p, _)| *p == file) {
+            if let Some((_, text)) = files.iter().find(|(path, _)| *path == p.file) {
                 let text = text.strip_prefix('\u{feff}').unwrap_or(text);
                 assert_inside(
                     text,
-                    line as usize,
-                    col as usize,
-                    &format!("{:?} in {file}", f.code),
+                    p.line,
+                    p.column,
+                    &format!("{:?} in {}", f.code, p.file),
                 );
             }
         }
@@ -282,7 +293,7 @@ fn containerd(data: &[u8]) {
     let parts = split_nul(data);
     let hosts = parts[0];
     let root = "/etc/containerd/certs.d";
-    let dir = if data.len() % 2 == 0 {
+    let dir = if data.len().is_multiple_of(2) {
         "10.0.0.5:5000"
     } else {
         "_default"
@@ -473,6 +484,121 @@ fn target(data: &[u8]) {
         assert_eq!(r.explicit_port, t.explicit_port);
     }
     assert!(t.port > 0);
+    // An image reference prints back, as a runtime names it, to the same image.
+    if let Some(image) = &t.image {
+        assert_eq!(t.scheme, Scheme::Https);
+        assert!(!image.repository.is_empty());
+        assert!(!image.reference().is_empty());
+        let printed = format!("{}/{}", t.registry_name(), image.familiar());
+        let back = same(&printed, "image reference");
+        // The same image pulled: a tag beside a digest, and `latest`, are not printed.
+        let b = back.image.as_ref().expect("an image reference");
+        assert_eq!(
+            (&b.repository, b.reference(), &b.digest),
+            (&image.repository, image.reference(), &image.digest),
+            "image reference {printed:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- URLs from servers
+
+/// `creds::split_url` on a `Location` or a Bearer realm: whatever it splits prints back to
+/// the same host, port and path.
+fn url(data: &[u8]) {
+    use regdoctor::probe::creds::split_url;
+    let input = text(data);
+    let Some((t, path)) = split_url(&input) else {
+        return;
+    };
+    assert!(path.starts_with('/'), "{input:?}: path {path:?}");
+    assert_eq!(t.image, None);
+    assert_eq!(t.ignored_path, None, "{input:?}");
+    let printed = format!("{}://{}{path}", t.scheme.as_str(), t.authority());
+    let (back, back_path) =
+        split_url(&printed).unwrap_or_else(|| panic!("{input:?} split, {printed:?} does not"));
+    assert_eq!(
+        (&back.host, back.port, back.scheme, &back_path),
+        (&t.host, t.port, t.scheme, &path),
+        "{input:?} printed as {printed:?}"
+    );
+}
+
+// ---------------------------------------------------------------- the pull path
+
+/// `Platform::parse` (`--platform`, a runtime's "no matching manifest for" line): what it
+/// reads prints back to the same, and matches itself.
+fn platform(data: &[u8]) {
+    use regdoctor::facts::pull::Platform;
+    use regdoctor::probe::pull::platform_matches;
+    let input = text(data);
+    let Some(p) = Platform::parse(&input) else {
+        return;
+    };
+    assert!(!p.os.is_empty() && !p.architecture.is_empty());
+    assert!(!p.to_string().is_empty());
+    assert_eq!(
+        Platform::parse(&p.to_string()).as_ref(),
+        Some(&p),
+        "{input:?}"
+    );
+    assert!(platform_matches(&p, &p));
+    let bare = Platform {
+        variant: None,
+        ..p.clone()
+    };
+    assert!(platform_matches(&p, &bare) && platform_matches(&bare, &p));
+}
+
+/// A manifest answer (`Content-Type` NUL body, or a body alone): its media type, an
+/// index's entries and a manifest's blobs, as the pull walk reads them.
+fn manifest(data: &[u8]) {
+    use regdoctor::facts::HttpExchange;
+    use regdoctor::facts::pull::{Platform, media};
+    use regdoctor::probe::pull::{
+        document_kind, index_entries, manifest_blobs, media_type, platform_matches,
+    };
+    let (content_type, body) = match data.iter().position(|b| *b == 0) {
+        Some(i) => (Some(text(&data[..i])), &data[i + 1..]),
+        None => (None, data),
+    };
+    let ex = HttpExchange {
+        status: Some(200),
+        headers: content_type
+            .iter()
+            .map(|c| ("content-type".to_string(), c.clone()))
+            .collect(),
+        body: text(body),
+        ..Default::default()
+    };
+    let header = media_type(&ex);
+    assert!(!header.contains(';') && header == header.trim());
+    let doc = serde_json::from_slice::<serde_json::Value>(body).ok();
+    let kind = document_kind(header.clone(), doc.as_ref());
+    if !header.is_empty() {
+        assert_eq!(kind, header);
+    }
+    let manifests = doc
+        .as_ref()
+        .and_then(|d| d.get("manifests"))
+        .and_then(|m| m.as_array())
+        .map_or(0, Vec::len);
+    let entries = index_entries(doc.as_ref());
+    assert!(entries.len() <= manifests);
+    let wanted = Platform::parse("linux/arm64/v8").expect("a platform");
+    for (p, digest) in &entries {
+        assert_ne!(p.os, "unknown");
+        let _ = (p.to_string(), platform_matches(&wanted, p), digest.len());
+    }
+    let (config, layer) = manifest_blobs(doc.as_ref());
+    if let Some((digest, _)) = &config {
+        let expected = doc.as_ref().and_then(|d| d["config"]["digest"].as_str());
+        assert_eq!(Some(digest.as_str()), expected);
+    }
+    if layer.is_some() {
+        assert!(doc.as_ref().is_some_and(|d| d["layers"][0].is_object()));
+    }
+    let _ = (media::is_index(&kind), media::is_manifest(&kind));
 }
 
 // ---------------------------------------------------------------- triage
@@ -485,7 +611,7 @@ fn triage(data: &[u8]) {
     for m in &t.matches {
         assert!(m.count >= 1 && m.first_line >= 1 && m.first_line <= t.lines);
     }
-    let _ = regdoctor::triage::render_human(&t);
+    let _ = regdoctor::render::triage::render_human(&t);
 }
 
 // ---------------------------------------------------------------- the token response

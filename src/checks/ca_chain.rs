@@ -2,12 +2,11 @@
 //! roots), by Go's rules; and when it does not, why: a missing intermediate, a CA with the
 //! right name but the wrong key, a self-signed certificate nobody trusts, a non-CA signer.
 
-use serde::Serialize;
-
 use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, Runtime, WebpkiVerdict};
 use crate::finding::Finding;
+use crate::finding::evidence::ChainTrust;
 use crate::pki::cert::check_signature;
 use crate::pki::verify::PARENT_CANNOT_SIGN;
 use crate::pki::{Cert, GoError, Node};
@@ -16,17 +15,6 @@ use crate::runtimes::trust::Store;
 
 /// The check.
 pub struct CaChain;
-
-#[derive(Serialize)]
-struct ChainEvidence {
-    trusted_from: String,
-    trusted: Vec<String>,
-    presented: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    go_error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<String>,
-}
 
 impl Check for CaChain {
     fn id(&self) -> CheckId {
@@ -112,7 +100,7 @@ fn judge_store(
                 ""
             }
     });
-    let evidence = ChainEvidence {
+    let evidence = ChainTrust {
         trusted_from: trusted_from.clone(),
         trusted: if from_ca {
             cas.iter().map(|c| c.subject.clone()).collect()
@@ -138,7 +126,7 @@ fn judge_store(
     vec![
         ctx.diagnose(err)
             .fails_verification(facts, err.go_text())
-            .evidence(&evidence),
+            .evidence(evidence),
     ]
 }
 
@@ -178,7 +166,7 @@ fn verification_off(facts: &Basis<'_>, findings: &mut Vec<Finding>) {
 }
 
 /// Go accepts the chain; say when rustls-based clients would not (Go wins, so a warning).
-fn rustls_side_note(facts: &Facts, store: &Store, ev: ChainEvidence) -> Vec<Finding> {
+fn rustls_side_note(facts: &Facts, store: &Store, ev: ChainTrust) -> Vec<Finding> {
     // Only when Go's whole verdict (dates and name too) is "ok": otherwise the other
     // checks already report what webpki would also refuse.
     if !store.ok() {
@@ -197,7 +185,7 @@ fn rustls_side_note(facts: &Facts, store: &Store, ev: ChainEvidence) -> Vec<Find
     vec![
         Finding::new(Code::RustlsWouldReject, message)
             .hint("nothing to do for Docker, containerd or CRI-O; for clients built on rustls, issue the server a certificate without CA:TRUE, signed by a separate CA, and trust that CA")
-            .evidence(&ev),
+            .evidence(ev),
     ]
 }
 
@@ -332,66 +320,22 @@ impl Ctx<'_> {
 
     fn unknown_authority(&self) -> Finding {
         let top = self.top();
-        let name = self.registry();
         let same_name: Vec<&Cert> = self
             .roots
             .iter()
             .filter(|r| r.subject_raw == top.issuer_raw && r.der != top.der)
             .collect();
         if let Some(imposter) = same_name.first() {
-            return Finding::new(
-                Code::WrongCa,
-                format!(
-                    "{} holds a CA named \"{}\" (SHA-256 {}), but that CA did not sign \"{}\": same name, different key; the CA was probably re-created after the server's certificate was issued",
-                    self.trusted_from,
-                    imposter.subject,
-                    short_fp(&imposter.sha256),
-                    top.display_name()
-                ),
-            )
-            .hint(format!(
-                "find the CA that really issued the server's certificate: compare `openssl x509 -noout -issuer -ext authorityKeyIdentifier -in registry.crt` on the registry host with `openssl x509 -noout -subject -ext subjectKeyIdentifier -in {}`; then give that CA (and copy it to /etc/docker/certs.d/{name}/ca.crt on every node), or re-issue the server's certificate with the current CA",
-                self.facts.ca_file.as_ref().map(|c| c.path.as_str()).unwrap_or("ca.crt")
-            ));
+            return self.wrong_ca(imposter);
         }
-        let where_ = self.trusted_from;
         if top.is_self_issued() {
-            let what = if std::ptr::eq(top, &self.chain[0]) {
-                format!(
-                    "the server's certificate \"{}\" is self-signed",
-                    top.subject
-                )
-            } else {
-                format!("the chain ends at the self-signed root \"{}\"", top.subject)
-            };
-            return Finding::new(Code::UnknownAuthority, format!("{what}, and it is not in {where_}"))
-                .hint(format!(
-                    "trust it: save it with `openssl s_client -showcerts -connect {} </dev/null 2>/dev/null | openssl x509 -out ca.crt`, check its fingerprint with the registry's administrator (SHA-256 {}), check with `regdoctor {name} --ca ca.crt`, then install it: {}",
-                    self.authority(),
-                    short_fp(&top.sha256),
-                    super::hints::trust_ca(&self.hint_runtimes, self.facts, "ca.crt")
-                ));
+            return self.self_signed_untrusted();
         }
         if self.from_ca && !self.cas.is_empty() {
-            let held: Vec<String> = self
-                .cas
-                .iter()
-                .map(|r| format!("\"{}\"", r.subject))
-                .collect();
-            return Finding::new(
-                Code::MissingIntermediate,
-                format!(
-                    "the chain the server sends ends at \"{}\", issued by \"{}\", and that issuer is neither sent by the server nor in {where_} (which holds {}): the server must send its intermediate CA certificate",
-                    top.subject,
-                    top.issuer,
-                    super::or_list(&held).replace(" or ", " and ")
-                ),
-            )
-            .hint(format!(
-                "make the registry send the full chain: `cat registry.crt intermediate.crt > fullchain.crt` and serve fullchain.crt (distribution: REGISTRY_HTTP_TLS_CERTIFICATE=/certs/fullchain.crt), then restart it; if \"{}\" is your root CA, put its certificate in {where_} instead",
-                top.issuer
-            ));
+            return self.missing_intermediate();
         }
+        let name = self.registry();
+        let where_ = self.trusted_from;
         let detail = if self.from_ca {
             format!("{where_} holds no usable CA certificate")
         } else {
@@ -404,6 +348,72 @@ impl Ctx<'_> {
         Finding::new(Code::UnknownAuthority, format!("no chain to a trusted CA: {detail}")).hint(format!(
             "get the CA certificate that issued the registry's certificate and check with `regdoctor {name} --ca ca.crt`; then install it: {}",
             super::hints::trust_ca(&self.hint_runtimes, self.facts, "ca.crt")
+        ))
+    }
+
+    /// A trusted CA has the issuer's name but did not sign the chain's top.
+    fn wrong_ca(&self, imposter: &Cert) -> Finding {
+        let top = self.top();
+        let name = self.registry();
+        Finding::new(
+            Code::WrongCa,
+            format!(
+                "{} holds a CA named \"{}\" (SHA-256 {}), but that CA did not sign \"{}\": same name, different key; the CA was probably re-created after the server's certificate was issued",
+                self.trusted_from,
+                imposter.subject,
+                short_fp(&imposter.sha256),
+                top.display_name()
+            ),
+        )
+        .hint(format!(
+            "find the CA that really issued the server's certificate: compare `openssl x509 -noout -issuer -ext authorityKeyIdentifier -in registry.crt` on the registry host with `openssl x509 -noout -subject -ext subjectKeyIdentifier -in {}`; then give that CA (and copy it to /etc/docker/certs.d/{name}/ca.crt on every node), or re-issue the server's certificate with the current CA",
+            self.facts.ca_file.as_ref().map(|c| c.path.as_str()).unwrap_or("ca.crt")
+        ))
+    }
+
+    /// The chain ends at a self-signed certificate nobody trusts.
+    fn self_signed_untrusted(&self) -> Finding {
+        let top = self.top();
+        let name = self.registry();
+        let where_ = self.trusted_from;
+        let what = if std::ptr::eq(top, &self.chain[0]) {
+            format!(
+                "the server's certificate \"{}\" is self-signed",
+                top.subject
+            )
+        } else {
+            format!("the chain ends at the self-signed root \"{}\"", top.subject)
+        };
+        Finding::new(Code::UnknownAuthority, format!("{what}, and it is not in {where_}"))
+            .hint(format!(
+                "trust it: save it with `openssl s_client -showcerts -connect {} </dev/null 2>/dev/null | openssl x509 -out ca.crt`, check its fingerprint with the registry's administrator (SHA-256 {}), check with `regdoctor {name} --ca ca.crt`, then install it: {}",
+                self.authority(),
+                short_fp(&top.sha256),
+                super::hints::trust_ca(&self.hint_runtimes, self.facts, "ca.crt")
+            ))
+    }
+
+    /// The `--ca` bundle holds CAs, but not the issuer of the chain's top.
+    fn missing_intermediate(&self) -> Finding {
+        let top = self.top();
+        let where_ = self.trusted_from;
+        let held: Vec<String> = self
+            .cas
+            .iter()
+            .map(|r| format!("\"{}\"", r.subject))
+            .collect();
+        Finding::new(
+            Code::MissingIntermediate,
+            format!(
+                "the chain the server sends ends at \"{}\", issued by \"{}\", and that issuer is neither sent by the server nor in {where_} (which holds {}): the server must send its intermediate CA certificate",
+                top.subject,
+                top.issuer,
+                super::or_list(&held).replace(" or ", " and ")
+            ),
+        )
+        .hint(format!(
+            "make the registry send the full chain: `cat registry.crt intermediate.crt > fullchain.crt` and serve fullchain.crt (distribution: REGISTRY_HTTP_TLS_CERTIFICATE=/certs/fullchain.crt), then restart it; if \"{}\" is your root CA, put its certificate in {where_} instead",
+            top.issuer
         ))
     }
 }

@@ -1,25 +1,15 @@
 //! `ca-file`: the `--ca` bundle holds CA certificates (PEM or DER), and they are valid.
 
-use serde::Serialize;
-
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::finding::Finding;
-use crate::pki::bundle;
-use crate::pki::summary::CertSummary;
+use crate::finding::evidence::Bundle;
+use crate::pki::Cert;
+use crate::pki::bundle::{self, BundleContents};
 
 /// The check.
 pub struct CaFile;
-
-#[derive(Serialize)]
-struct BundleEvidence<'a> {
-    path: &'a str,
-    certificates: Vec<CertSummary>,
-    private_keys: &'a [&'static str],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    problem: Option<String>,
-}
 
 impl Check for CaFile {
     fn id(&self) -> CheckId {
@@ -43,127 +33,155 @@ impl Check for CaFile {
         };
         let path = ca.path.as_str();
         let b = bundle::parse(&ca.bytes);
-        let evidence = |problem: Option<String>| BundleEvidence {
-            path,
-            certificates: b.certs.iter().map(|c| c.summary()).collect(),
-            private_keys: &b.private_keys,
-            problem,
-        };
-        let mut findings = Vec::new();
         if b.empty {
-            findings.push(
+            return Outcome::Findings(vec![
                 Finding::new(Code::CaEmpty, format!("{path} is empty"))
                     .hint(export_hint(facts))
-                    .evidence(&evidence(None)),
-            );
-            return Outcome::Findings(findings);
+                    .evidence(evidence(path, &b, None)),
+            ]);
         }
-        if let Some(kind) = b.private_keys.first() {
-            let also = match b.certs.len() {
-                0 => String::from(" and no certificate"),
-                n => format!(" next to {n} certificate(s)"),
-            };
-            findings.push(
-                Finding::new(
-                    Code::CaPrivateKey,
-                    format!("{path} holds a private key ({kind}){also}: a CA bundle must hold only certificates, and a private key must never be copied to the nodes"),
-                )
-                .hint(format!(
-                    "give the CA certificate instead (the file that begins with -----BEGIN CERTIFICATE-----, often ca.crt); keep the key on the CA host only. To keep only the certificates of this file: `openssl crl2pkcs7 -nocrl -certfile {path} | openssl pkcs7 -print_certs -out ca-only.crt`"
-                ))
-                .evidence(&evidence(None)),
-            );
-        }
-        if b.certs.is_empty() && b.private_keys.is_empty() {
-            let why = if let Some(e) = &b.pem_error {
-                format!("its PEM is broken ({e})")
-            } else if let Some(e) = b.bad_certs.first() {
-                format!("its CERTIFICATE block does not parse ({e})")
-            } else if !b.other_blocks.is_empty() {
-                format!("it holds only {} block(s)", b.other_blocks.join(", "))
-            } else if b.looks_like_pem {
-                "its PEM blocks could not be read".into()
-            } else {
-                "it is neither PEM nor a DER certificate".into()
-            };
-            findings.push(
-                Finding::new(
-                    Code::CaNotCertificate,
-                    format!("{path} holds no certificate: {why}"),
-                )
-                .hint(format!(
-                    "check the file with `openssl x509 -in {path} -noout -subject -issuer`; {}",
-                    export_hint(facts)
-                ))
-                .evidence(&evidence(Some(why))),
-            );
-        }
-        if !b.looks_like_pem && !b.certs.is_empty() {
-            let pem_name = path
-                .rsplit_once('.')
-                .map(|(stem, _)| format!("{stem}.crt"))
-                .filter(|p| p != path)
-                .unwrap_or_else(|| format!("{path}.crt"));
-            findings.push(
-                Finding::new(
-                    Code::CaDer,
-                    format!("{path} is DER (binary): regdoctor reads it, but the runtimes load CA files as PEM only (Docker's and containers' certs.d, containerd's hosts.toml ca): copied as it is, it would be ignored"),
-                )
-                .hint(format!(
-                    "convert it before copying it to the nodes: `openssl x509 -inform der -in {path} -out {pem_name}`"
-                ))
-                .evidence(&evidence(None)),
-            );
-        }
+        let mut findings = Vec::new();
+        findings.extend(private_key(path, &b));
+        findings.extend(no_certificate(facts, path, &b));
+        findings.extend(der_bundle(path, &b));
         let presented_leaf = facts.tls.as_ref().and_then(|t| t.chain.first());
         for (i, c) in b.certs.iter().enumerate() {
-            if facts.now > c.not_after || facts.now < c.not_before {
-                let when = if facts.now > c.not_after {
-                    format!("expired on {}", crate::pki::human_date(c.not_after))
-                } else {
-                    format!(
-                        "is not valid until {}",
-                        crate::pki::human_date(c.not_before)
-                    )
-                };
-                findings.push(
-                    Finding::new(
-                        Code::CaExpired,
-                        format!("certificate #{} in {path} ({}) {when}", i + 1, c.display_name()),
-                    )
-                    .hint(format!(
-                        "renew the CA certificate with the same key so issued certificates stay valid: `openssl x509 -new -key ca.key -subj \"{}\" -days 3650 -out ca.crt` (or `openssl req -x509 -key ca.key -days 3650 -subj ... -out ca.crt`), then replace {path} on every node",
-                        slash_subject(&c.subject)
-                    ))
-                    .evidence(&c.summary()),
-                );
-            }
+            findings.extend(ca_expired(facts, path, i, c));
             if !c.is_ca() {
-                let is_server_cert = presented_leaf.is_some_and(|l| *l == c.der);
-                let note = if is_server_cert {
-                    "it is the server's own certificate, which Go accepts as a trusted copy, but it must be replaced on every node whenever the server's certificate changes"
-                } else {
-                    "Go accepts it only as an exact copy of the server's certificate, and the server presents a different one"
-                };
-                findings.push(
-                    Finding::new(
-                        Code::CaIsLeaf,
-                        format!(
-                            "certificate #{} in {path} ({}) is not a CA certificate (no CA:TRUE basic constraint): {note}",
-                            i + 1,
-                            c.display_name()
-                        ),
-                    )
-                    .hint(format!(
-                        "give the certificate of the CA that issued the server's certificate (issuer \"{}\"): on the registry host it is usually ca.crt",
-                        c.issuer
-                    ))
-                    .evidence(&c.summary()),
-                );
+                findings.push(not_a_ca(path, i, c, presented_leaf));
             }
         }
         Outcome::Findings(findings)
     }
+}
+
+/// The bundle as evidence.
+fn evidence(path: &str, b: &BundleContents, problem: Option<String>) -> Bundle {
+    Bundle {
+        path: path.to_string(),
+        certificates: b.certs.iter().map(|c| c.summary()).collect(),
+        private_keys: b.private_keys.clone(),
+        problem,
+    }
+}
+
+/// A private key in the bundle.
+fn private_key(path: &str, b: &BundleContents) -> Option<Finding> {
+    let kind = b.private_keys.first()?;
+    let also = match b.certs.len() {
+        0 => String::from(" and no certificate"),
+        n => format!(" next to {n} certificate(s)"),
+    };
+    Some(
+        Finding::new(
+            Code::CaPrivateKey,
+            format!("{path} holds a private key ({kind}){also}: a CA bundle must hold only certificates, and a private key must never be copied to the nodes"),
+        )
+        .hint(format!(
+            "give the CA certificate instead (the file that begins with -----BEGIN CERTIFICATE-----, often ca.crt); keep the key on the CA host only. To keep only the certificates of this file: `openssl crl2pkcs7 -nocrl -certfile {path} | openssl pkcs7 -print_certs -out ca-only.crt`"
+        ))
+        .evidence(evidence(path, b, None)),
+    )
+}
+
+/// Neither a certificate nor a key: why.
+fn no_certificate(facts: &Facts, path: &str, b: &BundleContents) -> Option<Finding> {
+    if !b.certs.is_empty() || !b.private_keys.is_empty() {
+        return None;
+    }
+    let why = if let Some(e) = &b.pem_error {
+        format!("its PEM is broken ({e})")
+    } else if let Some(e) = b.bad_certs.first() {
+        format!("its CERTIFICATE block does not parse ({e})")
+    } else if !b.other_blocks.is_empty() {
+        format!("it holds only {} block(s)", b.other_blocks.join(", "))
+    } else if b.looks_like_pem {
+        "its PEM blocks could not be read".into()
+    } else {
+        "it is neither PEM nor a DER certificate".into()
+    };
+    Some(
+        Finding::new(
+            Code::CaNotCertificate,
+            format!("{path} holds no certificate: {why}"),
+        )
+        .hint(format!(
+            "check the file with `openssl x509 -in {path} -noout -subject -issuer`; {}",
+            export_hint(facts)
+        ))
+        .evidence(evidence(path, b, Some(why))),
+    )
+}
+
+/// A DER bundle: readable here, ignored by the runtimes.
+fn der_bundle(path: &str, b: &BundleContents) -> Option<Finding> {
+    if b.looks_like_pem || b.certs.is_empty() {
+        return None;
+    }
+    let pem_name = path
+        .rsplit_once('.')
+        .map(|(stem, _)| format!("{stem}.crt"))
+        .filter(|p| p != path)
+        .unwrap_or_else(|| format!("{path}.crt"));
+    Some(
+        Finding::new(
+            Code::CaDer,
+            format!("{path} is DER (binary): regdoctor reads it, but the runtimes load CA files as PEM only (Docker's and containers' certs.d, containerd's hosts.toml ca): copied as it is, it would be ignored"),
+        )
+        .hint(format!(
+            "convert it before copying it to the nodes: `openssl x509 -inform der -in {path} -out {pem_name}`"
+        ))
+        .evidence(evidence(path, b, None)),
+    )
+}
+
+/// A CA certificate outside its dates.
+fn ca_expired(facts: &Facts, path: &str, i: usize, c: &Cert) -> Option<Finding> {
+    if facts.now <= c.not_after && facts.now >= c.not_before {
+        return None;
+    }
+    let when = if facts.now > c.not_after {
+        format!("expired on {}", crate::pki::human_date(c.not_after))
+    } else {
+        format!(
+            "is not valid until {}",
+            crate::pki::human_date(c.not_before)
+        )
+    };
+    Some(
+        Finding::new(
+            Code::CaExpired,
+            format!("certificate #{} in {path} ({}) {when}", i + 1, c.display_name()),
+        )
+        .hint(format!(
+            "renew the CA certificate with the same key so issued certificates stay valid: `openssl x509 -new -key ca.key -subj \"{}\" -days 3650 -out ca.crt` (or `openssl req -x509 -key ca.key -days 3650 -subj ... -out ca.crt`), then replace {path} on every node",
+            slash_subject(&c.subject)
+        ))
+        .evidence(c.summary()),
+    )
+}
+
+/// A certificate in the bundle that is not a CA.
+fn not_a_ca(path: &str, i: usize, c: &Cert, presented_leaf: Option<&Vec<u8>>) -> Finding {
+    let is_server_cert = presented_leaf.is_some_and(|l| *l == c.der);
+    let note = if is_server_cert {
+        "it is the server's own certificate, which Go accepts as a trusted copy, but it must be replaced on every node whenever the server's certificate changes"
+    } else {
+        "Go accepts it only as an exact copy of the server's certificate, and the server presents a different one"
+    };
+    Finding::new(
+        Code::CaIsLeaf,
+        format!(
+            "certificate #{} in {path} ({}) is not a CA certificate (no CA:TRUE basic constraint): {note}",
+            i + 1,
+            c.display_name()
+        ),
+    )
+    .hint(format!(
+        "give the certificate of the CA that issued the server's certificate (issuer \"{}\"): on the registry host it is usually ca.crt",
+        c.issuer
+    ))
+    .evidence(c.summary())
 }
 
 /// "CN=x, O=y" → "/CN=x/O=y" for openssl -subj.

@@ -1,8 +1,6 @@
 //! `catalog`: `GET /v2/_catalog?n=100` — anonymous listing allowed, restricted or
 //! disabled. Many registries restrict it on purpose, so its problems are warnings.
 
-use serde::Serialize;
-
 use super::registry_api::{challenges, status_line};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -10,20 +8,10 @@ use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::facts::HttpExchange;
 use crate::finding::Finding;
+use crate::finding::evidence::CatalogListing;
 
 /// The check.
 pub struct Catalog;
-
-#[derive(Serialize)]
-struct CatalogEvidence<'a> {
-    status: Option<u16>,
-    repositories: Vec<String>,
-    more: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    link: Option<&'a str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    registry_errors: Vec<(String, String)>,
-}
 
 /// The repositories listed in a catalog body, and whether a Link header says there are more.
 pub(crate) fn listing(e: &HttpExchange) -> (Vec<String>, bool) {
@@ -82,60 +70,65 @@ impl Check for Catalog {
             );
         };
         let (repos, more) = listing(e);
-        let ev = CatalogEvidence {
+        let ev = CatalogListing {
             status: e.status,
             repositories: repos.clone(),
             more,
-            link: e.header("link"),
+            link: e.header("link").map(str::to_string),
             registry_errors: e.registry_errors(),
         };
-        let name = facts
-            .target
-            .as_ref()
-            .map(|t| t.registry_name())
-            .unwrap_or_default();
-        let creds_hint = format!(
-            "if you need the list, use credentials that may list it: `regdoctor {name} --user USER --password-stdin`; pulls by name do not need the catalog"
-        );
-        let errs = e.registry_errors();
-        let has = |code: &str| errs.iter().any(|(c, _)| c == code);
-        let finding = match e.status {
+        if e.status == Some(401) && super::credentials_worked(facts) {
             // With working credentials the catalog was asked again (see credentials).
-            Some(401) if super::credentials_worked(facts) => {
-                return Outcome::Skip(
-                    "anonymous listing needs authentication; the credentials given were used instead (see credentials)".into(),
-                );
-            }
-            Some(200) => Finding::new(Code::CatalogListed, format!("the catalog lists {}", summary(&repos, more))),
-            Some(401) if challenges(e).iter().any(|c| c.param("error") == Some("insufficient_scope")) => {
-                Finding::new(Code::CatalogDenied, "the catalog (GET /v2/_catalog) answered 401 insufficient_scope: the catalog is restricted (many registries allow it to administrators only)")
-                    .hint(creds_hint)
-            }
-            Some(401) => Finding::new(
-                Code::CatalogUnauthorized,
-                "the catalog (GET /v2/_catalog) answered 401: listing the catalog needs authentication",
-            )
-            .client_error(e.docker_error_text().unwrap_or_else(|| "unauthorized: authentication required".into()))
+            return Outcome::Skip(
+                "anonymous listing needs authentication; the credentials given were used instead (see credentials)".into(),
+            );
+        }
+        let finding = answered(facts, e, &repos, more);
+        Outcome::Findings(vec![finding.evidence(ev)])
+    }
+}
+
+/// What the anonymous catalog request's answer says (without its evidence).
+fn answered(facts: &super::Basis<'_>, e: &HttpExchange, repos: &[String], more: bool) -> Finding {
+    let name = facts
+        .target
+        .as_ref()
+        .map(|t| t.registry_name())
+        .unwrap_or_default();
+    let creds_hint = format!(
+        "if you need the list, use credentials that may list it: `regdoctor {name} --user USER --password-stdin`; pulls by name do not need the catalog"
+    );
+    let errs = e.registry_errors();
+    let has = |code: &str| errs.iter().any(|(c, _)| c == code);
+    match e.status {
+        Some(200) => Finding::new(Code::CatalogListed, format!("the catalog lists {}", summary(repos, more))),
+        Some(401) if challenges(e).iter().any(|c| c.param("error") == Some("insufficient_scope")) => {
+            Finding::new(Code::CatalogDenied, "the catalog (GET /v2/_catalog) answered 401 insufficient_scope: the catalog is restricted (many registries allow it to administrators only)")
+                .hint(creds_hint)
+        }
+        Some(401) => Finding::new(
+            Code::CatalogUnauthorized,
+            "the catalog (GET /v2/_catalog) answered 401: listing the catalog needs authentication",
+        )
+        .client_error(e.docker_error_text().unwrap_or_else(|| "unauthorized: authentication required".into()))
+        .hint(creds_hint),
+        Some(403) => Finding::new(Code::CatalogDenied, "the catalog (GET /v2/_catalog) answered 403: the catalog is refused to this client")
+            .client_error(e.docker_error_text().unwrap_or_else(|| "denied: requested access to the resource is denied".into()))
             .hint(creds_hint),
-            Some(403) => Finding::new(Code::CatalogDenied, "the catalog (GET /v2/_catalog) answered 403: the catalog is refused to this client")
-                .client_error(e.docker_error_text().unwrap_or_else(|| "denied: requested access to the resource is denied".into()))
-                .hint(creds_hint),
-            Some(404 | 405) => Finding::new(
-                Code::CatalogDisabled,
-                format!("the catalog (GET /v2/_catalog) answered {}: this registry does not offer the catalog (it is not part of the OCI distribution spec)", status_line(e.status.unwrap_or_default())),
-            )
+        Some(404 | 405) => Finding::new(
+            Code::CatalogDisabled,
+            format!("the catalog (GET /v2/_catalog) answered {}: this registry does not offer the catalog (it is not part of the OCI distribution spec)", status_line(e.status.unwrap_or_default())),
+        )
+        .hint("nothing to fix for pulls: list repositories in the registry's own UI or API"),
+        Some(_) if has("UNSUPPORTED") => Finding::new(Code::CatalogDisabled, "the catalog (GET /v2/_catalog) answered UNSUPPORTED: the catalog is disabled")
             .hint("nothing to fix for pulls: list repositories in the registry's own UI or API"),
-            Some(_) if has("UNSUPPORTED") => Finding::new(Code::CatalogDisabled, "the catalog (GET /v2/_catalog) answered UNSUPPORTED: the catalog is disabled")
-                .hint("nothing to fix for pulls: list repositories in the registry's own UI or API"),
-            Some(s) => Finding::new(Code::CatalogError, format!("the catalog (GET /v2/_catalog) answered {}", status_line(s)))
-                .hint("read the registry's log for this request"),
-            None => Finding::new(
-                Code::CatalogError,
-                format!("no response to GET /v2/_catalog: {}", e.error.as_deref().unwrap_or("unknown error")),
-            )
+        Some(s) => Finding::new(Code::CatalogError, format!("the catalog (GET /v2/_catalog) answered {}", status_line(s)))
             .hint("read the registry's log for this request"),
-        };
-        Outcome::Findings(vec![finding.evidence(&ev)])
+        None => Finding::new(
+            Code::CatalogError,
+            format!("no response to GET /v2/_catalog: {}", e.error.as_deref().unwrap_or("unknown error")),
+        )
+        .hint("read the registry's log for this request"),
     }
 }
 

@@ -4,6 +4,7 @@ use super::{Check, Outcome, span};
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, KeyPossession};
 use crate::finding::Finding;
+use crate::finding::evidence::ClockSkew;
 use crate::pki::{Cert, KeyKind, human_date, verify::validity_error};
 
 /// The check.
@@ -23,25 +24,7 @@ impl Check for CertValidity {
         include_str!("../../checks/cert-validity.md")
     }
     fn run(&self, facts: &super::Basis<'_>) -> Outcome {
-        let raw: &[Vec<u8>] = facts
-            .tls
-            .as_ref()
-            .map(|t| t.chain.as_slice())
-            .unwrap_or(&[]);
-        let mut findings = Vec::new();
-        for (i, der) in raw.iter().enumerate() {
-            if let Err(why) = Cert::parse(der) {
-                findings.push(
-                    Finding::new(
-                        Code::CertUnparseable,
-                        format!("certificate [{i}] sent by the server cannot be parsed ({why}); Go refuses it before any verification, even with verification switched off"),
-                    )
-                    .fails_request(facts, format!("tls: failed to parse certificate from server: x509: {why}"))
-                    .hint("re-issue the certificate with standard tooling (openssl, cfssl, step); check it with `openssl x509 -in registry.crt -noout -text`")
-                    .for_runtimes(facts.tls_scope().unwrap_or_default()),
-                );
-            }
-        }
+        let mut findings = unparseable(facts);
         let chain = facts.presented_chain();
         if chain.is_empty() {
             if findings.is_empty() {
@@ -49,115 +32,161 @@ impl Check for CertValidity {
             }
             return Outcome::Findings(findings);
         }
-        let now = facts.now;
         for (i, c) in chain.iter().enumerate() {
-            let which = format!("certificate [{i}] ({})", c.display_name());
-            let go = validity_error(c, now).map(|e| e.go_text());
-            if now > c.not_after {
-                let mut f = Finding::new(
-                    Code::Expired,
-                    format!(
-                        "{which} expired on {}, {} ago",
-                        human_date(c.not_after),
-                        span(now - c.not_after)
-                    ),
-                )
-                .hint(renew_hint(c, i))
-                .evidence(&c.summary());
-                if let Some(go) = go.filter(|_| i == 0) {
-                    f = f.fails_verification(facts, go);
-                }
-                findings.push(f);
-            } else if now < c.not_before {
-                let mut f = Finding::new(
-                    Code::NotYetValid,
-                    format!(
-                        "{which} is not valid until {}, {} from now: either it was just issued with a clock ahead, or this node's clock is behind",
-                        human_date(c.not_before),
-                        span(c.not_before - now)
-                    ),
-                )
-                .hint("compare the clocks: run `date -u` here and on the CA host; fix time sync with `timedatectl set-ntp true` (or chrony), or re-issue the certificate with a start date in the past (openssl x509 ... -not_before 20260101000000Z)")
-                .evidence(&c.summary());
-                if let Some(go) = go.filter(|_| i == 0) {
-                    f = f.fails_verification(facts, go);
-                }
-                findings.push(f);
-            } else if c.not_after - now < SOON {
-                findings.push(
-                    Finding::new(
-                        Code::ExpiresSoon,
-                        format!(
-                            "{which} expires on {}, in {}",
-                            human_date(c.not_after),
-                            span(c.not_after - now)
-                        ),
-                    )
-                    .hint(renew_hint(c, i))
-                    .evidence(&c.summary()),
-                );
-            }
-            // Go does not check the signature of a self-signed certificate that is itself
-            // trusted, so SHA-1 on a self-signed root is not a problem.
-            if c.sig_alg.is_insecure() && !c.is_self_issued() {
-                findings.push(
-                    Finding::new(
-                        Code::WeakSignature,
-                        format!(
-                            "{which} is signed with {}, which Go refuses since 1.24 (Docker 28 and later, containerd 2.1 and later)",
-                            c.sig_alg.go_name()
-                        ),
-                    )
-                    .client_error(format!(
-                        "x509: cannot verify signature: insecure algorithm {}",
-                        c.sig_alg.go_name()
-                    ))
-                    .hint("re-issue the certificate with SHA-256: add -sha256 to the openssl x509 -req / openssl req command that signs it")
-                    .evidence(&c.summary()),
-                );
-            }
-            if c.key_kind == KeyKind::Rsa && c.key_bits < 1024 {
-                findings.push(
-                    Finding::new(
-                        Code::KeyTooSmall,
-                        format!("{which} has a {}-bit RSA key, which Go refuses since 1.24", c.key_bits),
-                    )
-                    .fails_request(facts, format!(
-                        "tls: failed to parse certificate from server: x509: crypto/rsa: {}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)",
-                        c.key_bits
-                    ))
-                    .hint(rekey_hint())
-                    .evidence(&c.summary()),
-                );
-            } else if c.key_kind == KeyKind::Rsa && c.key_bits < 2048 {
-                let unproven = i == 0
-                    && matches!(
-                        facts.tls.as_ref().map(|t| &t.key_possession),
-                        Some(KeyPossession::NotProven(_))
-                    );
-                let note = if unproven {
-                    "; regdoctor could not check the server's handshake signature with it (ring needs 2048 bits), so the connection was not counted as verified"
-                } else {
-                    ""
-                };
-                findings.push(
-                    Finding::new(
-                        Code::WeakKey,
-                        format!(
-                            "{which} has a {}-bit RSA key: Go (Docker, containerd) still accepts it, but rustls-based clients refuse it and it is below every current policy (2048 bits){note}",
-                            c.key_bits
-                        ),
-                    )
-                    .hint(rekey_hint())
-                    .evidence(&c.summary()),
-                );
-            }
+            findings.extend(dates(facts, i, c));
+            findings.extend(signature(i, c));
+            findings.extend(key_size(facts, i, c));
         }
         if let Some(f) = clock_skew(facts) {
             findings.push(f);
         }
         Outcome::Findings(super::to_verifiers(facts, findings))
     }
+}
+
+/// "certificate [i] (name)", as the findings name a certificate of the chain.
+fn which(i: usize, c: &Cert) -> String {
+    format!("certificate [{i}] ({})", c.display_name())
+}
+
+/// Certificates the server sent that do not parse: Go refuses them before verifying.
+fn unparseable(facts: &super::Basis<'_>) -> Vec<Finding> {
+    let raw: &[Vec<u8>] = facts
+        .tls
+        .as_ref()
+        .map(|t| t.chain.as_slice())
+        .unwrap_or(&[]);
+    let mut findings = Vec::new();
+    for (i, der) in raw.iter().enumerate() {
+        if let Err(why) = Cert::parse(der) {
+            findings.push(
+                Finding::new(
+                    Code::CertUnparseable,
+                    format!("certificate [{i}] sent by the server cannot be parsed ({why}); Go refuses it before any verification, even with verification switched off"),
+                )
+                .fails_request(facts, format!("tls: failed to parse certificate from server: x509: {why}"))
+                .hint("re-issue the certificate with standard tooling (openssl, cfssl, step); check it with `openssl x509 -in registry.crt -noout -text`")
+                .for_runtimes(facts.tls_scope().unwrap_or_default()),
+            );
+        }
+    }
+    findings
+}
+
+/// Expired, not yet valid, or expiring soon; the leaf's date error is what Go prints.
+fn dates(facts: &super::Basis<'_>, i: usize, c: &Cert) -> Option<Finding> {
+    let now = facts.now;
+    let which = which(i, c);
+    let go = validity_error(c, now).map(|e| e.go_text());
+    let f = if now > c.not_after {
+        Finding::new(
+            Code::Expired,
+            format!(
+                "{which} expired on {}, {} ago",
+                human_date(c.not_after),
+                span(now - c.not_after)
+            ),
+        )
+        .hint(renew_hint(c, i))
+    } else if now < c.not_before {
+        Finding::new(
+            Code::NotYetValid,
+            format!(
+                "{which} is not valid until {}, {} from now: either it was just issued with a clock ahead, or this node's clock is behind",
+                human_date(c.not_before),
+                span(c.not_before - now)
+            ),
+        )
+        .hint("compare the clocks: run `date -u` here and on the CA host; fix time sync with `timedatectl set-ntp true` (or chrony), or re-issue the certificate with a start date in the past (openssl x509 ... -not_before 20260101000000Z)")
+    } else if c.not_after - now < SOON {
+        return Some(
+            Finding::new(
+                Code::ExpiresSoon,
+                format!(
+                    "{which} expires on {}, in {}",
+                    human_date(c.not_after),
+                    span(c.not_after - now)
+                ),
+            )
+            .hint(renew_hint(c, i))
+            .evidence(c.summary()),
+        );
+    } else {
+        return None;
+    };
+    let f = f.evidence(c.summary());
+    Some(match go.filter(|_| i == 0) {
+        Some(go) => f.fails_verification(facts, go),
+        None => f,
+    })
+}
+
+/// A signature algorithm Go refuses.
+fn signature(i: usize, c: &Cert) -> Option<Finding> {
+    // Go does not check the signature of a self-signed certificate that is itself
+    // trusted, so SHA-1 on a self-signed root is not a problem.
+    if !c.sig_alg.is_insecure() || c.is_self_issued() {
+        return None;
+    }
+    Some(
+        Finding::new(
+            Code::WeakSignature,
+            format!(
+                "{} is signed with {}, which Go refuses since 1.24 (Docker 28 and later, containerd 2.1 and later)",
+                which(i, c),
+                c.sig_alg.go_name()
+            ),
+        )
+        .client_error(format!(
+            "x509: cannot verify signature: insecure algorithm {}",
+            c.sig_alg.go_name()
+        ))
+        .hint("re-issue the certificate with SHA-256: add -sha256 to the openssl x509 -req / openssl req command that signs it")
+        .evidence(c.summary()),
+    )
+}
+
+/// An RSA key Go refuses (under 1024 bits) or that is weak (under 2048 bits).
+fn key_size(facts: &super::Basis<'_>, i: usize, c: &Cert) -> Option<Finding> {
+    if c.key_kind != KeyKind::Rsa || c.key_bits >= 2048 {
+        return None;
+    }
+    let which = which(i, c);
+    if c.key_bits < 1024 {
+        return Some(
+            Finding::new(
+                Code::KeyTooSmall,
+                format!("{which} has a {}-bit RSA key, which Go refuses since 1.24", c.key_bits),
+            )
+            .fails_request(facts, format!(
+                "tls: failed to parse certificate from server: x509: crypto/rsa: {}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)",
+                c.key_bits
+            ))
+            .hint(rekey_hint())
+            .evidence(c.summary()),
+        );
+    }
+    let unproven = i == 0
+        && matches!(
+            facts.tls.as_ref().map(|t| &t.key_possession),
+            Some(KeyPossession::NotProven(_))
+        );
+    let note = if unproven {
+        "; regdoctor could not check the server's handshake signature with it (ring needs 2048 bits), so the connection was not counted as verified"
+    } else {
+        ""
+    };
+    Some(
+        Finding::new(
+            Code::WeakKey,
+            format!(
+                "{which} has a {}-bit RSA key: Go (Docker, containerd) still accepts it, but rustls-based clients refuse it and it is below every current policy (2048 bits){note}",
+                c.key_bits
+            ),
+        )
+        .hint(rekey_hint())
+        .evidence(c.summary()),
+    )
 }
 
 /// More than a minute between this node's clock and the registry's `Date` header.
@@ -178,12 +207,6 @@ fn clock_skew(facts: &Facts) -> Option<Finding> {
         return None;
     }
     let way = if skew > 0 { "ahead of" } else { "behind" };
-    #[derive(serde::Serialize)]
-    struct Skew<'a> {
-        registry_date: &'a str,
-        local_time: String,
-        skew_seconds: i64,
-    }
     Some(
         Finding::new(
             Code::ClockSkew,
@@ -194,8 +217,8 @@ fn clock_skew(facts: &Facts) -> Option<Finding> {
             ),
         )
         .hint("synchronise the clocks of the nodes and the registry with NTP: `timedatectl set-ntp true`, then check with `timedatectl status` or `chronyc tracking`")
-        .evidence(&Skew {
-            registry_date: date,
+        .evidence(ClockSkew {
+            registry_date: date.to_string(),
             local_time: crate::pki::rfc3339(facts.now),
             skew_seconds: skew,
         }),

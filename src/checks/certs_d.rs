@@ -2,28 +2,22 @@
 //! registry part of the image reference, verbatim — holds, under names Docker reads, the
 //! CA that actually verifies the chain the server presented.
 
-use serde::Serialize;
-
 use super::node_common::{
     any_certs, needed_issuer, pem_certs, plain_http, verify_with, working_ca_path,
 };
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
-use crate::facts::node::{HostDir, Source};
+use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source};
 use crate::facts::{Facts, Runtime};
 use crate::finding::Finding;
+use crate::finding::evidence::CertsDir;
+use crate::pki::Cert;
 use crate::runtimes::Verification;
 use crate::runtimes::line::{Failure, Step};
+use crate::target::Target;
 
 /// The check.
 pub struct CertsD;
-
-#[derive(Serialize)]
-struct DirEvidence<'a> {
-    directory: String,
-    files: Vec<&'a str>,
-    cas: Vec<String>,
-}
 
 impl Check for CertsD {
     fn id(&self) -> CheckId {
@@ -36,201 +30,249 @@ impl Check for CertsD {
         include_str!("../../checks/certs-d.md")
     }
     fn run(&self, facts: &super::Basis<'_>) -> Outcome {
-        if let Some(why) = facts.not_judged_reason(Runtime::Docker) {
-            return Outcome::Skip(why);
-        }
-        let root = match &facts.node.docker_certs_d {
-            Source::Read(r) => r,
-            Source::Absent { path } => return Outcome::Skip(format!("no {path} on this node")),
-            Source::NotRead => {
-                return Outcome::Skip(
-                    "not read: --no-node-defaults was given and no path was named".into(),
-                );
-            }
+        let (root, t, chain) = match inputs(facts) {
+            Ok(inputs) => inputs,
+            Err(why) => return Outcome::Skip(why),
         };
-        let Ok(t) = &facts.target else {
-            return Outcome::Skip("no target to check it against".into());
-        };
-        if plain_http(facts) {
-            return Outcome::Skip(
-                "the registry speaks plain HTTP: Docker does not use certs.d for it".into(),
-            );
-        }
-        let chain = facts.presented_chain();
-        if chain.is_empty() {
-            return Outcome::Skip(facts.no_chain_reason());
-        }
         let name = t.registry_name();
         let base = format!("{}/{name}", root.root);
-        let mut findings = Vec::new();
         if let Verification::Off { origin } = &facts.client_of(Runtime::Docker).verification {
             if !root.dirs.iter().any(|d| d.name == name) {
                 return Outcome::Skip(format!(
                     "{name} is insecure for Docker ({origin}): Docker does not read certs.d for it"
                 ));
             }
-            findings.push(
-                Finding::new(
-                    Code::CertsDNotRead,
-                    format!("{name} is insecure for Docker ({origin}), so Docker does not read {base}/ at all: it verifies nothing and sends no client certificate"),
-                )
-                .hint(format!("remove {name} from insecure-registries in daemon.json to have the CA (and client certificate) in {base}/ used")),
-            );
-            return Outcome::Findings(findings);
+            return Outcome::Findings(vec![not_read(&name, &base, origin)]);
         }
         let Some(dir) = root.dirs.iter().find(|d| d.name == name) else {
-            if verify_with(facts, &chain, &[]).is_none() {
-                return Outcome::Findings(vec![]);
-            }
-            let host = t.host_for_url();
-            let near: Vec<&str> = root
-                .dirs
-                .iter()
-                .map(|d| d.name.as_str())
-                .filter(|d| {
-                    *d == host
-                        || d.split(':').next() == Some(host.as_str())
-                        || d.eq_ignore_ascii_case(&name)
-                        || d.trim() == name
-                })
-                .collect();
-            let near_text = match near.first() {
-                Some(n) => format!(
-                    "; there is {}/{n}/, but Docker only reads the directory named exactly as the registry in the image reference ({name})",
-                    root.root
-                ),
-                None => String::new(),
-            };
-            let ca = working_ca_path(facts, &chain).unwrap_or_else(|| "ca.crt".into());
-            let hint = match near.first() {
-                Some(n) => format!("`mv '{}/{n}' '{base}'` (no restart needed)", root.root),
-                None => format!(
-                    "`mkdir -p '{base}' && cp {ca} '{base}/ca.crt'` on every node ({ca} must be the CA that issued the server's certificate: \"{}\"); no restart needed",
-                    needed_issuer(&chain)
-                ),
-            };
-            let code = if near.is_empty() {
-                Code::CertsDMissing
-            } else {
-                Code::CertsDDirMisnamed
-            };
-            findings.push(
-                Finding::new(
-                    code,
-                    format!(
-                        "{base}/ does not exist, and the server's chain (issued by \"{}\") does not verify with the system roots alone{near_text}",
-                        needed_issuer(&chain)
-                    ),
-                )
-                .client_error(format!("Get \"https://{name}/v2/\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))
-                .hint(hint),
-            );
-            return Outcome::Findings(findings);
+            return Outcome::Findings(no_directory(facts, root, t, &chain).into_iter().collect());
         };
+        let mut findings = Vec::new();
         client_pairs(facts, &base, dir, &mut findings);
-        let loaded: Vec<_> = dir
-            .files
-            .iter()
-            .filter(|f| f.name.ends_with(".crt"))
-            .flat_map(pem_certs)
-            .collect();
-        let evidence = DirEvidence {
-            directory: base.clone(),
-            files: dir.files.iter().map(|f| f.name.as_str()).collect(),
-            cas: loaded.iter().map(|c| c.subject.clone()).collect(),
-        };
-        let ignored: Vec<_> = dir
-            .files
-            .iter()
-            .filter(|f| {
-                !f.is_dir
-                    && !f.name.ends_with(".crt")
-                    && !f.name.ends_with(".cert")
-                    && !f.name.ends_with(".key")
-            })
-            .collect();
-        match verify_with(facts, &chain, &loaded) {
-            None => {
-                for f in &ignored {
-                    findings.push(Finding::new(
-                        Code::CertsDIgnoredFile,
-                        format!("{base}/{} is ignored by Docker (only *.crt, *.cert and *.key are read)", f.name),
-                    ));
-                }
-            }
-            Some(err) => {
-                // A CA that would verify, saved under a name Docker ignores (or as DER)?
-                let misnamed = dir.files.iter().find(|f| {
-                    let certs = any_certs(f);
-                    let usable_as_is = f.name.ends_with(".crt") && !pem_certs(f).is_empty();
-                    !usable_as_is
-                        && !certs.is_empty()
-                        && verify_with(facts, &chain, &certs).is_none()
-                });
-                let f = match misnamed {
-                    Some(f) => {
-                        let stem = f.name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&f.name);
-                        let der = !f.bytes.windows(11).any(|w| w == b"-----BEGIN ");
-                        let fix = if der {
-                            format!(
-                                "`openssl x509 -inform der -in '{base}/{}' -out '{base}/{stem}.crt'`",
-                                f.name
-                            )
-                        } else {
-                            format!("`mv '{base}/{}' '{base}/{stem}.crt'`", f.name)
-                        };
-                        let why = if der {
-                            "it is DER, and Docker reads only PEM"
-                        } else {
-                            "Docker only loads CA files ending in .crt"
-                        };
-                        Finding::new(
-                            Code::CertsDWrongExtension,
-                            format!("{base}/{} holds the CA that verifies the server's chain, but Docker ignores it: {why}", f.name),
-                        )
-                        .client_error(format!("Get \"https://{name}/v2/\": {}", err.tls_text()))
-                        .hint(format!("{fix}; no restart needed"))
-                    }
-                    None if loaded.is_empty() => Finding::new(
-                        Code::CertsDMissing,
-                        format!(
-                            "{base}/ holds no CA file Docker loads (*.crt, PEM), and the server's chain (issued by \"{}\") does not verify with the system roots alone",
-                            needed_issuer(&chain)
-                        ),
-                    )
-                    .client_error(Failure::verification(err.go_text()).generic(Some(t)))
-                    .hint(format!(
-                        "`cp {} '{base}/ca.crt'` on every node (the CA that issued the server's certificate); no restart needed",
-                        working_ca_path(facts, &chain).unwrap_or_else(|| "ca.crt".into())
-                    )),
-                    None => {
-                        let have = if loaded.is_empty() {
-                            "no CA certificate Docker can load".to_string()
-                        } else {
-                            loaded
-                                .iter()
-                                .map(|c| format!("\"{}\"", c.subject))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        };
-                        let ca =
-                            working_ca_path(facts, &chain).unwrap_or_else(|| "the right CA".into());
-                        Finding::new(
-                            Code::CertsDCaMismatch,
-                            format!(
-                                "{base}/ holds {have}, which does not verify the server's chain: it needs \"{}\"",
-                                needed_issuer(&chain)
-                            ),
-                        )
-                        .client_error(format!("Get \"https://{name}/v2/\": {}", err.tls_text()))
-                        .hint(format!("replace the CA: `cp {ca} '{base}/ca.crt'` (the CA that issued the server's certificate)"))
-                    }
-                };
-                findings.push(f.evidence(&evidence));
-            }
-        }
+        ca_files(facts, t, &chain, &base, dir, &mut findings);
         Outcome::Findings(findings)
     }
+}
+
+/// The certs.d root, the target and the presented chain; or why the check is skipped.
+fn inputs<'a>(
+    facts: &'a super::Basis<'_>,
+) -> Result<(&'a CertsRoot, &'a Target, Vec<Cert>), String> {
+    if let Some(why) = facts.not_judged_reason(Runtime::Docker) {
+        return Err(why);
+    }
+    let root = match &facts.node.docker_certs_d {
+        Source::Read(r) => r,
+        Source::Absent { path } => return Err(format!("no {path} on this node")),
+        Source::NotRead => {
+            return Err("not read: --no-node-defaults was given and no path was named".into());
+        }
+    };
+    let Ok(t) = &facts.target else {
+        return Err("no target to check it against".into());
+    };
+    if plain_http(facts) {
+        return Err("the registry speaks plain HTTP: Docker does not use certs.d for it".into());
+    }
+    let chain = facts.presented_chain();
+    if chain.is_empty() {
+        return Err(facts.no_chain_reason());
+    }
+    Ok((root, t, chain))
+}
+
+/// The registry is insecure for Docker, which then ignores its certs.d directory.
+fn not_read(name: &str, base: &str, origin: &str) -> Finding {
+    Finding::new(
+        Code::CertsDNotRead,
+        format!("{name} is insecure for Docker ({origin}), so Docker does not read {base}/ at all: it verifies nothing and sends no client certificate"),
+    )
+    .hint(format!("remove {name} from insecure-registries in daemon.json to have the CA (and client certificate) in {base}/ used"))
+}
+
+/// No directory named as the registry: missing, or there under a near name.
+fn no_directory(
+    facts: &super::Basis<'_>,
+    root: &CertsRoot,
+    t: &Target,
+    chain: &[Cert],
+) -> Option<Finding> {
+    verify_with(facts, chain, &[])?;
+    let name = t.registry_name();
+    let base = format!("{}/{name}", root.root);
+    let host = t.host_for_url();
+    let near: Vec<&str> = root
+        .dirs
+        .iter()
+        .map(|d| d.name.as_str())
+        .filter(|d| {
+            *d == host
+                || d.split(':').next() == Some(host.as_str())
+                || d.eq_ignore_ascii_case(&name)
+                || d.trim() == name
+        })
+        .collect();
+    let near_text = match near.first() {
+        Some(n) => format!(
+            "; there is {}/{n}/, but Docker only reads the directory named exactly as the registry in the image reference ({name})",
+            root.root
+        ),
+        None => String::new(),
+    };
+    let ca = working_ca_path(facts, chain).unwrap_or_else(|| "ca.crt".into());
+    let hint = match near.first() {
+        Some(n) => format!("`mv '{}/{n}' '{base}'` (no restart needed)", root.root),
+        None => format!(
+            "`mkdir -p '{base}' && cp {ca} '{base}/ca.crt'` on every node ({ca} must be the CA that issued the server's certificate: \"{}\"); no restart needed",
+            needed_issuer(chain)
+        ),
+    };
+    let code = if near.is_empty() {
+        Code::CertsDMissing
+    } else {
+        Code::CertsDDirMisnamed
+    };
+    Some(
+        Finding::new(
+            code,
+            format!(
+                "{base}/ does not exist, and the server's chain (issued by \"{}\") does not verify with the system roots alone{near_text}",
+                needed_issuer(chain)
+            ),
+        )
+        .client_error(format!("Get \"https://{name}/v2/\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))
+        .hint(hint),
+    )
+}
+
+/// The CA files of the registry's directory: files Docker ignores when the chain verifies,
+/// else why it does not.
+fn ca_files(
+    facts: &super::Basis<'_>,
+    t: &Target,
+    chain: &[Cert],
+    base: &str,
+    dir: &HostDir,
+    findings: &mut Vec<Finding>,
+) {
+    let loaded: Vec<_> = dir
+        .files
+        .iter()
+        .filter(|f| f.name.ends_with(".crt"))
+        .flat_map(pem_certs)
+        .collect();
+    let Some(err) = verify_with(facts, chain, &loaded) else {
+        findings.extend(ignored_files(base, dir));
+        return;
+    };
+    let evidence = CertsDir {
+        directory: base.to_string(),
+        files: dir.files.iter().map(|f| f.name.clone()).collect(),
+        cas: loaded.iter().map(|c| c.subject.clone()).collect(),
+    };
+    let name = t.registry_name();
+    // A CA that would verify, saved under a name Docker ignores (or as DER)?
+    let misnamed = dir.files.iter().find(|f| {
+        let certs = any_certs(f);
+        let usable_as_is = f.name.ends_with(".crt") && !pem_certs(f).is_empty();
+        !usable_as_is && !certs.is_empty() && verify_with(facts, chain, &certs).is_none()
+    });
+    let f = match misnamed {
+        Some(f) => wrong_extension(base, f).client_error(format!(
+            "Get \"https://{name}/v2/\": {}",
+            err.tls_text()
+        )),
+        None if loaded.is_empty() => Finding::new(
+            Code::CertsDMissing,
+            format!(
+                "{base}/ holds no CA file Docker loads (*.crt, PEM), and the server's chain (issued by \"{}\") does not verify with the system roots alone",
+                needed_issuer(chain)
+            ),
+        )
+        .client_error(Failure::verification(err.go_text()).generic(Some(t)))
+        .hint(format!(
+            "`cp {} '{base}/ca.crt'` on every node (the CA that issued the server's certificate); no restart needed",
+            working_ca_path(facts, chain).unwrap_or_else(|| "ca.crt".into())
+        )),
+        None => ca_mismatch(facts, chain, base, &loaded).client_error(format!(
+            "Get \"https://{name}/v2/\": {}",
+            err.tls_text()
+        )),
+    };
+    findings.push(f.evidence(evidence));
+}
+
+/// Files Docker does not read (only `*.crt`, `*.cert` and `*.key`).
+fn ignored_files(base: &str, dir: &HostDir) -> Vec<Finding> {
+    dir.files
+        .iter()
+        .filter(|f| {
+            !f.is_dir
+                && !f.name.ends_with(".crt")
+                && !f.name.ends_with(".cert")
+                && !f.name.ends_with(".key")
+        })
+        .map(|f| {
+            Finding::new(
+                Code::CertsDIgnoredFile,
+                format!(
+                    "{base}/{} is ignored by Docker (only *.crt, *.cert and *.key are read)",
+                    f.name
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A file that holds the CA that verifies, under a name (or in a form) Docker ignores.
+fn wrong_extension(base: &str, f: &NodeFile) -> Finding {
+    let stem = f.name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&f.name);
+    let der = !f.bytes.windows(11).any(|w| w == b"-----BEGIN ");
+    let fix = if der {
+        format!(
+            "`openssl x509 -inform der -in '{base}/{}' -out '{base}/{stem}.crt'`",
+            f.name
+        )
+    } else {
+        format!("`mv '{base}/{}' '{base}/{stem}.crt'`", f.name)
+    };
+    let why = if der {
+        "it is DER, and Docker reads only PEM"
+    } else {
+        "Docker only loads CA files ending in .crt"
+    };
+    Finding::new(
+        Code::CertsDWrongExtension,
+        format!(
+            "{base}/{} holds the CA that verifies the server's chain, but Docker ignores it: {why}",
+            f.name
+        ),
+    )
+    .hint(format!("{fix}; no restart needed"))
+}
+
+/// The CAs Docker loads from the directory do not verify the chain.
+fn ca_mismatch(facts: &super::Basis<'_>, chain: &[Cert], base: &str, loaded: &[Cert]) -> Finding {
+    let have = if loaded.is_empty() {
+        "no CA certificate Docker can load".to_string()
+    } else {
+        loaded
+            .iter()
+            .map(|c| format!("\"{}\"", c.subject))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let ca = working_ca_path(facts, chain).unwrap_or_else(|| "the right CA".into());
+    Finding::new(
+        Code::CertsDCaMismatch,
+        format!(
+            "{base}/ holds {have}, which does not verify the server's chain: it needs \"{}\"",
+            needed_issuer(chain)
+        ),
+    )
+    .hint(format!(
+        "replace the CA: `cp {ca} '{base}/ca.crt'` (the CA that issued the server's certificate)"
+    ))
 }
 
 /// `.cert` needs `<base>.key` and `.key` needs `<base>.cert` (Docker's exact errors).
@@ -259,29 +301,7 @@ fn client_pairs(facts: &Facts, base: &str, dir: &HostDir, findings: &mut Vec<Fin
                 }
                 continue;
             }
-            let is_ca = any_certs(f).iter().any(|c| c.is_ca());
-            let hint = if is_ca {
-                format!(
-                    "this file holds a CA certificate: `mv '{base}/{stem}.cert' '{base}/{stem}.crt'`"
-                )
-            } else {
-                format!("put the client certificate's key next to it as '{base}/{stem}.key'")
-            };
-            findings.push(
-                Finding::new(
-                    Code::CertsDClientPair,
-                    format!("{base}/{stem}.cert has no {stem}.key beside it: Docker fails every pull from this registry"),
-                )
-                .fails(Failure::at(Step::Config, format!(
-                    "missing key {stem}.key for client certificate {stem}.cert. {}",
-                    if legacy {
-                        "Note that CA certificates should use the extension .crt"
-                    } else {
-                        "CA certificates must use the extension .crt"
-                    }
-                )), target)
-                .hint(hint),
-            );
+            findings.push(missing_key(base, stem, f, legacy, target));
         }
         if let Some(stem) = f.name.strip_suffix(".key")
             && !has(&format!("{stem}.cert"))
@@ -298,6 +318,41 @@ fn client_pairs(facts: &Facts, base: &str, dir: &HostDir, findings: &mut Vec<Fin
             );
         }
     }
+}
+
+/// A `.cert` without its `.key`: often a CA saved under the wrong extension.
+fn missing_key(
+    base: &str,
+    stem: &str,
+    f: &NodeFile,
+    legacy: bool,
+    target: Option<&Target>,
+) -> Finding {
+    let is_ca = any_certs(f).iter().any(|c| c.is_ca());
+    let hint = if is_ca {
+        format!("this file holds a CA certificate: `mv '{base}/{stem}.cert' '{base}/{stem}.crt'`")
+    } else {
+        format!("put the client certificate's key next to it as '{base}/{stem}.key'")
+    };
+    Finding::new(
+        Code::CertsDClientPair,
+        format!("{base}/{stem}.cert has no {stem}.key beside it: Docker fails every pull from this registry"),
+    )
+    .fails(
+        Failure::at(
+            Step::Config,
+            format!(
+                "missing key {stem}.key for client certificate {stem}.cert. {}",
+                if legacy {
+                    "Note that CA certificates should use the extension .crt"
+                } else {
+                    "CA certificates must use the extension .crt"
+                }
+            ),
+        ),
+        target,
+    )
+    .hint(hint)
 }
 
 #[cfg(test)]

@@ -4,8 +4,6 @@
 //! the presented chain, `skip_verify`, `*.crt` files a hosts.toml stops from loading, and
 //! whether config.toml lets the CRI plugin read the directory at all.
 
-use serde::Serialize;
-
 use super::node_common::{needed_issuer, pem_certs, plain_http, verify_with, working_ca_path};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -13,6 +11,7 @@ use crate::facts::Facts;
 use crate::facts::Runtime;
 use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile, toml_strings};
 use crate::finding::Finding;
+use crate::finding::evidence::FilePosition;
 use crate::pki::Cert;
 use crate::runtimes::containerd::{dir_names, entries, resolve};
 use crate::runtimes::line::{Failure, Step};
@@ -33,14 +32,6 @@ const FIELDS: &[&str] = &[
     "host",
 ];
 const CAPABILITIES: &[&str] = &["pull", "resolve", "push", "referrers"];
-
-#[derive(Serialize)]
-struct TomlError<'a> {
-    file: &'a str,
-    line: usize,
-    column: usize,
-    text: &'a str,
-}
 
 impl Check for ContainerdHosts {
     fn id(&self) -> CheckId {
@@ -85,111 +76,139 @@ impl Check for ContainerdHosts {
             return Outcome::Findings(findings);
         };
         let candidates = dir_names(t);
-        let Some(dir) = candidates
+        match candidates
             .iter()
             .find_map(|n| root.dirs.iter().find(|d| &d.name == n))
-        else {
-            missing(facts, root, t, &mut findings);
-            return Outcome::Findings(findings);
-        };
-        let base = format!("{}/{}", root.root, dir.name);
-        let chain = facts.presented_chain();
-        let check_chain = !plain_http(facts) && !chain.is_empty();
-        let crts: Vec<&NodeFile> = dir
-            .files
-            .iter()
-            .filter(|f| f.name.ends_with(".crt"))
-            .collect();
-        let hosts = dir
-            .files
-            .iter()
-            .find(|f| f.name == "hosts.toml" && !f.bytes.iter().all(u8::is_ascii_whitespace));
-        let Some(hosts) = hosts else {
-            // Docker-style fallback: every *.crt is a CA.
-            if check_chain {
-                let cas: Vec<Cert> = crts.iter().flat_map(|f| pem_certs(f)).collect();
-                mismatch(
-                    facts,
-                    &chain,
-                    &cas,
-                    &format!("{base}/*.crt"),
-                    &base,
-                    &mut findings,
-                );
-            }
-            return Outcome::Findings(findings);
-        };
-        let Some(table) = parse_hosts(facts, root, dir, hosts, &mut findings) else {
-            return Outcome::Findings(findings);
-        };
-        let mut cas = Vec::new();
-        let mut referenced = Vec::new();
-        let mut skip_verify = false;
-        for (label, _, t) in entries(&table) {
-            if t.get("skip_verify").and_then(|v| v.as_bool()) == Some(true) {
-                skip_verify = true;
-                findings.push(
-                    Finding::new(
-                        Code::HostsTomlSkipVerify,
-                        format!("{base}/hosts.toml sets skip_verify = true for {label}: containerd checks neither the chain nor the host name"),
-                    )
-                    .hint("remove skip_verify and set ca = \"ca.crt\" with the registry's CA instead"),
-                );
-            }
-            for p in toml_strings(t.get("ca")) {
-                let (shown, file) = resolve(root, dir, &p);
-                referenced.push(shown.clone());
-                match file.filter(|f| f.error.is_none()) {
-                    None => findings.push(
-                        Finding::new(
-                            Code::HostsTomlCaUnreadable,
-                            format!("{base}/hosts.toml names the CA file {shown} for {label}, which does not exist"),
-                        )
-                        .fails_for(Runtime::Containerd, Failure::at(Step::Config, format!("unable to read CA cert \"{shown}\": open {shown}: no such file or directory")), facts.target.as_ref().ok())
-                        .hint(format!("copy the registry's CA to {shown}, or correct the ca path (relative paths are relative to {base})")),
-                    ),
-                    Some(f) if pem_certs(f).is_empty() => findings.push(
-                        Finding::new(
-                            Code::HostsTomlCaUnreadable,
-                            format!("the CA file {shown} named in {base}/hosts.toml holds no PEM certificate"),
-                        )
-                        .fails_for(Runtime::Containerd, Failure::at(Step::Config, format!("unable to load CA cert \"{shown}\"")), facts.target.as_ref().ok())
-                        .hint(format!("convert it to PEM: `openssl x509 -inform der -in {shown} -out {shown}`")),
-                    ),
-                    Some(f) => cas.extend(pem_certs(f)),
-                }
-            }
+        {
+            Some(dir) => directory(facts, root, dir, &mut findings),
+            None => missing(facts, root, t, &mut findings),
         }
-        let ignored: Vec<String> = crts
-            .iter()
-            .map(|f| format!("{base}/{}", f.name))
-            .filter(|p| !referenced.iter().any(|r| r == p))
-            .collect();
-        if !ignored.is_empty() {
-            findings.push(
-                Finding::new(
-                    Code::HostsTomlCrtIgnored,
-                    format!(
-                        "{} {} not loaded: with a hosts.toml in {base}/, containerd only uses the files its ca entries name",
-                        ignored.join(", "),
-                        if ignored.len() == 1 { "is" } else { "are" }
-                    ),
-                )
-                .hint(format!("reference it in hosts.toml: ca = \"{}\"", ignored[0].rsplit('/').next().unwrap_or("ca.crt"))),
-            );
-        }
-        if check_chain && !skip_verify {
+        Outcome::Findings(findings)
+    }
+}
+
+/// The registry's directory: its hosts.toml, or without one its `*.crt` files as CAs.
+fn directory(
+    facts: &super::Basis<'_>,
+    root: &CertsRoot,
+    dir: &HostDir,
+    findings: &mut Vec<Finding>,
+) {
+    let base = format!("{}/{}", root.root, dir.name);
+    let chain = facts.presented_chain();
+    let check_chain = !plain_http(facts) && !chain.is_empty();
+    let crts: Vec<&NodeFile> = dir
+        .files
+        .iter()
+        .filter(|f| f.name.ends_with(".crt"))
+        .collect();
+    let hosts = dir
+        .files
+        .iter()
+        .find(|f| f.name == "hosts.toml" && !f.bytes.iter().all(u8::is_ascii_whitespace));
+    let Some(hosts) = hosts else {
+        // Docker-style fallback: every *.crt is a CA.
+        if check_chain {
+            let cas: Vec<Cert> = crts.iter().flat_map(|f| pem_certs(f)).collect();
             mismatch(
                 facts,
                 &chain,
                 &cas,
-                &format!("{base}/hosts.toml"),
+                &format!("{base}/*.crt"),
                 &base,
-                &mut findings,
+                findings,
             );
         }
-        Outcome::Findings(findings)
+        return;
+    };
+    let Some(table) = parse_hosts(facts, root, dir, hosts, findings) else {
+        return;
+    };
+    let hosts = host_entries(facts, root, dir, &table, findings);
+    let ignored: Vec<String> = crts
+        .iter()
+        .map(|f| format!("{base}/{}", f.name))
+        .filter(|p| !hosts.referenced.iter().any(|r| r == p))
+        .collect();
+    if !ignored.is_empty() {
+        findings.push(
+            Finding::new(
+                Code::HostsTomlCrtIgnored,
+                format!(
+                    "{} {} not loaded: with a hosts.toml in {base}/, containerd only uses the files its ca entries name",
+                    ignored.join(", "),
+                    if ignored.len() == 1 { "is" } else { "are" }
+                ),
+            )
+            .hint(format!("reference it in hosts.toml: ca = \"{}\"", ignored[0].rsplit('/').next().unwrap_or("ca.crt"))),
+        );
     }
+    if check_chain && !hosts.skip_verify {
+        let from = format!("{base}/hosts.toml");
+        mismatch(facts, &chain, &hosts.cas, &from, &base, findings);
+    }
+}
+
+/// What a valid hosts.toml's host entries configure.
+struct HostEntries {
+    /// The CAs that load.
+    cas: Vec<Cert>,
+    /// Every CA path named, as shown.
+    referenced: Vec<String>,
+    /// Some entry has `skip_verify = true`.
+    skip_verify: bool,
+}
+
+/// `skip_verify` and the `ca` files of each host entry.
+fn host_entries(
+    facts: &Facts,
+    root: &CertsRoot,
+    dir: &HostDir,
+    table: &toml::Table,
+    findings: &mut Vec<Finding>,
+) -> HostEntries {
+    let base = format!("{}/{}", root.root, dir.name);
+    let mut out = HostEntries {
+        cas: Vec::new(),
+        referenced: Vec::new(),
+        skip_verify: false,
+    };
+    for (label, _, t) in entries(table) {
+        if t.get("skip_verify").and_then(|v| v.as_bool()) == Some(true) {
+            out.skip_verify = true;
+            findings.push(
+                Finding::new(
+                    Code::HostsTomlSkipVerify,
+                    format!("{base}/hosts.toml sets skip_verify = true for {label}: containerd checks neither the chain nor the host name"),
+                )
+                .hint("remove skip_verify and set ca = \"ca.crt\" with the registry's CA instead"),
+            );
+        }
+        for p in toml_strings(t.get("ca")) {
+            let (shown, file) = resolve(root, dir, &p);
+            out.referenced.push(shown.clone());
+            match file.filter(|f| f.error.is_none()) {
+                None => findings.push(
+                    Finding::new(
+                        Code::HostsTomlCaUnreadable,
+                        format!("{base}/hosts.toml names the CA file {shown} for {label}, which does not exist"),
+                    )
+                    .fails_for(Runtime::Containerd, Failure::at(Step::Config, format!("unable to read CA cert \"{shown}\": open {shown}: no such file or directory")), facts.target.as_ref().ok())
+                    .hint(format!("copy the registry's CA to {shown}, or correct the ca path (relative paths are relative to {base})")),
+                ),
+                Some(f) if pem_certs(f).is_empty() => findings.push(
+                    Finding::new(
+                        Code::HostsTomlCaUnreadable,
+                        format!("the CA file {shown} named in {base}/hosts.toml holds no PEM certificate"),
+                    )
+                    .fails_for(Runtime::Containerd, Failure::at(Step::Config, format!("unable to load CA cert \"{shown}\"")), facts.target.as_ref().ok())
+                    .hint(format!("convert it to PEM: `openssl x509 -inform der -in {shown} -out {shown}`")),
+                ),
+                Some(f) => out.cas.extend(pem_certs(f)),
+            }
+        }
+    }
+    out
 }
 
 /// Parses and validates a hosts.toml as containerd does; None when containerd would
@@ -203,23 +222,53 @@ fn parse_hosts(
 ) -> Option<toml::Table> {
     let path = format!("{}/{}/hosts.toml", root.root, dir.name);
     let text = String::from_utf8_lossy(&f.bytes).into_owned();
-    let fallback = "containerd logs \"failed to decode hosts.toml\" and silently uses its defaults (HTTPS, the system roots), so the configuration has no effect";
     let table = match toml::from_str::<toml::Table>(&text) {
         Ok(t) => t,
         Err(e) => {
-            let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
-            let quoted = text.lines().nth(line - 1).unwrap_or("").trim_end();
-            findings.push(
-                Finding::new(
-                    Code::HostsTomlSyntax,
-                    format!("{path} is not valid TOML at line {line}, column {col} (`{quoted}`): {}; {fallback}", e.message()),
-                )
-                .hint(format!("fix line {line} of {path}; strings need double quotes and tables look like [host.\"https://{}\"]", dir.name))
-                .evidence(&TomlError { file: &path, line, column: col, text: quoted }),
-            );
+            findings.push(syntax_error(&path, dir, &text, &e));
             return None;
         }
     };
+    if let Some(f) = hostless_before_1_7(facts, &path, &table) {
+        findings.push(f);
+        return None;
+    }
+    if let Some(why) = fields(&path, &table, findings) {
+        findings.push(
+            Finding::new(
+                Code::HostsTomlInvalid,
+                format!("{path} has a field error ({why}); {FALLBACK}"),
+            )
+            .hint("correct the field: capabilities is a list of \"pull\", \"resolve\", \"push\"; ca a path or a list of paths; skip_verify true or false"),
+        );
+        return None;
+    }
+    Some(table)
+}
+
+/// What containerd does with a hosts.toml it cannot use.
+const FALLBACK: &str = "containerd logs \"failed to decode hosts.toml\" and silently uses its defaults (HTTPS, the system roots), so the configuration has no effect";
+
+/// A hosts.toml that is not TOML, with the line.
+fn syntax_error(path: &str, dir: &HostDir, text: &str, e: &toml::de::Error) -> Finding {
+    let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+    let quoted = text.lines().nth(line - 1).unwrap_or("").trim_end();
+    Finding::new(
+        Code::HostsTomlSyntax,
+        format!("{path} is not valid TOML at line {line}, column {col} (`{quoted}`): {}; {FALLBACK}", e.message()),
+    )
+    .hint(format!("fix line {line} of {path}; strings need double quotes and tables look like [host.\"https://{}\"]", dir.name))
+    .evidence(FilePosition {
+        file: path.to_string(),
+        line,
+        column: col,
+        key: None,
+        text: quoted.to_string(),
+    })
+}
+
+/// containerd before 1.7 refuses a hosts.toml without a `[host."…"]` table.
+fn hostless_before_1_7(facts: &Facts, path: &str, table: &toml::Table) -> Option<Finding> {
     let before_1_7 = facts
         .node
         .installs
@@ -228,40 +277,29 @@ fn parse_hosts(
         .as_deref()
         .and_then(crate::runtimes::parse_version)
         .is_some_and(|v| v < (1, 7));
-    if before_1_7 && !table.contains_key("host") {
-        findings.push(
-            Finding::new(
-                Code::HostsTomlInvalid,
-                format!("{path} has no [host.\"…\"] table: containerd before 1.7 refuses such a file (it logs \"invalid `host` tree\", containerd#10027) and silently uses its defaults (HTTPS, the system roots), so server, ca and skip_verify at the top level have no effect"),
-            )
-            .hint(format!(
-                "repeat the settings in a table: [host.\"{}\"] with capabilities = [\"pull\", \"resolve\"] and the same ca / skip_verify; edit {path}",
-                table.get("server").and_then(|s| s.as_str()).unwrap_or("https://HOST:PORT")
-            )),
-        );
+    if !before_1_7 || table.contains_key("host") {
         return None;
     }
+    Some(
+        Finding::new(
+            Code::HostsTomlInvalid,
+            format!("{path} has no [host.\"…\"] table: containerd before 1.7 refuses such a file (it logs \"invalid `host` tree\", containerd#10027) and silently uses its defaults (HTTPS, the system roots), so server, ca and skip_verify at the top level have no effect"),
+        )
+        .hint(format!(
+            "repeat the settings in a table: [host.\"{}\"] with capabilities = [\"pull\", \"resolve\"] and the same ca / skip_verify; edit {path}",
+            table.get("server").and_then(|s| s.as_str()).unwrap_or("https://HOST:PORT")
+        )),
+    )
+}
+
+/// Unknown keys (ignored by containerd, each a finding); the first field error that makes
+/// containerd discard the file.
+fn fields(path: &str, table: &toml::Table, findings: &mut Vec<Finding>) -> Option<String> {
     let mut invalid = None;
-    for (label, _, t) in entries(&table) {
+    for (label, _, t) in entries(table) {
         for key in t.keys() {
             if !FIELDS.contains(&key.as_str()) || (key == "host" && !label.starts_with("server")) {
-                let hint = match key.as_str() {
-                    "insecure_skip_verify" | "insecure" => {
-                        "skip_verify = true (if you really want verification off)"
-                    }
-                    "ca_file" | "ca_cert" | "tls_ca" => "ca = \"ca.crt\"",
-                    "cert_file" | "key_file" => "client = [[\"client.cert\", \"client.key\"]]",
-                    _ => {
-                        "one of server, capabilities, ca, client, skip_verify, header, override_path, dial_timeout"
-                    }
-                };
-                findings.push(
-                    Finding::new(
-                        Code::HostsTomlUnknownKey,
-                        format!("{path}: \"{key}\" in {label} is not a hosts.toml field; containerd ignores it silently, so that setting has no effect"),
-                    )
-                    .hint(format!("use {hint}")),
-                );
+                findings.push(unknown_key(path, &label, key));
             }
         }
         if let Some(caps) = t.get("capabilities").and_then(|c| c.as_array()) {
@@ -283,17 +321,26 @@ fn parse_hosts(
             invalid.get_or_insert(format!("skip_verify must be true or false, not {sv}"));
         }
     }
-    if let Some(why) = invalid {
-        findings.push(
-            Finding::new(
-                Code::HostsTomlInvalid,
-                format!("{path} has a field error ({why}); {fallback}"),
-            )
-            .hint("correct the field: capabilities is a list of \"pull\", \"resolve\", \"push\"; ca a path or a list of paths; skip_verify true or false"),
-        );
-        return None;
-    }
-    Some(table)
+    invalid
+}
+
+/// A key that is not a hosts.toml field, with the field meant.
+fn unknown_key(path: &str, label: &str, key: &str) -> Finding {
+    let hint = match key {
+        "insecure_skip_verify" | "insecure" => {
+            "skip_verify = true (if you really want verification off)"
+        }
+        "ca_file" | "ca_cert" | "tls_ca" => "ca = \"ca.crt\"",
+        "cert_file" | "key_file" => "client = [[\"client.cert\", \"client.key\"]]",
+        _ => {
+            "one of server, capabilities, ca, client, skip_verify, header, override_path, dial_timeout"
+        }
+    };
+    Finding::new(
+        Code::HostsTomlUnknownKey,
+        format!("{path}: \"{key}\" in {label} is not a hosts.toml field; containerd ignores it silently, so that setting has no effect"),
+    )
+    .hint(format!("use {hint}"))
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -143,9 +143,21 @@ fn certs_d(
     // containers/image loads client pairs whatever `insecure` says, and refuses the
     // directory when one is incomplete.
     client_pairs(facts, used, dir, findings);
+    findings.extend(untrusted_dir(facts, t, &dirs));
+}
+
+/// The CAs of the directory containers/image reads (the first of `dirs`) do not verify
+/// the chain: misnamed, in a directory it never reads, or the wrong ones.
+fn untrusted_dir(
+    facts: &super::Basis<'_>,
+    t: &Target,
+    dirs: &[(String, &HostDir)],
+) -> Option<Finding> {
+    let name = t.registry_name();
+    let (used, dir) = dirs.first()?;
     let chain = facts.presented_chain();
     if plain_http(facts) || chain.is_empty() {
-        return;
+        return None;
     }
     let cas_of = |d: &HostDir| -> Vec<crate::pki::Cert> {
         d.files
@@ -155,9 +167,7 @@ fn certs_d(
             .collect()
     };
     let cas = cas_of(dir);
-    let Some(err) = verify_with(facts, &chain, &cas) else {
-        return;
-    };
+    let err = verify_with(facts, &chain, &cas)?;
     let untrusted = Failure::verification(err.go_text()).generic(Some(t));
     let misnamed = dir.files.iter().find(|f| {
         !f.name.ends_with(".crt") && {
@@ -167,7 +177,7 @@ fn certs_d(
     });
     if let Some(f) = misnamed {
         let stem = f.name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&f.name);
-        findings.push(
+        return Some(
             Finding::new(
                 Code::ContainersCertsDWrongExtension,
                 format!("{used}/{} holds the CA that verifies the server's chain, but containers/image only loads CA files ending in .crt", f.name),
@@ -175,14 +185,13 @@ fn certs_d(
             .client_error(untrusted)
             .hint(format!("`mv '{used}/{}' '{used}/{stem}.crt'` (PEM); no restart needed", f.name)),
         );
-        return;
     }
     let later = dirs
         .iter()
         .skip(1)
         .find(|(_, d)| verify_with(facts, &chain, &cas_of(d)).is_none());
     match later {
-        Some((good, _)) => findings.push(
+        Some((good, _)) => Some(
             Finding::new(
                 Code::ContainersCertsDShadowed,
                 format!("{used}/ exists, so containers/image reads only it and never {good}/, which holds the CA that verifies the server; {used}/ does not"),
@@ -190,7 +199,7 @@ fn certs_d(
             .client_error(untrusted)
             .hint(format!("copy the CA into the directory that is read: `cp {good}/*.crt {used}/`, or remove {used}/")),
         ),
-        None if !cas.is_empty() => findings.push(
+        None if !cas.is_empty() => Some(
             Finding::new(
                 Code::ContainersCertsDCaMismatch,
                 format!("{used}/ is the certs.d directory containers/image reads for {name}, and its CAs do not verify the server's chain (which needs \"{}\")", needed_issuer(&chain)),
@@ -199,7 +208,7 @@ fn certs_d(
             .hint(format!("put the CA that issued the server's certificate in {used}/ca.crt")),
         ),
         // An empty directory and no CA anywhere: ca-chain says it.
-        None => {}
+        None => None,
     }
 }
 

@@ -3,8 +3,6 @@
 //! `/v2/_catalog` with it. Nothing secret is in the findings: not the password, not the
 //! token, not the user name.
 
-use serde::Serialize;
-
 use super::catalog::{listing, summary};
 use super::registry_api::{challenges, status_line};
 use super::{Check, Outcome};
@@ -13,31 +11,23 @@ use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::facts::{BearerFlow, CredentialOutcome, CredentialSource, HttpExchange};
 use crate::finding::Finding;
+use crate::finding::evidence::CredentialFlow;
 use crate::pki::Cert;
 use crate::runtimes::line::{Failure, Step};
 
 /// The check.
 pub struct Credentials;
 
-#[derive(Serialize)]
-struct FlowEvidence<'a> {
-    source: &'a CredentialSource,
-    exchanges: Vec<&'a HttpExchange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    realm: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token_field: Option<&'static str>,
-}
-
-fn evidence<'a>(
-    source: &'a CredentialSource,
-    exchanges: Vec<&'a HttpExchange>,
-    flow: Option<&'a BearerFlow>,
-) -> FlowEvidence<'a> {
-    FlowEvidence {
-        source,
-        exchanges,
-        realm: flow.map(|f| f.realm.as_str()),
+/// The credentials' source and the requests made with them, as evidence.
+fn evidence(
+    source: &CredentialSource,
+    exchanges: Vec<&HttpExchange>,
+    flow: Option<&BearerFlow>,
+) -> CredentialFlow {
+    CredentialFlow {
+        source: source.clone(),
+        exchanges: exchanges.into_iter().cloned().collect(),
+        realm: flow.map(|f| f.realm.clone()),
         token_field: flow.and_then(|f| f.token_field),
     }
 }
@@ -95,7 +85,7 @@ impl Check for Credentials {
                         Code::CredentialsHelperNotRead,
                         format!("the credentials for {name} are kept by {helper}, which regdoctor does not run, so they were not tried"),
                     )
-                    .evidence(&ev(vec![], None)),
+                    .evidence(ev(vec![], None)),
                 );
             }
             CredentialOutcome::NotNeeded { status } => vec![Finding::new(
@@ -161,7 +151,7 @@ fn basic(
     src: &str,
     v2: &HttpExchange,
     catalog: Option<&HttpExchange>,
-    ev: FlowEvidence<'_>,
+    ev: CredentialFlow,
 ) -> Vec<Finding> {
     match v2.status {
         Some(200) => {
@@ -172,7 +162,7 @@ fn basic(
                     format!("; with them the catalog lists {}", summary(&r, more))
                 })
                 .unwrap_or_default();
-            vec![Finding::new(Code::CredentialsOk, format!("the Basic login to {name} with {src} succeeded{listed}")).evidence(&ev)]
+            vec![Finding::new(Code::CredentialsOk, format!("the Basic login to {name} with {src} succeeded{listed}")).evidence(ev.clone())]
         }
         Some(s) => vec![Finding::new(
             Code::LoginFailed,
@@ -187,13 +177,13 @@ fn basic(
             None,
         )
         .hint(format!("check the user name and password with `docker login {name}`; with distribution's htpasswd, entries must be bcrypt (`htpasswd -Bbn USER PASS`)"))
-        .evidence(&ev)],
+        .evidence(ev.clone())],
         None => vec![Finding::new(
             Code::LoginFailed,
             format!("no answer to GET /v2/ with Basic authentication: {}", v2.error.as_deref().unwrap_or("unknown error")),
         )
         .hint("read the registry's log for this request")
-        .evidence(&ev)],
+        .evidence(ev.clone())],
     }
 }
 
@@ -202,50 +192,62 @@ fn bearer(
     name: &str,
     src: &str,
     flow: &BearerFlow,
-    ev: FlowEvidence<'_>,
+    ev: CredentialFlow,
 ) -> Vec<Finding> {
-    let realm = &flow.realm;
     if let Some(err) = &flow.realm_error {
-        let tls_line = realm_tls_error(facts, flow);
-        let client = tls_line.as_ref().map(|t| {
-            format!(
-                "failed to fetch oauth token: Get \"{}\": {t}",
-                flow.token_url
-            )
-        });
-        let mut f = Finding::new(
-            Code::TokenFailed,
-            format!(
-                "the token service {realm} cannot be used: {err}{}",
-                tls_line.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
-            ),
-        )
-        .hint(format!(
-            "the realm is another endpoint than {name}: it needs its own valid certificate (with its host or IP in the SAN) from a CA the nodes trust; check it with `regdoctor {}`",
-            crate::probe::creds::split_url(realm).map(|(t, _)| t.registry_name()).unwrap_or_else(|| realm.clone())
-        ))
-        .evidence(&ev);
-        if let Some(c) = client {
-            f = f.client_error(c);
-        }
-        return vec![f];
+        return vec![realm_unusable(facts, name, flow, err).evidence(ev.clone())];
     }
     let Some(tok) = &flow.token else {
         return vec![];
     };
+    if let Some(f) = token_refused(name, src, flow, tok) {
+        return vec![f.evidence(ev.clone())];
+    }
+    with_token(src, flow)
+        .into_iter()
+        .map(|f| f.evidence(ev.clone()))
+        .collect()
+}
+
+/// The token service could not be used at all (its TLS, its address).
+fn realm_unusable(facts: &super::Basis<'_>, name: &str, flow: &BearerFlow, err: &str) -> Finding {
+    let realm = &flow.realm;
+    let tls_line = realm_tls_error(facts, flow);
+    let f = Finding::new(
+        Code::TokenFailed,
+        format!(
+            "the token service {realm} cannot be used: {err}{}",
+            tls_line.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
+        ),
+    )
+    .hint(format!(
+        "the realm is another endpoint than {name}: it needs its own valid certificate (with its host or IP in the SAN) from a CA the nodes trust; check it with `regdoctor {}`",
+        crate::probe::creds::split_url(realm).map(|(t, _)| t.registry_name()).unwrap_or_else(|| realm.clone())
+    ));
+    match tls_line {
+        Some(t) => f.client_error(format!(
+            "failed to fetch oauth token: Get \"{}\": {t}",
+            flow.token_url
+        )),
+        None => f,
+    }
+}
+
+/// The token request's answer, when it gave no token.
+fn token_refused(name: &str, src: &str, flow: &BearerFlow, tok: &HttpExchange) -> Option<Finding> {
+    let realm = &flow.realm;
     match (tok.status, flow.token_field) {
-        (Some(200), Some(_)) => {}
-        (Some(200), None) => {
-            return vec![Finding::new(
+        (Some(200), Some(_)) => None,
+        (Some(200), None) => Some(
+            Finding::new(
                 Code::TokenFailed,
                 format!("the token service {realm} answered 200 but its response holds neither \"token\" nor \"access_token\""),
             )
             .client_error("authorization server did not include a token in the response")
-            .hint("fix the token service: its JSON answer must carry a token field")
-            .evidence(&ev)];
-        }
-        (Some(s), _) => {
-            return vec![Finding::new(
+            .hint("fix the token service: its JSON answer must carry a token field"),
+        ),
+        (Some(s), _) => Some(
+            Finding::new(
                 Code::TokenFailed,
                 format!("the token service {realm} refused {src}: it answered {}", status_line(s)),
             )
@@ -254,40 +256,52 @@ fn bearer(
                 flow.token_url,
                 status_line(s)
             ))
-            .hint(format!("check the user name and password with `docker login {name}`, and the account in the token service"))
-            .evidence(&ev)];
-        }
-        (None, _) => {
-            return vec![
-                Finding::new(
-                    Code::TokenFailed,
-                    format!(
-                        "no answer from the token service {realm}: {}",
-                        tok.error.as_deref().unwrap_or("unknown error")
-                    ),
-                )
-                .hint("check that the token service runs and is reachable from the nodes")
-                .evidence(&ev),
-            ];
-        }
+            .hint(format!("check the user name and password with `docker login {name}`, and the account in the token service")),
+        ),
+        (None, _) => Some(
+            Finding::new(
+                Code::TokenFailed,
+                format!(
+                    "no answer from the token service {realm}: {}",
+                    tok.error.as_deref().unwrap_or("unknown error")
+                ),
+            )
+            .hint("check that the token service runs and is reachable from the nodes"),
+        ),
     }
-    let mut out = Vec::new();
-    match flow.v2.as_ref().and_then(|v| v.status) {
-        Some(200) => {}
-        Some(s) => {
-            out.push(
-                Finding::new(
-                    Code::LoginFailed,
-                    format!("the token service issued a token, but the registry refused it: GET /v2/ with it answered {}", status_line(s)),
-                )
-                .hint("the registry does not trust the token service's signing certificate, or the service name differs: check auth.token.issuer, service and rootcertbundle in the registry's configuration")
-                .evidence(&ev),
-            );
-            return out;
-        }
-        None => {}
+}
+
+/// A token was issued: does the registry accept it, and what does it grant?
+fn with_token(src: &str, flow: &BearerFlow) -> Vec<Finding> {
+    let realm = &flow.realm;
+    if let Some(s) = flow
+        .v2
+        .as_ref()
+        .and_then(|v| v.status)
+        .filter(|s| *s != 200)
+    {
+        return vec![
+            Finding::new(
+                Code::LoginFailed,
+                format!("the token service issued a token, but the registry refused it: GET /v2/ with it answered {}", status_line(s)),
+            )
+            .hint("the registry does not trust the token service's signing certificate, or the service name differs: check auth.token.issuer, service and rootcertbundle in the registry's configuration"),
+        ];
     }
     let catalog = flow.catalog.as_ref();
+    let listed = catalog
+        .filter(|c| c.status == Some(200))
+        .map(|c| {
+            let (r, more) = listing(c);
+            format!("; with it the catalog lists {}", summary(&r, more))
+        })
+        .unwrap_or_default();
+    let mut out = vec![Finding::new(
+        Code::CredentialsOk,
+        format!(
+            "the token service {realm} issued a token for {src}, and the registry accepted it{listed}"
+        ),
+    )];
     let scope_denied = catalog.is_some_and(|c| {
         c.status == Some(403)
             || (c.status == Some(401)
@@ -302,22 +316,9 @@ fn bearer(
                 format!("the token from {realm} works for /v2/ but does not grant registry:catalog:*: the catalog stays closed to this account"),
             )
             .client_error("insufficient_scope: authorization failed")
-            .hint("pulls need repository:NAME:pull, not the catalog; grant the account pull on the repositories it must use (the catalog is usually for administrators only)")
-            .evidence(&ev),
+            .hint("pulls need repository:NAME:pull, not the catalog; grant the account pull on the repositories it must use (the catalog is usually for administrators only)"),
         );
     }
-    let listed = catalog
-        .filter(|c| c.status == Some(200))
-        .map(|c| {
-            let (r, more) = listing(c);
-            format!("; with it the catalog lists {}", summary(&r, more))
-        })
-        .unwrap_or_default();
-    out.insert(
-        0,
-        Finding::new(Code::CredentialsOk, format!("the token service {realm} issued a token for {src}, and the registry accepted it{listed}"))
-            .evidence(&ev),
-    );
     out
 }
 

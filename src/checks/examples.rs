@@ -65,7 +65,13 @@ pub fn with_tcp(mut f: Facts, outcomes: &[ConnectOutcome]) -> Facts {
 /// Adds an established TLS 1.3 handshake that presented `chain`.
 pub fn with_chain(f: Facts, chain: Vec<Vec<u8>>) -> Facts {
     let mut f = with_tcp(f, &[ConnectOutcome::Connected]);
-    f.tls = Some(TlsFacts {
+    f.tls = Some(established(chain));
+    f
+}
+
+/// An established TLS 1.3 handshake that presented `chain`.
+pub fn established(chain: Vec<Vec<u8>>) -> TlsFacts {
+    TlsFacts {
         outcome: TlsOutcome::Established {
             version: "TLSv1.3".into(),
             cipher: "TLS13_AES_128_GCM_SHA256".into(),
@@ -77,8 +83,7 @@ pub fn with_chain(f: Facts, chain: Vec<Vec<u8>>) -> Facts {
         post_handshake_alert: None,
         key_possession: KeyPossession::Proven,
         webpki: None,
-    });
-    f
+    }
 }
 
 /// Adds a TLS outcome with no chain.

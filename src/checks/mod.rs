@@ -14,9 +14,10 @@ mod containerd_hosts;
 mod containers_registries;
 mod credentials;
 mod daemon_json;
-mod daemon_json_keys;
 pub(crate) mod hints;
 mod node_common;
+pub mod pages;
+mod pull;
 mod registry_api;
 mod san_matches_host;
 mod target;
@@ -221,6 +222,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &registry_api::RegistryApi,
     &catalog::Catalog,
     &credentials::Credentials,
+    &pull::Pull,
     &daemon_json::DaemonJson,
     &certs_d::CertsD,
     &containerd_hosts::ContainerdHosts,

@@ -2,27 +2,15 @@
 //! as "registry alive"; containers/image refuses anything else; the
 //! Docker-Distribution-API-Version header is optional (Docker does not check it).
 
-use serde::Serialize;
-
 use super::{Check, Outcome};
-use crate::challenge::{self, Challenge};
+use crate::challenge::Challenge;
 use crate::codes::{CheckId, Code};
 use crate::facts::{Facts, HttpExchange};
 use crate::finding::Finding;
+use crate::finding::evidence::V2Exchange;
 
 /// The check.
 pub struct RegistryApi;
-
-#[derive(Serialize)]
-struct ExchangeEvidence<'a> {
-    url: String,
-    status: Option<u16>,
-    headers: &'a [(String, String)],
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    registry_errors: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    challenges: Vec<Challenge>,
-}
 
 /// The `/v2/` exchange made anonymously, if any.
 pub(crate) fn v2(facts: &Facts) -> Option<(&'static str, &HttpExchange)> {
@@ -35,9 +23,7 @@ pub(crate) fn v2(facts: &Facts) -> Option<(&'static str, &HttpExchange)> {
 
 /// Every challenge in the exchange's WWW-Authenticate headers.
 pub(crate) fn challenges(e: &HttpExchange) -> Vec<Challenge> {
-    e.headers_named("www-authenticate")
-        .flat_map(challenge::parse)
-        .collect()
+    e.challenges()
 }
 
 /// `Basic realm="x"` / `Bearer realm="…", service="…"` for messages.
@@ -80,112 +66,23 @@ impl Check for RegistryApi {
             .unwrap_or_default();
         let url = format!("{scheme}://{name}/v2/");
         let chs = challenges(e);
-        let evidence = ExchangeEvidence {
+        let evidence = V2Exchange {
             url: url.clone(),
             status: e.status,
-            headers: &e.headers,
+            headers: e.headers.clone(),
             registry_errors: e.registry_errors(),
             challenges: chs.clone(),
         };
         let Some(status) = e.status else {
-            if facts
-                .tls
-                .as_ref()
-                .is_some_and(|t| t.post_handshake_alert.is_some() || t.client_cert_requested)
-            {
-                return Outcome::Skip(
-                    "the server ended the TLS connection with an alert before answering (see tls-handshake)".into(),
-                );
-            }
-            let why = e.error.clone().unwrap_or_default();
-            if !e.redirects.is_empty() {
-                let hops: Vec<String> = e
-                    .redirects
-                    .iter()
-                    .take(3)
-                    .map(|(s, l)| format!("{s} → {l}"))
-                    .collect();
-                return Outcome::Findings(vec![
-                    Finding::new(
-                        Code::V2RedirectLoop,
-                        format!(
-                            "{url} redirects in a loop: {} redirects on the same host ({}, …), and Go gives up after {}",
-                            e.redirects.len(),
-                            hops.join(", "),
-                            crate::probe::http::MAX_REDIRECTS
-                        ),
-                    )
-                    .fails_request(facts, why)
-                    .hint("fix the registry's or proxy's redirect rule so that /v2/ answers 200 or 401 itself (a rewrite that adds or strips a trailing slash, or http↔https, is the usual loop)")
-                    .evidence(&evidence),
-                ]);
-            }
-            return Outcome::Findings(vec![
-                Finding::new(Code::NoHttpResponse, format!("no HTTP response from {url}: {why}"))
-                    .hint("check the registry's log; a proxy in front of it may close the connection, or the port serves another protocol")
-                    .evidence(&evidence),
-            ]);
+            return no_response(facts, &url, e, evidence);
         };
         let mut findings = Vec::new();
-        let has_api = e.header("docker-distribution-api-version").is_some();
-        match status {
-            200 => {}
-            // Working credentials answer the challenge: nothing to do (see credentials).
-            401 if super::credentials_worked(facts) => {}
-            401 => findings.push(auth_required(facts, &name, &chs, &evidence)),
-            // nginx with ssl_verify_client: see tls-handshake (tls_client_cert_required).
-            400 if e.body.contains("No required SSL certificate was sent") => {
-                return Outcome::Skip(
-                    "the server refused the request because no client certificate was sent (see tls-handshake)".into(),
-                );
-            }
-            404 => findings.push(
-                Finding::new(
-                    Code::NotARegistry,
-                    format!("{url} answered 404: this is not a registry's API root (a web server or UI, a proxy that serves the registry under a path prefix, or the wrong port)"),
-                )
-                .hint(format!("find the port and host that answer `curl -si {url}` with 200 or 401 and Docker-Distribution-Api-Version: registry/2.0; a registry behind a path prefix cannot be used by the runtimes"))
-                .evidence(&evidence),
-            ),
-            300..=399 => findings.push(
-                Finding::new(
-                    Code::HttpRedirect,
-                    format!(
-                        "{url} answered {} to {}; the runtimes follow it, but the registry should answer at /v2/ itself",
-                        status_line(status),
-                        e.header("location").unwrap_or("(no Location header)")
-                    ),
-                )
-                .hint("point the runtime at the host and port the redirect names, or serve /v2/ directly")
-                .evidence(&evidence),
-            ),
-            400 if e.body.contains("Client sent an HTTP request to an HTTPS server") => findings.push(
-                Finding::new(
-                    Code::HttpError,
-                    format!("{url} answered 400 \"Client sent an HTTP request to an HTTPS server\": this port speaks TLS"),
-                )
-                .client_error(format!("Get \"{url}\": 400 Bad Request"))
-                .hint(format!("use https://{name}, and remove {name} from insecure-registries if it is there"))
-                .evidence(&evidence),
-            ),
-            _ => {
-                let docker_text = e
-                    .docker_error_text()
-                    .unwrap_or_else(|| format!("received unexpected HTTP status: {}", status_line(status)));
-                let codes: Vec<String> = e.registry_errors().into_iter().map(|(c, _)| c).collect();
-                let detail = if codes.is_empty() {
-                    String::new()
-                } else {
-                    format!(" with registry error {}", codes.join(", "))
-                };
-                findings.push(
-                    Finding::new(Code::HttpError, format!("{url} answered {}{detail}", status_line(status)))
-                        .client_error(docker_text)
-                        .hint("read the registry's log for this request; 5xx means the registry or its storage is failing, 429 that it rate-limits this node")
-                        .evidence(&evidence),
-                );
-            }
+        match answered(facts, &name, &url, e, status, &chs) {
+            Err(skip) => return Outcome::Skip(skip),
+            Ok(Some(f)) => findings.push(f.evidence(evidence.clone())),
+            Ok(None) => {}
         }
+        let has_api = e.header("docker-distribution-api-version").is_some();
         if matches!(status, 200 | 401) && !has_api {
             findings.push(
                 Finding::new(
@@ -193,19 +90,120 @@ impl Check for RegistryApi {
                     format!("{url} answered {status} without the Docker-Distribution-API-Version header; Docker does not need it, but it is unusual for a registry and may mean a proxy answers instead"),
                 )
                 .hint("check that the answer comes from the registry and not from a proxy or load balancer in front of it")
-                .evidence(&evidence),
+                .evidence(evidence),
             );
         }
         Outcome::Findings(findings)
     }
 }
 
-fn auth_required(
+/// `/v2/` got no HTTP answer: a redirect loop, or no response at all.
+fn no_response(
+    facts: &super::Basis<'_>,
+    url: &str,
+    e: &HttpExchange,
+    evidence: V2Exchange,
+) -> Outcome {
+    if facts
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.post_handshake_alert.is_some() || t.client_cert_requested)
+    {
+        return Outcome::Skip(
+            "the server ended the TLS connection with an alert before answering (see tls-handshake)".into(),
+        );
+    }
+    let why = e.error.clone().unwrap_or_default();
+    if e.redirects.is_empty() {
+        return Outcome::Findings(vec![
+            Finding::new(Code::NoHttpResponse, format!("no HTTP response from {url}: {why}"))
+                .hint("check the registry's log; a proxy in front of it may close the connection, or the port serves another protocol")
+                .evidence(evidence),
+        ]);
+    }
+    let hops: Vec<String> = e
+        .redirects
+        .iter()
+        .take(3)
+        .map(|(s, l)| format!("{s} → {l}"))
+        .collect();
+    Outcome::Findings(vec![
+        Finding::new(
+            Code::V2RedirectLoop,
+            format!(
+                "{url} redirects in a loop: {} redirects on the same host ({}, …), and Go gives up after {}",
+                e.redirects.len(),
+                hops.join(", "),
+                crate::probe::http::MAX_REDIRECTS
+            ),
+        )
+        .fails_request(facts, why)
+        .hint("fix the registry's or proxy's redirect rule so that /v2/ answers 200 or 401 itself (a rewrite that adds or strips a trailing slash, or http↔https, is the usual loop)")
+        .evidence(evidence),
+    ])
+}
+
+/// What the status of `/v2/` says (without its evidence); Err: the check is skipped.
+fn answered(
     facts: &super::Basis<'_>,
     name: &str,
+    url: &str,
+    e: &HttpExchange,
+    status: u16,
     chs: &[Challenge],
-    evidence: &ExchangeEvidence<'_>,
-) -> Finding {
+) -> Result<Option<Finding>, String> {
+    Ok(Some(match status {
+        200 => return Ok(None),
+        // Working credentials answer the challenge: nothing to do (see credentials).
+        401 if super::credentials_worked(facts) => return Ok(None),
+        401 => auth_required(facts, name, chs),
+        // nginx with ssl_verify_client: see tls-handshake (tls_client_cert_required).
+        400 if e.body.contains("No required SSL certificate was sent") => {
+            return Err(
+                "the server refused the request because no client certificate was sent (see tls-handshake)".into(),
+            );
+        }
+        404 => Finding::new(
+            Code::NotARegistry,
+            format!("{url} answered 404: this is not a registry's API root (a web server or UI, a proxy that serves the registry under a path prefix, or the wrong port)"),
+        )
+        .hint(format!("find the port and host that answer `curl -si {url}` with 200 or 401 and Docker-Distribution-Api-Version: registry/2.0; a registry behind a path prefix cannot be used by the runtimes")),
+        300..=399 => Finding::new(
+            Code::HttpRedirect,
+            format!(
+                "{url} answered {} to {}; the runtimes follow it, but the registry should answer at /v2/ itself",
+                status_line(status),
+                e.header("location").unwrap_or("(no Location header)")
+            ),
+        )
+        .hint("point the runtime at the host and port the redirect names, or serve /v2/ directly"),
+        400 if e.body.contains("Client sent an HTTP request to an HTTPS server") => Finding::new(
+            Code::HttpError,
+            format!("{url} answered 400 \"Client sent an HTTP request to an HTTPS server\": this port speaks TLS"),
+        )
+        .client_error(format!("Get \"{url}\": 400 Bad Request"))
+        .hint(format!("use https://{name}, and remove {name} from insecure-registries if it is there")),
+        _ => http_error(url, e, status),
+    }))
+}
+
+/// Any other status: the registry's error, in the runtime's words.
+fn http_error(url: &str, e: &HttpExchange, status: u16) -> Finding {
+    let docker_text = e
+        .docker_error_text()
+        .unwrap_or_else(|| format!("received unexpected HTTP status: {}", status_line(status)));
+    let codes: Vec<String> = e.registry_errors().into_iter().map(|(c, _)| c).collect();
+    let detail = if codes.is_empty() {
+        String::new()
+    } else {
+        format!(" with registry error {}", codes.join(", "))
+    };
+    Finding::new(Code::HttpError, format!("{url} answered {}{detail}", status_line(status)))
+        .client_error(docker_text)
+        .hint("read the registry's log for this request; 5xx means the registry or its storage is failing, 429 that it rate-limits this node")
+}
+
+fn auth_required(facts: &super::Basis<'_>, name: &str, chs: &[Challenge]) -> Finding {
     let scheme = chs.first().map(|c| c.scheme.as_str()).unwrap_or("");
     let how = match chs.first() {
         Some(c) => format!(" ({})", describe(c)),
@@ -230,7 +228,6 @@ fn auth_required(
         "give every node credentials: {}; test them with `regdoctor {name} --user USER --password-stdin`",
         super::hints::login(&facts.hint_runtimes(&[]), facts)
     ))
-    .evidence(evidence)
 }
 
 #[cfg(test)]
@@ -315,7 +312,12 @@ mod tests {
                 .unwrap()
                 .contains("docker login 10.0.0.5:5000")
         );
-        assert_eq!(out[0].evidence["challenges"][0]["scheme"], "basic");
+        match out[0].evidence.as_deref() {
+            Some(crate::finding::Evidence::Exchange(e)) => {
+                assert_eq!(e.challenges[0].scheme, "basic")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

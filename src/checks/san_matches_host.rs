@@ -1,28 +1,18 @@
 //! `san-matches-host`: the server's certificate is valid for the name or IP that was
 //! dialled, by Go's rules (SANs only; no Common Name fallback since Go 1.15).
 
-use serde::Serialize;
-
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::finding::Finding;
+use crate::finding::evidence::Names;
 use crate::pki::verify::verify_hostname;
 use crate::pki::{Cert, HostnameError};
 use crate::target::{Host, Target};
 
 /// The check.
 pub struct SanMatchesHost;
-
-#[derive(Serialize)]
-struct SanEvidence {
-    dialled: String,
-    common_name: Option<String>,
-    dns_sans: Vec<String>,
-    ip_sans: Vec<String>,
-    has_san_extension: bool,
-}
 
 impl Check for SanMatchesHost {
     fn id(&self) -> CheckId {
@@ -42,63 +32,68 @@ impl Check for SanMatchesHost {
         let Err(err) = verify_hostname(&leaf, &target.host) else {
             return Outcome::Findings(vec![]);
         };
-        let evidence = SanEvidence {
+        let evidence = Names {
             dialled: target.host.to_string(),
             common_name: leaf.common_name.clone(),
             dns_sans: leaf.dns_sans.clone(),
             ip_sans: leaf.ip_sans.iter().map(ToString::to_string).collect(),
             has_san_extension: leaf.has_san_ext,
         };
-        let host = target.host.to_string();
-        let holds = if leaf.san_list().is_empty() {
-            "no names at all".to_string()
-        } else {
-            leaf.san_list().join(", ")
-        };
-        let (code, message) = match &err {
-            HostnameError::CnOnly { .. } => (
-                Code::CnOnly,
-                format!(
-                    "the certificate has no subjectAltName extension; only its Common Name (CN={}) matches {host}, and Go ignores the Common Name since Go 1.15 (Docker 20.10 and later)",
-                    leaf.common_name.as_deref().unwrap_or("")
-                ),
-            ),
-            HostnameError::NoIpSans { ip } => (
-                Code::SanIpMissing,
-                format!(
-                    "you dialled the IP address {ip}, and the certificate has no IP SANs (it holds {holds}); a DNS SAN with the IP's text does not count"
-                ),
-            ),
-            HostnameError::IpMismatch { ip, valid } => (
-                Code::SanMismatch,
-                format!(
-                    "the certificate is valid for {}, not {ip}",
-                    valid
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ),
-            HostnameError::DnsMismatch { host, valid } => (
-                Code::SanMismatch,
-                format!(
-                    "the certificate is valid for {}, not {host}",
-                    valid.join(", ")
-                ),
-            ),
-            HostnameError::NoNames { host } => (
-                Code::SanMismatch,
-                format!(
-                    "the certificate holds no DNS names ({holds}), and you dialled the name {host}"
-                ),
-            ),
-        };
+        let (code, message) = what(&err, &leaf, target);
         let finding = Finding::new(code, message)
             .fails_verification(facts, err.go_text())
             .hint(reissue_hint(&leaf, target, facts))
-            .evidence(&evidence);
+            .evidence(evidence);
         Outcome::Findings(super::to_verifiers(facts, vec![finding]))
+    }
+}
+
+/// The code and message for Go's hostname error.
+fn what(err: &HostnameError, leaf: &Cert, target: &Target) -> (Code, String) {
+    let host = target.host.to_string();
+    let holds = if leaf.san_list().is_empty() {
+        "no names at all".to_string()
+    } else {
+        leaf.san_list().join(", ")
+    };
+    match err {
+        HostnameError::CnOnly { .. } => (
+            Code::CnOnly,
+            format!(
+                "the certificate has no subjectAltName extension; only its Common Name (CN={}) matches {host}, and Go ignores the Common Name since Go 1.15 (Docker 20.10 and later)",
+                leaf.common_name.as_deref().unwrap_or("")
+            ),
+        ),
+        HostnameError::NoIpSans { ip } => (
+            Code::SanIpMissing,
+            format!(
+                "you dialled the IP address {ip}, and the certificate has no IP SANs (it holds {holds}); a DNS SAN with the IP's text does not count"
+            ),
+        ),
+        HostnameError::IpMismatch { ip, valid } => (
+            Code::SanMismatch,
+            format!(
+                "the certificate is valid for {}, not {ip}",
+                valid
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        HostnameError::DnsMismatch { host, valid } => (
+            Code::SanMismatch,
+            format!(
+                "the certificate is valid for {}, not {host}",
+                valid.join(", ")
+            ),
+        ),
+        HostnameError::NoNames { host } => (
+            Code::SanMismatch,
+            format!(
+                "the certificate holds no DNS names ({holds}), and you dialled the name {host}"
+            ),
+        ),
     }
 }
 

@@ -1,22 +1,14 @@
 //! `target`: the argument parses and the name resolves.
 
-use serde::Serialize;
-
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::finding::Finding;
+use crate::finding::evidence::Dns;
 
 /// The check.
 pub struct Target;
-
-#[derive(Serialize)]
-struct DnsEvidence<'a> {
-    host: String,
-    detail: &'a str,
-    timed_out: bool,
-}
 
 impl Check for Target {
     fn id(&self) -> CheckId {
@@ -64,9 +56,9 @@ impl Check for Target {
                     .hint(format!(
                         "check the name on this node with `getent hosts {host}`; add it to DNS or to /etc/hosts on every node, or use the registry's IP address (its certificate must then list that IP in its subjectAltName)"
                     ))
-                    .evidence(&DnsEvidence {
+                    .evidence(Dns {
                         host,
-                        detail: &err.detail,
+                        detail: err.detail.clone(),
                         timed_out: err.timed_out,
                     }),
             );

@@ -1,21 +1,15 @@
 //! `tcp-connect`: a TCP connection opens to one of the resolved addresses.
 
-use serde::Serialize;
-
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::facts::{ConnectAttempt, ConnectOutcome};
 use crate::finding::Finding;
+use crate::finding::evidence::ConnectAttempts;
 
 /// The check.
 pub struct TcpConnect;
-
-#[derive(Serialize)]
-struct Attempts<'a> {
-    attempts: &'a [ConnectAttempt],
-}
 
 impl Check for TcpConnect {
     fn id(&self) -> CheckId {
@@ -34,8 +28,8 @@ impl Check for TcpConnect {
         let Some(tcp) = &facts.tcp else {
             return Outcome::Skip("no address to connect to".into());
         };
-        let evidence = Attempts {
-            attempts: &tcp.attempts,
+        let evidence = ConnectAttempts {
+            attempts: tcp.attempts.clone(),
         };
         let failed: Vec<&ConnectAttempt> = tcp
             .attempts
@@ -46,56 +40,65 @@ impl Check for TcpConnect {
             if failed.is_empty() {
                 return Outcome::Findings(vec![]);
             }
-            let list: Vec<String> = failed.iter().map(|a| a.addr.to_string()).collect();
-            return Outcome::Findings(vec![
-                Finding::new(
-                    Code::TcpSomeAddressesFailed,
-                    format!(
-                        "connected to {addr}, but only after {} failed; the runtimes may try them first and be slowed down or fail",
-                        super::or_list(&list).replace(" or ", " and ")
-                    ),
-                )
-                .hint("remove the unreachable addresses from DNS, or make the registry listen on all of them")
-                .evidence(&evidence),
-            ]);
+            return Outcome::Findings(vec![some_failed(addr, &failed).evidence(evidence)]);
         }
         let Some(first) = failed.first() else {
             return Outcome::Skip("no connection was attempted before the deadline".into());
         };
-        let addr = first.addr;
-        let port = addr.port();
-        let ip = addr.ip();
-        let go = first.go_text().unwrap_or_default();
-        let finding = match &first.outcome {
-            ConnectOutcome::Refused => Finding::new(
-                Code::TcpRefused,
-                format!("the connection to {addr} was refused: nothing listens on port {port} at {ip}"),
-            )
-            .fails_request(facts, go.clone())
-            .hint(format!(
-                "check that the registry runs and listens on port {port} (on the registry host: `ss -ltnp 'sport = :{port}'`), that the port is right, and that no firewall rejects it"
-            )),
-            ConnectOutcome::TimedOut => Finding::new(
-                Code::TcpTimeout,
-                format!(
-                    "no answer from {addr} within {} ms: a firewall drops the packets, or the address is wrong",
-                    first.elapsed_ms
-                ),
-            )
-            .fails_request(facts, go.clone())
-            .hint(format!(
-                "check the address and open port {port}/tcp between this node and {ip} (firewalld, iptables, security groups); `nc -vz {ip} {port}` tests it"
-            )),
-            ConnectOutcome::Unreachable(why) | ConnectOutcome::Other(why) => Finding::new(
-                Code::TcpUnreachable,
-                format!("cannot connect to {addr}: {why}"),
-            )
-            .fails_request(facts, go.clone())
-            .hint(format!("check the route from this node to {ip}: `ip route get {ip}`")),
-            ConnectOutcome::Connected => return Outcome::Findings(vec![]),
-        };
-        Outcome::Findings(vec![finding.evidence(&evidence)])
+        match not_connected(facts, first) {
+            Some(finding) => Outcome::Findings(vec![finding.evidence(evidence)]),
+            None => Outcome::Findings(vec![]),
+        }
     }
+}
+
+/// Connected, but only after other addresses failed.
+fn some_failed(addr: std::net::SocketAddr, failed: &[&ConnectAttempt]) -> Finding {
+    let list: Vec<String> = failed.iter().map(|a| a.addr.to_string()).collect();
+    Finding::new(
+        Code::TcpSomeAddressesFailed,
+        format!(
+            "connected to {addr}, but only after {} failed; the runtimes may try them first and be slowed down or fail",
+            super::or_list(&list).replace(" or ", " and ")
+        ),
+    )
+    .hint("remove the unreachable addresses from DNS, or make the registry listen on all of them")
+}
+
+/// No connection: why the first attempt failed, which is what the runtime prints.
+fn not_connected(facts: &super::Basis<'_>, first: &ConnectAttempt) -> Option<Finding> {
+    let addr = first.addr;
+    let port = addr.port();
+    let ip = addr.ip();
+    let go = first.go_text().unwrap_or_default();
+    Some(match &first.outcome {
+        ConnectOutcome::Refused => Finding::new(
+            Code::TcpRefused,
+            format!("the connection to {addr} was refused: nothing listens on port {port} at {ip}"),
+        )
+        .fails_request(facts, go)
+        .hint(format!(
+            "check that the registry runs and listens on port {port} (on the registry host: `ss -ltnp 'sport = :{port}'`), that the port is right, and that no firewall rejects it"
+        )),
+        ConnectOutcome::TimedOut => Finding::new(
+            Code::TcpTimeout,
+            format!(
+                "no answer from {addr} within {} ms: a firewall drops the packets, or the address is wrong",
+                first.elapsed_ms
+            ),
+        )
+        .fails_request(facts, go)
+        .hint(format!(
+            "check the address and open port {port}/tcp between this node and {ip} (firewalld, iptables, security groups); `nc -vz {ip} {port}` tests it"
+        )),
+        ConnectOutcome::Unreachable(why) | ConnectOutcome::Other(why) => Finding::new(
+            Code::TcpUnreachable,
+            format!("cannot connect to {addr}: {why}"),
+        )
+        .fails_request(facts, go)
+        .hint(format!("check the route from this node to {ip}: `ip route get {ip}`")),
+        ConnectOutcome::Connected => return None,
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use super::{CHECKS, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
+use crate::finding::Evidence;
 
 fn examples_of(id: CheckId) -> Vec<(Facts, Vec<Code>)> {
     match id {
@@ -20,6 +21,7 @@ fn examples_of(id: CheckId) -> Vec<(Facts, Vec<Code>)> {
         CheckId::RegistryApi => super::registry_api::examples(),
         CheckId::Catalog => super::catalog::examples(),
         CheckId::Credentials => super::credentials::examples(),
+        CheckId::Pull => super::pull::examples(),
         CheckId::DaemonJson => super::daemon_json::examples(),
         CheckId::CertsD => super::certs_d::examples(),
         CheckId::ContainerdHosts => super::containerd_hosts::examples(),
@@ -126,4 +128,63 @@ fn every_code_is_exercised_by_an_example_and_messages_follow_the_style() {
         let all: BTreeSet<Code> = id.codes().collect();
         assert_eq!(covered, all, "{id}: codes without an example");
     }
+}
+
+/// A validator for one `$defs` entry of docs/report.schema.json.
+fn schema_def(def: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/report.schema.json"
+    ))
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let wrapper = serde_json::json!({
+        "$schema": schema["$schema"],
+        "$defs": schema["$defs"],
+        "$ref": format!("#/$defs/{def}"),
+    });
+    jsonschema::validator_for(&wrapper).unwrap()
+}
+
+#[test]
+fn every_example_finding_matches_the_schema_and_every_evidence_kind_has_one() {
+    let finding = schema_def("finding");
+    let mut by_kind: std::collections::BTreeMap<&str, jsonschema::Validator> = Default::default();
+    for check in CHECKS {
+        let id = check.id();
+        for (i, (facts, _)) in examples_of(id).into_iter().enumerate() {
+            let findings = match check.run(&super::Basis::new(&facts)) {
+                Outcome::Findings(f) => f,
+                Outcome::SkipNoted(f) => vec![f],
+                Outcome::Skip(_) => vec![],
+            };
+            for f in findings {
+                let json = serde_json::to_value(&f).unwrap();
+                let errors: Vec<String> = finding
+                    .iter_errors(&json)
+                    .map(|e| format!("{e} at {}", e.instance_path()))
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "{id} example {i}, {}: {errors:#?}\n{json:#}",
+                    f.code
+                );
+                // Not only one of the shapes: the shape of its own kind.
+                if let Some(e) = f.evidence.as_deref() {
+                    let own = by_kind
+                        .entry(e.kind())
+                        .or_insert_with(|| schema_def(&format!("evidence_{}", e.kind())));
+                    assert!(
+                        own.is_valid(&json["evidence"]),
+                        "{id} example {i}, {}: not an evidence_{}: {json:#}",
+                        f.code,
+                        e.kind()
+                    );
+                }
+            }
+        }
+    }
+    let seen: BTreeSet<&str> = by_kind.keys().copied().collect();
+    let all: BTreeSet<&str> = Evidence::KINDS.iter().copied().collect();
+    assert_eq!(seen, all, "every kind of evidence needs a check example");
 }

@@ -1,35 +1,18 @@
 //! `tls-handshake`: a TLS handshake completes; what version, cipher and ALPN.
 
-use serde::Serialize;
-
 use super::{Basis, Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::facts::{Alert, KeyPossession, TlsOutcome};
 use crate::finding::Finding;
+use crate::finding::evidence::{AlertSeen, FirstBytes};
 use crate::runtimes::Transport;
 use crate::runtimes::line::{Failure, Step};
 use crate::target::Scheme;
 
 /// The check.
 pub struct TlsHandshake;
-
-#[derive(Serialize)]
-struct BytesEvidence<'a> {
-    first_bytes: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    plain_get_v2_status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_version_header: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct AlertEvidence<'a> {
-    alert: &'a Alert,
-    client_cert_requested: bool,
-    after_handshake: bool,
-}
 
 impl Check for TlsHandshake {
     fn id(&self) -> CheckId {
@@ -100,10 +83,10 @@ fn plain_http(facts: &Basis<'_>, first_bytes: &str, findings: &mut Vec<Finding>)
         (Some(s), None) => format!("; a plain GET http://{name}/v2/ answered {s}"),
         _ => String::new(),
     };
-    let evidence = BytesEvidence {
-        first_bytes,
+    let evidence = FirstBytes {
+        first_bytes: first_bytes.to_string(),
         plain_get_v2_status: status,
-        api_version_header: api,
+        api_version_header: api.map(str::to_string),
     };
     if let Some(refusing) = facts.scope(|c| !c.transport.allows_http()) {
         findings.push(
@@ -119,10 +102,20 @@ fn plain_http(facts: &Basis<'_>, first_bytes: &str, findings: &mut Vec<Finding>)
                 "either serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY), or allow plain HTTP for it: {}; check it with `regdoctor http://{name}`",
                 super::hints::allow_plain_http(&facts.hint_runtimes(&refusing), facts)
             ))
-            .evidence(&evidence)
+            .evidence(evidence.clone())
             .for_runtimes(refusing),
         );
     }
+    findings.extend(
+        plain_http_allowed(facts, &name)
+            .into_iter()
+            .map(|f| f.evidence(evidence.clone())),
+    );
+}
+
+/// A warning for each judged runtime configured to use plain HTTP.
+fn plain_http_allowed(facts: &Basis<'_>, name: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for c in facts
         .clients
         .judged
@@ -145,10 +138,10 @@ fn plain_http(facts: &Basis<'_>, first_bytes: &str, findings: &mut Vec<Finding>)
                 "serve TLS on the registry (distribution: REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY) and trust its CA: {}",
                 super::hints::trust_ca(&facts.hint_runtimes(&[c.runtime]), facts, "ca.crt")
             ))
-            .evidence(&evidence)
             .for_runtimes(vec![c.runtime]),
         );
     }
+    findings
 }
 
 /// A runtime configured for plain HTTP against a TLS port.
@@ -191,90 +184,130 @@ fn tls_outcome(
     findings: &mut Vec<Finding>,
 ) {
     match &tls.outcome {
-            TlsOutcome::Established { .. } => {
-                if let Some(alert) = &tls.post_handshake_alert {
-                    findings.push(alert_finding(facts, alert, tls.client_cert_requested, true));
-                } else if let Some(f) = refused_without_client_cert(facts, tls, name) {
-                    findings.push(f);
-                }
-                if let KeyPossession::NotProven(why) = &tls.key_possession {
-                    findings.push(Finding::new(
-                        Code::TlsKeyPossessionUnproven,
-                        format!(
-                            "the server's handshake signature could not be checked ({why}); regdoctor continued without proof that the server holds its certificate's key, and treats this connection as unverified"
-                        ),
-                    ).hint("use an RSA key of at least 2048 bits or an ECDSA P-256 key for the registry's certificate"));
-                }
-            }
-            TlsOutcome::PlainHttp { .. } => {}
-            TlsOutcome::NotTls { first_bytes } => findings.push(
-                Finding::new(
-                    Code::NotTls,
-                    format!(
-                        "{name} does not speak TLS: it answered \"{}\", which is neither TLS nor HTTP; this is probably the wrong port",
-                        first_line(first_bytes)
-                    ),
-                )
-                .fails_request(facts, "tls: first record does not look like a TLS handshake")
-                .hint(format!(
-                    "check which service listens on port {} (on the registry host: `ss -ltnp 'sport = :{}'`) and use the registry's port",
-                    target.port, target.port
-                ))
-                .evidence(&BytesEvidence {
-                    first_bytes,
-                    plain_get_v2_status: None,
-                    api_version_header: None,
-                }),
-            ),
-            TlsOutcome::Alert(alert) => {
-                findings.push(alert_finding(facts, alert, tls.client_cert_requested, false))
-            }
-            TlsOutcome::ProtocolTooOld { detail } => findings.push(
-                Finding::new(
-                    Code::TlsProtocolTooOld,
-                    format!("{name} only offers TLS older than 1.2 ({detail}); Go clients require TLS 1.2 or newer"),
-                )
-                .fails_request(facts, "remote error: tls: protocol version not supported")
-                .hint("enable TLS 1.2 and 1.3 on the registry or the proxy in front of it (nginx: ssl_protocols TLSv1.2 TLSv1.3;)"),
-            ),
-            TlsOutcome::Timeout { after_ms } => findings.push(
-                Finding::new(
-                    Code::TlsHandshakeTimeout,
-                    format!(
-                        "the TCP connection to {name} opened, but no TLS handshake completed within {after_ms} ms: the service does not answer a TLS hello (a firewall or proxy swallowing traffic, or a service that waits for the client to speak)"
-                    ),
-                )
-                .fails_request(facts, "net/http: TLS handshake timeout")
-                .hint(format!(
-                    "check what listens on port {} and whether a proxy or firewall sits between this node and the registry; `openssl s_client -connect {} </dev/null` shows whether any TLS answer comes back",
-                    target.port,
-                    target.authority()
-                )),
-            ),
-            TlsOutcome::Closed { detail } if tls.client_cert_requested => findings.push(
-                Finding::new(
-                    Code::TlsClientCertRequired,
-                    format!(
-                        "{name} requires a client certificate (mutual TLS): it asked for one and closed the connection when none was sent ({detail})"
-                    ),
-                )
-                // What a Go registry answers over TLS 1.2 in this situation.
-                .fails_request(facts, "remote error: tls: bad certificate")
-                .hint(client_cert_hint(facts)),
-            ),
-            TlsOutcome::Closed { detail } => findings.push(
-                Finding::new(
-                    Code::TlsFailed,
-                    format!("{name} closed the connection during the TLS handshake without an alert ({detail})"),
-                )
-                .fails_request(facts, "EOF")
-                .hint("check the registry's or proxy's log for TLS errors; the server may reject this node's address or the TLS parameters offered"),
-            ),
-            TlsOutcome::Failed { detail } => findings.push(
-                Finding::new(Code::TlsFailed, format!("the TLS handshake with {name} failed: {detail}"))
-                    .hint("check the registry's or proxy's log for the TLS error it saw"),
-            ),
+        TlsOutcome::Established { .. } => established(facts, tls, name, findings),
+        TlsOutcome::PlainHttp { .. } => {}
+        TlsOutcome::Alert(alert) => findings.push(alert_finding(
+            facts,
+            alert,
+            tls.client_cert_requested,
+            false,
+        )),
+        TlsOutcome::NotTls { first_bytes } => {
+            findings.push(not_tls(facts, first_bytes, name, target))
         }
+        TlsOutcome::Timeout { after_ms } => {
+            findings.push(handshake_timeout(facts, *after_ms, name, target))
+        }
+        TlsOutcome::ProtocolTooOld { .. }
+        | TlsOutcome::Closed { .. }
+        | TlsOutcome::Failed { .. } => findings.extend(handshake_failed(facts, tls, name)),
+    }
+}
+
+/// A completed handshake: an alert after it, a refusal for want of a client certificate,
+/// a key possession that could not be proven.
+fn established(
+    facts: &Basis<'_>,
+    tls: &crate::facts::TlsFacts,
+    name: &str,
+    findings: &mut Vec<Finding>,
+) {
+    if let Some(alert) = &tls.post_handshake_alert {
+        findings.push(alert_finding(facts, alert, tls.client_cert_requested, true));
+    } else if let Some(f) = refused_without_client_cert(facts, tls, name) {
+        findings.push(f);
+    }
+    if let KeyPossession::NotProven(why) = &tls.key_possession {
+        findings.push(Finding::new(
+            Code::TlsKeyPossessionUnproven,
+            format!(
+                "the server's handshake signature could not be checked ({why}); regdoctor continued without proof that the server holds its certificate's key, and treats this connection as unverified"
+            ),
+        ).hint("use an RSA key of at least 2048 bits or an ECDSA P-256 key for the registry's certificate"));
+    }
+}
+
+/// The port answers with something that is neither TLS nor HTTP.
+fn not_tls(
+    facts: &Basis<'_>,
+    first_bytes: &str,
+    name: &str,
+    target: &crate::target::Target,
+) -> Finding {
+    Finding::new(
+        Code::NotTls,
+        format!(
+            "{name} does not speak TLS: it answered \"{}\", which is neither TLS nor HTTP; this is probably the wrong port",
+            first_line(first_bytes)
+        ),
+    )
+    .fails_request(facts, "tls: first record does not look like a TLS handshake")
+    .hint(format!(
+        "check which service listens on port {} (on the registry host: `ss -ltnp 'sport = :{}'`) and use the registry's port",
+        target.port, target.port
+    ))
+    .evidence(FirstBytes {
+        first_bytes: first_bytes.to_string(),
+        plain_get_v2_status: None,
+        api_version_header: None,
+    })
+}
+
+/// TCP connected, but no handshake completed in time.
+fn handshake_timeout(
+    facts: &Basis<'_>,
+    after_ms: u64,
+    name: &str,
+    target: &crate::target::Target,
+) -> Finding {
+    Finding::new(
+        Code::TlsHandshakeTimeout,
+        format!(
+            "the TCP connection to {name} opened, but no TLS handshake completed within {after_ms} ms: the service does not answer a TLS hello (a firewall or proxy swallowing traffic, or a service that waits for the client to speak)"
+        ),
+    )
+    .fails_request(facts, "net/http: TLS handshake timeout")
+    .hint(format!(
+        "check what listens on port {} and whether a proxy or firewall sits between this node and the registry; `openssl s_client -connect {} </dev/null` shows whether any TLS answer comes back",
+        target.port,
+        target.authority()
+    ))
+}
+
+/// A handshake refused without an alert: TLS too old, a closed connection, another error.
+fn handshake_failed(
+    facts: &Basis<'_>,
+    tls: &crate::facts::TlsFacts,
+    name: &str,
+) -> Option<Finding> {
+    Some(match &tls.outcome {
+        TlsOutcome::ProtocolTooOld { detail } => Finding::new(
+            Code::TlsProtocolTooOld,
+            format!("{name} only offers TLS older than 1.2 ({detail}); Go clients require TLS 1.2 or newer"),
+        )
+        .fails_request(facts, "remote error: tls: protocol version not supported")
+        .hint("enable TLS 1.2 and 1.3 on the registry or the proxy in front of it (nginx: ssl_protocols TLSv1.2 TLSv1.3;)"),
+        TlsOutcome::Closed { detail } if tls.client_cert_requested => Finding::new(
+            Code::TlsClientCertRequired,
+            format!(
+                "{name} requires a client certificate (mutual TLS): it asked for one and closed the connection when none was sent ({detail})"
+            ),
+        )
+        // What a Go registry answers over TLS 1.2 in this situation.
+        .fails_request(facts, "remote error: tls: bad certificate")
+        .hint(client_cert_hint(facts)),
+        TlsOutcome::Closed { detail } => Finding::new(
+            Code::TlsFailed,
+            format!("{name} closed the connection during the TLS handshake without an alert ({detail})"),
+        )
+        .fails_request(facts, "EOF")
+        .hint("check the registry's or proxy's log for TLS errors; the server may reject this node's address or the TLS parameters offered"),
+        TlsOutcome::Failed { detail } => {
+            Finding::new(Code::TlsFailed, format!("the TLS handshake with {name} failed: {detail}"))
+                .hint("check the registry's or proxy's log for the TLS error it saw")
+        }
+        _ => return None,
+    })
 }
 
 /// The server asked for a client certificate, none was sent, and it then refused to
@@ -337,8 +370,8 @@ fn first_line(bytes: &str) -> &str {
 fn alert_finding(facts: &Basis<'_>, alert: &Alert, requested: bool, after: bool) -> Finding {
     let sent = facts.tls.as_ref().is_some_and(|t| t.client_cert_sent);
     let cause = format!("remote error: tls: {}", alert.go_name);
-    let evidence = AlertEvidence {
-        alert,
+    let evidence = AlertSeen {
+        alert: alert.clone(),
         client_cert_requested: requested,
         after_handshake: after,
     };
@@ -368,7 +401,7 @@ fn alert_finding(facts: &Basis<'_>, alert: &Alert, requested: bool, after: bool)
         )
         .fails_request(facts, cause)
         .hint(client_cert_hint(facts))
-        .evidence(&evidence);
+        .evidence(evidence);
     }
     Finding::new(
         Code::TlsAlert,
@@ -379,7 +412,7 @@ fn alert_finding(facts: &Basis<'_>, alert: &Alert, requested: bool, after: bool)
     )
     .fails_request(facts, cause)
     .hint("read the registry's or proxy's TLS log at the time of this run: it says why it refused this client")
-    .evidence(&evidence)
+    .evidence(evidence)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! the report and the only input of the checks. No I/O and no clock here: `now` is a field.
 
 pub mod node;
+pub mod pull;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -77,6 +78,8 @@ pub struct Facts {
     pub http: Option<HttpFacts>,
     /// Credentials, when given.
     pub credentials: Option<CredentialFacts>,
+    /// The pull path, when the target is an image reference.
+    pub pull: Option<pull::PullFacts>,
     /// The `--ca` file, when one was given.
     pub ca_file: Option<CaFileFacts>,
     /// The system trust store the runtimes would use when no CA is configured.
@@ -95,6 +98,8 @@ pub struct Facts {
     pub client_cert: Option<ClientPair>,
     /// `--go-version`: the Go version the runtimes were built with (else read from their binaries).
     pub go_version: Option<String>,
+    /// The node's name, for fleet summaries.
+    pub node_name: Option<String>,
 }
 
 /// A client certificate and key a runtime presents when the server asks.
@@ -335,6 +340,13 @@ pub struct HttpExchange {
 }
 
 impl HttpExchange {
+    /// Every challenge in the exchange's WWW-Authenticate headers.
+    pub fn challenges(&self) -> Vec<crate::challenge::Challenge> {
+        self.headers_named("www-authenticate")
+            .flat_map(crate::challenge::parse)
+            .collect()
+    }
+
     /// Every value of a header (name compared case-insensitively).
     pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.headers
@@ -395,14 +407,130 @@ pub struct CaFileFacts {
     pub bytes: Vec<u8>,
 }
 
-/// The system trust store.
+/// The system trust store: the bundle's bytes, PEM-decoded and parsed only when first
+/// needed (on another thread while the network is busy), once per run — every target's
+/// facts share it.
 #[derive(Debug, Clone, Serialize)]
 pub struct SystemRoots {
     /// Where it was read from.
     pub source: String,
-    /// The certificates, DER.
     #[serde(skip)]
-    pub certs: Vec<Vec<u8>>,
+    lazy: std::sync::Arc<LazyRoots>,
+}
+
+#[derive(Debug, Default)]
+struct LazyRoots {
+    pem: Vec<u8>,
+    der: std::sync::OnceLock<std::sync::Arc<Vec<Vec<u8>>>>,
+    /// Each certificate's raw subject, for lookup by name as Go's `CertPool` does.
+    subjects: std::sync::OnceLock<Vec<Option<Vec<u8>>>>,
+    /// Each certificate parsed, when first needed (None: Go refuses it).
+    parsed: std::sync::OnceLock<Vec<std::sync::OnceLock<Option<Cert>>>>,
+}
+
+impl SystemRoots {
+    /// A bundle file's bytes (PEM; anything between the certificates is ignored, as Go's
+    /// `AppendCertsFromPEM` does).
+    pub fn from_pem(source: impl Into<String>, pem: Vec<u8>) -> SystemRoots {
+        SystemRoots {
+            source: source.into(),
+            lazy: std::sync::Arc::new(LazyRoots {
+                pem,
+                ..LazyRoots::default()
+            }),
+        }
+    }
+
+    /// Certificates already DER.
+    pub fn from_der(source: impl Into<String>, der: Vec<Vec<u8>>) -> SystemRoots {
+        let lazy = LazyRoots::default();
+        let _ = lazy.der.set(std::sync::Arc::new(der));
+        SystemRoots {
+            source: source.into(),
+            lazy: std::sync::Arc::new(lazy),
+        }
+    }
+
+    /// The certificates, DER.
+    pub fn der(&self) -> std::sync::Arc<Vec<Vec<u8>>> {
+        self.lazy
+            .der
+            .get_or_init(|| {
+                use rustls_pki_types::CertificateDer;
+                use rustls_pki_types::pem::PemObject;
+                std::sync::Arc::new(
+                    CertificateDer::pem_slice_iter(&self.lazy.pem)
+                        .filter_map(Result::ok)
+                        .map(|c| c.as_ref().to_vec())
+                        .collect(),
+                )
+            })
+            .clone()
+    }
+
+    /// How many certificates the bundle holds.
+    pub fn len(&self) -> usize {
+        self.der().len()
+    }
+
+    /// Whether the bundle holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Decodes the bundle and indexes it by subject (cheap: nothing else is parsed), so
+    /// later lookups do not wait; done on another thread while the network is busy.
+    pub fn prepare(&self) {
+        self.subjects();
+    }
+
+    fn subjects(&self) -> &[Option<Vec<u8>>] {
+        self.lazy.subjects.get_or_init(|| {
+            self.der()
+                .iter()
+                .map(|d| crate::pki::goparse::raw_subject(d).map(<[u8]>::to_vec))
+                .collect()
+        })
+    }
+
+    fn parsed_at(&self, i: usize) -> Option<Cert> {
+        let slots = self.lazy.parsed.get_or_init(|| {
+            (0..self.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect()
+        });
+        slots
+            .get(i)?
+            .get_or_init(|| Cert::parse(&self.der()[i]).ok())
+            .clone()
+    }
+
+    /// The roots Go's chain building can reach from this presented chain, parsed (each
+    /// once per run), in the bundle's order: Go's `CertPool` finds a parent only by name
+    /// (`byName[RawIssuer]`), and a leaf among the roots only by its exact bytes, so a root
+    /// whose subject is no presented certificate's issuer, and that is not itself
+    /// presented, can change nothing. Those Go cannot parse are left out, as
+    /// `AppendCertsFromPEM` leaves them out.
+    pub fn candidates(&self, presented: &[Cert]) -> Vec<Cert> {
+        let der = self.der();
+        self.subjects()
+            .iter()
+            .enumerate()
+            .filter(|(i, subject)| {
+                subject.as_ref().is_some_and(|s| {
+                    presented
+                        .iter()
+                        .any(|p| p.issuer_raw == *s || p.der == der[*i])
+                })
+            })
+            .filter_map(|(i, _)| self.parsed_at(i))
+            .collect()
+    }
+}
+
+/// Parses DER certificates, dropping those Go would not load.
+pub fn parse_all(ders: &[Vec<u8>]) -> Vec<Cert> {
+    ders.iter().filter_map(|d| Cert::parse(d).ok()).collect()
 }
 
 impl Facts {
@@ -416,6 +544,7 @@ impl Facts {
             tls: None,
             http: None,
             credentials: None,
+            pull: None,
             ca_file: None,
             system_roots: None,
             node: node::NodeFacts::default(),
@@ -425,6 +554,7 @@ impl Facts {
             only_runtime: None,
             client_cert: None,
             go_version: None,
+            node_name: None,
         }
     }
 
@@ -552,4 +682,92 @@ pub struct CredentialFacts {
     pub source: CredentialSource,
     /// What happened.
     pub outcome: CredentialOutcome,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::NOW;
+    use crate::checks::examples::pki::*;
+    use crate::pki::{verify, verify_chain};
+    use crate::target::Host;
+
+    fn cert(der: &[u8]) -> Cert {
+        Cert::parse(der).unwrap()
+    }
+
+    /// Only the roots a chain can reach are parsed, and Go's verdict with them is its
+    /// verdict with the whole bundle: success, the "possibly because of" hint from a root
+    /// of the same name with another key, and a self-signed leaf that is itself a root.
+    #[test]
+    fn the_candidate_roots_give_the_whole_bundle_s_verdict() {
+        let other = ca("Other CA", NOW);
+        let impostor = ca("Registry CA", NOW);
+        let root = ca("Registry CA", NOW);
+        let inter = intermediate(&root, "Registry Intermediate", NOW);
+        let good = leaf(&inter, &["10.0.0.5"], NOW);
+        let lone = self_signed_ca_leaf("registry", &["10.0.0.5"], NOW);
+        let stranger = leaf(&ca("Stranger CA", NOW), &["10.0.0.5"], NOW);
+        let namesake = leaf(&ca("Registry CA", NOW), &["10.0.0.5"], NOW);
+        let bundle = [&other.pem, &impostor.pem, &root.pem, &lone.pem]
+            .map(|p| p.as_str())
+            .join("junk between\n");
+        let roots = SystemRoots::from_pem("bundle", bundle.into_bytes());
+        assert_eq!(roots.len(), 4);
+        let all: Vec<Cert> = [&other.der, &impostor.der, &root.der, &lone.der]
+            .into_iter()
+            .map(|d| cert(d))
+            .collect();
+        let host = Host::Ip("10.0.0.5".parse().unwrap());
+        let chains = [
+            vec![cert(&good.der), cert(&inter.der)],
+            vec![cert(&good.der)],
+            vec![cert(&lone.der)],
+            vec![cert(&stranger.der)],
+            vec![cert(&inter.der)],
+            vec![cert(&namesake.der)],
+        ];
+        for chain in &chains {
+            let some = roots.candidates(chain);
+            assert!(some.len() < all.len(), "{}", chain[0].subject);
+            let (a, b) = (
+                verify(chain, &all, Some(&host), NOW),
+                verify(chain, &some, Some(&host), NOW),
+            );
+            assert_eq!(
+                a.error.as_ref().map(|e| e.go_text()),
+                b.error.as_ref().map(|e| e.go_text()),
+                "{}",
+                chain[0].subject
+            );
+            assert_eq!(a.chains.len(), b.chains.len());
+            let (a, b) = (
+                verify_chain(chain, &all, NOW),
+                verify_chain(chain, &some, NOW),
+            );
+            assert_eq!(a.leaf_in_roots, b.leaf_in_roots);
+        }
+        // The good chain reaches both "Registry CA"s, not "Other CA".
+        let names: Vec<_> = roots
+            .candidates(&chains[0])
+            .iter()
+            .map(|c| c.der.clone())
+            .collect();
+        assert_eq!(names, [impostor.der.clone(), root.der.clone()]);
+        assert!(
+            verify(&chains[0], &roots.candidates(&chains[0]), Some(&host), NOW)
+                .error
+                .is_none()
+        );
+        // A leaf missing its intermediate: no root bears its issuer's name.
+        let missing = verify(&chains[1], &roots.candidates(&chains[1]), Some(&host), NOW);
+        assert_eq!(
+            missing.error.map(|e| e.go_text()).as_deref(),
+            Some("x509: certificate signed by unknown authority")
+        );
+        // Signed by a third "Registry CA": Go's hint names the same-name roots' failure.
+        let hinted = verify(&chains[5], &roots.candidates(&chains[5]), Some(&host), NOW);
+        let text = hinted.error.map(|e| e.go_text()).unwrap_or_default();
+        assert!(text.contains("possibly because of"), "{text}");
+    }
 }

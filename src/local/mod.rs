@@ -150,16 +150,24 @@ pub fn system_roots(root: &HostRoot) -> Option<SystemRoots> {
     );
     for (shown, path) in candidates {
         if let Ok(bytes) = read_file(&path) {
-            let certs = crate::pki::bundle::parse(&bytes)
-                .certs
-                .into_iter()
-                .map(|c| c.der)
-                .collect();
-            return Some(SystemRoots {
-                source: shown.display().to_string(),
-                certs,
-            });
+            // Decoded and parsed later, once, while the network is busy.
+            return Some(SystemRoots::from_pem(shown.display().to_string(), bytes));
         }
     }
     None
+}
+
+/// The node's host name: `/etc/hostname` under the host root, else the kernel's.
+pub fn hostname(root: &HostRoot) -> Option<String> {
+    let from = |p: PathBuf| {
+        read_capped(&p, 4096)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .filter(|h| !h.is_empty())
+    };
+    from(root.at("/etc/hostname")).or_else(|| {
+        (!root.is_set())
+            .then(|| from(PathBuf::from("/proc/sys/kernel/hostname")))
+            .flatten()
+    })
 }

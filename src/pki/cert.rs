@@ -165,68 +165,9 @@ impl Cert {
         let go = goparse::parse(der)
             .map_err(|e| e.strip_prefix("x509: ").map(str::to_string).unwrap_or(e))?;
         let (_, x) = X509Certificate::from_der(der).map_err(|e| e.to_string())?;
-        let mut dns_sans = Vec::new();
-        let mut ip_sans = Vec::new();
-        let mut has_san_ext = false;
-        let mut ski = None;
-        let mut aki = None;
-        let mut eku = None;
-        let mut basic_constraints = None;
-        for ext in x.extensions() {
-            match ext.parsed_extension() {
-                ParsedExtension::SubjectAlternativeName(san) => {
-                    has_san_ext = true;
-                    for name in &san.general_names {
-                        match name {
-                            GeneralName::DNSName(d) => dns_sans.push(d.to_string()),
-                            GeneralName::IPAddress(b) => {
-                                if let Some(ip) = ip_from_bytes(b) {
-                                    ip_sans.push(ip);
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(k.0.to_vec()),
-                ParsedExtension::AuthorityKeyIdentifier(a) => {
-                    aki = a.key_identifier.as_ref().map(|k| k.0.to_vec())
-                }
-                ParsedExtension::ExtendedKeyUsage(e) => eku = Some((e.any, e.server_auth)),
-                ParsedExtension::BasicConstraints(bc) => {
-                    basic_constraints = Some((bc.ca, bc.path_len_constraint))
-                }
-                _ => {}
-            }
-        }
+        let exts = Extensions::of(&x);
         let spki = x.public_key();
-        let (key_kind, key_bits) = match spki.parsed() {
-            Ok(PublicKey::RSA(rsa)) => (KeyKind::Rsa, rsa_bits(rsa.modulus)),
-            Ok(PublicKey::EC(point)) => {
-                let curve = spki
-                    .algorithm
-                    .parameters
-                    .as_ref()
-                    .and_then(|p| p.as_oid().ok())
-                    .map(|o| o.to_id_string())
-                    .unwrap_or_default();
-                let name = match curve.as_str() {
-                    "1.2.840.10045.3.1.7" => "P-256".to_string(),
-                    "1.3.132.0.34" => "P-384".to_string(),
-                    "1.3.132.0.35" => "P-521".to_string(),
-                    other => other.to_string(),
-                };
-                (KeyKind::Ec(name), point.key_size())
-            }
-            _ => {
-                let oid = spki.algorithm.algorithm.to_id_string();
-                if oid == "1.3.101.112" {
-                    (KeyKind::Ed25519, 256)
-                } else {
-                    (KeyKind::Other(oid), 0)
-                }
-            }
-        };
+        let (key_kind, key_bits) = key_of(&x);
         let serial = x.tbs_certificate.serial.clone();
         Ok(Cert {
             der: der.to_vec(),
@@ -250,13 +191,13 @@ impl Cert {
             serial_dec: serial.to_string(),
             not_before: x.validity().not_before.timestamp(),
             not_after: x.validity().not_after.timestamp(),
-            dns_sans,
-            ip_sans,
-            has_san_ext,
-            basic_constraints,
-            ski,
-            aki,
-            eku,
+            dns_sans: exts.dns_sans,
+            ip_sans: exts.ip_sans,
+            has_san_ext: exts.has_san_ext,
+            basic_constraints: exts.basic_constraints,
+            ski: exts.ski,
+            aki: exts.aki,
+            eku: exts.eku,
             key_kind,
             key_bits,
             key_bytes: spki.subject_public_key.data.to_vec(),
@@ -347,6 +288,84 @@ impl Cert {
         CertSummary {
             validity: Some(validity),
             ..self.summary()
+        }
+    }
+}
+
+/// What [`Cert`] keeps from the extensions x509-parser reads.
+#[derive(Default)]
+struct Extensions {
+    dns_sans: Vec<String>,
+    ip_sans: Vec<IpAddr>,
+    has_san_ext: bool,
+    basic_constraints: Option<(bool, Option<u32>)>,
+    ski: Option<Vec<u8>>,
+    aki: Option<Vec<u8>>,
+    eku: Option<(bool, bool)>,
+}
+
+impl Extensions {
+    fn of(x: &X509Certificate<'_>) -> Extensions {
+        let mut out = Extensions::default();
+        for ext in x.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectAlternativeName(san) => {
+                    out.has_san_ext = true;
+                    for name in &san.general_names {
+                        match name {
+                            GeneralName::DNSName(d) => out.dns_sans.push(d.to_string()),
+                            GeneralName::IPAddress(b) => {
+                                if let Some(ip) = ip_from_bytes(b) {
+                                    out.ip_sans.push(ip);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                ParsedExtension::SubjectKeyIdentifier(k) => out.ski = Some(k.0.to_vec()),
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    out.aki = a.key_identifier.as_ref().map(|k| k.0.to_vec())
+                }
+                ParsedExtension::ExtendedKeyUsage(e) => out.eku = Some((e.any, e.server_auth)),
+                ParsedExtension::BasicConstraints(bc) => {
+                    out.basic_constraints = Some((bc.ca, bc.path_len_constraint))
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// The key's kind (with the curve's name) and size in bits.
+fn key_of(x: &X509Certificate<'_>) -> (KeyKind, usize) {
+    let spki = x.public_key();
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => (KeyKind::Rsa, rsa_bits(rsa.modulus)),
+        Ok(PublicKey::EC(point)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| o.to_id_string())
+                .unwrap_or_default();
+            let name = match curve.as_str() {
+                "1.2.840.10045.3.1.7" => "P-256".to_string(),
+                "1.3.132.0.34" => "P-384".to_string(),
+                "1.3.132.0.35" => "P-521".to_string(),
+                other => other.to_string(),
+            };
+            (KeyKind::Ec(name), point.key_size())
+        }
+        _ => {
+            let oid = spki.algorithm.algorithm.to_id_string();
+            if oid == "1.3.101.112" {
+                (KeyKind::Ed25519, 256)
+            } else {
+                (KeyKind::Other(oid), 0)
+            }
         }
     }
 }

@@ -318,6 +318,20 @@ fn err<T>(text: &str) -> R<T> {
     Err(text.to_string())
 }
 
+/// The raw subject name of a certificate (Go's `RawSubject`), read without parsing the
+/// rest: how a pool of many roots is indexed by name cheaply. None when the structure up
+/// to the subject is not DER Go could read (such a certificate fails `parse` anyway).
+pub fn raw_subject(der: &[u8]) -> Option<&[u8]> {
+    let mut cert = S(der).read(SEQUENCE)?;
+    let mut tbs = cert.read(SEQUENCE)?;
+    tbs.read_optional(0xa0)?;
+    tbs.read_integer_bytes()?;
+    tbs.read(SEQUENCE)?; // signature algorithm
+    tbs.read_element(SEQUENCE)?; // issuer
+    tbs.read(SEQUENCE)?; // validity
+    tbs.read_element(SEQUENCE)
+}
+
 /// Go's `x509.ParseCertificate`: Ok with what the verifier needs, or Go's error text
 /// (`x509: ...`).
 pub fn parse(der: &[u8]) -> R<GoParsed> {
@@ -336,22 +350,7 @@ pub fn parse(der: &[u8]) -> R<GoParsed> {
     let Some(mut tbs) = S(tbs_el).read(SEQUENCE) else {
         return err("x509: malformed tbs certificate");
     };
-    // Version: [0] EXPLICIT INTEGER DEFAULT 0.
-    let version = match tbs.read_optional(0xa0) {
-        None => return err("x509: malformed version"),
-        Some(None) => 0,
-        Some(Some(mut v)) => match v.read_i64() {
-            Some(n) if v.empty() => n,
-            _ => return err("x509: malformed version"),
-        },
-    };
-    if version < 0 {
-        return err("x509: malformed version");
-    }
-    out.version = version + 1;
-    if out.version > 3 {
-        return err("x509: invalid version");
-    }
+    out.version = parse_version(&mut tbs)?;
     if tbs.read_big_sign().is_none() {
         return err("x509: malformed serial number");
     }
@@ -379,6 +378,48 @@ pub fn parse(der: &[u8]) -> R<GoParsed> {
         return err("x509: malformed issuer");
     };
     parse_name(S(subject))?;
+    out.known_key_algorithm = parse_spki(&mut tbs)?;
+    if out.version > 1 {
+        if !tbs.skip_optional(0x81) {
+            return err("x509: malformed issuerUniqueID");
+        }
+        if !tbs.skip_optional(0x82) {
+            return err("x509: malformed subjectUniqueID");
+        }
+        if out.version == 3 {
+            parse_extensions(&mut tbs, &mut out)?;
+        }
+    }
+    if input_c.read_bit_string().is_none() {
+        return err("x509: malformed signature");
+    }
+    if raw.len() != der.len() {
+        return err("x509: trailing data");
+    }
+    Ok(out)
+}
+
+/// The version, `[0] EXPLICIT INTEGER DEFAULT 0`, as Go's one-based number.
+fn parse_version(tbs: &mut S<'_>) -> R<i64> {
+    let version = match tbs.read_optional(0xa0) {
+        None => return err("x509: malformed version"),
+        Some(None) => 0,
+        Some(Some(mut v)) => match v.read_i64() {
+            Some(n) if v.empty() => n,
+            _ => return err("x509: malformed version"),
+        },
+    };
+    if version < 0 {
+        return err("x509: malformed version");
+    }
+    if version + 1 > 3 {
+        return err("x509: invalid version");
+    }
+    Ok(version + 1)
+}
+
+/// The subjectPublicKeyInfo: Ok(false) for a key algorithm Go does not know.
+fn parse_spki(tbs: &mut S<'_>) -> R<bool> {
     let Some(spki_el) = tbs.read_element(SEQUENCE) else {
         return err("x509: malformed spki");
     };
@@ -392,46 +433,33 @@ pub fn parse(der: &[u8]) -> R<GoParsed> {
     let Some((key_bytes, key_bits)) = spki.read_bit_string() else {
         return err("x509: malformed subjectPublicKey");
     };
-    out.known_key_algorithm =
-        parse_public_key(&pk_oid, pk_params, &right_align(key_bytes, key_bits))?;
-    if out.version > 1 {
-        if !tbs.skip_optional(0x81) {
-            return err("x509: malformed issuerUniqueID");
+    parse_public_key(&pk_oid, pk_params, &right_align(key_bytes, key_bits))
+}
+
+/// The optional `[3]` extensions of a v3 certificate: no duplicates, each processed.
+fn parse_extensions(tbs: &mut S<'_>, out: &mut GoParsed) -> R<()> {
+    let exts = match tbs.read_optional(0xa3) {
+        None => return err("x509: malformed extensions"),
+        Some(e) => e,
+    };
+    let Some(mut exts) = exts else {
+        return Ok(());
+    };
+    let Some(mut exts) = exts.read(SEQUENCE) else {
+        return err("x509: malformed extensions");
+    };
+    let mut parsed: Vec<Extension<'_>> = Vec::new();
+    while !exts.empty() {
+        let Some(ext) = exts.read(SEQUENCE) else {
+            return err("x509: malformed extension");
+        };
+        let ext = parse_extension(ext)?;
+        if parsed.iter().any(|e| e.oid == ext.oid) {
+            return err("x509: certificate contains duplicate extensions");
         }
-        if !tbs.skip_optional(0x82) {
-            return err("x509: malformed subjectUniqueID");
-        }
-        if out.version == 3 {
-            let exts = match tbs.read_optional(0xa3) {
-                None => return err("x509: malformed extensions"),
-                Some(e) => e,
-            };
-            if let Some(mut exts) = exts {
-                let Some(mut exts) = exts.read(SEQUENCE) else {
-                    return err("x509: malformed extensions");
-                };
-                let mut parsed: Vec<Extension<'_>> = Vec::new();
-                while !exts.empty() {
-                    let Some(ext) = exts.read(SEQUENCE) else {
-                        return err("x509: malformed extension");
-                    };
-                    let ext = parse_extension(ext)?;
-                    if parsed.iter().any(|e| e.oid == ext.oid) {
-                        return err("x509: certificate contains duplicate extensions");
-                    }
-                    parsed.push(ext);
-                }
-                process_extensions(&parsed, &mut out)?;
-            }
-        }
+        parsed.push(ext);
     }
-    if input_c.read_bit_string().is_none() {
-        return err("x509: malformed signature");
-    }
-    if raw.len() != der.len() {
-        return err("x509: trailing data");
-    }
-    Ok(out)
+    process_extensions(&parsed, out)
 }
 
 /// `parseAI`: the OID and the parameters element (empty when absent).
@@ -618,27 +646,7 @@ fn valid_generalized_time(b: &[u8]) -> bool {
 fn parse_public_key(oid: &[u64], params: &[u8], key: &[u8]) -> R<bool> {
     match oid {
         // RSA
-        [1, 2, 840, 113549, 1, 1, 1] => {
-            if params != [0x05, 0x00] {
-                return err("x509: RSA key missing NULL parameters");
-            }
-            let Some(mut der) = S(key).read(SEQUENCE) else {
-                return err("x509: invalid RSA public key");
-            };
-            let Some(n) = der.read_big_sign() else {
-                return err("x509: invalid RSA modulus");
-            };
-            let Some(e) = der.read_i64() else {
-                return err("x509: invalid RSA public exponent");
-            };
-            if n <= 0 {
-                return err("x509: RSA modulus is not a positive number");
-            }
-            if e <= 0 {
-                return err("x509: RSA public exponent is not a positive number");
-            }
-            Ok(true)
-        }
+        [1, 2, 840, 113549, 1, 1, 1] => parse_rsa_key(params, key)?,
         // ECDSA
         [1, 2, 840, 10045, 2, 1] => {
             let Some(curve) = S(params).read_oid() else {
@@ -650,7 +658,6 @@ fn parse_public_key(oid: &[u64], params: &[u8], key: &[u8]) -> R<bool> {
             if !curve.unmarshal_ok(key) {
                 return err("x509: failed to unmarshal elliptic curve point");
             }
-            Ok(true)
         }
         // Ed25519
         [1, 3, 101, 112] => {
@@ -660,31 +667,57 @@ fn parse_public_key(oid: &[u64], params: &[u8], key: &[u8]) -> R<bool> {
             if key.len() != 32 {
                 return err("x509: wrong Ed25519 public key size");
             }
-            Ok(true)
         }
         // DSA
-        [1, 2, 840, 10040, 4, 1] => {
-            let Some(y) = S(key).read_big_sign() else {
-                return err("x509: invalid DSA public key");
-            };
-            let mut p = S(params);
-            let Some(mut seq) = p.read(SEQUENCE) else {
-                return err("x509: invalid DSA parameters");
-            };
-            let (Some(pp), Some(q), Some(g)) = (
-                seq.read_big_sign(),
-                seq.read_big_sign(),
-                seq.read_big_sign(),
-            ) else {
-                return err("x509: invalid DSA parameters");
-            };
-            if y <= 0 || pp <= 0 || q <= 0 || g <= 0 {
-                return err("x509: zero or negative DSA parameter");
-            }
-            Ok(true)
-        }
-        _ => Ok(false),
+        [1, 2, 840, 10040, 4, 1] => parse_dsa_key(params, key)?,
+        _ => return Ok(false),
     }
+    Ok(true)
+}
+
+/// An RSA public key: NULL parameters, a positive modulus and exponent.
+fn parse_rsa_key(params: &[u8], key: &[u8]) -> R<()> {
+    if params != [0x05, 0x00] {
+        return err("x509: RSA key missing NULL parameters");
+    }
+    let Some(mut der) = S(key).read(SEQUENCE) else {
+        return err("x509: invalid RSA public key");
+    };
+    let Some(n) = der.read_big_sign() else {
+        return err("x509: invalid RSA modulus");
+    };
+    let Some(e) = der.read_i64() else {
+        return err("x509: invalid RSA public exponent");
+    };
+    if n <= 0 {
+        return err("x509: RSA modulus is not a positive number");
+    }
+    if e <= 0 {
+        return err("x509: RSA public exponent is not a positive number");
+    }
+    Ok(())
+}
+
+/// A DSA public key: positive y, p, q and g.
+fn parse_dsa_key(params: &[u8], key: &[u8]) -> R<()> {
+    let Some(y) = S(key).read_big_sign() else {
+        return err("x509: invalid DSA public key");
+    };
+    let mut p = S(params);
+    let Some(mut seq) = p.read(SEQUENCE) else {
+        return err("x509: invalid DSA parameters");
+    };
+    let (Some(pp), Some(q), Some(g)) = (
+        seq.read_big_sign(),
+        seq.read_big_sign(),
+        seq.read_big_sign(),
+    ) else {
+        return err("x509: invalid DSA parameters");
+    };
+    if y <= 0 || pp <= 0 || q <= 0 || g <= 0 {
+        return err("x509: zero or negative DSA parameter");
+    }
+    Ok(())
 }
 
 /// The NIST curves Go supports, with what `elliptic.Unmarshal` needs.
@@ -796,34 +829,10 @@ fn process_extensions(exts: &[Extension<'_>], out: &mut GoParsed) -> R<()> {
     for e in exts {
         let mut unhandled = false;
         match e.oid.as_slice() {
-            [2, 5, 29, 15] => {
-                let Some((bytes, bit_len)) = S(e.value).read_bit_string() else {
-                    return err("x509: invalid key usage");
-                };
-                let mut usage = 0u32;
-                for i in 0..9usize {
-                    if i < bit_len && (bytes[i / 8] >> (7 - i % 8)) & 1 == 1 {
-                        usage |= 1 << i;
-                    }
-                }
-                out.key_usage = usage;
-            }
+            [2, 5, 29, 15] => out.key_usage = parse_key_usage(e.value)?,
             [2, 5, 29, 19] => {
-                let Some(mut der) = S(e.value).read(SEQUENCE) else {
-                    return err("x509: invalid basic constraints a");
-                };
-                let mut is_ca = false;
-                if der.peek(BOOLEAN) {
-                    match der.read_bool() {
-                        Some(b) => is_ca = b,
-                        None => return err("x509: invalid basic constraints b"),
-                    }
-                }
-                if !der.empty() && der.peek(INTEGER) && der.read_i64().is_none() {
-                    return err("x509: invalid basic constraints c");
-                }
+                out.is_ca = parse_basic_constraints(e.value)?;
                 out.basic_constraints_valid = true;
-                out.is_ca = is_ca;
             }
             [2, 5, 29, 17] => {
                 let names = parse_san(e.value)?;
@@ -834,47 +843,91 @@ fn process_extensions(exts: &[Extension<'_>], out: &mut GoParsed) -> R<()> {
             }
             [2, 5, 29, 30] => unhandled = parse_name_constraints(e.value)?,
             [2, 5, 29, 31] => parse_crl_distribution_points(e.value)?,
-            [2, 5, 29, 35] => {
-                let Some(mut akid) = S(e.value).read(SEQUENCE) else {
-                    return err("x509: invalid authority key identifier");
-                };
-                if akid.peek(0x80) && akid.read(0x80).is_none() {
-                    return err("x509: invalid authority key identifier");
-                }
-            }
-            [2, 5, 29, 37] => {
-                let Some(mut der) = S(e.value).read(SEQUENCE) else {
-                    return err("x509: invalid extended key usages");
-                };
-                while !der.empty() {
-                    if der.read_oid().is_none() {
-                        return err("x509: invalid extended key usages");
-                    }
-                }
-            }
+            [2, 5, 29, 35] => parse_authority_key_id(e.value)?,
+            [2, 5, 29, 37] => parse_ext_key_usage(e.value)?,
             [2, 5, 29, 14] => {
                 if S(e.value).read(OCTET_STRING).is_none() {
                     return err("x509: invalid subject key identifier");
                 }
             }
-            [2, 5, 29, 32] => {
-                let Some(mut der) = S(e.value).read(SEQUENCE) else {
-                    return err("x509: invalid certificate policies");
-                };
-                while !der.empty() {
-                    let Some(mut cp) = der.read(SEQUENCE) else {
-                        return err("x509: invalid certificate policies");
-                    };
-                    if cp.read_oid().is_none() {
-                        return err("x509: invalid certificate policies");
-                    }
-                }
-            }
+            [2, 5, 29, 32] => parse_certificate_policies(e.value)?,
             [1, 3, 6, 1, 5, 5, 7, 1, 1] => parse_authority_info_access(e.value)?,
             _ => unhandled = true,
         }
         if e.critical && unhandled {
             out.unhandled_critical.push(oid_string(&e.oid));
+        }
+    }
+    Ok(())
+}
+
+/// Go's `parseKeyUsageExtension`: the bits in Go's numbering.
+fn parse_key_usage(value: &[u8]) -> R<u32> {
+    let Some((bytes, bit_len)) = S(value).read_bit_string() else {
+        return err("x509: invalid key usage");
+    };
+    let mut usage = 0u32;
+    for i in 0..9usize {
+        if i < bit_len && (bytes[i / 8] >> (7 - i % 8)) & 1 == 1 {
+            usage |= 1 << i;
+        }
+    }
+    Ok(usage)
+}
+
+/// Go's `parseBasicConstraintsExtension`: the CA flag.
+fn parse_basic_constraints(value: &[u8]) -> R<bool> {
+    let Some(mut der) = S(value).read(SEQUENCE) else {
+        return err("x509: invalid basic constraints a");
+    };
+    let mut is_ca = false;
+    if der.peek(BOOLEAN) {
+        match der.read_bool() {
+            Some(b) => is_ca = b,
+            None => return err("x509: invalid basic constraints b"),
+        }
+    }
+    if !der.empty() && der.peek(INTEGER) && der.read_i64().is_none() {
+        return err("x509: invalid basic constraints c");
+    }
+    Ok(is_ca)
+}
+
+/// The authorityKeyIdentifier, as Go reads it (only the keyIdentifier).
+fn parse_authority_key_id(value: &[u8]) -> R<()> {
+    let Some(mut akid) = S(value).read(SEQUENCE) else {
+        return err("x509: invalid authority key identifier");
+    };
+    if akid.peek(0x80) && akid.read(0x80).is_none() {
+        return err("x509: invalid authority key identifier");
+    }
+    Ok(())
+}
+
+/// Go's `parseExtKeyUsageExtension`: a sequence of OIDs.
+fn parse_ext_key_usage(value: &[u8]) -> R<()> {
+    let Some(mut der) = S(value).read(SEQUENCE) else {
+        return err("x509: invalid extended key usages");
+    };
+    while !der.empty() {
+        if der.read_oid().is_none() {
+            return err("x509: invalid extended key usages");
+        }
+    }
+    Ok(())
+}
+
+/// Go's `parseCertificatePoliciesExtension`: a sequence of policies, each with its OID.
+fn parse_certificate_policies(value: &[u8]) -> R<()> {
+    let Some(mut der) = S(value).read(SEQUENCE) else {
+        return err("x509: invalid certificate policies");
+    };
+    while !der.empty() {
+        let Some(mut cp) = der.read(SEQUENCE) else {
+            return err("x509: invalid certificate policies");
+        };
+        if cp.read_oid().is_none() {
+            return err("x509: invalid certificate policies");
         }
     }
     Ok(())
@@ -977,65 +1030,14 @@ fn mailbox_ok(input: &[u8]) -> bool {
     if input.is_empty() {
         return false;
     }
-    let mut i = 0;
-    let mut local: Vec<u8> = Vec::new();
-    if input[0] == b'"' {
-        i = 1;
-        loop {
-            let Some(&c) = input.get(i) else {
-                return false;
-            };
-            i += 1;
-            match c {
-                b'"' => break,
-                b'\\' => {
-                    let Some(&n) = input.get(i) else {
-                        return false;
-                    };
-                    if n == 11 || n == 12 || (1..=9).contains(&n) || (14..=127).contains(&n) {
-                        local.push(n);
-                        i += 1;
-                    } else {
-                        return false;
-                    }
-                }
-                11 | 12 | 32 | 33 | 127 => local.push(c),
-                c if (1..=8).contains(&c)
-                    || (14..=31).contains(&c)
-                    || (35..=91).contains(&c)
-                    || (93..=126).contains(&c) =>
-                {
-                    local.push(c)
-                }
-                _ => return false,
-            }
-        }
+    let local_end = if input[0] == b'"' {
+        quoted_local_part(input)
     } else {
-        while let Some(&c) = input.get(i) {
-            let atext = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c);
-            if c == b'\\' {
-                i += 1;
-                let Some(&n) = input.get(i) else {
-                    return false;
-                };
-                // Go falls through to append the escaped byte.
-                local.push(n);
-                i += 1;
-            } else if atext(c) {
-                local.push(c);
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        if local.is_empty()
-            || local[0] == b'.'
-            || local[local.len() - 1] == b'.'
-            || local.windows(2).any(|w| w == b"..")
-        {
-            return false;
-        }
-    }
+        dot_atom_local_part(input)
+    };
+    let Some(i) = local_end else {
+        return false;
+    };
     if input.get(i) != Some(&b'@') {
         return false;
     }
@@ -1044,6 +1046,62 @@ fn mailbox_ok(input: &[u8]) -> bool {
         // Go's labels are checked rune by rune: any byte ≥ 0x80 is out of range.
         Err(_) => false,
     }
+}
+
+/// A quoted local part (`"…"`, with quoted pairs): where it ends, if Go accepts it.
+fn quoted_local_part(input: &[u8]) -> Option<usize> {
+    let mut i = 1;
+    loop {
+        let &c = input.get(i)?;
+        i += 1;
+        match c {
+            b'"' => return Some(i),
+            b'\\' => {
+                let &n = input.get(i)?;
+                if n == 11 || n == 12 || (1..=9).contains(&n) || (14..=127).contains(&n) {
+                    i += 1;
+                } else {
+                    return None;
+                }
+            }
+            11 | 12 | 32 | 33 | 127 => {}
+            c if (1..=8).contains(&c)
+                || (14..=31).contains(&c)
+                || (35..=91).contains(&c)
+                || (93..=126).contains(&c) => {}
+            _ => return None,
+        }
+    }
+}
+
+/// A dot-atom local part: where it ends, if Go accepts it (not empty, no leading,
+/// trailing or double dot).
+fn dot_atom_local_part(input: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    let mut local: Vec<u8> = Vec::new();
+    while let Some(&c) = input.get(i) {
+        let atext = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c);
+        if c == b'\\' {
+            i += 1;
+            let &n = input.get(i)?;
+            // Go falls through to append the escaped byte.
+            local.push(n);
+            i += 1;
+        } else if atext(c) {
+            local.push(c);
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    if local.is_empty()
+        || local[0] == b'.'
+        || local[local.len() - 1] == b'.'
+        || local.windows(2).any(|w| w == b"..")
+    {
+        return None;
+    }
+    Some(i)
 }
 
 /// Go's `parseNameConstraintsExtension`: whether a subtree of a type Go does not
@@ -1081,81 +1139,97 @@ fn parse_name_constraints(value: &[u8]) -> R<bool> {
             let Some((tag, value)) = seq.read_any() else {
                 return invalid();
             };
-            let v = value.0;
-            let ia5 = |v: &[u8]| -> R<()> {
-                if v.is_ascii() {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "x509: invalid constraint value: x509: {} cannot be encoded as an IA5String",
-                        go_quote(v)
-                    ))
-                }
-            };
-            match tag {
-                0x82 => {
-                    ia5(v)?;
-                    let text = String::from_utf8_lossy(v);
-                    if !domain_ok(text.strip_prefix('.').unwrap_or(&text)) {
-                        return Err(format!(
-                            "x509: failed to parse dnsName constraint {}",
-                            go_quote(v)
-                        ));
-                    }
-                }
-                0x87 => {
-                    let mask = match v.len() {
-                        8 => &v[4..],
-                        32 => &v[16..],
-                        l => {
-                            return Err(format!(
-                                "x509: IP constraint contained value of length {l}"
-                            ));
-                        }
-                    };
-                    if !valid_ip_mask(mask) {
-                        return Err(format!(
-                            "x509: IP constraint contained invalid mask {}",
-                            mask.iter().map(|b| format!("{b:02x}")).collect::<String>()
-                        ));
-                    }
-                }
-                0x81 => {
-                    ia5(v)?;
-                    let ok = if v.contains(&b'@') {
-                        mailbox_ok(v)
-                    } else {
-                        let text = String::from_utf8_lossy(v);
-                        domain_ok(text.strip_prefix('.').unwrap_or(&text))
-                    };
-                    if !ok {
-                        return Err(format!(
-                            "x509: failed to parse rfc822Name constraint {}",
-                            go_quote(v)
-                        ));
-                    }
-                }
-                0x86 => {
-                    ia5(v)?;
-                    let text = String::from_utf8_lossy(v);
-                    if text.parse::<std::net::IpAddr>().is_ok() {
-                        return Err(format!(
-                            "x509: failed to parse URI constraint {}: cannot be IP address",
-                            go_quote(v)
-                        ));
-                    }
-                    if !domain_ok(text.strip_prefix('.').unwrap_or(&text)) {
-                        return Err(format!(
-                            "x509: failed to parse URI constraint {}",
-                            go_quote(v)
-                        ));
-                    }
-                }
-                _ => unhandled = true,
+            if !check_constraint(tag, value.0)? {
+                unhandled = true;
             }
         }
     }
     Ok(unhandled)
+}
+
+/// One name-constraint subtree, checked as Go parses it: Ok(false) when Go does not
+/// support its type (the extension is then unhandled).
+fn check_constraint(tag: u8, v: &[u8]) -> R<bool> {
+    let ia5 = |v: &[u8]| -> R<()> {
+        if v.is_ascii() {
+            Ok(())
+        } else {
+            Err(format!(
+                "x509: invalid constraint value: x509: {} cannot be encoded as an IA5String",
+                go_quote(v)
+            ))
+        }
+    };
+    match tag {
+        0x82 => {
+            ia5(v)?;
+            let text = String::from_utf8_lossy(v);
+            if !domain_ok(text.strip_prefix('.').unwrap_or(&text)) {
+                return Err(format!(
+                    "x509: failed to parse dnsName constraint {}",
+                    go_quote(v)
+                ));
+            }
+        }
+        0x87 => ip_constraint(v)?,
+        0x81 => {
+            ia5(v)?;
+            let ok = if v.contains(&b'@') {
+                mailbox_ok(v)
+            } else {
+                let text = String::from_utf8_lossy(v);
+                domain_ok(text.strip_prefix('.').unwrap_or(&text))
+            };
+            if !ok {
+                return Err(format!(
+                    "x509: failed to parse rfc822Name constraint {}",
+                    go_quote(v)
+                ));
+            }
+        }
+        0x86 => {
+            ia5(v)?;
+            uri_constraint(v)?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// An iPAddress constraint: an address and a mask of 4 or 16 bytes, the mask contiguous.
+fn ip_constraint(v: &[u8]) -> R<()> {
+    let mask = match v.len() {
+        8 => &v[4..],
+        32 => &v[16..],
+        l => {
+            return Err(format!("x509: IP constraint contained value of length {l}"));
+        }
+    };
+    if !valid_ip_mask(mask) {
+        return Err(format!(
+            "x509: IP constraint contained invalid mask {}",
+            mask.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ));
+    }
+    Ok(())
+}
+
+/// A URI constraint: a domain (or `.domain`), not an IP address.
+fn uri_constraint(v: &[u8]) -> R<()> {
+    let text = String::from_utf8_lossy(v);
+    if text.parse::<std::net::IpAddr>().is_ok() {
+        return Err(format!(
+            "x509: failed to parse URI constraint {}: cannot be IP address",
+            go_quote(v)
+        ));
+    }
+    if !domain_ok(text.strip_prefix('.').unwrap_or(&text)) {
+        return Err(format!(
+            "x509: failed to parse URI constraint {}",
+            go_quote(v)
+        ));
+    }
+    Ok(())
 }
 
 fn valid_ip_mask(mask: &[u8]) -> bool {
@@ -1259,6 +1333,21 @@ mod tests {
 
     fn subtree(tag: u8, value: &[u8]) -> Vec<u8> {
         tlv(0x30, &tlv(tag, value))
+    }
+
+    #[test]
+    fn raw_subject_is_the_parsed_subject_bytes() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut p = rcgen::CertificateParams::new(vec!["r.example".into()]).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "Some Subject");
+        p.distinguished_name
+            .push(rcgen::DnType::OrganizationName, "Org");
+        let der = p.self_signed(&key).unwrap().der().to_vec();
+        let cert = crate::pki::Cert::parse(&der).unwrap();
+        assert_eq!(raw_subject(&der), Some(cert.subject_raw.as_slice()));
+        assert_eq!(raw_subject(&der[..40]), None);
+        assert_eq!(raw_subject(b"garbage"), None);
     }
 
     #[test]

@@ -405,31 +405,10 @@ impl Builder<'_> {
             return Err(GoError::UnknownAuthority { hint: None });
         };
         let child = self.cert(last).clone();
-        let roots = pool(
-            self.roots
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (Node::Root(i), c)),
-        );
-        // Go puts every presented certificate except the leaf into the intermediates pool.
-        let inters = pool(
-            self.presented
-                .iter()
-                .enumerate()
-                .skip(1)
-                .map(|(i, c)| (Node::Presented(i), c)),
-        );
-        let root_parents = self.potential_parents(&child, &roots);
-        let inter_parents = self.potential_parents(&child, &inters);
-
         let mut chains = Vec::new();
         let mut err: Option<GoError> = None;
         let mut hint: Option<(String, String)> = None;
-        let candidates = root_parents
-            .into_iter()
-            .map(|n| (true, n))
-            .chain(inter_parents.into_iter().map(|n| (false, n)));
-        for (is_root, cand) in candidates {
+        for (is_root, cand) in self.candidates(&child) {
             let cand_cert = self.cert(cand).clone();
             if chain
                 .iter()
@@ -473,6 +452,32 @@ impl Builder<'_> {
             return Ok(chains);
         }
         Err(err.unwrap_or(GoError::UnknownAuthority { hint }))
+    }
+
+    /// The potential parents of `child`, roots first (true), then the presented
+    /// intermediates (false), each pool in Go's order.
+    fn candidates(&self, child: &Cert) -> Vec<(bool, Node)> {
+        let roots = pool(
+            self.roots
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (Node::Root(i), c)),
+        );
+        // Go puts every presented certificate except the leaf into the intermediates pool.
+        let inters = pool(
+            self.presented
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(i, c)| (Node::Presented(i), c)),
+        );
+        let root_parents = self.potential_parents(child, &roots);
+        let inter_parents = self.potential_parents(child, &inters);
+        root_parents
+            .into_iter()
+            .map(|n| (true, n))
+            .chain(inter_parents.into_iter().map(|n| (false, n)))
+            .collect()
     }
 
     /// Go's `isValid` for an intermediate or root candidate.

@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use super::http::{Authorization, Session};
 use super::{ProbeOptions, SendPermit, tcp, tls};
-use crate::challenge::{self, Challenge};
+use crate::challenge::Challenge;
 use crate::facts::{BearerFlow, CredentialOutcome, HttpExchange, TlsFacts, TlsOutcome};
 use crate::secret::{Credentials, Secret};
 use crate::target::{Scheme, Target};
@@ -32,12 +32,7 @@ pub async fn flow(
             status: first.status,
         };
     }
-    let challenges: Vec<Challenge> = first
-        .headers
-        .iter()
-        .filter(|(k, _)| k == "www-authenticate")
-        .flat_map(|(_, v)| challenge::parse(v))
-        .collect();
+    let challenges = first.challenges();
     let chosen = challenges
         .iter()
         .find(|c| c.scheme == "bearer")
@@ -73,7 +68,7 @@ pub async fn flow(
 }
 
 /// The session is TLS when the handshake completed; otherwise it is the plain-HTTP one.
-fn permit_for(
+pub(super) fn permit_for(
     tls_facts: Option<&TlsFacts>,
     target: &Target,
     opts: &ProbeOptions,
@@ -101,37 +96,15 @@ async fn bearer(
     opts: &ProbeOptions,
     deadline: Instant,
 ) -> BearerFlow {
-    let mut flow = BearerFlow {
-        realm: ch.param("realm").unwrap_or_default().to_string(),
-        service: ch.param("service").map(str::to_string),
-        ..BearerFlow::default()
-    };
-    if flow.realm.is_empty() {
-        flow.realm_error = Some("no realm specified for token auth challenge".into());
-        return flow;
-    }
-    let Some((realm_target, path)) = split_url(&flow.realm) else {
-        flow.realm_error = Some(format!("the realm {:?} is not an http(s) URL", flow.realm));
+    let mut flow = BearerFlow::default();
+    let Some((realm_target, path_query)) = token_request(ch, CATALOG_SCOPE, &mut flow) else {
         return flow;
     };
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let mut query = String::new();
-    if let Some(service) = &flow.service {
-        query.push_str(&format!("service={}&", encode(service)));
-    }
-    query.push_str(&format!("scope={}", encode(CATALOG_SCOPE)));
-    let path_query = format!("{path}{sep}{query}");
-    flow.token_url = format!(
-        "{}://{}{path_query}",
-        realm_target.scheme.as_str(),
-        realm_target.registry_name()
-    );
     let token_ex = fetch_token(
         session,
         target,
         (realm_target, path_query),
-        creds,
-        permit,
+        Some((creds, permit)),
         opts,
         deadline,
         &mut flow,
@@ -140,18 +113,7 @@ async fn bearer(
     let Some(token_ex) = token_ex else {
         return flow;
     };
-    let (token, field) = take_token(&token_ex);
-    flow.token_field = field;
-    flow.token = Some(if token_ex.status == Some(200) {
-        // The body holds the token: keep only that it was there.
-        HttpExchange {
-            body: String::new(),
-            ..token_ex
-        }
-    } else {
-        token_ex
-    });
-    let Some(token) = token else {
+    let Some(token) = keep_token(&mut flow, token_ex) else {
         return flow;
     };
     let auth = Authorization::Bearer(&token);
@@ -160,36 +122,83 @@ async fn bearer(
     flow
 }
 
+/// The token request a Bearer challenge asks for, with `scope`: the realm's target and
+/// the path with the query. Fills the flow's realm, service and token URL; None (with
+/// `flow.realm_error`) when the challenge names no usable realm.
+pub(super) fn token_request(
+    ch: &Challenge,
+    scope: &str,
+    flow: &mut BearerFlow,
+) -> Option<(Target, String)> {
+    flow.realm = ch.param("realm").unwrap_or_default().to_string();
+    flow.service = ch.param("service").map(str::to_string);
+    if flow.realm.is_empty() {
+        flow.realm_error = Some("no realm specified for token auth challenge".into());
+        return None;
+    }
+    let Some((realm_target, path)) = split_url(&flow.realm) else {
+        flow.realm_error = Some(format!("the realm {:?} is not an http(s) URL", flow.realm));
+        return None;
+    };
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut query = String::new();
+    if let Some(service) = &flow.service {
+        query.push_str(&format!("service={}&", encode(service)));
+    }
+    query.push_str(&format!("scope={}", encode(scope)));
+    let path_query = format!("{path}{sep}{query}");
+    flow.token_url = format!(
+        "{}://{}{path_query}",
+        realm_target.scheme.as_str(),
+        realm_target.registry_name()
+    );
+    Some((realm_target, path_query))
+}
+
+/// Reads the token from the token service's answer (the secret stays in memory; the
+/// exchange keeps no body when it held one).
+pub(super) fn keep_token(flow: &mut BearerFlow, token_ex: HttpExchange) -> Option<Secret> {
+    let (token, field) = take_token(&token_ex);
+    flow.token_field = field;
+    flow.token = Some(if token_ex.status == Some(200) {
+        HttpExchange {
+            body: String::new(),
+            ..token_ex
+        }
+    } else {
+        token_ex
+    });
+    token
+}
+
 /// Whether two targets are the same origin (scheme, host, port).
 fn same_origin(a: &Target, b: &Target) -> bool {
     a.scheme == b.scheme && a.host == b.host && a.port == b.port
 }
 
 /// The token request, following redirects as Go's client does: at most 10, the Basic
-/// credentials kept only while the host is the realm's own (or a subdomain of it), each
-/// new host judged by the same rules before anything is sent to it. None when the realm
-/// (or a host it redirects to) cannot be used; `flow.realm_error` says why.
-#[allow(clippy::too_many_arguments)]
-async fn fetch_token(
+/// credentials (when given) kept only while the host is the realm's own (or a subdomain
+/// of it), each new host judged by the same rules before anything is sent to it. None
+/// when the realm (or a host it redirects to) cannot be used; `flow.realm_error` says why.
+pub(super) async fn fetch_token(
     registry: &mut Session,
     target: &Target,
     first: (Target, String),
-    creds: &Credentials,
-    permit: &SendPermit,
+    creds: Option<(&Credentials, &SendPermit)>,
     opts: &ProbeOptions,
     deadline: Instant,
     flow: &mut BearerFlow,
 ) -> Option<HttpExchange> {
-    let basic = Authorization::Basic(creds);
+    let basic = creds.map(|(c, p)| (Authorization::Basic(c), p));
     let realm_host = first.0.host.to_string();
     let (mut at, mut path) = first;
-    let mut realm: Option<(Target, Session, SendPermit)> = None;
+    let mut realm: Option<(Target, Session, Option<SendPermit>)> = None;
     let mut redirects: Vec<(u16, String)> = Vec::new();
     loop {
         let host = at.host.to_string();
         let keep_auth = host == realm_host || host.ends_with(&format!(".{realm_host}"));
         let ex = if same_origin(&at, target) && !registry.broken {
-            let auth = keep_auth.then_some((&basic, permit));
+            let auth = basic.as_ref().filter(|_| keep_auth).map(|(a, p)| (a, *p));
             registry.get(&path, auth).await
         } else {
             // A redirect is followed on a new connection, as Go does when the server
@@ -199,7 +208,7 @@ async fn fetch_token(
                     .as_ref()
                     .is_some_and(|(t, s, _)| same_origin(t, &at) && !s.broken);
             if !reuse {
-                match realm_session(&at, opts, deadline, flow).await {
+                match realm_session(&at, opts, deadline, flow, basic.is_some()).await {
                     Ok((s, p)) => realm = Some((at.clone(), s, p)),
                     Err(e) => {
                         flow.realm_error = Some(e);
@@ -208,51 +217,129 @@ async fn fetch_token(
                 }
             }
             let (_, session, realm_permit) = realm.as_mut()?;
-            let auth = keep_auth.then_some((&basic, &*realm_permit));
+            let auth = match (&basic, realm_permit.as_ref()) {
+                (Some((a, _)), Some(p)) if keep_auth => Some((a, p)),
+                _ => None,
+            };
             session.get(&path, auth).await
         };
-        let location = ex
-            .header("location")
-            .filter(|_| matches!(ex.status, Some(301 | 302 | 303 | 307 | 308)))
-            .map(str::to_string);
-        let Some(location) = location else {
-            return Some(HttpExchange { redirects, ..ex });
-        };
-        redirects.push((ex.status.unwrap_or_default(), location.clone()));
-        if redirects.len() >= crate::probe::http::MAX_REDIRECTS {
-            return Some(HttpExchange {
-                method: "GET".into(),
-                path: ex.path,
-                error: Some(format!(
-                    "stopped after {} redirects",
-                    crate::probe::http::MAX_REDIRECTS
-                )),
-                redirects,
-                ..HttpExchange::default()
-            });
-        }
-        if location.starts_with('/') && !location.starts_with("//") {
-            path = location;
-        } else {
-            let Some((next, next_path)) = split_url(&location) else {
-                flow.realm_error = Some(format!(
-                    "the token service redirected to {location:?}, which is not an http(s) URL"
-                ));
-                return None;
-            };
-            at = next;
-            path = next_path;
+        match hop(ex, &mut redirects, flow) {
+            Hop::Answer(ex) => return Some(ex),
+            Hop::Follow(next, next_path) => {
+                if let Some(next) = next {
+                    at = next;
+                }
+                path = next_path;
+            }
+            Hop::Stop => return None,
         }
     }
 }
 
-/// Connects to a realm on another host or port; its TLS is judged by the same rules.
+/// What the token request does after an answer.
+enum Hop {
+    /// That is the answer (or the redirects were too many).
+    Answer(HttpExchange),
+    /// Follow a redirect: to another origin (Some), or a path on the same one.
+    Follow(Option<Target>, String),
+    /// A redirect that cannot be followed: `flow.realm_error` says why.
+    Stop,
+}
+
+/// An answer of the token service: the answer, or where its redirect leads (at most
+/// [`MAX_REDIRECTS`](crate::probe::http::MAX_REDIRECTS), as Go).
+fn hop(ex: HttpExchange, redirects: &mut Vec<(u16, String)>, flow: &mut BearerFlow) -> Hop {
+    let location = ex
+        .header("location")
+        .filter(|_| matches!(ex.status, Some(301 | 302 | 303 | 307 | 308)))
+        .map(str::to_string);
+    let Some(location) = location else {
+        return Hop::Answer(HttpExchange {
+            redirects: std::mem::take(redirects),
+            ..ex
+        });
+    };
+    redirects.push((ex.status.unwrap_or_default(), location.clone()));
+    if redirects.len() >= crate::probe::http::MAX_REDIRECTS {
+        return Hop::Answer(HttpExchange {
+            method: "GET".into(),
+            path: ex.path,
+            error: Some(format!(
+                "stopped after {} redirects",
+                crate::probe::http::MAX_REDIRECTS
+            )),
+            redirects: std::mem::take(redirects),
+            ..HttpExchange::default()
+        });
+    }
+    if location.starts_with('/') && !location.starts_with("//") {
+        return Hop::Follow(None, location);
+    }
+    match split_url(&location) {
+        Some((next, next_path)) => Hop::Follow(Some(next), next_path),
+        None => {
+            flow.realm_error = Some(format!(
+                "the token service redirected to {location:?}, which is not an http(s) URL"
+            ));
+            Hop::Stop
+        }
+    }
+}
+
+/// Connects to a realm on another host or port; its TLS is judged by the same rules
+/// (a permit to send credentials is required only when there are some to send).
 async fn realm_session(
     realm: &Target,
     opts: &ProbeOptions,
     deadline: Instant,
     flow: &mut BearerFlow,
-) -> Result<(Session, SendPermit), String> {
+    with_credentials: bool,
+) -> Result<(Session, Option<SendPermit>), String> {
+    let stream = dial_realm(realm, deadline).await?;
+    let authority = realm.registry_name();
+    if realm.scheme == Scheme::Http {
+        let permit = SendPermit::user_override(opts.allow_insecure_credentials);
+        if with_credentials && permit.is_none() {
+            return Err(format!(
+                "the realm {authority} is plain HTTP: credentials were not sent to it; {OVERRIDE}"
+            ));
+        }
+        let session = Session::open(stream, false, "http", &authority, deadline)
+            .await
+            .map_err(|(e, _)| e)?;
+        return Ok((session, permit));
+    }
+    let (tls_facts, tls_stream) =
+        tls::handshake(stream, realm, &opts.ca_roots, None, deadline).await;
+    let verdict = SendPermit::for_tls(&tls_facts, &opts.trust_stores, &realm.host, opts.now);
+    let h2 = tls_facts.outcome.is_h2();
+    flow.realm_tls = Some(tls_facts);
+    let permit = match (
+        verdict,
+        SendPermit::user_override(opts.allow_insecure_credentials),
+    ) {
+        (_, Some(p)) => Some(p),
+        (Ok(p), None) => Some(p),
+        (Err(why), None) if with_credentials => {
+            return Err(format!(
+                "credentials were not sent to the realm: {why}; {OVERRIDE}"
+            ));
+        }
+        (Err(_), None) => None,
+    };
+    let Some(stream) = tls_stream else {
+        return Err(format!(
+            "the TLS handshake with the realm {authority} failed"
+        ));
+    };
+    let session = Session::open(stream, h2, "https", &authority, deadline)
+        .await
+        .map_err(|(e, _)| e)?;
+    Ok((session, permit))
+}
+
+/// A TCP connection to the realm, or why there is none.
+async fn dial_realm(realm: &Target, deadline: Instant) -> Result<tokio::net::TcpStream, String> {
     let (dns, tcp) = tcp::dial(realm, deadline).await;
     if let Some(e) = dns.error {
         return Err(format!(
@@ -271,42 +358,7 @@ async fn realm_session(
             realm.authority()
         ));
     };
-    let authority = realm.registry_name();
-    if realm.scheme == Scheme::Http {
-        let permit = SendPermit::user_override(opts.allow_insecure_credentials).ok_or_else(|| {
-            format!("the realm {authority} is plain HTTP: credentials were not sent to it; {OVERRIDE}")
-        })?;
-        let session = Session::open(stream, false, "http", &authority, deadline)
-            .await
-            .map_err(|(e, _)| e)?;
-        return Ok((session, permit));
-    }
-    let (tls_facts, tls_stream) =
-        tls::handshake(stream, realm, &opts.ca_roots, None, deadline).await;
-    let verdict = SendPermit::for_tls(&tls_facts, &opts.trust_stores, &realm.host, opts.now);
-    let h2 = tls_facts.outcome.is_h2();
-    flow.realm_tls = Some(tls_facts);
-    let permit = match (
-        verdict,
-        SendPermit::user_override(opts.allow_insecure_credentials),
-    ) {
-        (_, Some(p)) => p,
-        (Ok(p), None) => p,
-        (Err(why), None) => {
-            return Err(format!(
-                "credentials were not sent to the realm: {why}; {OVERRIDE}"
-            ));
-        }
-    };
-    let Some(stream) = tls_stream else {
-        return Err(format!(
-            "the TLS handshake with the realm {authority} failed"
-        ));
-    };
-    let session = Session::open(stream, h2, "https", &authority, deadline)
-        .await
-        .map_err(|(e, _)| e)?;
-    Ok((session, permit))
+    Ok(stream)
 }
 
 /// Reads `token` (or `access_token`) from a token response; the secret stays in memory.

@@ -24,7 +24,38 @@ const KEPT_HEADERS: &[&str] = &[
     "link",
     "date",
     "server",
+    "docker-content-digest",
+    "content-range",
 ];
+
+/// A request beyond the anonymous JSON `GET`: its method, `Accept`, `Range` and how much
+/// of the body to read.
+#[derive(Debug, Clone, Copy)]
+pub struct Req<'a> {
+    /// GET or HEAD.
+    pub method: &'static str,
+    /// Path and query.
+    pub path: &'a str,
+    /// The `Accept` header.
+    pub accept: &'a str,
+    /// A `Range` header (`bytes=0-0`).
+    pub range: Option<&'a str>,
+    /// The most of the body read; the rest is never downloaded.
+    pub cap: usize,
+}
+
+impl<'a> Req<'a> {
+    /// `GET path`, JSON, the usual cap.
+    pub fn get(path: &'a str) -> Req<'a> {
+        Req {
+            method: "GET",
+            path,
+            accept: "application/json",
+            range: None,
+            cap: BODY_CAP,
+        }
+    }
+}
 
 /// An HTTP connection on which requests are made one after the other.
 pub struct Session {
@@ -94,28 +125,43 @@ impl Session {
         path: &str,
         auth: Option<(&Authorization<'_>, &super::SendPermit)>,
     ) -> HttpExchange {
+        self.send(&Req::get(path), auth).await.0
+    }
+
+    /// Sends a request; the exchange (its body as text) and the body's bytes (at most
+    /// `req.cap`).
+    pub async fn send(
+        &mut self,
+        r: &Req<'_>,
+        auth: Option<(&Authorization<'_>, &super::SendPermit)>,
+    ) -> (HttpExchange, Vec<u8>) {
         let mut ex = HttpExchange {
-            method: "GET".into(),
-            path: path.to_string(),
+            method: r.method.into(),
+            path: r.path.to_string(),
             auth: auth.map(|(a, _)| a.kind()),
             ..HttpExchange::default()
         };
         if self.broken {
             ex.error = Some("not sent: the connection had already failed".into());
-            return ex;
+            return (ex, vec![]);
         }
         let uri = if self.h2 {
-            format!("{}://{}{path}", self.scheme, self.authority)
+            format!("{}://{}{}", self.scheme, self.authority, r.path)
         } else {
-            path.to_string()
+            r.path.to_string()
         };
-        let mut req = Request::get(uri)
+        let mut req = Request::builder()
+            .method(r.method)
+            .uri(uri)
             .header(hyper::header::HOST, self.authority.as_str())
             .header(
                 hyper::header::USER_AGENT,
                 concat!("regdoctor/", env!("CARGO_PKG_VERSION")),
             )
-            .header(hyper::header::ACCEPT, "application/json");
+            .header(hyper::header::ACCEPT, r.accept);
+        if let Some(range) = r.range {
+            req = req.header(hyper::header::RANGE, range);
+        }
         if let Some((a, _permit)) = auth {
             req = req.header(hyper::header::AUTHORIZATION, a.header_value());
         }
@@ -123,9 +169,10 @@ impl Session {
             Ok(r) => r,
             Err(e) => {
                 ex.error = Some(e.to_string());
-                return ex;
+                return (ex, vec![]);
             }
         };
+        let mut bytes = Vec::new();
         match timeout_at(self.deadline, self.sender.send(req)).await {
             Ok(Ok(resp)) => {
                 ex.status = Some(resp.status().as_u16());
@@ -137,9 +184,10 @@ impl Session {
                         ));
                     }
                 }
-                let (body, truncated) = read_body(resp.into_body(), self.deadline).await;
-                ex.body = String::from_utf8_lossy(&body).into_owned();
+                let (body, truncated) = read_body(resp.into_body(), self.deadline, r.cap).await;
+                ex.body = String::from_utf8_lossy(&body[..body.len().min(BODY_CAP)]).into_owned();
                 ex.truncated = truncated;
+                bytes = body;
             }
             Ok(Err(e)) => {
                 self.alert = self.alert.take().or_else(|| super::tls::alert_in_chain(&e));
@@ -151,8 +199,45 @@ impl Session {
                 ex.error = Some("no response before the deadline".into());
             }
         }
-        ex
+        (ex, bytes)
     }
+
+    /// The session's origin, `scheme://authority`.
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
+    }
+}
+
+impl Session {
+    /// `n` sessions sharing this HTTP/2 connection (None over HTTP/1.1).
+    fn twins(&self, n: usize) -> Option<Vec<Session>> {
+        let Sender::H2(s) = &self.sender else {
+            return None;
+        };
+        Some(
+            (0..n)
+                .map(|_| Session {
+                    sender: Sender::H2(s.clone()),
+                    h2: true,
+                    scheme: self.scheme,
+                    authority: self.authority.clone(),
+                    deadline: self.deadline,
+                    alert: None,
+                    broken: false,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Each twin asks its path, all at once; the answers in the order of `paths`.
+async fn twins_get(twins: &mut [Session], paths: &[&str]) -> Vec<HttpExchange> {
+    let futures = twins
+        .iter_mut()
+        .zip(paths)
+        .map(|(t, p)| t.get_following(p))
+        .collect();
+    super::join_all(futures).await
 }
 
 /// Go's `http.Client` follows at most this many redirects.
@@ -235,10 +320,19 @@ where
         }
     };
     let mut exchanges = Vec::new();
-    for path in paths {
-        exchanges.push(session.get_following(path).await);
-        if session.broken {
-            break;
+    // Over HTTP/2 the requests go out at once on the one connection (their answers do not
+    // depend on each other); over HTTP/1.1, one after the other.
+    if let Some(mut twins) = session.twins(paths.len()) {
+        let answers = twins_get(&mut twins, paths).await;
+        session.broken = twins.iter().any(|t| t.broken);
+        session.alert = twins.iter().find_map(|t| t.alert.clone());
+        exchanges = answers;
+    } else {
+        for path in paths {
+            exchanges.push(session.get_following(path).await);
+            if session.broken {
+                break;
+            }
         }
     }
     let alert = session.alert.clone();
@@ -298,13 +392,17 @@ where
     }
 }
 
-async fn read_body(mut body: hyper::body::Incoming, deadline: Instant) -> (Vec<u8>, bool) {
+async fn read_body(
+    mut body: hyper::body::Incoming,
+    deadline: Instant,
+    cap: usize,
+) -> (Vec<u8>, bool) {
     let mut buf = Vec::new();
     loop {
         match timeout_at(deadline, body.frame()).await {
             Ok(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
-                    let room = BODY_CAP - buf.len();
+                    let room = cap - buf.len();
                     if data.len() > room {
                         buf.extend_from_slice(&data[..room]);
                         return (buf, true);

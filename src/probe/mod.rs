@@ -8,6 +8,7 @@
 
 pub mod creds;
 pub mod http;
+pub mod pull;
 pub mod recording_verifier;
 pub mod tcp;
 pub mod tls;
@@ -36,7 +37,7 @@ pub struct ProbeOptions {
     /// The trust stores of the judged runtimes (each: the system roots plus that
     /// runtime's CAs for the registry): credentials are only sent over a connection that
     /// verifies to one of them.
-    pub trust_stores: Vec<Vec<Vec<u8>>>,
+    pub trust_stores: Vec<TrustDer>,
     /// The time, unix seconds, for that verification.
     pub now: i64,
     /// Credentials to try.
@@ -45,6 +46,18 @@ pub struct ProbeOptions {
     pub allow_insecure_credentials: bool,
     /// The client certificate the runtime presents when the server asks for one.
     pub client_pair: Option<crate::facts::ClientPair>,
+    /// `--platform` (and where it came from); else this node's.
+    pub platform: Option<(crate::facts::pull::Platform, String)>,
+}
+
+/// A runtime's trust store as DER: the system roots (shared by every target of a run)
+/// and its own CA files for the registry.
+#[derive(Debug, Clone, Default)]
+pub struct TrustDer {
+    /// The system roots (shared, parsed once).
+    pub system: Option<crate::facts::SystemRoots>,
+    /// The runtime's CA certificates for the registry.
+    pub extra: Vec<Vec<u8>>,
 }
 
 /// What the probe observed.
@@ -60,6 +73,8 @@ pub struct ProbeFacts {
     pub http: Option<HttpFacts>,
     /// What came of the credentials (None when none were given).
     pub credentials: Option<CredentialOutcome>,
+    /// The pull path (an image reference as the target).
+    pub pull: Option<crate::facts::pull::PullFacts>,
 }
 
 /// Permission to send credentials on a connection. It can only be made by
@@ -76,7 +91,7 @@ impl SendPermit {
     /// stores; else why not.
     pub fn for_tls(
         tls: &TlsFacts,
-        stores: &[Vec<Vec<u8>>],
+        stores: &[TrustDer],
         host: &Host,
         now: i64,
     ) -> Result<SendPermit, String> {
@@ -89,11 +104,18 @@ impl SendPermit {
             .filter_map(|d| crate::pki::Cert::parse(d).ok())
             .collect();
         let mut why = String::from("no runtime verifies the server");
-        let verifies = stores.iter().any(|roots| {
-            let roots: Vec<_> = roots
-                .iter()
-                .filter_map(|d| crate::pki::Cert::parse(d).ok())
-                .collect();
+        let verifies = stores.iter().any(|store| {
+            let mut roots: Vec<_> = store
+                .system
+                .as_ref()
+                .map(|s| s.candidates(&chain))
+                .unwrap_or_default();
+            roots.extend(
+                store
+                    .extra
+                    .iter()
+                    .filter_map(|d| crate::pki::Cert::parse(d).ok()),
+            );
             match crate::pki::verify(&chain, &roots, Some(host), now).error {
                 None => true,
                 Some(e) => {
@@ -115,6 +137,12 @@ impl SendPermit {
         Ok(SendPermit { _sealed: () })
     }
 
+    /// A permit for a token the token service handed out without credentials: it
+    /// carries nothing of the user's, and the runtimes send it wherever they pull.
+    pub fn anonymous_token() -> SendPermit {
+        SendPermit { _sealed: () }
+    }
+
     /// A permit because the user explicitly allowed insecure sending.
     pub fn user_override(allowed: bool) -> Option<SendPermit> {
         allowed.then_some(SendPermit { _sealed: () })
@@ -123,18 +151,91 @@ impl SendPermit {
 
 /// Runs the probe on a fresh single-threaded runtime.
 pub fn run(target: &Target, opts: &ProbeOptions) -> std::io::Result<ProbeFacts> {
+    let mut all = run_all(&[(target.clone(), opts.clone())], MAX_IN_FLIGHT, &|_| {})?;
+    Ok(all.pop().unwrap_or_default())
+}
+
+/// At most this many targets are probed at once.
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// What a batch reports as it goes: a target's index when its probe starts and ends.
+#[derive(Debug, Clone, Copy)]
+pub enum Event {
+    /// The probe of target `i` started.
+    Started(usize),
+    /// The probe of target `i` ended.
+    Done(usize),
+}
+
+/// Probes every target concurrently (at most `in_flight` at once) on one single-threaded
+/// runtime, all under one deadline: `timeout` from the start of the batch, whatever the
+/// order. The facts come back in the order of `jobs`.
+pub fn run_all(
+    jobs: &[(Target, ProbeOptions)],
+    in_flight: usize,
+    events: &(dyn Fn(Event) + Sync),
+) -> std::io::Result<Vec<ProbeFacts>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let facts = rt.block_on(probe(target, opts));
+    let timeout = jobs
+        .iter()
+        .map(|(_, o)| o.timeout)
+        .max()
+        .unwrap_or_default();
+    let facts = rt.block_on(async {
+        let deadline = Instant::now() + timeout;
+        let slots = tokio::sync::Semaphore::new(in_flight.max(1));
+        let runs = jobs.iter().enumerate().map(|(i, (target, opts))| {
+            let slots = &slots;
+            async move {
+                let _slot = slots.acquire().await.ok();
+                events(Event::Started(i));
+                let facts = probe_until(target, opts, deadline).await;
+                events(Event::Done(i));
+                facts
+            }
+        });
+        join_all(runs.collect()).await
+    });
     // A name lookup that outlived the deadline runs on a blocking thread: do not wait for it.
     rt.shutdown_timeout(Duration::from_millis(50));
     Ok(facts)
 }
 
-/// The probe itself.
+/// Polls every future to completion on this task, keeping their order (the futures
+/// borrow the batch, so they are not spawned).
+pub(crate) async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in futures.iter_mut().zip(out.iter_mut()) {
+            if slot.is_some() {
+                continue;
+            }
+            match f.as_mut().poll(cx) {
+                std::task::Poll::Ready(v) => *slot = Some(v),
+                std::task::Poll::Pending => pending = true,
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
+/// The probe itself, with its own deadline.
 pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
-    let deadline = Instant::now() + opts.timeout;
+    probe_until(target, opts, Instant::now() + opts.timeout).await
+}
+
+/// The probe, under a deadline shared with other targets.
+pub async fn probe_until(target: &Target, opts: &ProbeOptions, deadline: Instant) -> ProbeFacts {
     let mut facts = ProbeFacts::default();
     let (dns, tcp) = tcp::dial(target, deadline).await;
     facts.dns = Some(dns);
@@ -150,6 +251,7 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     if target.scheme == Scheme::Http {
         let session = plain_http(stream, target, addr, opts, deadline, &mut facts).await;
         finish(session, target, opts, deadline, &mut facts).await;
+        follow_pull(target, addr, opts, deadline, &mut facts).await;
         return facts;
     }
     let (mut tls_facts, tls_stream) = tls::handshake(
@@ -196,7 +298,35 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     }
     facts.tls = Some(tls_facts);
     finish(session, target, opts, deadline, &mut facts).await;
+    follow_pull(target, addr, opts, deadline, &mut facts).await;
     facts
+}
+
+/// The pull path, when the target names an image and the registry answered `/v2/`.
+async fn follow_pull(
+    target: &Target,
+    addr: SocketAddr,
+    opts: &ProbeOptions,
+    deadline: Instant,
+    facts: &mut ProbeFacts,
+) {
+    let Some(image) = &target.image else {
+        return;
+    };
+    let first = facts.http.as_ref().and_then(|h| h.exchanges.first());
+    if first.is_none_or(|f| f.status.is_none()) {
+        return;
+    }
+    // Over TLS only when the handshake completed (a plaintext answer on the TLS port is
+    // the plain-HTTP session's business).
+    let tls = facts
+        .tls
+        .as_ref()
+        .filter(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
+    if target.scheme == Scheme::Https && tls.is_none() {
+        return;
+    }
+    facts.pull = Some(pull::follow(target, image, first, tls, addr, opts, deadline).await);
 }
 
 async fn finish(
@@ -278,7 +408,7 @@ async fn retry_on_new_connection(
 }
 
 /// A new connection to the same address; over TLS only if it presents `chain` again.
-async fn reopen(
+pub(super) async fn reopen(
     target: &Target,
     addr: SocketAddr,
     opts: &ProbeOptions,

@@ -73,23 +73,37 @@ pub fn render_human(report: &Report, style: &Style) -> String {
         let _ = writeln!(out, "\nCertificate chain presented by the server:");
         out.push_str(&render_chain(&tls.chain, style));
     }
+    if let Some(p) = &report.pull {
+        let _ = writeln!(
+            out,
+            "\nPull path (hosts, then requests; [n] is the host that answered):"
+        );
+        out.push_str(&super::path::lines(p));
+    }
     let _ = writeln!(
         out,
         "\nVerdict: {} ({})",
         paint_verdict(style, report.verdict),
         counts(report)
     );
-    let codes: BTreeSet<Code> = report.problems().into_iter().map(|(_, f)| f.code).collect();
-    if !codes.is_empty() {
-        let _ = writeln!(out, "\nFor more information:");
-        for code in codes {
-            let title = crate::checks::by_id(code.check())
-                .map(|c| c.title())
-                .unwrap_or_default();
-            let _ = writeln!(out, "  regdoctor explain {code} -- {title}");
-        }
-    }
+    more_information(&mut out, report);
     out
+}
+
+/// `regdoctor explain CODE` for each problem's code, with its check's title.
+fn more_information(out: &mut String, report: &Report) {
+    let codes: BTreeSet<Code> = report.problems().into_iter().map(|(_, f)| f.code).collect();
+    if codes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nFor more information:");
+    for code in codes {
+        let title = report
+            .check(code.check())
+            .map(|c| c.title)
+            .unwrap_or_default();
+        let _ = writeln!(out, "  regdoctor explain {code} -- {title}");
+    }
 }
 
 /// Will a pull work, per runtime: its verdict and root cause, the line it prints, what it
@@ -262,4 +276,33 @@ fn paint_bold(style: &Style, s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// One line per target: `host:port  FAIL  san_ip_missing` (the root cause of the first
+/// runtime that fails, else of the first that warns).
+pub fn summary_lines(reports: &[Report], style: &Style) -> String {
+    let width = reports
+        .iter()
+        .map(|r| r.target.input.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for r in reports {
+        let cause = r
+            .runtimes
+            .iter()
+            .filter(|v| v.verdict == Some(r.verdict))
+            .find_map(|v| v.cause)
+            .or_else(|| r.problems().first().map(|(_, f)| f.code))
+            .map(|c| c.as_str())
+            .unwrap_or("");
+        let _ = writeln!(
+            out,
+            "{:<width$}  {}  {cause}",
+            r.target.input,
+            paint_verdict(style, r.verdict)
+        )
+        .map(|_| ());
+    }
+    out
 }

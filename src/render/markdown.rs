@@ -172,6 +172,9 @@ pub fn render_markdown(report: &Report) -> String {
             let _ = writeln!(out, "More: `regdoctor explain {}`", f.code);
         }
     }
+    if let Some(p) = &report.pull {
+        let _ = writeln!(out, "\n### Pull path\n\n{}", super::path::markdown(p));
+    }
     let evidence = serde_json::to_string_pretty(&report.evidence).unwrap_or_default();
     let _ = writeln!(
         out,

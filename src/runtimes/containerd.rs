@@ -156,53 +156,16 @@ pub fn client(facts: &Facts, why: String) -> Client {
     let root = facts.node.containerd_certs_d.read();
     let dir = root.and_then(|r| host_dir(r, t).map(|d| (r, d)));
     let Some((root, dir)) = dir else {
-        let looked = match root {
-            Some(r) => format!(
-                "no host directory for {} under {} (tried {})",
-                t.registry_name(),
-                r.root,
-                dir_names(t).join(", ")
-            ),
-            None => "no hosts directory".to_string(),
-        };
-        if is_localhost(t) {
-            let origin =
-                format!("{looked}: containerd's default for a loopback registry is plain HTTP");
-            c.sources.push(origin.clone());
-            c.transport = Transport::Http {
-                origin: origin.clone(),
-            };
-            c.verification = Verification::Off { origin };
-            return c;
-        }
-        c.sources
-            .push(format!("{looked}: HTTPS with the system roots alone"));
-        return what_if(facts, c);
+        return without_host_dir(facts, c, root, t);
     };
     let base = format!("{}/{}", root.root, dir.name);
     let parsed = hosts_toml(dir)
         .and_then(|f| toml::from_str::<toml::Table>(&String::from_utf8_lossy(&f.bytes)).ok());
-    let before_1_7 = c
-        .version
-        .as_deref()
-        .and_then(super::parse_version)
-        .is_some_and(|v| v < (1, 7));
-    if hosts_toml(dir).is_some() {
-        let ignored = match &parsed {
-            None => Some("cannot be decoded"),
-            // containerd 1.6 refuses a file without [host] tables ("invalid `host` tree",
-            // containerd#10027; fixed in 1.7).
-            Some(t) if before_1_7 && !t.contains_key("host") => {
-                Some("has no [host] table, which containerd 1.6 refuses (\"invalid `host` tree\")")
-            }
-            Some(_) => None,
-        };
-        if let Some(why) = ignored {
-            c.sources.push(format!(
-                "{base}/hosts.toml {why}: containerd ignores it and uses its defaults (HTTPS, the system roots)"
-            ));
-            return what_if(facts, c);
-        }
+    if let Some(why) = ignored_because(&c, dir, parsed.as_ref()) {
+        c.sources.push(format!(
+            "{base}/hosts.toml {why}: containerd ignores it and uses its defaults (HTTPS, the system roots)"
+        ));
+        return what_if(facts, c);
     }
     let Some(table) = parsed else {
         let (cas, pair) = docker_style_dir(&base, dir);
@@ -227,11 +190,78 @@ pub fn client(facts: &Facts, why: String) -> Client {
     let Some((label, url, entry)) = chosen else {
         return what_if(facts, c);
     };
-    let file = format!("{base}/hosts.toml");
     let scheme = url
         .as_deref()
         .map(|u| scheme_authority(u).0)
         .unwrap_or_else(|| "https".into());
+    let c = from_entry(c, root, dir, label, &scheme, entry);
+    if scheme == "http" {
+        return c;
+    }
+    what_if(facts, c)
+}
+
+/// No host directory for the registry: plain HTTP for a loopback registry, else HTTPS
+/// with the system roots.
+fn without_host_dir(facts: &Facts, mut c: Client, root: Option<&CertsRoot>, t: &Target) -> Client {
+    let looked = match root {
+        Some(r) => format!(
+            "no host directory for {} under {} (tried {})",
+            t.registry_name(),
+            r.root,
+            dir_names(t).join(", ")
+        ),
+        None => "no hosts directory".to_string(),
+    };
+    if is_localhost(t) {
+        let origin =
+            format!("{looked}: containerd's default for a loopback registry is plain HTTP");
+        c.sources.push(origin.clone());
+        c.transport = Transport::Http {
+            origin: origin.clone(),
+        };
+        c.verification = Verification::Off { origin };
+        return c;
+    }
+    c.sources
+        .push(format!("{looked}: HTTPS with the system roots alone"));
+    what_if(facts, c)
+}
+
+/// Why containerd ignores the directory's hosts.toml, when it does.
+fn ignored_because(
+    c: &Client,
+    dir: &HostDir,
+    parsed: Option<&toml::Table>,
+) -> Option<&'static str> {
+    hosts_toml(dir)?;
+    let before_1_7 = c
+        .version
+        .as_deref()
+        .and_then(super::parse_version)
+        .is_some_and(|v| v < (1, 7));
+    match parsed {
+        None => Some("cannot be decoded"),
+        // containerd 1.6 refuses a file without [host] tables ("invalid `host` tree",
+        // containerd#10027; fixed in 1.7).
+        Some(t) if before_1_7 && !t.contains_key("host") => {
+            Some("has no [host] table, which containerd 1.6 refuses (\"invalid `host` tree\")")
+        }
+        Some(_) => None,
+    }
+}
+
+/// The client a hosts.toml entry configures: plain HTTP, or HTTPS with `skip_verify` or
+/// its `ca` files, and its client certificate.
+fn from_entry(
+    mut c: Client,
+    root: &CertsRoot,
+    dir: &HostDir,
+    label: &str,
+    scheme: &str,
+    entry: &toml::Table,
+) -> Client {
+    let file = format!("{}/{}/hosts.toml", root.root, dir.name);
     if scheme == "http" {
         let origin = format!("{file}: {label}");
         c.transport = Transport::Http {
@@ -265,7 +295,7 @@ pub fn client(facts: &Facts, why: String) -> Client {
         c.sources
             .push(format!("{file}: client certificate {}", p.cert));
     }
-    what_if(facts, c)
+    c
 }
 
 /// The first `client` entry: `"both.pem"`, `["cert", "key"]` or `[["cert", "key"], …]`.
@@ -290,4 +320,38 @@ fn client_pair(root: &CertsRoot, dir: &HostDir, v: Option<&toml::Value>) -> Opti
         cert_pem: cert_file?.bytes.clone(),
         key_pem: key_file?.bytes.clone(),
     })
+}
+
+/// The registries containerd is configured for: its host directories (`host_port_` read
+/// as `host:port`; not `_default`) and the hosts their hosts.toml files name.
+pub fn node_targets(
+    node: &crate::facts::node::NodeFacts,
+    add: &mut dyn FnMut(&str, Runtime, String),
+) {
+    let Some(root) = node.containerd_certs_d.read() else {
+        return;
+    };
+    for d in &root.dirs {
+        if d.name == "_default" {
+            continue;
+        }
+        let name = match d.name.strip_suffix('_').and_then(|n| n.rsplit_once('_')) {
+            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{host}:{port}")
+            }
+            _ => d.name.clone(),
+        };
+        let base = format!("{}/{}", root.root, d.name);
+        add(&name, Runtime::Containerd, format!("{base}/"));
+        let Some(table) = hosts_toml(d)
+            .and_then(|f| toml::from_str::<toml::Table>(&String::from_utf8_lossy(&f.bytes)).ok())
+        else {
+            continue;
+        };
+        for (_, url, _) in entries(&table) {
+            if let Some(url) = url {
+                add(&url, Runtime::Containerd, format!("{base}/hosts.toml"));
+            }
+        }
+    }
 }

@@ -168,6 +168,71 @@ fn certs_d(facts: &Facts, t: &Target, c: &mut Client) {
     }
 }
 
+/// The registries containers/image is configured for: `[[registry]]` locations and their
+/// mirrors, the v1 lists, and its certs.d directories.
+pub fn node_targets(
+    node: &crate::facts::node::NodeFacts,
+    add: &mut dyn FnMut(&str, Runtime, String),
+) {
+    let files = node
+        .registries_conf
+        .read()
+        .into_iter()
+        .chain(node.registries_conf_d.iter());
+    for f in files {
+        let Ok(table) = toml::from_str::<toml::Table>(&f.text) else {
+            continue;
+        };
+        let host_of = |loc: &str| loc.split('/').next().unwrap_or(loc).to_string();
+        for r in table
+            .get("registry")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_table())
+        {
+            if let Some(loc) = r.get("location").and_then(|l| l.as_str())
+                && !loc.contains('*')
+            {
+                add(
+                    &host_of(loc),
+                    Runtime::CriO,
+                    format!("{} [[registry]]", f.path),
+                );
+            }
+            for m in r
+                .get("mirror")
+                .and_then(|m| m.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.get("location").and_then(|l| l.as_str()))
+            {
+                add(
+                    &host_of(m),
+                    Runtime::CriO,
+                    format!("{} [[registry.mirror]]", f.path),
+                );
+            }
+        }
+        if let Some(v1) = table.get("registries").and_then(|r| r.as_table()) {
+            for list in ["insecure", "search", "block"] {
+                for reg in toml_strings(v1.get(list).and_then(|l| l.get("registries"))) {
+                    add(
+                        &host_of(&reg),
+                        Runtime::CriO,
+                        format!("{} [registries.{list}]", f.path),
+                    );
+                }
+            }
+        }
+    }
+    for root in node.containers_certs_d.iter().filter_map(|s| s.read()) {
+        for d in &root.dirs {
+            add(&d.name, Runtime::CriO, format!("{}/{}/", root.root, d.name));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

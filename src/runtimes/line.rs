@@ -28,6 +28,20 @@ pub enum Step {
     /// The first request gets an HTTP status the runtime refuses (the cause is the status
     /// line, e.g. `400 Bad Request`).
     Status,
+    /// The manifest is not found (the cause is the registry's error text, e.g.
+    /// `manifest unknown: manifest unknown`).
+    ManifestUnknown,
+    /// The manifest request is refused: no pull access (the cause is the registry's error
+    /// text).
+    PullDenied,
+    /// The index has no manifest for the node's platform (the cause is the platform).
+    Platform,
+    /// The manifest is of a type the runtime does not pull (the cause is the type).
+    ManifestType,
+    /// The image configuration blob cannot be had (the cause is Go's error for it).
+    ConfigBlob,
+    /// A layer cannot be had (the cause is Go's error for it).
+    LayerBlob,
 }
 
 /// A failure as data.
@@ -84,6 +98,9 @@ impl Failure {
     /// The generic wording (Docker's, current Go): `Get "https://h/v2/": cause`.
     pub fn generic(&self, target: Option<&Target>) -> String {
         let cause = self.cause_for(true);
+        if let Some(l) = target.and_then(|t| pull_line(Runtime::Docker, self.step, &cause, t)) {
+            return l;
+        }
         match (self.step, target) {
             (Step::FirstRequest, Some(t)) => format!("Get \"{}\": {cause}", t.v2_url()),
             (Step::NoCredentials, Some(t)) => format!(
@@ -99,12 +116,85 @@ impl Failure {
     }
 }
 
+/// The image's repository and reference when the target names one, else the
+/// placeholders `IMAGE` and `TAG`.
+fn image_names(t: &Target) -> (String, String) {
+    match &t.image {
+        Some(i) => (i.repository.clone(), i.reference().to_string()),
+        None => ("IMAGE".into(), "TAG".into()),
+    }
+}
+
 fn manifest_url(t: &Target) -> String {
+    let (image, tag) = image_names(t);
     format!(
-        "{}://{}/v2/IMAGE/manifests/TAG",
+        "{}://{}/v2/{image}/manifests/{tag}",
         t.scheme.as_str(),
         t.registry_name()
     )
+}
+
+/// The line a runtime prints for a failure on the pull path, after `/v2/` (the image's
+/// own names in it).
+fn pull_line(runtime: Runtime, step: Step, cause: &str, t: &Target) -> Option<String> {
+    let image = t.image.as_ref()?;
+    let name = t.registry_name();
+    let repo = &image.repository;
+    let reference = image.reference();
+    let full = format!("{name}/{}", image.familiar());
+    let docker = matches!(runtime, Runtime::Docker | Runtime::Karbon | Runtime::Any);
+    Some(match (runtime, step) {
+        (_, Step::ManifestUnknown) if docker => {
+            format!("Error response from daemon: manifest for {full} not found: {cause}")
+        }
+        (_, Step::PullDenied) if docker => format!(
+            "Error response from daemon: pull access denied for {name}/{repo}, repository does not exist or may require 'docker login': {cause}"
+        ),
+        (_, Step::Platform) if docker => format!(
+            "Error response from daemon: no matching manifest for {cause} in the manifest list entries"
+        ),
+        (_, Step::ManifestType) if docker => {
+            format!("Error response from daemon: unsupported manifest media type: {cause}")
+        }
+        (_, Step::ConfigBlob) if docker => format!(
+            "Error response from daemon: error pulling image configuration: download failed after attempts=6: {cause}"
+        ),
+        (_, Step::LayerBlob) if docker => format!("Error response from daemon: {cause}"),
+        (Runtime::Containerd, Step::ManifestUnknown) => {
+            format!("failed to resolve reference \"{full}\": {full}: not found")
+        }
+        (Runtime::Containerd, Step::PullDenied) => format!(
+            "failed to resolve reference \"{full}\": pulling from host {name} failed with status code [manifests {reference}]: {cause}"
+        ),
+        (Runtime::Containerd, Step::Platform) => {
+            "no match for platform in manifest: not found".to_string()
+        }
+        (Runtime::Containerd, Step::ManifestType) => {
+            format!("failed to resolve reference \"{full}\": unsupported manifest type {cause}")
+        }
+        (Runtime::Containerd, Step::ConfigBlob | Step::LayerBlob) => {
+            format!("failed to copy: httpReadSeeker: failed open: failed to do request: {cause}")
+        }
+        (Runtime::CriO, Step::ManifestUnknown | Step::PullDenied) => {
+            format!("reading manifest {reference} in {name}/{repo}: {cause}")
+        }
+        (Runtime::CriO, Step::Platform) => {
+            let p = crate::facts::pull::Platform::parse(cause);
+            let (os, arch, variant) = p
+                .map(|p| (p.os, p.architecture, p.variant.unwrap_or_default()))
+                .unwrap_or_default();
+            format!(
+                "choosing an image from manifest list docker://{full}: no image found in manifest list for architecture {arch}, variant \"{variant}\", OS {os}"
+            )
+        }
+        (Runtime::CriO, Step::ManifestType) => {
+            format!("unsupported manifest type {cause}")
+        }
+        (Runtime::CriO, Step::ConfigBlob | Step::LayerBlob) => {
+            format!("reading blob: {cause}")
+        }
+        _ => return None,
+    })
 }
 
 /// The line `runtime` prints for this failure (its CLI or its kubelet event).
@@ -113,8 +203,17 @@ pub fn line(client: &Client, failure: &Failure, target: Option<&Target>) -> Stri
     let Some(t) = target else {
         return cause;
     };
+    if let Some(l) = pull_line(client.runtime, failure.step, &cause, t) {
+        return l;
+    }
     let name = t.registry_name();
     let v2 = t.v2_url();
+    let (img, tag) = image_names(t);
+    let sep = if t.image.as_ref().is_some_and(|i| i.digest.is_some()) {
+        '@'
+    } else {
+        ':'
+    };
     match (client.runtime, failure.step) {
         (_, Step::DaemonStart) => cause,
         (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::FirstRequest) => {
@@ -132,18 +231,18 @@ pub fn line(client: &Client, failure: &Failure, target: Option<&Target>) -> Stri
         }
         // containerd 1.6 says the same with and without credentials (observed).
         (Runtime::Containerd, Step::NoCredentials | Step::Unauthorized) => format!(
-            "failed to resolve reference \"{name}/IMAGE:TAG\": pulling from host {name} failed with status code [manifests TAG]: 401 Unauthorized"
+            "failed to resolve reference \"{name}/{img}{sep}{tag}\": pulling from host {name} failed with status code [manifests {tag}]: 401 Unauthorized"
         ),
         (Runtime::Containerd, Step::FirstRequest) => format!(
-            "failed to resolve reference \"{name}/IMAGE:TAG\": failed to do request: Head \"{}\": {cause}",
+            "failed to resolve reference \"{name}/{img}{sep}{tag}\": failed to do request: Head \"{}\": {cause}",
             manifest_url(t)
         ),
         (Runtime::Containerd, Step::Status) => format!(
-            "failed to resolve reference \"{name}/IMAGE:TAG\": unexpected status from HEAD request to {}: {cause}",
+            "failed to resolve reference \"{name}/{img}{sep}{tag}\": unexpected status from HEAD request to {}: {cause}",
             manifest_url(t)
         ),
         (Runtime::Containerd, _) => {
-            format!("failed to resolve reference \"{name}/IMAGE:TAG\": {cause}")
+            format!("failed to resolve reference \"{name}/{img}{sep}{tag}\": {cause}")
         }
         (Runtime::CriO, Step::FirstRequest) => {
             format!("pinging container registry {name}: Get \"{v2}\": {cause}")
@@ -162,9 +261,11 @@ pub fn line(client: &Client, failure: &Failure, target: Option<&Target>) -> Stri
             format!("Error response from daemon: Get \"{v2}\": {cause}")
         }
         (Runtime::CriO, Step::NoCredentials | Step::Unauthorized) => {
-            format!("reading manifest TAG in {name}/IMAGE: {cause}")
+            format!("reading manifest {tag} in {name}/{img}: {cause}")
         }
         (Runtime::CriO, _) => cause,
+        // A pull-path failure without an image in the target (not emitted).
+        (_, _) => format!("Error response from daemon: {cause}"),
     }
 }
 

@@ -324,6 +324,36 @@ pub fn docker_style_dir(base: &str, dir: &HostDir) -> (Vec<CaFile>, Option<Clien
     (cas, pair)
 }
 
+/// Every registry this node's runtimes are configured for — Docker's insecure-registries
+/// host entries, mirrors and certs.d directories; containerd's hosts directories and the
+/// hosts they name; registries.conf locations, mirrors and containers' certs.d directories
+/// — each with the runtimes that name it and where. In the order found, without repeats.
+pub fn node_targets(node: &crate::facts::node::NodeFacts) -> Vec<(String, Vec<(Runtime, String)>)> {
+    let mut found: Vec<(String, Vec<(Runtime, String)>)> = Vec::new();
+    let mut add = |raw: &str, runtime: Runtime, how: String| {
+        let Ok(t) = crate::target::parse(raw) else {
+            return;
+        };
+        let name = if t.scheme == crate::target::Scheme::Http {
+            format!("http://{}", t.registry_name())
+        } else {
+            t.registry_name()
+        };
+        match found.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, by)) => {
+                if !by.iter().any(|(r, h)| *r == runtime && *h == how) {
+                    by.push((runtime, how));
+                }
+            }
+            None => found.push((name, vec![(runtime, how)])),
+        }
+    };
+    docker::node_targets(node, &mut add);
+    containerd::node_targets(node, &mut add);
+    containers::node_targets(node, &mut add);
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

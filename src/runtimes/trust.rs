@@ -57,7 +57,7 @@ pub struct Verdicts {
     pub by_client: Vec<Option<usize>>,
     /// How the system roots were found, for people.
     pub system: String,
-    /// The system roots, parsed once.
+    /// The system roots the presented chain can reach (by name), parsed once.
     pub system_roots: Vec<Cert>,
     /// Go's parse error for a presented certificate it cannot parse (the handshake fails
     /// before any verification).
@@ -86,21 +86,16 @@ pub fn evaluate(facts: &Facts, clients: &Clients) -> Verdicts {
         .iter()
         .flat_map(|t| t.chain.iter())
         .find_map(|der| Cert::parse(der).err());
+    // Only the system roots this chain can reach (Go looks parents up by name), parsed.
     let system: Vec<Cert> = facts
         .system_roots
-        .iter()
-        .flat_map(|s| s.certs.iter())
-        .filter_map(|d| Cert::parse(d).ok())
-        .collect();
+        .as_ref()
+        .map(|s| s.candidates(&chain))
+        .unwrap_or_default();
     let system_text = match &facts.system_roots {
-        Some(s) => format!(
-            "the system roots ({}, {} certificates)",
-            s.source,
-            system.len()
-        ),
+        Some(s) => format!("the system roots ({}, {} certificates)", s.source, s.len()),
         None => "the system roots (none found)".into(),
     };
-    let host = facts.target.as_ref().ok().map(|t| &t.host);
     let mut out = Verdicts {
         system: system_text,
         ..Verdicts::default()
@@ -110,57 +105,107 @@ pub fn evaluate(facts: &Facts, clients: &Clients) -> Verdicts {
             out.by_client.push(None);
             continue;
         }
-        let cas = client.cas();
-        let key: Vec<&[u8]> = cas
-            .iter()
-            .flat_map(|c| c.certs.iter().map(Vec::as_slice))
-            .collect();
-        let existing = out.stores.iter().position(|s| {
-            let have: Vec<&[u8]> = s.roots[s.system_count..]
-                .iter()
-                .map(|c| c.der.as_slice())
-                .collect();
-            have == key
-        });
-        let index = match existing {
-            Some(i) => i,
-            None => {
-                let mut roots = system.clone();
-                roots.extend(key.iter().filter_map(|d| Cert::parse(d).ok()));
-                let verdict = verify(&chain, &roots, host, facts.now);
-                let chain_verdict = verify_chain(&chain, &roots, facts.now);
-                out.stores.push(Store {
-                    ca_paths: cas.iter().map(|c| c.path.clone()).collect(),
-                    roots,
-                    system_count: system.len(),
-                    verdict,
-                    chain: chain_verdict,
-                });
-                out.stores.len() - 1
-            }
-        };
+        let index = out.store_of(facts, client, &system, &chain);
         out.by_client.push(Some(index));
     }
     if !chain.is_empty() {
-        let mut roots = system.clone();
-        let mut ca_paths = vec![];
-        if let Some(ca) = &facts.ca_file {
-            roots.extend(crate::pki::bundle::parse(&ca.bytes).certs);
-            ca_paths.push(format!("--ca {}", ca.path));
-        }
-        out.baseline = Some(Store {
-            ca_paths,
-            verdict: verify(&chain, &roots, host, facts.now),
-            chain: verify_chain(&chain, &roots, facts.now),
-            system_count: system.len(),
-            roots,
-        });
+        out.baseline = Some(baseline(facts, &system, &chain));
     }
     out.chain = chain;
     out.system_roots = system;
     out.parse_error =
         parse_error.map(|why| format!("tls: failed to parse certificate from server: x509: {why}"));
     out
+}
+
+/// Go's verdict for a host the pull is redirected to (blob storage, a CDN) or a token
+/// realm, as `client` judges it: with the trust it uses for the registry — the runtimes
+/// follow redirects with the registry's transport (observed with dockerd 20.10: the
+/// registry's certs.d CA covers the storage host, and a certs.d folder named after the
+/// storage host is never read). None when the client does not verify certificates.
+pub fn hop_verdict(
+    facts: &Facts,
+    client: &super::Client,
+    chain: &[Vec<u8>],
+    host: &crate::target::Host,
+) -> Option<crate::pki::GoVerdict> {
+    if !client.verifies() {
+        return None;
+    }
+    let chain: Vec<Cert> = chain.iter().filter_map(|d| Cert::parse(d).ok()).collect();
+    let mut roots = facts
+        .system_roots
+        .as_ref()
+        .map(|s| s.candidates(&chain))
+        .unwrap_or_default();
+    roots.extend(
+        client
+            .cas()
+            .iter()
+            .flat_map(|c| c.certs.iter())
+            .filter_map(|d| Cert::parse(d).ok()),
+    );
+    Some(verify(&chain, &roots, Some(host), facts.now))
+}
+
+impl Verdicts {
+    /// The index of the store of a client that verifies: an existing store with the same
+    /// CA certificates, or a new one with Go's verdicts.
+    fn store_of(
+        &mut self,
+        facts: &Facts,
+        client: &super::Client,
+        system: &[Cert],
+        chain: &[Cert],
+    ) -> usize {
+        let cas = client.cas();
+        let key: Vec<&[u8]> = cas
+            .iter()
+            .flat_map(|c| c.certs.iter().map(Vec::as_slice))
+            .collect();
+        let existing = self.stores.iter().position(|s| {
+            let have: Vec<&[u8]> = s.roots[s.system_count..]
+                .iter()
+                .map(|c| c.der.as_slice())
+                .collect();
+            have == key
+        });
+        if let Some(i) = existing {
+            return i;
+        }
+        let host = facts.target.as_ref().ok().map(|t| &t.host);
+        let mut roots = system.to_vec();
+        roots.extend(key.iter().filter_map(|d| Cert::parse(d).ok()));
+        let verdict = verify(chain, &roots, host, facts.now);
+        let chain_verdict = verify_chain(chain, &roots, facts.now);
+        self.stores.push(Store {
+            ca_paths: cas.iter().map(|c| c.path.clone()).collect(),
+            roots,
+            system_count: system.len(),
+            verdict,
+            chain: chain_verdict,
+        });
+        self.stores.len() - 1
+    }
+}
+
+/// Go's verdict with the system roots and `--ca`: what a runtime that does not verify
+/// would see if it did.
+fn baseline(facts: &Facts, system: &[Cert], chain: &[Cert]) -> Store {
+    let host = facts.target.as_ref().ok().map(|t| &t.host);
+    let mut roots = system.to_vec();
+    let mut ca_paths = vec![];
+    if let Some(ca) = &facts.ca_file {
+        roots.extend(crate::pki::bundle::parse(&ca.bytes).certs);
+        ca_paths.push(format!("--ca {}", ca.path));
+    }
+    Store {
+        ca_paths,
+        verdict: verify(chain, &roots, host, facts.now),
+        chain: verify_chain(chain, &roots, facts.now),
+        system_count: system.len(),
+        roots,
+    }
 }
 
 impl Verdicts {

@@ -23,7 +23,9 @@ fn main() {
         }
         let mut corpus = regdoctor_fuzz::mutate::load_corpus(&root.join("corpus").join(t.name));
         for extra in args.iter().skip(3) {
-            corpus.extend(regdoctor_fuzz::mutate::load_corpus(std::path::Path::new(extra)));
+            corpus.extend(regdoctor_fuzz::mutate::load_corpus(std::path::Path::new(
+                extra,
+            )));
         }
         let stats =
             regdoctor_fuzz::mutate::run(t.run, &corpus, execs, seed, Duration::from_secs(1), 20);

@@ -340,6 +340,46 @@ pub fn conflict_text(file: &str, conflicts: &[Conflict]) -> String {
     )
 }
 
+/// The registries Docker is configured for: insecure-registries host entries, mirrors,
+/// certs.d directories.
+pub fn node_targets(
+    node: &crate::facts::node::NodeFacts,
+    add: &mut dyn FnMut(&str, Runtime, String),
+) {
+    if let Some(file) = node.daemon_json.read()
+        && let Some(Kind::Object(members)) = crate::jsonpos::parse(&file.text).value.map(|v| v.kind)
+    {
+        for (raw, pos) in insecure::strings_of(&members, "insecure-registries") {
+            if let insecure::Verdict::Ok(insecure::Entry::Host(h))
+            | insecure::Verdict::SchemeStripped(insecure::Entry::Host(h), _) =
+                insecure::parse_entry(&raw)
+            {
+                add(
+                    &h,
+                    Runtime::Docker,
+                    format!("{}:{} insecure-registries", file.path, pos.line),
+                );
+            }
+        }
+        for (raw, pos) in insecure::strings_of(&members, "registry-mirrors") {
+            add(
+                &raw,
+                Runtime::Docker,
+                format!("{}:{} registry-mirrors", file.path, pos.line),
+            );
+        }
+    }
+    if let Some(root) = node.docker_certs_d.read() {
+        for d in &root.dirs {
+            add(
+                &d.name,
+                Runtime::Docker,
+                format!("{}/{}/", root.root, d.name),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

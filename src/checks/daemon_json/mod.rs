@@ -1,0 +1,399 @@
+//! `daemon-json`: Docker's daemon.json — syntax (Go's error at its true position),
+//! duplicate keys, unknown keys with dockerd's own rule, flag spellings that do nothing,
+//! types, deprecated and removed keys, registry entries — and whether it suits the target.
+
+mod keys;
+mod known;
+mod registries;
+mod syntax;
+mod target;
+
+use super::{Check, Outcome};
+use crate::codes::CheckId;
+#[cfg(test)]
+use crate::codes::Code;
+#[cfg(test)]
+use crate::facts::Facts;
+use crate::facts::Runtime;
+#[cfg(test)]
+use crate::facts::TlsOutcome;
+use crate::facts::node::{Source, TextFile};
+use crate::finding::Finding;
+use crate::finding::evidence::FilePosition;
+use crate::jsonpos::{self, Kind, Pos, Value};
+
+/// The check.
+pub struct DaemonJson;
+
+struct Ctx<'a> {
+    facts: &'a super::Basis<'a>,
+    file: &'a TextFile,
+    version: Option<(u32, u32)>,
+    findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    /// Line `n`, shortened around `col` when it is long.
+    fn line_at(&self, n: usize, col: usize) -> String {
+        let line = self
+            .file
+            .text
+            .lines()
+            .nth(n.saturating_sub(1))
+            .unwrap_or("")
+            .trim_end();
+        let chars: Vec<char> = line.chars().collect();
+        if chars.len() <= 120 {
+            return line.to_string();
+        }
+        let start = col.saturating_sub(60).min(chars.len().saturating_sub(120));
+        let end = (start + 120).min(chars.len());
+        let mut out: String = chars[start..end].iter().collect();
+        if start > 0 {
+            out.insert(0, '…');
+        }
+        if end < chars.len() {
+            out.push('…');
+        }
+        out
+    }
+
+    fn at(&self, pos: Pos, key: Option<&str>, f: Finding) -> Finding {
+        f.evidence(FilePosition {
+            file: self.file.path.clone(),
+            line: pos.line,
+            column: pos.col,
+            key: key.map(str::to_string),
+            text: self.line_at(pos.line, pos.col),
+        })
+    }
+
+    fn where_(&self, pos: Pos) -> String {
+        format!("{} line {}", self.file.path, pos.line)
+    }
+
+    fn dockerd(&self, cause: &str) -> String {
+        format!(
+            "unable to configure the Docker daemon with file {}: {cause}",
+            self.file.path
+        )
+    }
+}
+
+/// "28.2.2" / "Docker version 24.0.7, build x" → (28, 2).
+pub fn parse_version(v: &str) -> Option<(u32, u32)> {
+    let v = v
+        .trim()
+        .trim_start_matches("Docker version ")
+        .trim_start_matches('v');
+    let mut parts = v.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    Some((major, minor))
+}
+
+impl Check for DaemonJson {
+    fn id(&self) -> CheckId {
+        CheckId::DaemonJson
+    }
+    fn title(&self) -> &'static str {
+        "Docker's daemon.json is valid and suits this registry"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../checks/daemon-json.md")
+    }
+    fn network(&self) -> bool {
+        false
+    }
+    fn run(&self, facts: &super::Basis<'_>) -> Outcome {
+        let file = match &facts.node.daemon_json {
+            Source::Read(f) => f,
+            Source::Absent { path } => return Outcome::Skip(format!("no {path} on this node")),
+            Source::NotRead => {
+                return Outcome::Skip(
+                    "not read: --no-node-defaults was given and no path was named".into(),
+                );
+            }
+        };
+        if let Some(why) = facts.not_judged_reason(Runtime::Docker) {
+            return Outcome::Skip(why);
+        }
+        let mut cx = Ctx {
+            facts,
+            file,
+            version: facts.node.docker_version.as_deref().and_then(parse_version),
+            findings: Vec::new(),
+        };
+        let parsed = jsonpos::parse(&file.text);
+        if let Some(e) = &parsed.error {
+            syntax::syntax(&mut cx, e, parsed.unclosed);
+        }
+        match parsed.value {
+            Some(Value {
+                kind: Kind::Object(members),
+                ..
+            }) => {
+                syntax::duplicates(&mut cx, &members);
+                keys::flag_conflicts(&mut cx, &members);
+                keys::top_level(&mut cx, &members);
+                registries::registries(&mut cx, &members);
+                target::against_target(&mut cx, &members);
+            }
+            // After a syntax error the partial value says little about the type.
+            Some(v) if parsed.error.is_none() => syntax::not_an_object(&mut cx, &v),
+            _ => {}
+        }
+        Outcome::Findings(cx.findings)
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
+    use crate::checks::examples::*;
+    let fx =
+        |name: &str| with_daemon_json(offline(), &fixture_text(&format!("daemon-json/{name}")));
+    let mut seed_v25 = fx("seed.json");
+    seed_v25.node.docker_version = Some("25.0.3".into());
+    let plain = |json: &str| {
+        let f = with_tls_outcome(
+            facts_for("10.0.0.5:5000"),
+            TlsOutcome::PlainHttp {
+                first_bytes: "HTTP/1.1 400 Bad Request".into(),
+            },
+        );
+        with_daemon_json(f, json)
+    };
+    let mut mirror = with_daemon_json(
+        facts_for("10.0.0.5:5000"),
+        r#"{"registry-mirrors": ["https://10.0.0.5:5000"]}"#,
+    );
+    mirror.tcp = None;
+    vec![
+        (fx("valid.json"), vec![]),
+        (
+            fx("seed.json"),
+            vec![
+                Code::DaemonJsonSyntax,
+                Code::DaemonJsonDeprecatedKey,
+                Code::DaemonJsonDeprecatedKey,
+            ],
+        ),
+        (
+            seed_v25,
+            vec![
+                Code::DaemonJsonSyntax,
+                Code::DaemonJsonRemovedKey,
+                Code::DaemonJsonRemovedKey,
+            ],
+        ),
+        (fx("duplicate-key.json"), vec![Code::DaemonJsonNoEffect]),
+        (
+            fx("duplicate-same.json"),
+            vec![Code::DaemonJsonDuplicateKey],
+        ),
+        (fx("unknown-key.json"), vec![Code::DaemonJsonUnknownKey]),
+        (
+            fx("wrong-type.json"),
+            vec![Code::DaemonJsonType, Code::DaemonJsonType],
+        ),
+        (
+            fx("insecure-http.json"),
+            vec![Code::DaemonJsonInsecureRegistryScheme],
+        ),
+        (
+            fx("insecure-path.json"),
+            vec![Code::DaemonJsonBadInsecureRegistry],
+        ),
+        (fx("mirror-no-scheme.json"), vec![Code::DaemonJsonBadMirror]),
+        (
+            fx("no-effect.json"),
+            vec![Code::DaemonJsonNoEffect, Code::DaemonJsonNoEffect],
+        ),
+        (mirror, vec![Code::DaemonJsonMirrorNotForPrivate]),
+        (
+            plain(r#"{"insecure-registries": ["10.0.0.6:5000"]}"#),
+            vec![Code::DaemonJsonTargetNotInsecure],
+        ),
+        (
+            plain(r#"{"insecure-registries": ["10.0.0.5:5000"]}"#),
+            vec![],
+        ),
+        (plain(r#"{"insecure-registries": ["10.0.0.0/24"]}"#), vec![]),
+        (
+            verified_but_insecure(),
+            vec![Code::DaemonJsonTargetInsecure],
+        ),
+        (
+            {
+                let mut f = present(
+                    with_daemon_json(offline(), "{\n  \"hosts\": [\"tcp://127.0.0.1:2375\"]\n}"),
+                    crate::facts::Runtime::Docker,
+                );
+                f.node.docker_service = Some(crate::facts::node::ServiceFiles {
+                units: vec![crate::facts::node::TextFile {
+                    path: "/lib/systemd/system/docker.service".into(),
+                    text: "[Service]\nExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n".into(),
+                }],
+                env_files: vec![],
+            });
+                f
+            },
+            vec![Code::DaemonJsonFlagConflict],
+        ),
+    ]
+}
+
+#[cfg(test)]
+fn verified_but_insecure() -> Facts {
+    use crate::checks::examples::pki::*;
+    use crate::checks::examples::*;
+    let root = ca("Registry CA", NOW);
+    let l = leaf(&root, &["10.0.0.5"], NOW);
+    let f = with_ca(
+        with_chain(facts_for("10.0.0.5:5000"), vec![l.der]),
+        root.pem.as_bytes(),
+    );
+    with_daemon_json(f, r#"{"insecure-registries": ["10.0.0.5:5000"]}"#)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::examples::*;
+
+    fn run(name: &str) -> Vec<Finding> {
+        findings_of(
+            &DaemonJson,
+            &with_daemon_json(offline(), &fixture_text(&format!("daemon-json/{name}"))),
+        )
+    }
+
+    /// The finding's place in the file.
+    fn position(f: &Finding) -> &crate::finding::evidence::FilePosition {
+        match f.evidence.as_deref() {
+            Some(crate::finding::Evidence::Position(p)) => p,
+            other => panic!("{}: no position but {other:?}", f.code),
+        }
+    }
+
+    #[test]
+    fn seed_file_missing_brace_is_reported_at_its_true_position() {
+        let out = run("seed.json");
+        let syntax = &out[0];
+        assert_eq!(syntax.code, Code::DaemonJsonSyntax);
+        assert!(
+            syntax.message.contains("line 11, column 1"),
+            "{}",
+            syntax.message
+        );
+        assert!(
+            syntax
+                .message
+                .contains("the } that closes the { opened on line 1 is missing"),
+            "{}",
+            syntax.message
+        );
+        assert_eq!(
+            syntax.client_error.as_deref(),
+            Some(
+                "unable to configure the Docker daemon with file /etc/docker/daemon.json: unexpected end of JSON input"
+            )
+        );
+        // The rest of the file is still checked.
+        assert!(
+            out[1]
+                .message
+                .contains("\"graph\" at /etc/docker/daemon.json line 3"),
+            "{}",
+            out[1].message
+        );
+        assert!(
+            out[1].message.contains("Docker 23.0 and later refuse"),
+            "{}",
+            out[1].message
+        );
+        assert!(
+            out[2].message.contains("\"oom-score-adjust\""),
+            "{}",
+            out[2].message
+        );
+        assert_eq!(position(&out[1]).line, 3);
+    }
+
+    #[test]
+    fn typo_gets_did_you_mean() {
+        let out = run("unknown-key.json");
+        assert!(
+            out[0]
+                .message
+                .contains("did you mean \"insecure-registries\"?"),
+            "{}",
+            out[0].message
+        );
+        assert!(out[0].client_error.as_deref().unwrap().ends_with(
+            "the following directives don't match any configuration option: insecure-registires"
+        ));
+    }
+
+    #[test]
+    fn wrong_types_quote_go() {
+        let out = run("wrong-type.json");
+        assert!(out[0].client_error.as_deref().unwrap().ends_with(
+            "json: cannot unmarshal string into Go struct field Config.ipv6 of type bool"
+        ));
+        assert!(out[1].client_error.as_deref().unwrap().ends_with(
+            "json: cannot unmarshal number into Go struct field Config.log-opts of type string"
+        ));
+        assert_eq!(position(&out[1]).line, 3);
+    }
+
+    #[test]
+    fn duplicate_names_both_lines() {
+        let out = run("duplicate-key.json");
+        assert!(
+            out[0].message.contains("lines 2 and 4"),
+            "{}",
+            out[0].message
+        );
+    }
+
+    #[test]
+    fn flag_spelling_has_no_effect_and_names_the_right_key() {
+        let out = run("no-effect.json");
+        assert!(
+            out[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("\"insecure-registries\"")
+        );
+        assert!(out[1].hint.as_deref().unwrap().contains("\"proxies\""));
+    }
+
+    #[test]
+    fn every_fixture_finding_names_its_line() {
+        for (name, line) in [
+            ("unknown-key.json", 2),
+            ("insecure-http.json", 2),
+            ("insecure-path.json", 2),
+            ("mirror-no-scheme.json", 2),
+            ("no-effect.json", 2),
+            ("duplicate-key.json", 4),
+        ] {
+            let out = run(name);
+            assert_eq!(position(&out[0]).line, line, "{name}: {:?}", out[0]);
+            assert_eq!(position(&out[0]).file, "/etc/docker/daemon.json");
+        }
+    }
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(
+            parse_version("Docker version 24.0.7, build afdd53b"),
+            Some((24, 0))
+        );
+        assert_eq!(parse_version("28.2.2"), Some((28, 2)));
+        assert_eq!(parse_version("v23"), Some((23, 0)));
+        assert_eq!(parse_version("x"), None);
+    }
+}

@@ -1,0 +1,478 @@
+//! A finding's evidence: the facts it was judged on, one type per family of findings.
+//!
+//! The JSON is the plain object of the family (no tag: `Evidence` is untagged), so each
+//! finding's `evidence` reads as it always has; docs/report.schema.json describes every
+//! family as `$defs/evidence_<kind>`, and the tests keep the two in step (each check
+//! example's findings validate against the schema, and every kind has an example).
+
+use serde::Serialize;
+
+use crate::challenge::Challenge;
+use crate::facts::{Alert, ConnectAttempt, CredentialSource, HttpExchange};
+use crate::pki::summary::CertSummary;
+
+/// The evidence of one finding.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Evidence {
+    /// target: the name that does not resolve.
+    Dns(Dns),
+    /// tcp-connect: every connection attempt.
+    Connect(ConnectAttempts),
+    /// tls-handshake: what the port answered to the TLS hello.
+    FirstBytes(FirstBytes),
+    /// tls-handshake: the alert the server sent.
+    Alert(AlertSeen),
+    /// ca-file: the `--ca` bundle.
+    Bundle(Bundle),
+    /// cert-validity, ca-file: one certificate.
+    Certificate(CertSummary),
+    /// cert-validity: this node's clock against the registry's.
+    ClockSkew(ClockSkew),
+    /// san-matches-host: the dialled host and the certificate's names.
+    Names(Names),
+    /// ca-chain: the trust store and the chain Go built or refused.
+    Chain(ChainTrust),
+    /// registry-api: the anonymous `GET /v2/`.
+    Exchange(V2Exchange),
+    /// catalog: the anonymous `GET /v2/_catalog`.
+    Catalog(CatalogListing),
+    /// credentials: where they came from and the requests made with them.
+    Credentials(CredentialFlow),
+    /// daemon-json, containerd-hosts: a place in a node file.
+    Position(FilePosition),
+    /// certs-d: the registry's certs.d directory.
+    Directory(CertsDir),
+    /// pull: the way the pull went.
+    PullPath(PullPath),
+}
+
+impl Evidence {
+    /// Every kind, as named in the schema (`$defs/evidence_<kind>`).
+    pub const KINDS: &[&str] = &[
+        "dns",
+        "connect",
+        "first_bytes",
+        "alert",
+        "bundle",
+        "certificate",
+        "clock_skew",
+        "names",
+        "chain",
+        "exchange",
+        "catalog",
+        "credentials",
+        "position",
+        "directory",
+        "pull_path",
+    ];
+
+    /// The kind of this evidence, one of [`Evidence::KINDS`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Evidence::Dns(_) => "dns",
+            Evidence::Connect(_) => "connect",
+            Evidence::FirstBytes(_) => "first_bytes",
+            Evidence::Alert(_) => "alert",
+            Evidence::Bundle(_) => "bundle",
+            Evidence::Certificate(_) => "certificate",
+            Evidence::ClockSkew(_) => "clock_skew",
+            Evidence::Names(_) => "names",
+            Evidence::Chain(_) => "chain",
+            Evidence::Exchange(_) => "exchange",
+            Evidence::Catalog(_) => "catalog",
+            Evidence::Credentials(_) => "credentials",
+            Evidence::Position(_) => "position",
+            Evidence::Directory(_) => "directory",
+            Evidence::PullPath(_) => "pull_path",
+        }
+    }
+}
+
+macro_rules! from_family {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(impl From<$ty> for Evidence {
+            fn from(e: $ty) -> Evidence {
+                Evidence::$variant(e)
+            }
+        })*
+    };
+}
+
+from_family!(
+    Dns(Dns),
+    Connect(ConnectAttempts),
+    FirstBytes(FirstBytes),
+    Alert(AlertSeen),
+    Bundle(Bundle),
+    Certificate(CertSummary),
+    ClockSkew(ClockSkew),
+    Names(Names),
+    Chain(ChainTrust),
+    Exchange(V2Exchange),
+    Catalog(CatalogListing),
+    Credentials(CredentialFlow),
+    Position(FilePosition),
+    Directory(CertsDir),
+    PullPath(PullPath),
+);
+
+/// A name that does not resolve.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dns {
+    /// The host name.
+    pub host: String,
+    /// The resolver's error.
+    pub detail: String,
+    /// Whether the lookup ran out of time.
+    pub timed_out: bool,
+}
+
+/// Every TCP connection attempt, in order.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectAttempts {
+    /// The attempts.
+    pub attempts: Vec<ConnectAttempt>,
+}
+
+/// What the port sent back to the TLS hello.
+#[derive(Debug, Clone, Serialize)]
+pub struct FirstBytes {
+    /// The first bytes, printable.
+    pub first_bytes: String,
+    /// The status of a plain `GET http://…/v2/`, when one was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plain_get_v2_status: Option<u16>,
+    /// Its Docker-Distribution-API-Version header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version_header: Option<String>,
+}
+
+/// A TLS alert from the server.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertSeen {
+    /// The alert.
+    pub alert: Alert,
+    /// Whether the server had asked for a client certificate.
+    pub client_cert_requested: bool,
+    /// Whether it came after the handshake completed.
+    pub after_handshake: bool,
+}
+
+/// The `--ca` bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bundle {
+    /// The file.
+    pub path: String,
+    /// The certificates that parsed.
+    pub certificates: Vec<CertSummary>,
+    /// The kinds of private-key blocks in it.
+    pub private_keys: Vec<&'static str>,
+    /// Why it holds no certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// This node's clock against the registry's `Date` header.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockSkew {
+    /// The registry's `Date` header.
+    pub registry_date: String,
+    /// This node's time, RFC 3339.
+    pub local_time: String,
+    /// Local minus registry, in seconds.
+    pub skew_seconds: i64,
+}
+
+/// The dialled host and the names of the server's certificate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Names {
+    /// The name or IP dialled.
+    pub dialled: String,
+    /// The certificate's Common Name (null when it has none).
+    pub common_name: Option<String>,
+    /// Its DNS SANs.
+    pub dns_sans: Vec<String>,
+    /// Its IP SANs.
+    pub ip_sans: Vec<String>,
+    /// Whether it has a subjectAltName extension at all.
+    pub has_san_extension: bool,
+}
+
+/// The trust store and the chain.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainTrust {
+    /// Where the trusted certificates come from.
+    pub trusted_from: String,
+    /// The trusted CAs (the `--ca` subjects, or how many system roots).
+    pub trusted: Vec<String>,
+    /// The subjects of the presented chain, leaf first.
+    pub presented: Vec<String>,
+    /// Go's error, when it refuses the chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub go_error: Option<String>,
+    /// The chain Go built, when it built one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// The anonymous `GET /v2/`.
+#[derive(Debug, Clone, Serialize)]
+pub struct V2Exchange {
+    /// The URL.
+    pub url: String,
+    /// The status (null: no response).
+    pub status: Option<u16>,
+    /// The kept response headers.
+    pub headers: Vec<(String, String)>,
+    /// The registry's errors in the body: code and message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registry_errors: Vec<(String, String)>,
+    /// The `WWW-Authenticate` challenges.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub challenges: Vec<Challenge>,
+}
+
+/// The anonymous `GET /v2/_catalog`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogListing {
+    /// The status (null: no response).
+    pub status: Option<u16>,
+    /// The repositories listed.
+    pub repositories: Vec<String>,
+    /// Whether a Link header says there are more.
+    pub more: bool,
+    /// That Link header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The registry's errors in the body: code and message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registry_errors: Vec<(String, String)>,
+}
+
+/// Where the credentials came from, and the requests made with them (never a secret).
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialFlow {
+    /// Where they came from.
+    pub source: CredentialSource,
+    /// The token request, `/v2/` and the catalog, as made.
+    pub exchanges: Vec<HttpExchange>,
+    /// The Bearer realm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    /// The field of the token response that held the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_field: Option<&'static str>,
+}
+
+/// A place in a node file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilePosition {
+    /// The file.
+    pub file: String,
+    /// One-based line.
+    pub line: usize,
+    /// One-based column.
+    pub column: usize,
+    /// The key concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The line's text (shortened around the column when long; absent when empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub text: String,
+}
+
+/// A certs.d directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertsDir {
+    /// The directory.
+    pub directory: String,
+    /// The names of its files.
+    pub files: Vec<String>,
+    /// The subjects of the CAs Docker loads from it.
+    pub cas: Vec<String>,
+}
+
+/// pull: the way an image's pull went, host by host and request by request. The report
+/// carries the same as its `pull` section.
+#[derive(Debug, Clone, Serialize)]
+pub struct PullPath {
+    /// The image, as the runtime names it.
+    pub image: String,
+    /// The platform asked of an index, and where it came from.
+    pub platform: String,
+    /// How the pull authenticated: `anonymous`, `basic`, `bearer` (with its scope).
+    pub auth: String,
+    /// Every host on the way, the registry first.
+    pub hops: Vec<PathHop>,
+    /// The requests, in order.
+    pub steps: Vec<PathStep>,
+    /// Why the walk stopped before the first layer byte.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+}
+
+/// One host on the pull path.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathHop {
+    /// `registry`, `token_realm` or `blob_storage`.
+    pub role: crate::facts::pull::HopRole,
+    /// `https://host:port`.
+    pub url: String,
+    /// `direct`, or the proxy that carried it.
+    pub via: String,
+    /// `ok`, or why the runtime cannot use it (the first judged runtime's view).
+    pub verdict: String,
+}
+
+/// One request of the pull.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathStep {
+    /// Which request.
+    pub step: crate::facts::pull::StepKind,
+    /// `HEAD` or `GET`.
+    pub method: String,
+    /// The path asked of the registry.
+    pub path: String,
+    /// The index of the hop that answered (in `hops`).
+    pub hop: usize,
+    /// The final status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Why there was no answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The redirects followed (Location values, query strings cut).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<String>,
+    /// Whether the blob's bytes matched its digest, when checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest_ok: Option<bool>,
+}
+
+impl PathHop {
+    /// The role, for people.
+    pub fn role_label(&self) -> &'static str {
+        self.role.label()
+    }
+}
+
+impl PullPath {
+    /// The path from the pull facts, each hop judged as the first judged runtime judges
+    /// it (`verdict` of the registry: Go's verdict on its chain, from `registry_verdict`).
+    pub fn of(
+        target: &crate::target::Target,
+        p: &crate::facts::pull::PullFacts,
+        facts: &crate::facts::Facts,
+        client: Option<&crate::runtimes::Client>,
+        registry_verdict: Option<String>,
+    ) -> PullPath {
+        use crate::facts::pull::{HopRole, PullAuth};
+        let url =
+            |t: &crate::target::Target| format!("{}://{}", t.scheme.as_str(), t.registry_name());
+        let mut hops: Vec<PathHop> = p
+            .hops
+            .iter()
+            .enumerate()
+            .map(|(i, h)| PathHop {
+                role: h.role,
+                url: url(&h.target),
+                via: "direct".into(),
+                verdict: if i == 0 {
+                    registry_verdict.clone().unwrap_or_else(|| "ok".into())
+                } else {
+                    hop_verdict(h, facts, client)
+                },
+            })
+            .collect();
+        let auth = match &p.auth {
+            PullAuth::Anonymous => "anonymous".to_string(),
+            PullAuth::Basic => "basic".to_string(),
+            PullAuth::Missing { reason } => format!("none: {reason}"),
+            PullAuth::Bearer {
+                scope,
+                token_url,
+                with_credentials,
+                token,
+                error,
+            } => {
+                let origin = crate::target::parse(token_url)
+                    .map(|t| url(&t))
+                    .unwrap_or_else(|_| token_url.clone());
+                let verdict = match (error, token.as_ref().and_then(|t| t.status)) {
+                    (Some(e), _) => e.clone(),
+                    (None, Some(200)) => "ok".into(),
+                    (None, Some(s)) => format!("answered {s}"),
+                    (None, None) => "no answer".into(),
+                };
+                hops.insert(
+                    1.min(hops.len()),
+                    PathHop {
+                        role: HopRole::TokenRealm,
+                        url: origin,
+                        via: "direct".into(),
+                        verdict,
+                    },
+                );
+                let who = if *with_credentials {
+                    "with credentials"
+                } else {
+                    "anonymous"
+                };
+                format!("bearer {scope} ({who})")
+            }
+        };
+        // The realm was put second: the steps' hop numbers past the registry move by one.
+        let shift = usize::from(hops.len() > p.hops.len());
+        let steps = p
+            .steps
+            .iter()
+            .map(|s| PathStep {
+                step: s.kind,
+                method: s.exchange.method.clone(),
+                path: s.exchange.path.clone(),
+                hop: if s.hop == 0 { 0 } else { s.hop + shift },
+                status: s.exchange.status,
+                error: s.exchange.error.clone(),
+                redirects: s
+                    .exchange
+                    .redirects
+                    .iter()
+                    .map(|(_, l)| l.split('?').next().unwrap_or_default().to_string())
+                    .collect(),
+                digest_ok: s.digest_ok,
+            })
+            .collect();
+        PullPath {
+            image: format!("{}/{}", target.registry_name(), p.image.familiar()),
+            platform: format!("{} ({})", p.platform, p.platform_source),
+            auth,
+            hops,
+            steps,
+            stopped: p.stopped.clone(),
+        }
+    }
+}
+
+/// A redirected host's verdict: the connection's error, else Go's verdict with the
+/// registry's trust (as the runtime follows redirects with the registry's transport).
+fn hop_verdict(
+    h: &crate::facts::pull::Hop,
+    facts: &crate::facts::Facts,
+    client: Option<&crate::runtimes::Client>,
+) -> String {
+    use crate::facts::TlsOutcome;
+    if let Some(e) = &h.error {
+        return e.clone();
+    }
+    let Some(tls) = &h.tls else {
+        return "ok".into();
+    };
+    if !matches!(tls.outcome, TlsOutcome::Established { .. }) {
+        return "the TLS handshake did not complete".into();
+    }
+    client
+        .and_then(|c| crate::runtimes::trust::hop_verdict(facts, c, &tls.chain, &h.target.host))
+        .and_then(|v| v.error.map(|e| e.go_text()))
+        .unwrap_or_else(|| "ok".into())
+}

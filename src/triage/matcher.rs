@@ -1,0 +1,47 @@
+//! The matcher: every signature's needles in one Aho-Corasick automaton, so a line is
+//! classified in one pass whatever the number of signatures.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::signatures::SIGNATURES;
+
+/// The matcher, built once.
+pub struct Matcher {
+    ac: AhoCorasick,
+    owner: Vec<usize>,
+}
+
+impl Matcher {
+    /// Builds the automaton over every signature's needles.
+    pub fn new() -> Matcher {
+        let mut needles = Vec::new();
+        let mut owner = Vec::new();
+        for (i, s) in SIGNATURES.iter().enumerate() {
+            for n in s.needles {
+                needles.push(*n);
+                owner.push(i);
+            }
+        }
+        // The needles are fixed, valid literals: building cannot fail.
+        #[allow(clippy::expect_used)]
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&needles)
+            .expect("static needles build an automaton");
+        Matcher { ac, owner }
+    }
+
+    /// The index in [`SIGNATURES`] of the most specific signature matching a line.
+    pub fn classify(&self, line: &[u8]) -> Option<usize> {
+        self.ac
+            .find_overlapping_iter(line)
+            .map(|m| self.owner[m.pattern().as_usize()])
+            .min()
+    }
+}
+
+impl Default for Matcher {
+    fn default() -> Self {
+        Matcher::new()
+    }
+}
