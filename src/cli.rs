@@ -348,50 +348,8 @@ fn execute(
             ColorChoice::Auto => auto_color,
         },
     };
-    match &cli.command {
-        Some(Command::Checks) => {
-            write!(out, "{}", crate::explain::list())?;
-            return Ok(0);
-        }
-        Some(Command::Watch {
-            run,
-            interval,
-            listen,
-        }) => {
-            return watch(run, *interval, *listen, input, out);
-        }
-        Some(Command::Summarize { files, format }) => {
-            return summarize(files, *format, input, out);
-        }
-        Some(Command::Triage { file, format }) => {
-            return triage(file.as_deref(), *format, input, out);
-        }
-        Some(Command::Completions { shell }) => {
-            use clap::CommandFactory;
-            clap_complete::generate(*shell, &mut Cli::command(), "regdoctor", out);
-            return Ok(0);
-        }
-        Some(Command::Man) => {
-            use clap::CommandFactory;
-            clap_mangen::Man::new(Cli::command()).render(out)?;
-            return Ok(0);
-        }
-        Some(Command::Explain { name, list }) => {
-            if *list || name.is_none() {
-                write!(out, "{}", crate::explain::list())?;
-                return Ok(0);
-            }
-            let name = name.as_deref().unwrap_or_default();
-            let page = crate::explain::explain(name)?;
-            let page = if style.color {
-                crate::explain::style_headings(&page)
-            } else {
-                page
-            };
-            writeln!(out, "{}", page.trim_end())?;
-            return Ok(0);
-        }
-        None => {}
+    if let Some(command) = &cli.command {
+        return subcommand(command, &style, input, out);
     }
     let node = read_node(&cli.run)?;
     let (raw_targets, named_by) = gather_targets(&cli.run, &node, input)?;
@@ -436,6 +394,53 @@ fn execute(
         }
     }
     write_reports(&cli.run, &reports, out, &style)
+}
+
+/// The subcommands other than a diagnosis.
+fn subcommand(
+    command: &Command,
+    style: &Style,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    match command {
+        Command::Checks => {
+            write!(out, "{}", crate::explain::list())?;
+            Ok(0)
+        }
+        Command::Watch {
+            run,
+            interval,
+            listen,
+        } => watch(run, *interval, *listen, input, out),
+        Command::Summarize { files, format } => summarize(files, *format, input, out),
+        Command::Triage { file, format } => triage(file.as_deref(), *format, input, out),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "regdoctor", out);
+            Ok(0)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(out)?;
+            Ok(0)
+        }
+        Command::Explain { name, list } => {
+            if *list || name.is_none() {
+                write!(out, "{}", crate::explain::list())?;
+                return Ok(0);
+            }
+            let name = name.as_deref().unwrap_or_default();
+            let page = crate::explain::explain(name)?;
+            let page = if style.color {
+                crate::explain::style_headings(&page)
+            } else {
+                page
+            };
+            writeln!(out, "{}", page.trim_end())?;
+            Ok(0)
+        }
+    }
 }
 
 /// Renders the reports in the chosen format; the exit status is the worst verdict's.

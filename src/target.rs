@@ -375,6 +375,25 @@ fn parse_host(s: &str) -> Result<Host, TargetError> {
     Ok(Host::Name(name))
 }
 
+/// Splits `https://host:port/path?q` into a target and `/path?q`.
+pub fn split_url(url: &str) -> Option<(Target, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return None;
+    }
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], rest[i..].to_string()),
+        None => (rest, "/".to_string()),
+    };
+    let path = if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path
+    };
+    let t = parse(&format!("{scheme}://{authority}")).ok()?;
+    Some((t, path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,5 +537,18 @@ mod tests {
         assert_eq!(parse("https://u:p@h:5000"), Err(TargetError::Userinfo));
         assert!(matches!(parse("bad host"), Err(TargetError::Host(_))));
         assert!(matches!(parse("[::1"), Err(TargetError::Host(_))));
+    }
+
+    #[test]
+    fn realm_urls_split() {
+        let (t, p) = split_url("https://auth.example.com:5001/token?x=1").unwrap();
+        assert_eq!(
+            (t.authority().as_str(), p.as_str()),
+            ("auth.example.com:5001", "/token?x=1")
+        );
+        let (t, p) = split_url("http://10.0.0.5").unwrap();
+        assert_eq!((t.port, p.as_str()), (80, "/"));
+        assert!(split_url("ftp://x/y").is_none());
+        assert!(split_url("no-scheme").is_none());
     }
 }

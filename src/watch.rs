@@ -60,26 +60,7 @@ pub fn metrics(state: &State) -> String {
             pull.get_or_create(&reg(&[("runtime", runtime)]))
                 .set(i64::from(v.verdict != Some(Verdict::Fail)));
             for c in &r.checks {
-                let mine: Vec<_> = c
-                    .findings
-                    .iter()
-                    .filter(|f| match crate::report::node_check_runtime(c.id) {
-                        Some(owner) => owner == v.runtime,
-                        None => f.applies_to(v.runtime),
-                    })
-                    .collect();
-                let worst = mine.iter().map(|f| f.severity).max();
-                let status = match (c.status, worst) {
-                    (Status::Skip, _) => -1,
-                    (_, Some(crate::codes::Severity::Error)) => 2,
-                    (_, Some(crate::codes::Severity::Warning)) => 1,
-                    _ => 0,
-                };
-                let code = mine
-                    .iter()
-                    .find(|f| f.severity != crate::codes::Severity::Info)
-                    .map(|f| f.code.as_str())
-                    .unwrap_or("");
+                let (status, code) = check_status(c, v.runtime);
                 check
                     .get_or_create(&reg(&[
                         ("runtime", runtime),
@@ -136,6 +117,35 @@ pub fn metrics(state: &State) -> String {
         out.clear();
     }
     out
+}
+
+/// A check's status for a runtime (0 pass, 1 warn, 2 fail, -1 skipped) and the code of
+/// its first problem for that runtime ("" when none).
+fn check_status(
+    c: &crate::finding::CheckResult,
+    runtime: crate::facts::Runtime,
+) -> (i64, &'static str) {
+    let mine: Vec<_> = c
+        .findings
+        .iter()
+        .filter(|f| match crate::report::node_check_runtime(c.id) {
+            Some(owner) => owner == runtime,
+            None => f.applies_to(runtime),
+        })
+        .collect();
+    let worst = mine.iter().map(|f| f.severity).max();
+    let status = match (c.status, worst) {
+        (Status::Skip, _) => -1,
+        (_, Some(crate::codes::Severity::Error)) => 2,
+        (_, Some(crate::codes::Severity::Warning)) => 1,
+        _ => 0,
+    };
+    let code = mine
+        .iter()
+        .find(|f| f.severity != crate::codes::Severity::Info)
+        .map(|f| f.code.as_str())
+        .unwrap_or("");
+    (status, code)
 }
 
 /// Serves `/metrics`, `/healthz` and `/report` on `listener` until the process ends.

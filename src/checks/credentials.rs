@@ -222,7 +222,7 @@ fn realm_unusable(facts: &super::Basis<'_>, name: &str, flow: &BearerFlow, err: 
     )
     .hint(format!(
         "the realm is another endpoint than {name}: it needs its own valid certificate (with its host or IP in the SAN) from a CA the nodes trust; check it with `regdoctor {}`",
-        crate::probe::creds::split_url(realm).map(|(t, _)| t.registry_name()).unwrap_or_else(|| realm.clone())
+        crate::target::split_url(realm).map(|(t, _)| t.registry_name()).unwrap_or_else(|| realm.clone())
     ));
     match tls_line {
         Some(t) => f.client_error(format!(
@@ -325,7 +325,7 @@ fn with_token(src: &str, flow: &BearerFlow) -> Vec<Finding> {
 /// Go's verdict on the realm's certificate, when the realm was dialled and has one.
 fn realm_tls_error(facts: &super::Basis<'_>, flow: &BearerFlow) -> Option<String> {
     let tls = flow.realm_tls.as_ref()?;
-    let (realm_target, _) = crate::probe::creds::split_url(&flow.realm)?;
+    let (realm_target, _) = crate::target::split_url(&flow.realm)?;
     let chain: Vec<Cert> = tls
         .chain
         .iter()

@@ -367,7 +367,6 @@ impl PullPath {
         client: Option<&crate::runtimes::Client>,
         registry_verdict: Option<String>,
     ) -> PullPath {
-        use crate::facts::pull::{HopRole, PullAuth};
         let url =
             |t: &crate::target::Target| format!("{}://{}", t.scheme.as_str(), t.registry_name());
         let mut hops: Vec<PathHop> = p
@@ -385,43 +384,10 @@ impl PullPath {
                 },
             })
             .collect();
-        let auth = match &p.auth {
-            PullAuth::Anonymous => "anonymous".to_string(),
-            PullAuth::Basic => "basic".to_string(),
-            PullAuth::Missing { reason } => format!("none: {reason}"),
-            PullAuth::Bearer {
-                scope,
-                token_url,
-                with_credentials,
-                token,
-                error,
-            } => {
-                let origin = crate::target::parse(token_url)
-                    .map(|t| url(&t))
-                    .unwrap_or_else(|_| token_url.clone());
-                let verdict = match (error, token.as_ref().and_then(|t| t.status)) {
-                    (Some(e), _) => e.clone(),
-                    (None, Some(200)) => "ok".into(),
-                    (None, Some(s)) => format!("answered {s}"),
-                    (None, None) => "no answer".into(),
-                };
-                hops.insert(
-                    1.min(hops.len()),
-                    PathHop {
-                        role: HopRole::TokenRealm,
-                        url: origin,
-                        via: "direct".into(),
-                        verdict,
-                    },
-                );
-                let who = if *with_credentials {
-                    "with credentials"
-                } else {
-                    "anonymous"
-                };
-                format!("bearer {scope} ({who})")
-            }
-        };
+        let (auth, realm) = auth_of(&p.auth);
+        if let Some(realm) = realm {
+            hops.insert(1.min(hops.len()), realm);
+        }
         // The realm was put second: the steps' hop numbers past the registry move by one.
         let shift = usize::from(hops.len() > p.hops.len());
         let steps = p
@@ -450,6 +416,45 @@ impl PullPath {
             hops,
             steps,
             stopped: p.stopped.clone(),
+        }
+    }
+}
+
+/// How the pull authenticated, for people, and the token realm's hop when there is one.
+fn auth_of(auth: &crate::facts::pull::PullAuth) -> (String, Option<PathHop>) {
+    use crate::facts::pull::{HopRole, PullAuth};
+    match auth {
+        PullAuth::Anonymous => ("anonymous".to_string(), None),
+        PullAuth::Basic => ("basic".to_string(), None),
+        PullAuth::Missing { reason } => (format!("none: {reason}"), None),
+        PullAuth::Bearer {
+            scope,
+            token_url,
+            with_credentials,
+            token,
+            error,
+        } => {
+            let url = crate::target::split_url(token_url)
+                .map(|(t, _)| format!("{}://{}", t.scheme.as_str(), t.registry_name()))
+                .unwrap_or_else(|| token_url.clone());
+            let verdict = match (error, token.as_ref().and_then(|t| t.status)) {
+                (Some(e), _) => e.clone(),
+                (None, Some(200)) => "ok".into(),
+                (None, Some(s)) => format!("answered {s}"),
+                (None, None) => "no answer".into(),
+            };
+            let who = if *with_credentials {
+                "with credentials"
+            } else {
+                "anonymous"
+            };
+            let hop = PathHop {
+                role: HopRole::TokenRealm,
+                url,
+                via: "direct".into(),
+                verdict,
+            };
+            (format!("bearer {scope} ({who})"), Some(hop))
         }
     }
 }

@@ -136,7 +136,7 @@ pub(super) fn token_request(
         flow.realm_error = Some("no realm specified for token auth challenge".into());
         return None;
     }
-    let Some((realm_target, path)) = split_url(&flow.realm) else {
+    let Some((realm_target, path)) = crate::target::split_url(&flow.realm) else {
         flow.realm_error = Some(format!("the realm {:?} is not an http(s) URL", flow.realm));
         return None;
     };
@@ -275,7 +275,7 @@ fn hop(ex: HttpExchange, redirects: &mut Vec<(u16, String)>, flow: &mut BearerFl
     if location.starts_with('/') && !location.starts_with("//") {
         return Hop::Follow(None, location);
     }
-    match split_url(&location) {
+    match crate::target::split_url(&location) {
         Some((next, next_path)) => Hop::Follow(Some(next), next_path),
         None => {
             flow.realm_error = Some(format!(
@@ -381,25 +381,6 @@ pub fn take_token(ex: &HttpExchange) -> (Option<Secret>, Option<&'static str>) {
     (None, None)
 }
 
-/// Splits `https://host:port/path?q` into a target and `/path?q`.
-pub fn split_url(url: &str) -> Option<(Target, String)> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
-        return None;
-    }
-    let (authority, path) = match rest.find(['/', '?']) {
-        Some(i) => (&rest[..i], rest[i..].to_string()),
-        None => (rest, "/".to_string()),
-    };
-    let path = if path.starts_with('?') {
-        format!("/{path}")
-    } else {
-        path
-    };
-    let t = crate::target::parse(&format!("{scheme}://{authority}")).ok()?;
-    Some((t, path))
-}
-
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
 pub fn encode(s: &str) -> String {
     s.bytes()
@@ -415,19 +396,6 @@ pub fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn realm_urls_split() {
-        let (t, p) = split_url("https://auth.example.com:5001/token?x=1").unwrap();
-        assert_eq!(
-            (t.authority().as_str(), p.as_str()),
-            ("auth.example.com:5001", "/token?x=1")
-        );
-        let (t, p) = split_url("http://10.0.0.5").unwrap();
-        assert_eq!((t.port, p.as_str()), (80, "/"));
-        assert!(split_url("ftp://x/y").is_none());
-        assert!(split_url("no-scheme").is_none());
-    }
 
     #[test]
     fn scope_is_encoded() {

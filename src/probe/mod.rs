@@ -323,9 +323,17 @@ async fn follow_pull(
         .tls
         .as_ref()
         .filter(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
-    if target.scheme == Scheme::Https && tls.is_none() {
-        return;
-    }
+    let plain = facts.http.as_ref().is_some_and(|h| h.scheme == "http");
+    let target = match (target.scheme, tls, plain) {
+        (Scheme::Https, None, false) => return,
+        // The TLS port answered in plaintext and the registry answered plain HTTP: a
+        // runtime that allows it (an insecure registry) pulls over plain HTTP.
+        (Scheme::Https, None, true) => &Target {
+            scheme: Scheme::Http,
+            ..target.clone()
+        },
+        _ => target,
+    };
     facts.pull = Some(pull::follow(target, image, first, tls, addr, opts, deadline).await);
 }
 

@@ -188,7 +188,7 @@ impl Hops {
             }
             if location.starts_with('/') && !location.starts_with("//") {
                 path = location;
-            } else if let Some((next, next_path)) = creds::split_url(&location) {
+            } else if let Some((next, next_path)) = crate::target::split_url(&location) {
                 at = match self.find(&next) {
                     Some(i) => i,
                     None => self.open(next, HopRole::BlobStorage, opts, deadline).await,

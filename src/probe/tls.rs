@@ -100,41 +100,13 @@ pub async fn handshake(
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(RecordingVerifier::new(provider.clone(), ca_roots));
     let recorded = verifier.recorded.clone();
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12]);
-    let mut config = match config {
-        Ok(b) => b
-            .dangerous()
-            .with_custom_certificate_verifier(verifier)
-            .with_client_cert_resolver(Arc::new(RecordingClientAuth {
-                recorded: recorded.clone(),
-                identity,
-            })),
-        Err(e) => {
-            return (
-                facts(
-                    TlsOutcome::Failed {
-                        detail: e.to_string(),
-                    },
-                    &recorded,
-                ),
-                None,
-            );
-        }
+    let mut config = match client_config(provider, verifier, recorded.clone(), identity) {
+        Ok(c) => c,
+        Err(detail) => return (facts(TlsOutcome::Failed { detail }, &recorded), None),
     };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let peer_ip = tcp.peer_addr().ok().map(|a| a.ip());
-    let server_name = match (&target.host, peer_ip) {
-        (Host::Ip(ip), _) => ServerName::IpAddress((*ip).into()),
-        (Host::Name(n), ip) => match ServerName::try_from(n.clone()) {
-            Ok(s) => s,
-            // A name rustls will not put in SNI (e.g. with '_'): dial without SNI.
-            Err(_) => match ip {
-                Some(ip) => ServerName::IpAddress(ip.into()),
-                None => ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()),
-            },
-        },
-    };
+    let server_name = server_name(&target.host, peer_ip);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let stream = PeekStream {
         inner: tcp,
@@ -147,22 +119,7 @@ pub async fn handshake(
     match result {
         Ok(Ok(tls)) => {
             let (_, conn) = tls.get_ref();
-            let outcome = TlsOutcome::Established {
-                version: match conn.protocol_version() {
-                    Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".into(),
-                    Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".into(),
-                    Some(v) => format!("{v:?}"),
-                    None => "unknown".into(),
-                },
-                cipher: conn
-                    .negotiated_cipher_suite()
-                    .and_then(|c| c.suite().as_str())
-                    .unwrap_or("unknown")
-                    .to_string(),
-                alpn: conn
-                    .alpn_protocol()
-                    .map(|p| String::from_utf8_lossy(p).into_owned()),
-            };
+            let outcome = established(conn);
             (facts(outcome, &recorded), Some(tls))
         }
         Ok(Err(e)) => (facts(classify(&e, &first_bytes), &recorded), None),
@@ -178,6 +135,58 @@ pub async fn handshake(
             };
             (facts(outcome, &recorded), None)
         }
+    }
+}
+
+/// rustls's client configuration: TLS 1.3 and 1.2, the recording verifier, the client
+/// certificate resolver that records the server's request.
+fn client_config(
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    verifier: Arc<RecordingVerifier>,
+    recorded: Arc<Mutex<Recorded>>,
+    identity: Option<Arc<rustls::sign::CertifiedKey>>,
+) -> Result<ClientConfig, String> {
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| e.to_string())?;
+    Ok(builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_client_cert_resolver(Arc::new(RecordingClientAuth { recorded, identity })))
+}
+
+/// The name sent in SNI (an IP target sends none, as Go).
+fn server_name(host: &Host, peer_ip: Option<std::net::IpAddr>) -> ServerName<'static> {
+    match (host, peer_ip) {
+        (Host::Ip(ip), _) => ServerName::IpAddress((*ip).into()),
+        (Host::Name(n), ip) => match ServerName::try_from(n.clone()) {
+            Ok(s) => s,
+            // A name rustls will not put in SNI (e.g. with '_'): dial without SNI.
+            Err(_) => match ip {
+                Some(ip) => ServerName::IpAddress(ip.into()),
+                None => ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()),
+            },
+        },
+    }
+}
+
+/// What the completed handshake negotiated.
+fn established(conn: &rustls::ClientConnection) -> TlsOutcome {
+    TlsOutcome::Established {
+        version: match conn.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".into(),
+            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".into(),
+            Some(v) => format!("{v:?}"),
+            None => "unknown".into(),
+        },
+        cipher: conn
+            .negotiated_cipher_suite()
+            .and_then(|c| c.suite().as_str())
+            .unwrap_or("unknown")
+            .to_string(),
+        alpn: conn
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned()),
     }
 }
 

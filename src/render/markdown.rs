@@ -53,6 +53,24 @@ pub fn render_markdown(report: &Report) -> String {
         code(target),
         report.verdict.as_str().to_uppercase()
     );
+    facts_table(&mut out, report);
+    runtimes(&mut out, report);
+    checks(&mut out, report);
+    problems(&mut out, report);
+    if let Some(p) = &report.pull {
+        let _ = writeln!(out, "\n### Pull path\n\n{}", super::path::markdown(p));
+    }
+    let evidence = serde_json::to_string_pretty(&report.evidence).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Evidence: addresses, certificate chain, HTTP exchanges</summary>\n\n{}\n</details>",
+        fenced("json", &evidence)
+    );
+    out
+}
+
+/// The table of what was dialled, how, and by which regdoctor.
+fn facts_table(out: &mut String, report: &Report) {
     let _ = writeln!(out, "| | |\n|---|---|");
     if let (Some(h), Some(p), Some(s)) = (
         &report.target.host,
@@ -95,7 +113,10 @@ pub fn render_markdown(report: &Report) -> String {
         "| regdoctor | {} · {} · {} ms |\n",
         report.tool.version, report.started_at, report.duration_ms
     );
+}
 
+/// Will a pull work, per runtime, and what each will say.
+fn runtimes(out: &mut String, report: &Report) {
     let rows = super::runtime::rows(report);
     let _ = writeln!(
         out,
@@ -129,6 +150,10 @@ pub fn render_markdown(report: &Report) -> String {
     } else {
         out.push('\n');
     }
+}
+
+/// One row per check.
+fn checks(out: &mut String, report: &Report) {
     let _ = writeln!(
         out,
         "### Checks\n\n| check | status | findings |\n|---|---|---|"
@@ -147,6 +172,10 @@ pub fn render_markdown(report: &Report) -> String {
             status_cell(c.status)
         );
     }
+}
+
+/// Each problem with the runtime's line and its fix.
+fn problems(out: &mut String, report: &Report) {
     let problems = report.problems();
     if !problems.is_empty() {
         let _ = writeln!(out, "\n### Problems");
@@ -172,14 +201,4 @@ pub fn render_markdown(report: &Report) -> String {
             let _ = writeln!(out, "More: `regdoctor explain {}`", f.code);
         }
     }
-    if let Some(p) = &report.pull {
-        let _ = writeln!(out, "\n### Pull path\n\n{}", super::path::markdown(p));
-    }
-    let evidence = serde_json::to_string_pretty(&report.evidence).unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "\n<details><summary>Evidence: addresses, certificate chain, HTTP exchanges</summary>\n\n{}\n</details>",
-        fenced("json", &evidence)
-    );
-    out
 }

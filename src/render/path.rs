@@ -10,7 +10,7 @@ use crate::finding::evidence::{PathStep, PullPath};
 /// A short name for a request.
 fn step_name(s: StepKind) -> &'static str {
     match s {
-        StepKind::ManifestHead => "manifest (HEAD)",
+        StepKind::ManifestHead => "manifest",
         StepKind::Manifest => "manifest",
         StepKind::Tags => "tags/list",
         StepKind::PlatformManifest => "platform manifest",
@@ -63,7 +63,7 @@ pub fn lines(p: &PullPath) -> String {
         };
         let _ = writeln!(
             out,
-            "      {} {:<20} [{}]{via}  {}",
+            "      {:<4} {:<18} [{}]{via}  {}",
             s.method,
             step_name(s.step),
             s.hop,
