@@ -70,7 +70,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         name: "url",
-        about: "probe::creds::split_url on a Location or a Bearer realm: what it splits prints back to the same host, port and path",
+        about: "target::split_url on a Location or a Bearer realm: what it splits prints back to the same host, port and path",
         run: url,
     },
     Target {
@@ -503,10 +503,10 @@ fn target(data: &[u8]) {
 
 // ---------------------------------------------------------------- URLs from servers
 
-/// `creds::split_url` on a `Location` or a Bearer realm: whatever it splits prints back to
+/// `target::split_url` on a `Location` or a Bearer realm: whatever it splits prints back to
 /// the same host, port and path.
 fn url(data: &[u8]) {
-    use regdoctor::probe::creds::split_url;
+    use regdoctor::target::split_url;
     let input = text(data);
     let Some((t, path)) = split_url(&input) else {
         return;
