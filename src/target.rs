@@ -263,6 +263,13 @@ fn parse_image(input: &str, rest: &str) -> Result<Target, TargetError> {
             "{d:?} is not a digest (sha256: and 64 lower-case hex digits)"
         ));
     }
+    if let Some(registry) = first
+        && !valid_domain(registry)
+    {
+        return bad(&format!(
+            "{registry:?} is not a registry (host name labels of letters, digits and -, joined by single dots, or [IPv6], and an optional :port)"
+        ));
+    }
     let (mut target, repository) = match first {
         Some(registry) => (parse(registry)?, repository.to_string()),
         None => {
@@ -308,6 +315,25 @@ fn valid_path_component(c: &str) -> bool {
         }
     }
     true
+}
+
+/// distribution's domain: `[v6]` or labels `[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?` joined by
+/// single dots (no trailing dot, no `_`), then an optional `:port`. Found by fuzz/: with a
+/// trailing dot (`reg./app`) the registry's name lost it and the printed reference
+/// (`reg/app`) named Docker Hub.
+fn valid_domain(d: &str) -> bool {
+    if d.starts_with('[') {
+        return true;
+    }
+    let host = d.split_once(':').map_or(d, |(h, _)| h);
+    let label = |l: &str| {
+        let b = l.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|x| x.is_ascii_alphanumeric() || *x == b'-')
+    };
+    host.split('.').all(label)
 }
 
 /// distribution's tag: `[\w][\w.-]{0,127}`.
@@ -356,7 +382,8 @@ fn parse_host(s: &str) -> Result<Host, TargetError> {
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(Host::Ip(ip));
     }
-    let name = s.trim_end_matches('.').to_ascii_lowercase();
+    // One trailing dot is the DNS root; "reg.local.." is not a name.
+    let name = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
     // "10.0.0.5." is the address 10.0.0.5: it prints back as that, and a name would not.
     if let Ok(ip) = name.parse::<IpAddr>() {
         return Ok(Host::Ip(ip));
@@ -457,6 +484,35 @@ mod tests {
             parse("reg.local.").unwrap().host,
             Host::Name("reg.local".into())
         );
+    }
+
+    #[test]
+    fn a_registry_in_an_image_reference_is_a_domain_as_in_docker() {
+        // Found by fuzz/: "reg./app" had the registry "reg", so the reference printed
+        // back as "reg/app", which is Docker Hub's.
+        for bad in [
+            "5./u",
+            "10../0.500",
+            "reg_x.local/app",
+            "reg..local/app",
+            "-a.b/app",
+        ] {
+            assert!(
+                matches!(parse(bad), Err(TargetError::Reference(_))),
+                "{bad} was accepted"
+            );
+        }
+        for good in [
+            "Reg.Local/app",
+            "a-b.c:5000/app",
+            "[fe80::1]:5000/app",
+            "10.0.0.5/app",
+        ] {
+            assert!(parse(good).unwrap().image.is_some(), "{good}");
+        }
+        // A host name takes one trailing dot, the DNS root, not two.
+        assert!(matches!(parse("reg.local.."), Err(TargetError::Host(_))));
+        assert!(matches!(parse("80........"), Err(TargetError::Host(_))));
     }
 
     #[test]
