@@ -94,7 +94,9 @@ run_one() {
         queue=("$OUT/$t/default/queue")
     fi
     local began=$SECONDS line
-    line=$("$MUTATE" "$t" "$n" 1 "${queue[@]}" | tee "$OUT/$t.loop.log" | head -1) || true
+    # Not `| head -1`: that would end the loop by SIGPIPE before it saved its failures.
+    "$MUTATE" "$t" "$n" 1 "${queue[@]}" >"$OUT/$t.loop.log" || true
+    line=$(head -1 "$OUT/$t.loop.log")
     local l_execs l_failures
     l_execs=$(awk '{print $3}' <<<"$line")
     l_failures=$(awk '{print $5}' <<<"$line")

@@ -179,6 +179,11 @@ pub fn parse(input: &str) -> Result<Target, TargetError> {
     }
     let (host_str, port_str) = split_host_port(authority)?;
     let host = parse_host(host_str)?;
+    // Brackets hold an address: "[reg]" is no name (found by fuzz/: "[reg]/app" printed
+    // back as "reg/app", Docker Hub's).
+    if authority.starts_with('[') && !matches!(host, Host::Ip(_)) {
+        return Err(TargetError::Host(authority.to_string()));
+    }
     let port = match port_str {
         Some(p) => match p.parse::<u16>() {
             Ok(n) if n > 0 => Some(n),
@@ -510,6 +515,10 @@ mod tests {
         ] {
             assert!(parse(good).unwrap().image.is_some(), "{good}");
         }
+        // Brackets hold an address, not a name.
+        assert!(matches!(parse("[reg]:5000"), Err(TargetError::Host(_))));
+        assert!(parse("[1]/55/4u").is_err());
+        assert!(parse("[fe80::1]/app").is_ok());
         // A host name takes one trailing dot, the DNS root, not two.
         assert!(matches!(parse("reg.local.."), Err(TargetError::Host(_))));
         assert!(matches!(parse("80........"), Err(TargetError::Host(_))));
