@@ -210,9 +210,17 @@ impl Parser<'_> {
             }
             p.i > st
         };
-        if !digits(self) {
-            self.fail_here("in numeric literal");
-            return None;
+        // A leading 0 stands alone (Go then fails on the next digit: "after top-level
+        // value", "after array element"...).
+        match self.s.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => {
+                self.fail_here("in numeric literal");
+                return None;
+            }
         }
         if self.s.get(self.i) == Some(&b'.') {
             self.i += 1;
@@ -261,22 +269,31 @@ impl Parser<'_> {
                         Some(b'r') => out.push(b'\r'),
                         Some(b't') => out.push(b'\t'),
                         Some(b'u') => {
-                            let hex = self.s.get(self.i + 1..self.i + 5);
-                            let cp = hex
-                                .and_then(|h| std::str::from_utf8(h).ok())
-                                .and_then(|h| u32::from_str_radix(h, 16).ok());
-                            match cp {
-                                Some(cp) => {
-                                    let c = char::from_u32(cp).unwrap_or('\u{fffd}');
-                                    out.extend_from_slice(c.to_string().as_bytes());
-                                    self.i += 4;
-                                }
-                                None => {
+                            let Some(cp) = self.hex4(self.i + 1) else {
+                                // Go names the first character that is not a hex digit.
+                                self.i += 1;
+                                while self.s.get(self.i).is_some_and(u8::is_ascii_hexdigit) {
                                     self.i += 1;
-                                    self.fail_here("in \\u hexadecimal character escape");
-                                    return None;
                                 }
-                            }
+                                self.fail_here("in \\u hexadecimal character escape");
+                                return None;
+                            };
+                            self.i += 4;
+                            // Go joins a surrogate pair; any other surrogate is U+FFFD.
+                            let c = match cp {
+                                0xD800..=0xDBFF => match self.low_surrogate(self.i + 1) {
+                                    Some(lo) => {
+                                        self.i += 6;
+                                        char::from_u32(
+                                            0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00),
+                                        )
+                                    }
+                                    None => None,
+                                },
+                                _ => char::from_u32(cp),
+                            };
+                            let c = c.unwrap_or('\u{fffd}');
+                            out.extend_from_slice(c.to_string().as_bytes());
                         }
                         _ => {
                             self.fail_here("in string escape code");
@@ -295,6 +312,24 @@ impl Parser<'_> {
                 }
             }
         }
+    }
+
+    /// Four hex digits at `at` (exactly: no sign, as Go's `getu4`).
+    fn hex4(&self, at: usize) -> Option<u32> {
+        let h = self.s.get(at..at + 4)?;
+        if !h.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+    }
+
+    /// A `\uDC00`..`\uDFFF` escape at `at`: the second half of a surrogate pair.
+    fn low_surrogate(&self, at: usize) -> Option<u32> {
+        if self.s.get(at..at + 2)? != b"\\u" {
+            return None;
+        }
+        self.hex4(at + 2)
+            .filter(|lo| (0xDC00..=0xDFFF).contains(lo))
     }
 
     fn object(&mut self, pos: Pos) -> Option<Kind> {
@@ -498,6 +533,7 @@ mod tests {
     }
 
     #[test]
+    #[ignore = "long mode: scripts/fuzz.sh runs it (about 6 s); the fuzz targets cover it"]
     fn random_input_never_panics() {
         // A deterministic xorshift over JSON's structural characters and some noise.
         let alphabet = b"{}[]\",:0123456789.eE+-truefalsn \n\t\\u\xff";
@@ -517,6 +553,51 @@ mod tests {
             let _ = crate::pki::bundle::parse(&bytes);
             let _ = crate::triage::triage(&mut &bytes[..], "fuzz");
         }
+    }
+
+    #[test]
+    fn surrogate_pairs_are_one_character_as_in_go() {
+        // Found by fuzz/ (jsonpos agrees with serde_json): a pair was read as two U+FFFD.
+        let p = parse(r#"["\ud83d\ude00", "\ud83d", "\ude00x", "\ud83d\u0041"]"#);
+        assert!(p.error.is_none());
+        let Kind::Array(items) = p.value.unwrap().kind else {
+            panic!()
+        };
+        let strings: Vec<Kind> = items.into_iter().map(|v| v.kind).collect();
+        assert_eq!(
+            strings,
+            [
+                Kind::String("\u{1F600}".into()),
+                Kind::String("\u{fffd}".into()),
+                Kind::String("\u{fffd}x".into()),
+                Kind::String("\u{fffd}A".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn hex_escapes_are_exactly_four_hex_digits() {
+        // from_str_radix took a sign: "\u+041" was read as 'A'.
+        assert_eq!(
+            err(r#"["\u+041"]"#),
+            "invalid character '+' in \\u hexadecimal character escape"
+        );
+        assert_eq!(
+            err(r#"["\u12x4"]"#),
+            "invalid character 'x' in \\u hexadecimal character escape"
+        );
+    }
+
+    #[test]
+    fn a_leading_zero_stands_alone_as_in_go() {
+        // Found by fuzz/: "000" was accepted as a number.
+        assert_eq!(err("000"), "invalid character '0' after top-level value");
+        assert_eq!(
+            err(r#"{"a": 01}"#),
+            "invalid character '1' after object key:value pair"
+        );
+        assert_eq!(err("[-01]"), "invalid character '1' after array element");
+        assert!(parse("[0, -0, 0.5, 0e1, 10]").error.is_none());
     }
 
     #[test]

@@ -179,6 +179,11 @@ pub fn parse(input: &str) -> Result<Target, TargetError> {
     }
     let (host_str, port_str) = split_host_port(authority)?;
     let host = parse_host(host_str)?;
+    // Brackets hold an address: "[reg]" is no name (found by fuzz/: "[reg]/app" printed
+    // back as "reg/app", Docker Hub's).
+    if authority.starts_with('[') && !matches!(host, Host::Ip(_)) {
+        return Err(TargetError::Host(authority.to_string()));
+    }
     let port = match port_str {
         Some(p) => match p.parse::<u16>() {
             Ok(n) if n > 0 => Some(n),
@@ -263,6 +268,13 @@ fn parse_image(input: &str, rest: &str) -> Result<Target, TargetError> {
             "{d:?} is not a digest (sha256: and 64 lower-case hex digits)"
         ));
     }
+    if let Some(registry) = first
+        && !valid_domain(registry)
+    {
+        return bad(&format!(
+            "{registry:?} is not a registry (host name labels of letters, digits and -, joined by single dots, or [IPv6], and an optional :port)"
+        ));
+    }
     let (mut target, repository) = match first {
         Some(registry) => (parse(registry)?, repository.to_string()),
         None => {
@@ -308,6 +320,25 @@ fn valid_path_component(c: &str) -> bool {
         }
     }
     true
+}
+
+/// distribution's domain: `[v6]` or labels `[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?` joined by
+/// single dots (no trailing dot, no `_`), then an optional `:port`. Found by fuzz/: with a
+/// trailing dot (`reg./app`) the registry's name lost it and the printed reference
+/// (`reg/app`) named Docker Hub.
+fn valid_domain(d: &str) -> bool {
+    if d.starts_with('[') {
+        return true;
+    }
+    let host = d.split_once(':').map_or(d, |(h, _)| h);
+    let label = |l: &str| {
+        let b = l.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|x| x.is_ascii_alphanumeric() || *x == b'-')
+    };
+    host.split('.').all(label)
 }
 
 /// distribution's tag: `[\w][\w.-]{0,127}`.
@@ -356,7 +387,12 @@ fn parse_host(s: &str) -> Result<Host, TargetError> {
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(Host::Ip(ip));
     }
-    let name = s.trim_end_matches('.').to_ascii_lowercase();
+    // One trailing dot is the DNS root; "reg.local.." is not a name.
+    let name = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
+    // "10.0.0.5." is the address 10.0.0.5: it prints back as that, and a name would not.
+    if let Ok(ip) = name.parse::<IpAddr>() {
+        return Ok(Host::Ip(ip));
+    }
     let valid_label = |l: &str| {
         !l.is_empty()
             && l.len() <= 63
@@ -436,6 +472,56 @@ mod tests {
     fn http_scheme_defaults_to_port_80() {
         let t = parse("http://reg.local").unwrap();
         assert_eq!((t.scheme, t.port), (Scheme::Http, 80));
+    }
+
+    #[test]
+    fn an_ip_with_a_trailing_dot_is_that_ip() {
+        // Found by fuzz/: "10.0.0.50." was the DNS name "10.0.0.50", which prints back as
+        // an IP target.
+        let t = parse("10.0.0.50.:5000").unwrap();
+        assert_eq!(t.host, Host::Ip("10.0.0.50".parse().unwrap()));
+        assert_eq!(parse(&t.registry_name()).unwrap().host, t.host);
+        assert_eq!(
+            parse("[1.2.3.4.]").unwrap().host,
+            Host::Ip("1.2.3.4".parse().unwrap())
+        );
+        assert_eq!(
+            parse("reg.local.").unwrap().host,
+            Host::Name("reg.local".into())
+        );
+    }
+
+    #[test]
+    fn a_registry_in_an_image_reference_is_a_domain_as_in_docker() {
+        // Found by fuzz/: "reg./app" had the registry "reg", so the reference printed
+        // back as "reg/app", which is Docker Hub's.
+        for bad in [
+            "5./u",
+            "10../0.500",
+            "reg_x.local/app",
+            "reg..local/app",
+            "-a.b/app",
+        ] {
+            assert!(
+                matches!(parse(bad), Err(TargetError::Reference(_))),
+                "{bad} was accepted"
+            );
+        }
+        for good in [
+            "Reg.Local/app",
+            "a-b.c:5000/app",
+            "[fe80::1]:5000/app",
+            "10.0.0.5/app",
+        ] {
+            assert!(parse(good).unwrap().image.is_some(), "{good}");
+        }
+        // Brackets hold an address, not a name.
+        assert!(matches!(parse("[reg]:5000"), Err(TargetError::Host(_))));
+        assert!(parse("[1]/55/4u").is_err());
+        assert!(parse("[fe80::1]/app").is_ok());
+        // A host name takes one trailing dot, the DNS root, not two.
+        assert!(matches!(parse("reg.local.."), Err(TargetError::Host(_))));
+        assert!(matches!(parse("80........"), Err(TargetError::Host(_))));
     }
 
     #[test]

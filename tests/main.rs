@@ -8,6 +8,14 @@ mod cli;
 mod common;
 mod fidelity;
 mod httpproxy_go;
+// The fuzz targets and their mutation loop, shared with fuzz/ (docs/fuzzing.md).
+#[path = "../fuzz/src/mutate.rs"]
+#[allow(dead_code)]
+mod fuzz_mutate;
+mod fuzz_smoke;
+#[path = "../fuzz/src/targets.rs"]
+#[allow(dead_code)]
+mod fuzz_targets;
 mod image;
 mod node_config;
 mod node_runtimes;

@@ -362,7 +362,7 @@ async fn dial_realm(realm: &Target, deadline: Instant) -> Result<tokio::net::Tcp
 }
 
 /// Reads `token` (or `access_token`) from a token response; the secret stays in memory.
-fn take_token(ex: &HttpExchange) -> (Option<Secret>, Option<&'static str>) {
+pub fn take_token(ex: &HttpExchange) -> (Option<Secret>, Option<&'static str>) {
     if ex.status != Some(200) {
         return (None, None);
     }

@@ -473,7 +473,7 @@ async fn bearer(
 }
 
 /// The media type of an answer (`Content-Type` without parameters).
-fn media_type(ex: &HttpExchange) -> String {
+pub fn media_type(ex: &HttpExchange) -> String {
     ex.header("content-type")
         .unwrap_or_default()
         .split(';')
@@ -487,8 +487,11 @@ fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))
 }
 
+/// A descriptor in a manifest or an index: its digest and size.
+pub type Descriptor = (String, Option<u64>);
+
 /// A descriptor in a manifest or an index.
-fn descriptor(v: &serde_json::Value) -> Option<(String, Option<u64>)> {
+fn descriptor(v: &serde_json::Value) -> Option<Descriptor> {
     let digest = v.get("digest")?.as_str()?.to_string();
     Some((digest, v.get("size").and_then(|s| s.as_u64())))
 }
@@ -519,6 +522,53 @@ fn manifest_req<'a>(method: &'static str, path: &'a str) -> Req<'a> {
     }
 }
 
+/// The media type of a manifest answer: its `Content-Type` (`kind`), else, when a
+/// registry omits it, the document's own `mediaType`.
+pub fn document_kind(kind: String, doc: Option<&serde_json::Value>) -> String {
+    if !kind.is_empty() {
+        return kind;
+    }
+    doc.and_then(|d| d.get("mediaType"))
+        .and_then(|m| m.as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// An index's entries: each platform and its manifest's digest, in the index's order
+/// (entries without a platform or a digest, and `unknown` ones, the attestations, left
+/// out).
+pub fn index_entries(doc: Option<&serde_json::Value>) -> Vec<(Platform, String)> {
+    doc.and_then(|d| d.get("manifests"))
+        .and_then(|m| m.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let p = m.get("platform")?;
+            let platform = Platform {
+                os: p.get("os")?.as_str()?.to_string(),
+                architecture: p.get("architecture")?.as_str()?.to_string(),
+                variant: p
+                    .get("variant")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+            };
+            Some((platform, descriptor(m)?.0))
+        })
+        .filter(|(p, _)| p.os != "unknown")
+        .collect()
+}
+
+/// An image manifest's configuration blob and first layer.
+pub fn manifest_blobs(doc: Option<&serde_json::Value>) -> (Option<Descriptor>, Option<Descriptor>) {
+    let config = doc.and_then(|d| d.get("config")).and_then(descriptor);
+    let layer = doc
+        .and_then(|d| d.get("layers"))
+        .and_then(|l| l.as_array())
+        .and_then(|l| l.first())
+        .and_then(descriptor);
+    (config, layer)
+}
+
 /// The manifest, the platform's manifest, the config blob and the first layer's byte.
 async fn walk(
     image: &ImageRef,
@@ -543,12 +593,7 @@ async fn walk(
         facts.stopped = Some(format!("the manifest's media type is {kind:?}"));
         return;
     }
-    let descriptors = |key: &str| doc.as_ref().and_then(|d| d.get(key));
-    let config = descriptors("config").and_then(descriptor);
-    let layer = descriptors("layers")
-        .and_then(|l| l.as_array())
-        .and_then(|l| l.first())
-        .and_then(descriptor);
+    let (config, layer) = manifest_blobs(doc.as_ref());
     let Some(config) = config else {
         facts.stopped = Some("the manifest names no configuration blob".into());
         return;
@@ -621,15 +666,8 @@ async fn platform_manifest(
 ) -> Option<(String, Option<serde_json::Value>)> {
     let parse = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).ok();
     let doc = parse(&body);
-    if kind.is_empty() {
-        // Some registries omit Content-Type: the document's own mediaType says it.
-        kind = doc
-            .as_ref()
-            .and_then(|d| d.get("mediaType"))
-            .and_then(|m| m.as_str())
-            .unwrap_or_default()
-            .to_string();
-    }
+    // Some registries omit Content-Type: the document's own mediaType says it.
+    kind = document_kind(kind, doc.as_ref());
     if !media::is_index(&kind) {
         return Some((kind, doc));
     }
@@ -658,28 +696,6 @@ async fn platform_manifest(
         return None;
     }
     Some((kind, parse(&bytes)))
-}
-
-/// An index's entries that name a platform (attestations, `unknown/unknown`, left out).
-fn index_entries(doc: Option<&serde_json::Value>) -> Vec<(Platform, String)> {
-    doc.and_then(|d| d.get("manifests"))
-        .and_then(|m| m.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|m| {
-            let p = m.get("platform")?;
-            let platform = Platform {
-                os: p.get("os")?.as_str()?.to_string(),
-                architecture: p.get("architecture")?.as_str()?.to_string(),
-                variant: p
-                    .get("variant")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string),
-            };
-            Some((platform, descriptor(m)?.0))
-        })
-        .filter(|(p, _)| p.os != "unknown")
-        .collect()
 }
 
 /// GET of the configuration blob, its sha256 checked when it was read whole. Whether it

@@ -59,7 +59,7 @@ pub struct Triage {
 
 /// Reads `input` to the end and triages it.
 pub fn triage(input: &mut dyn BufRead, source: &str) -> std::io::Result<Triage> {
-    let matcher = Matcher::new();
+    let matcher = Matcher::shared();
     let mut out = Triage {
         schema: "regdoctor.triage/v1",
         source: source.to_string(),
