@@ -553,7 +553,14 @@ fn platform(data: &[u8]) {
         variant: None,
         ..p.clone()
     };
-    assert!(platform_matches(&p, &bare) && platform_matches(&bare, &p));
+    // As containerd's matcher: symmetric; a variant matters unless it is the
+    // architecture's default (amd64 v1, arm64 v8; arm without one is v7).
+    assert_eq!(platform_matches(&p, &bare), platform_matches(&bare, &p));
+    let default_variant = matches!(
+        (p.architecture.as_str(), p.variant.as_deref()),
+        (_, None) | ("amd64", Some("v1")) | ("arm64", Some("v8")) | ("arm", Some("v7"))
+    );
+    assert_eq!(platform_matches(&p, &bare), default_variant, "{input:?}");
 }
 
 /// A manifest answer (`Content-Type` NUL body, or a body alone): its media type, an
