@@ -13,6 +13,8 @@ pub enum CheckId {
     Target,
     /// A TCP connection opens.
     TcpConnect,
+    /// The runtimes' proxies: which one carries the registry, and whether it works.
+    Proxy,
     /// A TLS handshake completes.
     TlsHandshake,
     /// The `--ca` bundle holds usable CA certificates.
@@ -46,6 +48,7 @@ impl CheckId {
     pub const ALL: &'static [CheckId] = &[
         CheckId::Target,
         CheckId::TcpConnect,
+        CheckId::Proxy,
         CheckId::TlsHandshake,
         CheckId::CaFile,
         CheckId::CertValidity,
@@ -66,6 +69,7 @@ impl CheckId {
         match self {
             CheckId::Target => "target",
             CheckId::TcpConnect => "tcp-connect",
+            CheckId::Proxy => "proxy",
             CheckId::TlsHandshake => "tls-handshake",
             CheckId::CaFile => "ca-file",
             CheckId::CertValidity => "cert-validity",
@@ -175,6 +179,21 @@ codes! {
     TcpUnreachable = "tcp_unreachable", TcpConnect, Error;
     /// Some resolved addresses failed before one connected.
     TcpSomeAddressesFailed = "tcp_some_addresses_failed", TcpConnect, Warning;
+
+    /// A runtime reaches the registry through a proxy: which one, set where, and how it went.
+    ProxyUsed = "proxy_used", Proxy, Info;
+    /// The runtime's proxy cannot be reached: refused, no answer, its name does not resolve.
+    ProxyUnreachable = "proxy_unreachable", Proxy, Error;
+    /// The proxy demands authentication (407 Proxy Authentication Required; tinyproxy: 401 for a wrong password).
+    ProxyAuthRequired = "proxy_auth_required", Proxy, Error;
+    /// The proxy refuses the tunnel to the registry (403, another 4xx, or a policy refusal).
+    ProxyDenied = "proxy_denied", Proxy, Error;
+    /// The proxy cannot reach the registry itself (a 5xx answer to CONNECT).
+    ProxyUpstreamFailed = "proxy_upstream_failed", Proxy, Error;
+    /// Through the proxy the registry's certificate is signed by another CA, which the runtime does not trust.
+    ProxyTlsIntercepted = "proxy_tls_intercepted", Proxy, Error;
+    /// regdoctor's own environment (the shell) decides differently from the runtime's for the registry.
+    ProxyEnvMismatch = "proxy_env_mismatch", Proxy, Warning;
 
     /// The port answers in plaintext HTTP.
     PlainHttp = "plain_http", TlsHandshake, Error;

@@ -106,6 +106,8 @@ struct Prepared {
     facts: Facts,
     opts: ProbeOptions,
     source: Option<(CredentialSource, Option<CredentialOutcome>)>,
+    /// The proxy (index into `opts.proxies`) every judged runtime goes through, if one.
+    all_via: Option<usize>,
 }
 
 /// Probes every target concurrently (at most [`crate::probe::MAX_IN_FLIGHT`] at once), all
@@ -204,6 +206,10 @@ fn prepare(target: Target, inputs: &Inputs, now: i64) -> Result<Prepared, Pipeli
     // decision to send credentials.
     let clients = crate::runtimes::derive(&facts);
     let client_pair = clients.judged.iter().find_map(|c| c.client_pair.clone());
+    let (proxies, all_via) = match &facts.target {
+        Ok(t) => crate::runtimes::proxy::distinct_proxies(&clients, t),
+        Err(_) => (vec![], None),
+    };
     let system = inputs.system_roots.clone();
     let trust_stores = clients
         .judged
@@ -233,6 +239,12 @@ fn prepare(target: Target, inputs: &Inputs, now: i64) -> Result<Prepared, Pipeli
         credentials,
         allow_insecure_credentials: inputs.insecure_send_credentials,
         client_pair,
+        proxies,
+        pull_proxy: clients
+            .judged
+            .first()
+            .filter(|c| !c.proxy.is_empty())
+            .map(|c| c.proxy.config().proxy_func(c.proxy.rules)),
         platform: inputs
             .platform
             .clone()
@@ -242,6 +254,7 @@ fn prepare(target: Target, inputs: &Inputs, now: i64) -> Result<Prepared, Pipeli
         facts,
         opts,
         source,
+        all_via,
     })
 }
 
@@ -253,6 +266,10 @@ fn judge(p: Prepared, probe: crate::probe::ProbeFacts, probe_ms: u64, clock: Ins
     facts.pull = probe.pull;
     facts.tls = probe.tls;
     facts.http = probe.http;
+    facts.proxied = probe.proxied;
+    if let Some(via) = p.all_via {
+        crate::facts::proxy::observe_through(&mut facts, via);
+    }
     facts.credentials = p.source.map(|(source, preset)| CredentialFacts {
         source,
         outcome: preset

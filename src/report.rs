@@ -158,6 +158,10 @@ pub struct RuntimeVerdict {
     /// The configuration its client was derived from.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
+    /// How it reaches the registry when its process has proxy variables: directly (and
+    /// why), or through which proxy (user and password masked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<crate::runtimes::proxy::Route>,
 }
 
 /// A line in one runtime's words.
@@ -316,6 +320,9 @@ impl RuntimeVerdict {
             transport: Some(client.transport.clone()),
             client_certificate: client.client_pair.as_ref().map(|p| p.cert.clone()),
             sources: client.sources.clone(),
+            route: target
+                .filter(|_| !client.proxy.is_empty())
+                .map(|t| client.route(t)),
         }
     }
 
@@ -336,6 +343,7 @@ impl RuntimeVerdict {
             transport: None,
             client_certificate: None,
             sources: vec![],
+            route: None,
         }
     }
 }

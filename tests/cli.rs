@@ -81,6 +81,7 @@ fn binary_json_report_has_the_contract_shape() {
         [
             "target",
             "tcp-connect",
+            "proxy",
             "tls-handshake",
             "ca-file",
             "cert-validity",

@@ -7,6 +7,7 @@ mod architecture;
 mod cli;
 mod common;
 mod fidelity;
+mod httpproxy_go;
 // The fuzz targets and their mutation loop, shared with fuzz/ (docs/fuzzing.md).
 #[path = "../fuzz/src/mutate.rs"]
 #[allow(dead_code)]

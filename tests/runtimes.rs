@@ -15,6 +15,8 @@
 
 mod containerd;
 mod docker;
+mod proxy;
+mod pull;
 mod skopeo;
 
 use std::path::Path;

@@ -17,6 +17,7 @@ mod daemon_json;
 pub(crate) mod hints;
 mod node_common;
 pub mod pages;
+mod proxy;
 mod pull;
 mod registry_api;
 mod san_matches_host;
@@ -101,9 +102,40 @@ impl<'a> Basis<'a> {
         self.scope(|c| c.transport.tls_first())
     }
 
-    /// The judged clients that verify certificates (and speak TLS first).
+    /// The judged clients that connect to the registry directly, not through a proxy.
+    pub fn direct_scope(&self) -> Option<Vec<Runtime>> {
+        let Ok(t) = &self.facts.target else {
+            return Some(vec![]);
+        };
+        self.scope(|c| c.route(t).proxy().is_none())
+    }
+
+    /// The judged clients that verify certificates (and speak TLS first), and see the
+    /// chain presented directly (not another one, re-signed by an intercepting proxy: the
+    /// proxy check judges that one).
     pub fn verify_scope(&self) -> Option<Vec<Runtime>> {
-        self.scope(|c| c.verifies() && c.transport.tls_first())
+        self.scope(|c| c.verifies() && c.transport.tls_first() && !self.intercepted_for(c))
+    }
+
+    /// Whether the client goes through a proxy that presents another leaf certificate than
+    /// the registry presents directly.
+    pub fn intercepted_for(&self, c: &Client) -> bool {
+        let (Ok(t), None) = (&self.facts.target, &self.facts.registry_via) else {
+            return false;
+        };
+        let route = c.route(t);
+        let Some(proxy) = route.proxy() else {
+            return false;
+        };
+        let through = self
+            .facts
+            .proxied
+            .iter()
+            .find(|p| p.proxy == *proxy)
+            .and_then(|p| p.tls())
+            .and_then(|t| t.chain.first());
+        let direct = self.facts.tls.as_ref().and_then(|t| t.chain.first());
+        matches!((through, direct), (Some(a), Some(b)) if a != b)
     }
 
     /// The judged client of a runtime.
@@ -214,6 +246,7 @@ pub trait Check: Sync {
 pub static CHECKS: &[&dyn Check] = &[
     &target::Target,
     &tcp_connect::TcpConnect,
+    &proxy::Proxy,
     &tls_handshake::TlsHandshake,
     &ca_file::CaFile,
     &cert_validity::CertValidity,

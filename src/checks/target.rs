@@ -43,7 +43,11 @@ impl Check for Target {
                 ),
             ));
         }
-        if let Some(err) = facts.dns.as_ref().and_then(|d| d.error.as_ref()) {
+        // A runtime that goes through a proxy does not resolve the name itself.
+        let direct = facts.direct_scope();
+        if let Some(err) = facts.dns.as_ref().and_then(|d| d.error.as_ref())
+            && let Some(direct) = direct
+        {
             let host = t.host.to_string();
             let message = if err.timed_out {
                 format!("the name {host} did not resolve before the deadline")
@@ -60,7 +64,8 @@ impl Check for Target {
                         host,
                         detail: err.detail.clone(),
                         timed_out: err.timed_out,
-                    }),
+                    })
+                    .for_runtimes(direct),
             );
         }
         Outcome::Findings(findings)

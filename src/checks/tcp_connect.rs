@@ -25,6 +25,34 @@ impl Check for TcpConnect {
         &[CheckId::Target]
     }
     fn run(&self, facts: &super::Basis<'_>) -> Outcome {
+        // A runtime that goes through a proxy never dials the registry itself (the proxy
+        // check judges its path).
+        let Some(direct) = facts.direct_scope() else {
+            let reached = facts.registry_via.is_some()
+                || facts.tcp.as_ref().is_some_and(|t| t.connected.is_some());
+            return if reached {
+                Outcome::Findings(vec![])
+            } else {
+                Outcome::Skip(
+                    "every runtime judged goes through a proxy (see proxy), and no tunnel reached the registry"
+                        .into(),
+                )
+            };
+        };
+        match self.direct(facts) {
+            Outcome::Findings(v) => Outcome::Findings(
+                v.into_iter()
+                    .map(|f| f.for_runtimes(direct.clone()))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
+impl TcpConnect {
+    /// The direct connection's findings.
+    fn direct(&self, facts: &super::Basis<'_>) -> Outcome {
         let Some(tcp) = &facts.tcp else {
             return Outcome::Skip("no address to connect to".into());
         };

@@ -13,6 +13,7 @@ fn examples_of(id: CheckId) -> Vec<(Facts, Vec<Code>)> {
     match id {
         CheckId::Target => super::target::examples(),
         CheckId::TcpConnect => super::tcp_connect::examples(),
+        CheckId::Proxy => super::proxy::examples(),
         CheckId::TlsHandshake => super::tls_handshake::examples(),
         CheckId::CaFile => super::ca_file::examples(),
         CheckId::CertValidity => super::cert_validity::examples(),

@@ -2,6 +2,7 @@
 //! the report and the only input of the checks. No I/O and no clock here: `now` is a field.
 
 pub mod node;
+pub mod proxy;
 pub mod pull;
 
 use std::net::{IpAddr, SocketAddr};
@@ -100,6 +101,11 @@ pub struct Facts {
     pub go_version: Option<String>,
     /// The node's name, for fleet summaries.
     pub node_name: Option<String>,
+    /// The registry probed through each distinct proxy a judged runtime uses for it.
+    pub proxied: Vec<proxy::ProxiedProbe>,
+    /// The proxy through which `tls` and `http` were observed: the direct connection
+    /// failed, and every judged runtime reaches the registry through this proxy.
+    pub registry_via: Option<crate::formats::httpproxy::ProxyUrl>,
 }
 
 /// A client certificate and key a runtime presents when the server asks.
@@ -152,7 +158,7 @@ pub struct TcpFacts {
 }
 
 /// One connection attempt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConnectAttempt {
     /// Where.
     pub addr: SocketAddr,
@@ -555,6 +561,8 @@ impl Facts {
             client_cert: None,
             go_version: None,
             node_name: None,
+            proxied: Vec::new(),
+            registry_via: None,
         }
     }
 

@@ -113,6 +113,29 @@ pub struct ServiceFiles {
     pub env_files: Vec<TextFile>,
 }
 
+impl ServiceFiles {
+    /// What the unit files say, applied as systemd applies them: the effective command
+    /// line and the process's environment.
+    pub fn service(&self) -> crate::formats::systemd::Service {
+        use crate::formats::systemd;
+        let units: Vec<systemd::UnitText<'_>> = self
+            .units
+            .iter()
+            .map(|u| systemd::UnitText {
+                path: &u.path,
+                text: &u.text,
+            })
+            .collect();
+        let mut env = |p: &str| {
+            self.env_files
+                .iter()
+                .find(|f| f.path == p)
+                .map(|f| f.text.clone())
+        };
+        systemd::parse(&units, &mut env)
+    }
+}
+
 /// Everything read from the node.
 #[derive(Debug, Clone, Serialize)]
 pub struct NodeFacts {
@@ -136,6 +159,14 @@ pub struct NodeFacts {
     pub installs: Installs,
     /// dockerd's systemd service (None: not read).
     pub docker_service: Option<ServiceFiles>,
+    /// containerd's systemd service (None: not read).
+    pub containerd_service: Option<ServiceFiles>,
+    /// CRI-O's systemd service (None: not read).
+    pub crio_service: Option<ServiceFiles>,
+    /// regdoctor's own proxy variables (the shell or container it runs in): what `curl`
+    /// here would use. Values may hold a proxy password: never serialised.
+    #[serde(skip)]
+    pub own_proxy_env: Vec<crate::formats::systemd::EnvVar>,
 }
 
 impl Default for NodeFacts {
@@ -151,6 +182,9 @@ impl Default for NodeFacts {
             containers_certs_d: Vec::new(),
             installs: Installs::default(),
             docker_service: None,
+            containerd_service: None,
+            crio_service: None,
+            own_proxy_env: Vec::new(),
         }
     }
 }

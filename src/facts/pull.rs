@@ -116,6 +116,10 @@ pub struct Hop {
     /// Why no HTTP request could be made to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The proxy it was reached through (the judged runtime's proxy decision for it);
+    /// None: direct.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<crate::formats::httpproxy::ProxyUrl>,
 }
 
 /// Which request of the pull.

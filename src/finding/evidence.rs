@@ -45,6 +45,12 @@ pub enum Evidence {
     Directory(CertsDir),
     /// pull: the way the pull went.
     PullPath(PullPath),
+    /// proxy: a proxy, the runtimes that send the registry through it, and the tunnel.
+    Proxy(ProxyTunnel),
+    /// proxy: the chain seen through a proxy against the one seen directly.
+    Interception(Interception),
+    /// proxy: regdoctor's own environment routes the registry otherwise than a runtime's.
+    ProxyEnv(ProxyEnvs),
 }
 
 impl Evidence {
@@ -65,6 +71,9 @@ impl Evidence {
         "position",
         "directory",
         "pull_path",
+        "proxy",
+        "interception",
+        "proxy_env",
     ];
 
     /// The kind of this evidence, one of [`Evidence::KINDS`].
@@ -85,6 +94,9 @@ impl Evidence {
             Evidence::Position(_) => "position",
             Evidence::Directory(_) => "directory",
             Evidence::PullPath(_) => "pull_path",
+            Evidence::Proxy(_) => "proxy",
+            Evidence::Interception(_) => "interception",
+            Evidence::ProxyEnv(_) => "proxy_env",
         }
     }
 }
@@ -115,6 +127,9 @@ from_family!(
     Position(FilePosition),
     Directory(CertsDir),
     PullPath(PullPath),
+    Proxy(ProxyTunnel),
+    Interception(Interception),
+    ProxyEnv(ProxyEnvs),
 );
 
 /// A name that does not resolve.
@@ -312,6 +327,117 @@ pub struct PullPath {
     pub stopped: Option<String>,
 }
 
+/// A proxy, the runtimes that send the registry through it, and what came of the
+/// `CONNECT` (user and password masked as xxxxx everywhere).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProxyTunnel {
+    /// The proxy URL, masked.
+    pub proxy: String,
+    /// Each runtime that uses it: its route and its proxy variables.
+    pub runtimes: Vec<ProxyRoute>,
+    /// What happened through it (absent: not probed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<TunnelSeen>,
+}
+
+/// One runtime's route and the proxy variables it comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProxyRoute {
+    /// The runtime.
+    pub runtime: crate::facts::Runtime,
+    /// How it reaches the registry.
+    pub route: crate::runtimes::proxy::Route,
+    /// Its proxy variables, masked, each with where it is set.
+    pub environment: Vec<String>,
+}
+
+/// What the probe saw through a proxy.
+#[derive(Debug, Clone, Serialize)]
+pub struct TunnelSeen {
+    /// `tunnel` (CONNECT answered 200), `failed` or `not_probed`.
+    pub result: &'static str,
+    /// Why no tunnel opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<crate::facts::proxy::ProxyFailure>,
+    /// The proxy's address that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_addr: Option<String>,
+    /// The subjects of the chain presented through the tunnel, leaf first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub presented: Vec<String>,
+    /// Why it was not probed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+impl TunnelSeen {
+    /// The evidence of a probe's outcome.
+    pub fn of(o: &crate::facts::proxy::ProxyOutcome) -> TunnelSeen {
+        use crate::facts::proxy::ProxyOutcome;
+        let mut seen = TunnelSeen {
+            result: "failed",
+            failure: None,
+            proxy_addr: None,
+            presented: vec![],
+            why: None,
+        };
+        match o {
+            ProxyOutcome::Failed(f) => seen.failure = Some(f.clone()),
+            ProxyOutcome::Tunnel {
+                proxy_addr, tls, ..
+            } => {
+                seen.result = "tunnel";
+                seen.proxy_addr = Some(proxy_addr.to_string());
+                seen.presented = tls
+                    .iter()
+                    .flat_map(|t| t.chain.iter())
+                    .map(|d| match crate::pki::Cert::parse(d) {
+                        Ok(c) => c.subject,
+                        Err(_) => "(unparseable)".into(),
+                    })
+                    .collect();
+            }
+            ProxyOutcome::NotProbed { why } => {
+                seen.result = "not_probed";
+                seen.why = Some(why.clone());
+            }
+        }
+        seen
+    }
+}
+
+/// The registry's certificate through a proxy and directly.
+#[derive(Debug, Clone, Serialize)]
+pub struct Interception {
+    /// The proxy URL, masked.
+    pub proxy: String,
+    /// The leaf's subject seen directly.
+    pub direct_leaf: String,
+    /// Its issuer.
+    pub direct_issuer: String,
+    /// The leaf's subject seen through the proxy.
+    pub proxied_leaf: String,
+    /// Its issuer.
+    pub proxied_issuer: String,
+    /// Go's verdict on the chain seen through the proxy.
+    pub go_verdict: String,
+}
+
+/// A runtime's route to the registry and regdoctor's own.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProxyEnvs {
+    /// The runtime.
+    pub runtime: crate::facts::Runtime,
+    /// Its route.
+    pub runtime_route: Box<crate::runtimes::proxy::Route>,
+    /// Its proxy variables, masked.
+    pub runtime_environment: Vec<String>,
+    /// regdoctor's own route.
+    pub own_route: Box<crate::runtimes::proxy::Route>,
+    /// regdoctor's own proxy variables, masked.
+    pub own_environment: Vec<String>,
+}
+
 /// One host on the pull path.
 #[derive(Debug, Clone, Serialize)]
 pub struct PathHop {
@@ -376,7 +502,10 @@ impl PullPath {
             .map(|(i, h)| PathHop {
                 role: h.role,
                 url: url(&h.target),
-                via: "direct".into(),
+                via: h
+                    .via
+                    .as_ref()
+                    .map_or_else(|| "direct".into(), |p| p.redacted()),
                 verdict: if i == 0 {
                     registry_verdict.clone().unwrap_or_else(|| "ok".into())
                 } else {
@@ -385,8 +514,25 @@ impl PullPath {
             })
             .collect();
         let (auth, realm) = auth_of(&p.auth);
+        // The probe keeps a hop for a realm on another origin than the registry's (with
+        // its TLS): that hop gets the token's verdict, not a second entry.
         if let Some(realm) = realm {
-            hops.insert(1.min(hops.len()), realm);
+            match hops
+                .iter_mut()
+                .find(|h| h.role == crate::facts::pull::HopRole::TokenRealm)
+            {
+                Some(h) if h.verdict == "ok" => h.verdict = realm.verdict,
+                Some(_) => {}
+                // The realm on the registry's origin: reached as the registry is.
+                None => {
+                    let via = hops.first().map(|h| h.via.clone());
+                    let realm = PathHop {
+                        via: via.unwrap_or_else(|| "direct".into()),
+                        ..realm
+                    };
+                    hops.insert(1.min(hops.len()), realm)
+                }
+            }
         }
         // The realm was put second: the steps' hop numbers past the registry move by one.
         let shift = usize::from(hops.len() > p.hops.len());

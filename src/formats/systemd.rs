@@ -1,7 +1,10 @@
 //! systemd unit files as systemd reads them, for what a runtime's service really runs:
 //! the effective `ExecStart=` command line (after drop-ins, with `$VAR`/`${VAR}` expanded
-//! from `Environment=`) and the environment (`Environment=`, with the files named by
-//! `EnvironmentFile=` read by the caller). Pure: texts in, data out.
+//! from the environment) and the environment the process gets (systemd.exec(5)):
+//! `Environment=` assignments in order, then the files named by `EnvironmentFile=` (read
+//! by the caller), whose settings override `Environment=` wherever the lines stand; an
+//! empty `Environment=` or `EnvironmentFile=` resets its list; `UnsetEnvironment=` removes
+//! names at the end. Pure: texts in, data out.
 
 use serde::Serialize;
 
@@ -42,7 +45,8 @@ pub struct EnvVar {
 pub struct Service {
     /// The effective `ExecStart=`, when one is set.
     pub exec_start: Option<ExecStart>,
-    /// `Environment=` assignments, later ones overriding earlier ones.
+    /// The environment in the order systemd applies it (`Environment=`, then the
+    /// `EnvironmentFile=` files), later ones overriding earlier ones.
     pub environment: Vec<EnvVar>,
     /// `EnvironmentFile=` paths, in order (a leading `-` means "if it exists").
     pub environment_files: Vec<(String, Origin)>,
@@ -167,14 +171,15 @@ pub fn env_file(path: &str, text: &str) -> Vec<EnvVar> {
 }
 
 /// Applies the unit file and its drop-ins in order. `read_env_file` returns the text of an
-/// `EnvironmentFile=` (None when it cannot be read); its variables are applied where the
-/// line stands, as systemd does before starting the process.
+/// `EnvironmentFile=` (None when it cannot be read); its variables override every
+/// `Environment=` assignment, as systemd reads the files just before starting the process.
 pub fn parse(
     units: &[UnitText<'_>],
     read_env_file: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Service {
     let mut svc = Service::default();
     let mut raw_exec: Option<(String, Origin)> = None;
+    let mut unset: Vec<String> = Vec::new();
     for unit in units {
         for (line_no, line) in service_lines(unit.text) {
             let Some((key, value)) = line.split_once('=') else {
@@ -185,6 +190,7 @@ pub fn parse(
             match key.trim() {
                 "ExecStart" if value.is_empty() => raw_exec = None,
                 "ExecStart" => raw_exec = Some((value.to_string(), origin)),
+                "Environment" if value.is_empty() => svc.environment.clear(),
                 "Environment" => {
                     for w in split_words(value) {
                         if let Some((n, v)) = w.split_once('=') {
@@ -196,15 +202,35 @@ pub fn parse(
                         }
                     }
                 }
-                "EnvironmentFile" if value.is_empty() => {}
-                "EnvironmentFile" => {
-                    let path = value.trim_start_matches('-').to_string();
-                    if let Some(text) = read_env_file(&path) {
-                        svc.environment.extend(env_file(&path, &text));
-                    }
-                    svc.environment_files.push((value.to_string(), origin));
-                }
+                "EnvironmentFile" if value.is_empty() => svc.environment_files.clear(),
+                "EnvironmentFile" => svc.environment_files.push((value.to_string(), origin)),
+                "UnsetEnvironment" if value.is_empty() => unset.clear(),
+                "UnsetEnvironment" => unset.extend(split_words(value)),
                 _ => {}
+            }
+        }
+    }
+    for (value, _) in &svc.environment_files {
+        let path = value.trim_start_matches('-');
+        if let Some(text) = read_env_file(path) {
+            svc.environment.extend(env_file(path, &text));
+        }
+    }
+    // A name removes the variable; `NAME=value` only that exact assignment.
+    for u in &unset {
+        let last = svc
+            .environment
+            .iter()
+            .rposition(|e| match u.split_once('=') {
+                Some((n, v)) => e.name == n && e.value == v,
+                None => e.name == *u,
+            });
+        if let Some(i) = last {
+            let name = svc.environment[i].name.clone();
+            if u.contains('=') {
+                svc.environment.remove(i);
+            } else {
+                svc.environment.retain(|e| e.name != name);
             }
         }
     }
@@ -311,6 +337,55 @@ mod tests {
         assert_eq!(svc.env("HTTPS_PROXY").unwrap().value, "http://proxy:3128");
         assert_eq!(svc.env("NO_PROXY").unwrap().value, "localhost,10.0.0.0/8");
         assert_eq!(svc.environment_files[0].0, "-/etc/default/docker");
+    }
+
+    /// systemd.exec(5): files override `Environment=` wherever the lines stand; an empty
+    /// assignment resets its list; `UnsetEnvironment=` removes at the end.
+    #[test]
+    fn environment_files_win_and_empty_assignments_reset() {
+        let unit = "[Service]\nEnvironmentFile=-/etc/default/x\nEnvironment=HTTPS_PROXY=http://unit:3128 NO_PROXY=a\n";
+        let dropin = "[Service]\nEnvironment=\nEnvironment=HTTP_PROXY=http://dropin:3128\nEnvironment=NO_PROXY=b\n";
+        let later = "[Service]\nUnsetEnvironment=NO_PROXY\n";
+        let mut read = |p: &str| {
+            assert_eq!(p, "/etc/default/x");
+            Some("HTTPS_PROXY=http://file:3128\n".to_string())
+        };
+        let svc = parse(
+            &[
+                UnitText {
+                    path: "u.service",
+                    text: unit,
+                },
+                UnitText {
+                    path: "10-proxy.conf",
+                    text: dropin,
+                },
+            ],
+            &mut read,
+        );
+        assert_eq!(svc.env("HTTPS_PROXY").unwrap().value, "http://file:3128");
+        assert_eq!(svc.env("HTTPS_PROXY").unwrap().origin, "/etc/default/x:1");
+        assert_eq!(svc.env("HTTP_PROXY").unwrap().origin, "10-proxy.conf:3");
+        assert_eq!(svc.env("NO_PROXY").unwrap().value, "b");
+        let svc = parse(
+            &[
+                UnitText {
+                    path: "u.service",
+                    text: unit,
+                },
+                UnitText {
+                    path: "20-unset.conf",
+                    text: later,
+                },
+                UnitText {
+                    path: "30-files.conf",
+                    text: "[Service]\nEnvironmentFile=\n",
+                },
+            ],
+            &mut |_| panic!("the file list was reset"),
+        );
+        assert!(svc.env("NO_PROXY").is_none());
+        assert_eq!(svc.env("HTTPS_PROXY").unwrap().value, "http://unit:3128");
     }
 
     #[test]

@@ -171,3 +171,21 @@ pub fn hostname(root: &HostRoot) -> Option<String> {
             .flatten()
     })
 }
+
+/// regdoctor's own proxy variables, as Go's `FromEnvironment` would read them in this
+/// process: what `curl` and any Go client started from the same shell use.
+pub fn own_proxy_env() -> Vec<crate::formats::systemd::EnvVar> {
+    crate::formats::httpproxy::VARIABLES
+        .iter()
+        .flat_map(|(upper, lower)| [*upper, *lower])
+        .chain(["REQUEST_METHOD"])
+        .filter_map(|name| {
+            let value = std::env::var(name).ok()?;
+            Some(crate::formats::systemd::EnvVar {
+                name: name.to_string(),
+                value,
+                origin: "regdoctor's environment".into(),
+            })
+        })
+        .collect()
+}

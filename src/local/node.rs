@@ -317,11 +317,12 @@ pub fn read(opts: &NodeOptions) -> Result<NodeFacts, LoadError> {
         }
     }
     if !opts.no_defaults {
-        node.docker_service = Some(super::installs::service_files(
-            &opts.host_root,
-            "docker.service",
-        ));
+        let unit = |name| Some(super::installs::service_files(&opts.host_root, name));
+        node.docker_service = unit("docker.service");
+        node.containerd_service = unit("containerd.service");
+        node.crio_service = unit("crio.service");
     }
+    node.own_proxy_env = super::own_proxy_env();
     node.docker_version = match &opts.docker_version {
         Some(v) => Some(v.clone()),
         // Ask dockerd only about this node's own daemon.json.

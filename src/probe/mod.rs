@@ -8,6 +8,7 @@
 
 pub mod creds;
 pub mod http;
+pub mod proxy;
 pub mod pull;
 pub mod recording_verifier;
 pub mod tcp;
@@ -46,6 +47,11 @@ pub struct ProbeOptions {
     pub allow_insecure_credentials: bool,
     /// The client certificate the runtime presents when the server asks for one.
     pub client_pair: Option<crate::facts::ClientPair>,
+    /// The distinct proxies the judged runtimes use for the target: each is probed too.
+    pub proxies: Vec<crate::formats::httpproxy::ProxyUrl>,
+    /// The first judged runtime's proxy settings: Go's decision for every host of the
+    /// pull path (None: it has no proxy variable, every hop is direct).
+    pub pull_proxy: Option<crate::formats::httpproxy::ProxyFunc>,
     /// `--platform` (and where it came from); else this node's.
     pub platform: Option<(crate::facts::pull::Platform, String)>,
 }
@@ -73,6 +79,8 @@ pub struct ProbeFacts {
     pub http: Option<HttpFacts>,
     /// What came of the credentials (None when none were given).
     pub credentials: Option<CredentialOutcome>,
+    /// The target through each of [`ProbeOptions::proxies`], in that order.
+    pub proxied: Vec<crate::facts::proxy::ProxiedProbe>,
     /// The pull path (an image reference as the target).
     pub pull: Option<crate::facts::pull::PullFacts>,
 }
@@ -234,8 +242,22 @@ pub async fn probe(target: &Target, opts: &ProbeOptions) -> ProbeFacts {
     probe_until(target, opts, Instant::now() + opts.timeout).await
 }
 
-/// The probe, under a deadline shared with other targets.
+/// The probe, under a deadline shared with other targets: directly, and through each
+/// proxy a runtime uses, at the same time.
 pub async fn probe_until(target: &Target, opts: &ProbeOptions, deadline: Instant) -> ProbeFacts {
+    let (mut facts, (proxied, pull)) = tokio::join!(
+        probe_direct(target, opts, deadline),
+        proxy::probe_all(target, opts, deadline)
+    );
+    facts.proxied = proxied;
+    if facts.pull.is_none() {
+        facts.pull = pull;
+    }
+    facts
+}
+
+/// The direct probe.
+async fn probe_direct(target: &Target, opts: &ProbeOptions, deadline: Instant) -> ProbeFacts {
     let mut facts = ProbeFacts::default();
     let (dns, tcp) = tcp::dial(target, deadline).await;
     facts.dns = Some(dns);
@@ -302,7 +324,9 @@ pub async fn probe_until(target: &Target, opts: &ProbeOptions, deadline: Instant
     facts
 }
 
-/// The pull path, when the target names an image and the registry answered `/v2/`.
+/// The pull path, when the target names an image and the registry answered `/v2/`:
+/// directly, unless the judged runtime sends the registry through a proxy (then
+/// [`proxy::probe_via`] follows it through that proxy).
 async fn follow_pull(
     target: &Target,
     addr: SocketAddr,
@@ -310,22 +334,42 @@ async fn follow_pull(
     deadline: Instant,
     facts: &mut ProbeFacts,
 ) {
-    let Some(image) = &target.image else {
+    if proxy::route(target, opts).is_some() {
         return;
-    };
-    let first = facts.http.as_ref().and_then(|h| h.exchanges.first());
+    }
+    let dial = pull::Dial::Direct(addr);
+    facts.pull = pull_after(
+        target,
+        dial,
+        opts,
+        deadline,
+        facts.http.as_ref(),
+        facts.tls.as_ref(),
+    )
+    .await;
+}
+
+/// The pull walk after the anonymous requests (`http`) over a connection dialled as
+/// `dial`, when the target names an image and `GET /v2/` was answered.
+pub(crate) async fn pull_after(
+    target: &Target,
+    dial: pull::Dial<'_>,
+    opts: &ProbeOptions,
+    deadline: Instant,
+    http: Option<&HttpFacts>,
+    tls: Option<&TlsFacts>,
+) -> Option<crate::facts::pull::PullFacts> {
+    let image = target.image.as_ref()?;
+    let first = http.and_then(|h| h.exchanges.first());
     if first.is_none_or(|f| f.status.is_none()) {
-        return;
+        return None;
     }
     // Over TLS only when the handshake completed (a plaintext answer on the TLS port is
     // the plain-HTTP session's business).
-    let tls = facts
-        .tls
-        .as_ref()
-        .filter(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
-    let plain = facts.http.as_ref().is_some_and(|h| h.scheme == "http");
+    let tls = tls.filter(|t| matches!(t.outcome, TlsOutcome::Established { .. }));
+    let plain = http.is_some_and(|h| h.scheme == "http");
     let target = match (target.scheme, tls, plain) {
-        (Scheme::Https, None, false) => return,
+        (Scheme::Https, None, false) => return None,
         // The TLS port answered in plaintext and the registry answered plain HTTP: a
         // runtime that allows it (an insecure registry) pulls over plain HTTP.
         (Scheme::Https, None, true) => &Target {
@@ -334,7 +378,7 @@ async fn follow_pull(
         },
         _ => target,
     };
-    facts.pull = Some(pull::follow(target, image, first, tls, addr, opts, deadline).await);
+    Some(pull::follow(target, image, first, tls, dial, opts, deadline).await)
 }
 
 async fn finish(
@@ -361,7 +405,7 @@ async fn finish(
             .as_ref()
             .map(|t| t.chain.clone())
             .unwrap_or_default();
-        session = reopen(target, addr, opts, &chain, deadline).await;
+        session = reopen(target, pull::Dial::Direct(addr), opts, &chain, deadline).await;
     }
     facts.credentials = Some(match (session, first) {
         (Some(mut session), Some(first)) => {
@@ -403,7 +447,8 @@ async fn retry_on_new_connection(
         exchanges.pop();
     }
     let done = exchanges.len();
-    let Some(mut fresh) = reopen(target, addr, opts, chain, deadline).await else {
+    let Some(mut fresh) = reopen(target, pull::Dial::Direct(addr), opts, chain, deadline).await
+    else {
         return;
     };
     for path in &PATHS[done.min(PATHS.len())..] {
@@ -418,12 +463,19 @@ async fn retry_on_new_connection(
 /// A new connection to the same address; over TLS only if it presents `chain` again.
 pub(super) async fn reopen(
     target: &Target,
-    addr: SocketAddr,
+    dial: pull::Dial<'_>,
     opts: &ProbeOptions,
     chain: &[Vec<u8>],
     deadline: Instant,
 ) -> Option<http::Session> {
-    let stream = tcp::reconnect(addr, deadline).await?;
+    let stream = match dial {
+        pull::Dial::Direct(addr) => tcp::reconnect(addr, deadline).await?,
+        pull::Dial::Proxy(p) => {
+            proxy::connect_via(p, &target.host.to_string(), target.port, deadline)
+                .await
+                .ok()?
+        }
+    };
     let authority = target.registry_name();
     if chain.is_empty() {
         return http::Session::open(stream, false, "http", &authority, deadline)

@@ -9,6 +9,7 @@
 //! origin, as the runtimes' authorizers do. Everything is under the probe's deadline and
 //! every body read is capped.
 
+use crate::challenge::Challenge;
 use std::net::SocketAddr;
 
 use sha2::{Digest, Sha256};
@@ -19,6 +20,7 @@ use super::http::{Authorization, BODY_CAP, MAX_REDIRECTS, Req, Session};
 use super::{ProbeOptions, SendPermit, tcp, tls};
 use crate::facts::pull::{Hop, HopRole, Platform, PullAuth, PullFacts, PullStep, StepKind, media};
 use crate::facts::{BearerFlow, HttpExchange, TlsFacts, TlsOutcome};
+use crate::formats::httpproxy::ProxyUrl;
 use crate::secret::Secret;
 use crate::target::{ImageRef, Scheme, Target};
 
@@ -47,15 +49,35 @@ pub fn this_platform() -> Platform {
     }
 }
 
-/// Whether an index entry's platform is the one wanted (containerd's matcher in short:
-/// same OS and architecture; a variant counts only when both name one).
+/// Whether an index entry's platform is the one wanted, as containerd's platform matcher
+/// (which Docker 20.10 uses) compares them: same OS, architecture and variant once both
+/// are normalized (amd64 `v1` and arm64 `v8` are no variant, plain arm is `v7`), without
+/// its fallbacks to older compatible platforms (containerd 1.6 on amd64 also takes
+/// linux/386, then fails to unpack it: `content digest …: not found`). Observed on amd64
+/// with dockerd 20.10 and containerd 1.6: an index with only linux/amd64 `v1` pulls, with
+/// only `v2` it fails (the variant counts though the node asks for none). CRI-O
+/// (containers/image 5.23) is stricter: `v1` fails there too.
 pub fn platform_matches(wanted: &Platform, entry: &Platform) -> bool {
+    fn variant(p: &Platform) -> Option<&str> {
+        match (p.architecture.as_str(), p.variant.as_deref()) {
+            ("amd64", Some("v1")) | ("arm64", Some("v8")) => None,
+            ("arm", None) => Some("v7"),
+            (_, v) => v,
+        }
+    }
     wanted.os == entry.os
         && wanted.architecture == entry.architecture
-        && match (&wanted.variant, &entry.variant) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        }
+        && variant(wanted) == variant(entry)
+}
+
+/// How a connection to the registry is made again: to the address that answered, or
+/// through the proxy that carries it.
+#[derive(Clone, Copy)]
+pub enum Dial<'a> {
+    /// Directly to this address.
+    Direct(SocketAddr),
+    /// Through this proxy (`CONNECT`).
+    Proxy(&'a ProxyUrl),
 }
 
 /// The connections of the pull: the registry first, then every other host reached.
@@ -86,7 +108,14 @@ impl Hops {
             tcp: None,
             tls: None,
             error: None,
+            via: super::proxy::route(&t, opts),
         };
+        if let Some(proxy) = hop.via.clone() {
+            let session = through_proxy(&mut hop, &proxy, opts, deadline).await;
+            self.hops.push(hop);
+            self.sessions.push(session);
+            return self.hops.len() - 1;
+        }
         let (dns, tcp) = tcp::dial(&t, deadline).await;
         let dns_error = dns
             .error
@@ -113,25 +142,7 @@ impl Hops {
                                 .map_err(|(e, _)| hop.error = Some(e))
                                 .ok();
                         } else {
-                            let (facts, tls) = tls::handshake(
-                                stream,
-                                &t,
-                                &opts.ca_roots,
-                                opts.client_pair.as_ref(),
-                                deadline,
-                            )
-                            .await;
-                            let h2 = facts.outcome.is_h2();
-                            if !matches!(facts.outcome, TlsOutcome::Established { .. }) {
-                                hop.error = Some("the TLS handshake did not complete".into());
-                            }
-                            hop.tls = Some(facts);
-                            if let Some(tls) = tls {
-                                session = Session::open(tls, h2, "https", &authority, deadline)
-                                    .await
-                                    .map_err(|(e, _)| hop.error = Some(e))
-                                    .ok();
-                            }
+                            session = tls_session(&mut hop, stream, opts, deadline).await;
                         }
                     }
                 }
@@ -205,6 +216,62 @@ impl Hops {
     }
 }
 
+/// Opens a hop through the proxy that carries it: `CONNECT`, then TLS as directly. A
+/// plain-HTTP hop is not probed (Go sends its requests to the proxy as absolute URLs).
+async fn through_proxy(
+    hop: &mut Hop,
+    proxy: &ProxyUrl,
+    opts: &ProbeOptions,
+    deadline: Instant,
+) -> Option<Session> {
+    let t = hop.target.clone();
+    if t.scheme == Scheme::Http {
+        hop.error = Some(format!(
+            "not probed: a plain-HTTP host through the proxy {proxy} (Go sends absolute URLs to the proxy, which regdoctor does not)"
+        ));
+        return None;
+    }
+    let stream = match super::proxy::connect_via(proxy, &t.host.to_string(), t.port, deadline).await
+    {
+        Ok(s) => s,
+        Err(f) => {
+            hop.error = Some(
+                f.go_text()
+                    .unwrap_or_else(|| format!("no tunnel through the proxy {proxy}")),
+            );
+            return None;
+        }
+    };
+    tls_session(hop, stream, opts, deadline).await
+}
+
+/// The TLS handshake with a hop over `stream` (recorded in the hop), then an HTTP session.
+async fn tls_session(
+    hop: &mut Hop,
+    stream: tokio::net::TcpStream,
+    opts: &ProbeOptions,
+    deadline: Instant,
+) -> Option<Session> {
+    let t = hop.target.clone();
+    let (facts, tls) = tls::handshake(
+        stream,
+        &t,
+        &opts.ca_roots,
+        opts.client_pair.as_ref(),
+        deadline,
+    )
+    .await;
+    let h2 = facts.outcome.is_h2();
+    if !matches!(facts.outcome, TlsOutcome::Established { .. }) {
+        hop.error = Some("the TLS handshake did not complete".into());
+    }
+    hop.tls = Some(facts);
+    Session::open(tls?, h2, "https", &t.registry_name(), deadline)
+        .await
+        .map_err(|(e, _)| hop.error = Some(e))
+        .ok()
+}
+
 /// The authorization the pull's registry requests carry.
 enum Auth {
     None,
@@ -219,7 +286,7 @@ pub async fn follow(
     image: &ImageRef,
     first: Option<&HttpExchange>,
     tls_facts: Option<&TlsFacts>,
-    addr: SocketAddr,
+    dial: Dial<'_>,
     opts: &ProbeOptions,
     deadline: Instant,
 ) -> PullFacts {
@@ -234,6 +301,10 @@ pub async fn follow(
         tcp: None,
         tls: None,
         error: None,
+        via: match dial {
+            Dial::Direct(_) => None,
+            Dial::Proxy(p) => Some(p.clone()),
+        },
     };
     let mut facts = PullFacts {
         image: image.clone(),
@@ -246,7 +317,7 @@ pub async fn follow(
         stopped: None,
     };
     let chain = tls_facts.map(|t| t.chain.clone()).unwrap_or_default();
-    let session = super::reopen(target, addr, opts, &chain, deadline).await;
+    let session = super::reopen(target, dial, opts, &chain, deadline).await;
     let mut hops = Hops {
         hops: vec![registry_hop],
         sessions: vec![session],
@@ -303,75 +374,7 @@ async fn authenticate(
     let challenges = first.challenges();
     let permit = creds::permit_for(tls_facts, target, opts);
     if let Some(ch) = challenges.iter().find(|c| c.scheme == "bearer") {
-        let scope = format!("repository:{}:pull", image.repository);
-        let mut flow = BearerFlow::default();
-        let permit = permit.ok();
-        let with = match (&opts.credentials, &permit) {
-            (Some(c), Some(p)) => Some((c, p)),
-            _ => None,
-        };
-        let with_credentials = with.is_some();
-        let pull_auth = |flow: &BearerFlow, error: Option<String>| PullAuth::Bearer {
-            scope: scope.clone(),
-            token_url: flow.token_url.clone(),
-            with_credentials,
-            token: flow.token.clone().map(Box::new),
-            error,
-        };
-        let Some((realm, path_query)) = creds::token_request(ch, &scope, &mut flow) else {
-            let why = flow.realm_error.clone();
-            return (Auth::None, pull_auth(&flow, why));
-        };
-        let registry = hops.sessions[0].as_mut();
-        let Some(registry) = registry else {
-            return (Auth::None, pull_auth(&flow, Some("no connection".into())));
-        };
-        let token_ex = creds::fetch_token(
-            registry,
-            target,
-            (realm.clone(), path_query),
-            with,
-            opts,
-            deadline,
-            &mut flow,
-        )
-        .await;
-        if !(realm.scheme == target.scheme
-            && realm.host == target.host
-            && realm.port == target.port)
-        {
-            hops.hops.push(Hop {
-                role: HopRole::TokenRealm,
-                target: realm,
-                dns: None,
-                tcp: None,
-                tls: flow.realm_tls.clone(),
-                error: flow.realm_error.clone(),
-            });
-            hops.sessions.push(None);
-        }
-        let token = token_ex.and_then(|ex| creds::keep_token(&mut flow, ex));
-        let error = match (&token, &flow.realm_error, &flow.token) {
-            (Some(_), _, _) => None,
-            (None, Some(e), _) => Some(e.clone()),
-            (None, None, Some(ex)) => Some(match (ex.status, &ex.error) {
-                (_, Some(e)) => e.clone(),
-                (Some(s), None) => format!("the token service answered {s}"),
-                (None, None) => "no answer from the token service".into(),
-            }),
-            (None, None, None) => Some("no token request was made".into()),
-        };
-        let auth = match token {
-            Some(t) => {
-                let p = match (with_credentials, permit) {
-                    (true, Some(p)) => p,
-                    _ => SendPermit::anonymous_token(),
-                };
-                Auth::Bearer(t, p)
-            }
-            None => Auth::None,
-        };
-        return (auth, pull_auth(&flow, error));
+        return bearer(ch, target, image, hops, permit.ok(), opts, deadline).await;
     }
     if challenges.iter().any(|c| c.scheme == "basic") {
         return match (&opts.credentials, permit) {
@@ -386,6 +389,87 @@ async fn authenticate(
         };
     }
     (Auth::None, PullAuth::Anonymous)
+}
+
+/// A Bearer token for `repository:<name>:pull` from the challenge's realm: with the
+/// credentials when they may be sent, else anonymous. A realm on another origin becomes a
+/// hop of the path.
+async fn bearer(
+    ch: &Challenge,
+    target: &Target,
+    image: &ImageRef,
+    hops: &mut Hops,
+    permit: Option<SendPermit>,
+    opts: &ProbeOptions,
+    deadline: Instant,
+) -> (Auth, PullAuth) {
+    let scope = format!("repository:{}:pull", image.repository);
+    let mut flow = BearerFlow::default();
+    let with = match (&opts.credentials, &permit) {
+        (Some(c), Some(p)) => Some((c, p)),
+        _ => None,
+    };
+    let with_credentials = with.is_some();
+    let pull_auth = |flow: &BearerFlow, error: Option<String>| PullAuth::Bearer {
+        scope: scope.clone(),
+        token_url: flow.token_url.clone(),
+        with_credentials,
+        token: flow.token.clone().map(Box::new),
+        error,
+    };
+    let Some((realm, path_query)) = creds::token_request(ch, &scope, &mut flow) else {
+        let why = flow.realm_error.clone();
+        return (Auth::None, pull_auth(&flow, why));
+    };
+    let registry = hops.sessions[0].as_mut();
+    let Some(registry) = registry else {
+        return (Auth::None, pull_auth(&flow, Some("no connection".into())));
+    };
+    let token_ex = creds::fetch_token(
+        registry,
+        target,
+        (realm.clone(), path_query),
+        with,
+        opts,
+        deadline,
+        &mut flow,
+    )
+    .await;
+    if !(realm.scheme == target.scheme && realm.host == target.host && realm.port == target.port) {
+        hops.hops.push(Hop {
+            role: HopRole::TokenRealm,
+            dns: None,
+            tcp: None,
+            tls: flow.realm_tls.clone(),
+            error: flow.realm_error.clone(),
+            // The runtime's decision; the token request itself is made directly.
+            via: super::proxy::route(&realm, opts),
+            target: realm,
+        });
+        hops.sessions.push(None);
+    }
+    let token = token_ex.and_then(|ex| creds::keep_token(&mut flow, ex));
+    let error = match (&token, &flow.realm_error, &flow.token) {
+        (Some(_), _, _) => None,
+        (None, Some(e), _) => Some(e.clone()),
+        (None, None, Some(ex)) => Some(match (ex.status, &ex.error) {
+            (_, Some(e)) => e.clone(),
+            (Some(s), None) => format!("the token service answered {s}"),
+            (None, None) => "no answer from the token service".into(),
+        }),
+        (None, None, None) => Some("no token request was made".into()),
+    };
+    let auth = match token {
+        Some(t) => {
+            let p = match (with_credentials, permit) {
+                (true, Some(p)) => p,
+                _ => SendPermit::anonymous_token(),
+            };
+            Auth::Bearer(t, p)
+        }
+        None => Auth::None,
+    };
+    (auth, pull_auth(&flow, error))
 }
 
 /// The media type of an answer (`Content-Type` without parameters).
@@ -410,6 +494,32 @@ pub type Descriptor = (String, Option<u64>);
 fn descriptor(v: &serde_json::Value) -> Option<Descriptor> {
     let digest = v.get("digest")?.as_str()?.to_string();
     Some((digest, v.get("size").and_then(|s| s.as_u64())))
+}
+
+/// What every request of the walk shares: the authorization, the options, the deadline.
+#[derive(Clone, Copy)]
+struct Ctx<'a, 'b> {
+    auth: Option<(&'a Authorization<'b>, &'a SendPermit)>,
+    opts: &'a ProbeOptions,
+    deadline: Instant,
+}
+
+impl Ctx<'_, '_> {
+    async fn fetch(&self, hops: &mut Hops, kind: StepKind, req: Req<'_>) -> (PullStep, Vec<u8>) {
+        hops.fetch(kind, req, self.auth, self.opts, self.deadline)
+            .await
+    }
+}
+
+/// A manifest request with the runtimes' Accept list.
+fn manifest_req<'a>(method: &'static str, path: &'a str) -> Req<'a> {
+    Req {
+        method,
+        path,
+        accept: ACCEPT,
+        range: None,
+        cap: BODY_CAP,
+    }
 }
 
 /// The media type of a manifest answer: its `Content-Type` (`kind`), else, when a
@@ -468,35 +578,52 @@ async fn walk(
     opts: &ProbeOptions,
     deadline: Instant,
 ) {
+    let ctx = Ctx {
+        auth,
+        opts,
+        deadline,
+    };
+    let Some((kind, body)) = manifest(image, facts, hops, ctx).await else {
+        return;
+    };
+    let Some((kind, doc)) = platform_manifest(image, facts, hops, ctx, kind, body).await else {
+        return;
+    };
+    if !media::is_manifest(&kind) {
+        facts.stopped = Some(format!("the manifest's media type is {kind:?}"));
+        return;
+    }
+    let (config, layer) = manifest_blobs(doc.as_ref());
+    let Some(config) = config else {
+        facts.stopped = Some("the manifest names no configuration blob".into());
+        return;
+    };
+    if !config_blob(&image.repository, facts, hops, ctx, config).await {
+        facts.stopped = Some("the configuration blob could not be fetched intact".into());
+        return;
+    }
+    if let Some((layer_digest, _)) = layer {
+        first_layer_byte(&image.repository, facts, hops, ctx, layer_digest).await;
+    }
+}
+
+/// HEAD and GET of the manifest (its digest checked when the reference is one); on a 404,
+/// `tags/list` to tell an unknown name from an unknown tag. The media type and the body
+/// when it answered 200.
+async fn manifest(
+    image: &ImageRef,
+    facts: &mut PullFacts,
+    hops: &mut Hops,
+    ctx: Ctx<'_, '_>,
+) -> Option<(String, Vec<u8>)> {
     let repo = &image.repository;
     let path = format!("/v2/{repo}/manifests/{}", image.reference());
-    fn manifest_req<'a>(method: &'static str, path: &'a str) -> Req<'a> {
-        Req {
-            method,
-            path,
-            accept: ACCEPT,
-            range: None,
-            cap: BODY_CAP,
-        }
-    }
-    let (head, _) = hops
-        .fetch(
-            StepKind::ManifestHead,
-            manifest_req("HEAD", &path),
-            auth,
-            opts,
-            deadline,
-        )
+    let (head, _) = ctx
+        .fetch(hops, StepKind::ManifestHead, manifest_req("HEAD", &path))
         .await;
     facts.steps.push(head);
-    let (mut get, mut body) = hops
-        .fetch(
-            StepKind::Manifest,
-            manifest_req("GET", &path),
-            auth,
-            opts,
-            deadline,
-        )
+    let (mut get, body) = ctx
+        .fetch(hops, StepKind::Manifest, manifest_req("GET", &path))
         .await;
     if image.digest.is_some() {
         let seen = sha256(&body);
@@ -505,97 +632,109 @@ async fn walk(
         get.digest_seen = Some(seen);
     }
     let status = get.exchange.status;
-    let mut kind = media_type(&get.exchange);
+    let kind = media_type(&get.exchange);
     facts.steps.push(get);
     match status {
-        Some(200) => {}
+        Some(200) => Some((kind, body)),
         Some(404) => {
             let tags = format!("/v2/{repo}/tags/list");
-            let (step, _) = hops
-                .fetch(StepKind::Tags, Req::get(&tags), auth, opts, deadline)
-                .await;
+            let (step, _) = ctx.fetch(hops, StepKind::Tags, Req::get(&tags)).await;
             facts.steps.push(step);
             facts.stopped = Some("the manifest was not found".into());
-            return;
+            None
         }
         Some(s) => {
             facts.stopped = Some(format!("the manifest request answered {s}"));
-            return;
+            None
         }
         None => {
             facts.stopped = Some("the manifest request had no answer".into());
-            return;
+            None
         }
     }
+}
+
+/// The image manifest: the document itself, or from an index the one for the node's
+/// platform (fetched by digest, the digest checked). Its media type and parsed body.
+async fn platform_manifest(
+    image: &ImageRef,
+    facts: &mut PullFacts,
+    hops: &mut Hops,
+    ctx: Ctx<'_, '_>,
+    mut kind: String,
+    body: Vec<u8>,
+) -> Option<(String, Option<serde_json::Value>)> {
     let parse = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).ok();
-    let mut doc = parse(&body);
+    let doc = parse(&body);
+    // Some registries omit Content-Type: the document's own mediaType says it.
     kind = document_kind(kind, doc.as_ref());
-    if media::is_index(&kind) {
-        let entries = index_entries(doc.as_ref());
-        facts.platforms = entries.iter().map(|(p, _)| p.to_string()).collect();
-        let Some((_, digest)) = entries
-            .iter()
-            .find(|(p, _)| platform_matches(&facts.platform, p))
-        else {
-            facts.stopped = Some(format!("the index has no manifest for {}", facts.platform));
-            return;
-        };
-        let path = format!("/v2/{repo}/manifests/{digest}");
-        let (mut step, bytes) = hops
-            .fetch(
-                StepKind::PlatformManifest,
-                manifest_req("GET", &path),
-                auth,
-                opts,
-                deadline,
-            )
-            .await;
-        let seen = sha256(&bytes);
-        step.digest_ok = Some(&seen == digest && step.exchange.status == Some(200));
-        step.digest = Some(digest.clone());
-        step.digest_seen = Some(seen);
-        let ok = step.exchange.status == Some(200);
-        kind = media_type(&step.exchange);
-        facts.steps.push(step);
-        if !ok {
-            facts.stopped = Some("the platform's manifest could not be fetched".into());
-            return;
-        }
-        body = bytes;
-        doc = parse(&body);
+    if !media::is_index(&kind) {
+        return Some((kind, doc));
     }
-    if !media::is_manifest(&kind) {
-        facts.stopped = Some(format!("the manifest's media type is {kind:?}"));
-        return;
-    }
-    let (config, layer) = manifest_blobs(doc.as_ref());
-    let Some((config_digest, config_size)) = config else {
-        facts.stopped = Some("the manifest names no configuration blob".into());
-        return;
+    let entries = index_entries(doc.as_ref());
+    facts.platforms = entries.iter().map(|(p, _)| p.to_string()).collect();
+    let Some((_, digest)) = entries
+        .iter()
+        .find(|(p, _)| platform_matches(&facts.platform, p))
+    else {
+        facts.stopped = Some(format!("the index has no manifest for {}", facts.platform));
+        return None;
     };
-    let path = format!("/v2/{repo}/blobs/{config_digest}");
-    let (mut step, bytes) = hops
-        .fetch(StepKind::ConfigBlob, Req::get(&path), auth, opts, deadline)
+    let path = format!("/v2/{}/manifests/{digest}", image.repository);
+    let (mut step, bytes) = ctx
+        .fetch(hops, StepKind::PlatformManifest, manifest_req("GET", &path))
         .await;
-    let complete = !step.exchange.truncated && config_size.is_none_or(|s| s as usize <= BODY_CAP);
+    let seen = sha256(&bytes);
+    step.digest_ok = Some(&seen == digest && step.exchange.status == Some(200));
+    step.digest = Some(digest.clone());
+    step.digest_seen = Some(seen);
+    let ok = step.exchange.status == Some(200);
+    let kind = media_type(&step.exchange);
+    facts.steps.push(step);
+    if !ok {
+        facts.stopped = Some("the platform's manifest could not be fetched".into());
+        return None;
+    }
+    Some((kind, parse(&bytes)))
+}
+
+/// GET of the configuration blob, its sha256 checked when it was read whole. Whether it
+/// came intact.
+async fn config_blob(
+    repo: &str,
+    facts: &mut PullFacts,
+    hops: &mut Hops,
+    ctx: Ctx<'_, '_>,
+    (digest, size): (String, Option<u64>),
+) -> bool {
+    let path = format!("/v2/{repo}/blobs/{digest}");
+    let (mut step, bytes) = ctx.fetch(hops, StepKind::ConfigBlob, Req::get(&path)).await;
+    let complete = !step.exchange.truncated && size.is_none_or(|s| s as usize <= BODY_CAP);
     if step.exchange.status == Some(200) && complete {
         let seen = sha256(&bytes);
-        step.digest_ok = Some(seen == config_digest);
+        step.digest_ok = Some(seen == digest);
         step.digest_seen = Some(seen);
     }
-    step.digest = Some(config_digest);
-    // The body is a JSON document the report need not repeat.
-    step.exchange.body.clear();
-    let config_ok = step.exchange.status == Some(200) && step.digest_ok != Some(false);
-    facts.steps.push(step);
-    if !config_ok {
-        facts.stopped = Some("the configuration blob could not be fetched intact".into());
-        return;
+    step.digest = Some(digest);
+    // The body is a JSON document the report need not repeat; a refusal's body is kept
+    // (Docker prints it).
+    if step.exchange.status == Some(200) {
+        step.exchange.body.clear();
     }
-    let Some((layer_digest, _)) = layer else {
-        return;
-    };
-    let path = format!("/v2/{repo}/blobs/{layer_digest}");
+    let ok = step.exchange.status == Some(200) && step.digest_ok != Some(false);
+    facts.steps.push(step);
+    ok
+}
+
+/// A ranged GET of the first layer's first byte (one byte read at most).
+async fn first_layer_byte(
+    repo: &str,
+    facts: &mut PullFacts,
+    hops: &mut Hops,
+    ctx: Ctx<'_, '_>,
+    digest: String,
+) {
+    let path = format!("/v2/{repo}/blobs/{digest}");
     let req = Req {
         method: "GET",
         path: &path,
@@ -603,11 +742,11 @@ async fn walk(
         range: Some("bytes=0-0"),
         cap: 1,
     };
-    let (mut step, _) = hops
-        .fetch(StepKind::LayerBlob, req, auth, opts, deadline)
-        .await;
-    step.exchange.body.clear();
-    step.digest = Some(layer_digest);
+    let (mut step, _) = ctx.fetch(hops, StepKind::LayerBlob, req).await;
+    if matches!(step.exchange.status, Some(200 | 206)) {
+        step.exchange.body.clear();
+    }
+    step.digest = Some(digest);
     facts.steps.push(step);
 }
 
@@ -635,12 +774,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn platforms_match_as_containerd_s_matcher_does_in_short() {
+    fn platforms_match_as_containerd_s_strict_matcher_does() {
         let p = |s: &str| Platform::parse(s).unwrap();
         assert!(platform_matches(&p("linux/amd64"), &p("linux/amd64")));
         assert!(!platform_matches(&p("linux/amd64"), &p("linux/s390x")));
         assert!(platform_matches(&p("linux/arm/v7"), &p("linux/arm")));
         assert!(!platform_matches(&p("linux/arm/v7"), &p("linux/arm/v6")));
+        // Normalized variants: amd64 v1 and arm64 v8 are none; others count.
+        assert!(platform_matches(&p("linux/amd64"), &p("linux/amd64/v1")));
+        assert!(!platform_matches(&p("linux/amd64"), &p("linux/amd64/v2")));
+        assert!(platform_matches(&p("linux/arm64"), &p("linux/arm64/v8")));
         assert!(!platform_matches(&p("linux/amd64"), &p("windows/amd64")));
         assert_eq!(this_platform().os, "linux");
     }

@@ -12,21 +12,24 @@ use crate::target::{Host, Target};
 
 /// Resolves the target's host. An IP resolves to itself.
 pub async fn resolve(target: &Target, deadline: Instant) -> DnsFacts {
-    let name = match &target.host {
-        Host::Ip(ip) => {
-            return DnsFacts {
-                addresses: vec![*ip],
-                error: None,
-            };
-        }
-        Host::Name(n) => n.clone(),
-    };
-    match timeout_at(
-        deadline,
-        tokio::net::lookup_host((name.as_str(), target.port)),
-    )
-    .await
-    {
+    match &target.host {
+        Host::Ip(ip) => DnsFacts {
+            addresses: vec![*ip],
+            error: None,
+        },
+        Host::Name(n) => resolve_name(n, target.port, deadline).await,
+    }
+}
+
+/// Resolves a host name (or an IP literal, to itself), under the deadline.
+pub async fn resolve_name(name: &str, port: u16, deadline: Instant) -> DnsFacts {
+    if let Ok(ip) = name.parse::<std::net::IpAddr>() {
+        return DnsFacts {
+            addresses: vec![ip],
+            error: None,
+        };
+    }
+    match timeout_at(deadline, tokio::net::lookup_host((name, port))).await {
         Ok(Ok(addrs)) => {
             let mut addresses: Vec<_> = addrs.map(|a| a.ip()).collect();
             addresses.dedup();

@@ -124,10 +124,13 @@ fn runtimes(out: &mut String, report: &Report, style: &Style) {
                     paint_verdict(style, verdict)
                 );
                 for (who, line) in &r.lines {
-                    let _ = writeln!(out, "      {:<11} {line}", format!("{who}:"));
+                    let _ = writeln!(out, "      {:<11} {}", format!("{who}:"), indent(line, 18));
                 }
                 if let Some(trust) = &v.trust {
                     let _ = writeln!(out, "      trusts:     {trust}");
+                }
+                if let Some(route) = &v.route {
+                    let _ = writeln!(out, "      proxy:      {}", route.describe());
                 }
                 let _ = writeln!(out, "      judged:     {}", v.why);
             }
@@ -220,13 +223,20 @@ fn finding(out: &mut String, f: &Finding, style: &Style) {
         Severity::Warning => paint_yellow(style, &label),
         Severity::Info => label,
     };
-    let _ = writeln!(out, "         {label}: {}", f.message);
+    let _ = writeln!(out, "         {label}: {}", indent(&f.message, 11));
     if let Some(ce) = &f.client_error {
-        let _ = writeln!(out, "           runtime: {ce}");
+        let _ = writeln!(out, "           runtime: {}", indent(ce, 20));
     }
     if let Some(h) = &f.hint {
-        let _ = writeln!(out, "           fix: {h}");
+        let _ = writeln!(out, "           fix: {}", indent(h, 16));
     }
+}
+
+/// A text over several lines (a runtime's multi-line error) with its later lines
+/// indented by `n`, so the report's layout holds.
+fn indent(text: &str, n: usize) -> String {
+    text.trim_end_matches('\n')
+        .replace('\n', &format!("\n{}", " ".repeat(n)))
 }
 
 fn paint_status(style: &Style, s: Status) -> String {
@@ -305,4 +315,16 @@ pub fn summary_lines(reports: &[Report], style: &Style) -> String {
         .map(|_| ());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_multi_line_runtime_error_keeps_the_layout() {
+        let line = "reading manifest v1: errors:\ndenied: requested access to the resource is denied\nunauthorized: authentication required\n";
+        assert_eq!(
+            super::indent(line, 4),
+            "reading manifest v1: errors:\n    denied: requested access to the resource is denied\n    unauthorized: authentication required"
+        );
+    }
 }

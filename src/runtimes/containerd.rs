@@ -141,8 +141,26 @@ pub fn is_localhost(t: &Target) -> bool {
     }
 }
 
-/// containerd's effective client for the target.
+/// containerd's effective client for the target: its files, then the proxy
+/// environment of its systemd service (`containerd.service`).
 pub fn client(facts: &Facts, why: String) -> Client {
+    let c = files_client(facts, why);
+    match &facts.target {
+        Ok(t) => {
+            let rules = crate::formats::httpproxy::GoRules::for_go(c.go_version.as_deref());
+            let env = super::proxy::ProxyEnv::of_service(
+                facts.node.containerd_service.as_ref(),
+                "containerd.service",
+                rules,
+            );
+            c.with_proxy(env, t)
+        }
+        Err(_) => c,
+    }
+}
+
+/// The client from the runtime's files.
+fn files_client(facts: &Facts, why: String) -> Client {
     let mut c = Client::default_for(Runtime::Containerd, why);
     let install = &facts.node.installs.containerd;
     c.version = install.version.clone();

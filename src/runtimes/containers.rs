@@ -112,8 +112,26 @@ pub fn governing(facts: &Facts, name: &str) -> Option<RegistryEntry> {
     best
 }
 
-/// containers/image's effective client for the target.
+/// containers/image's effective client for the target: its files, then the proxy
+/// environment of its systemd service (`crio.service`).
 pub fn client(facts: &Facts, why: String) -> Client {
+    let c = files_client(facts, why);
+    match &facts.target {
+        Ok(t) => {
+            let rules = crate::formats::httpproxy::GoRules::for_go(c.go_version.as_deref());
+            let env = super::proxy::ProxyEnv::of_service(
+                facts.node.crio_service.as_ref(),
+                "crio.service",
+                rules,
+            );
+            c.with_proxy(env, t)
+        }
+        Err(_) => c,
+    }
+}
+
+/// The client from the runtime's files.
+fn files_client(facts: &Facts, why: String) -> Client {
     let mut c = Client::default_for(Runtime::CriO, why);
     let install = &facts.node.installs.containers;
     c.version = install.version.clone();

@@ -56,6 +56,46 @@ pub struct Failure {
     /// `tls: failed to verify certificate: `.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub verify: bool,
+    /// What some runtimes print of a pull-path failure besides Go's error (only for the
+    /// wording: the report has it in the finding's evidence and `client_error`).
+    #[serde(skip)]
+    pub pull: Option<Box<PullContext>>,
+}
+
+/// The parts of a pull-path failure a runtime names in its line besides the cause (the
+/// check fills what it knows; observed with dockerd 20.10, containerd 1.6 and skopeo 1.9
+/// in docs/runtime-observations.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PullContext {
+    /// The URL of the request that failed, as Go's `url.Error` names it: a redirected
+    /// blob's last URL (containerd and CRI-O print it, Docker does not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// For a digest mismatch: the digest expected and the digest of the bytes served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digests: Option<(String, String)>,
+    /// Every error of the registry's JSON body, as `code: message` with the code in
+    /// lower case and spaces (containers/image prints them all, Docker the first).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    /// The `error` parameter of the registry's Bearer challenge (containerd prints it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge_error: Option<String>,
+    /// The index's digest (containerd names it when no platform matches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_digest: Option<String>,
+    /// The index is an OCI image index (containers/image: "image index"), not a Docker
+    /// manifest list ("manifest list").
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub oci_index: bool,
+    /// A blob request refused with a 4xx status by the host that answered: the status
+    /// and what Docker's registry client makes of the body (see [`docker_status_error`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<(u16, String)>,
+    /// A [`Step::ManifestType`] whose cause is the configuration's media type of an OCI
+    /// artifact (a Helm chart), not the manifest's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub artifact: bool,
 }
 
 impl Failure {
@@ -65,6 +105,7 @@ impl Failure {
             step: Step::FirstRequest,
             cause: cause.into(),
             verify: false,
+            pull: None,
         }
     }
 
@@ -74,6 +115,7 @@ impl Failure {
             step: Step::FirstRequest,
             cause: x509.into(),
             verify: true,
+            pull: None,
         }
     }
 
@@ -83,7 +125,14 @@ impl Failure {
             step,
             cause: cause.into(),
             verify: false,
+            pull: None,
         }
+    }
+
+    /// The same failure with what the runtimes name of the pull besides the cause.
+    pub fn with_pull(mut self, context: PullContext) -> Failure {
+        self.pull = Some(Box::new(context));
+        self
     }
 
     /// The cause as a runtime built with this Go prints it.
@@ -98,7 +147,7 @@ impl Failure {
     /// The generic wording (Docker's, current Go): `Get "https://h/v2/": cause`.
     pub fn generic(&self, target: Option<&Target>) -> String {
         let cause = self.cause_for(true);
-        if let Some(l) = target.and_then(|t| pull_line(Runtime::Docker, self.step, &cause, t)) {
+        if let Some(l) = target.and_then(|t| pull_line(Runtime::Docker, self, &cause, t)) {
             return l;
         }
         match (self.step, target) {
@@ -135,66 +184,183 @@ fn manifest_url(t: &Target) -> String {
 }
 
 /// The line a runtime prints for a failure on the pull path, after `/v2/` (the image's
-/// own names in it).
-fn pull_line(runtime: Runtime, step: Step, cause: &str, t: &Target) -> Option<String> {
+/// own names in it). Docker prints an error met once its pull's progress stream has begun
+/// (the platform, the blobs) without `Error response from daemon: `. Observed with dockerd
+/// 20.10, containerd 1.6 (`ctr`) and skopeo 1.9 (CRI-O's containers/image) against the
+/// real registry: docs/runtime-observations.md.
+fn pull_line(runtime: Runtime, f: &Failure, cause: &str, t: &Target) -> Option<String> {
     let image = t.image.as_ref()?;
     let name = t.registry_name();
     let repo = &image.repository;
     let reference = image.reference();
     let full = format!("{name}/{}", image.familiar());
+    let none = PullContext::default();
+    let ctx = f.pull.as_deref().unwrap_or(&none);
+    // Go's url.Error around a blob request's cause, as containerd and CRI-O print it.
+    let get = match &ctx.url {
+        Some(u) => format!("Get \"{u}\": {cause}"),
+        None => cause.to_string(),
+    };
+    let blob = matches!(f.step, Step::ConfigBlob | Step::LayerBlob);
+    if blob && let Some((status, docker_text)) = &ctx.refused {
+        return Some(refused_line(
+            runtime,
+            f.step,
+            *status,
+            docker_text,
+            ctx,
+            cause,
+        ));
+    }
     let docker = matches!(runtime, Runtime::Docker | Runtime::Karbon | Runtime::Any);
-    Some(match (runtime, step) {
-        (_, Step::ManifestUnknown) if docker => {
+    Some(match (runtime, f.step, &ctx.digests) {
+        (_, Step::ManifestUnknown, _) if docker => {
             format!("Error response from daemon: manifest for {full} not found: {cause}")
         }
-        (_, Step::PullDenied) if docker => format!(
+        (_, Step::PullDenied, _) if docker => format!(
             "Error response from daemon: pull access denied for {name}/{repo}, repository does not exist or may require 'docker login': {cause}"
         ),
-        (_, Step::Platform) if docker => format!(
-            "Error response from daemon: no matching manifest for {cause} in the manifest list entries"
+        (_, Step::Platform, _) if docker => {
+            format!("no matching manifest for {cause} in the manifest list entries")
+        }
+        (_, Step::ManifestType, _) if docker && ctx.artifact => {
+            format!("unsupported media type {cause}")
+        }
+        (Runtime::Containerd, Step::ManifestType, _) if ctx.artifact => {
+            "mismatched image rootfs and manifest layers".to_string()
+        }
+        (Runtime::CriO, Step::ManifestType, _) if ctx.artifact => format!(
+            "parsing image configuration: unsupported image-specific operation on artifact with type \"{cause}\""
         ),
-        (_, Step::ManifestType) if docker => {
+        (_, Step::ManifestType, _) if docker => {
             format!("Error response from daemon: unsupported manifest media type: {cause}")
         }
-        (_, Step::ConfigBlob) if docker => format!(
-            "Error response from daemon: error pulling image configuration: download failed after attempts=6: {cause}"
+        (_, Step::ConfigBlob, Some((want, _))) if docker => format!(
+            "error pulling image configuration: image config verification failed for digest {want}"
         ),
-        (_, Step::LayerBlob) if docker => format!("Error response from daemon: {cause}"),
-        (Runtime::Containerd, Step::ManifestUnknown) => {
+        (_, Step::LayerBlob, Some((want, _))) if docker => {
+            format!("filesystem layer verification failed for digest {want}")
+        }
+        (_, Step::ConfigBlob, None) if docker => {
+            format!("error pulling image configuration: download failed after attempts=6: {cause}")
+        }
+        (_, Step::LayerBlob, None) if docker => cause.to_string(),
+        (Runtime::Containerd, Step::ManifestUnknown, _) => {
             format!("failed to resolve reference \"{full}\": {full}: not found")
         }
-        (Runtime::Containerd, Step::PullDenied) => format!(
-            "failed to resolve reference \"{full}\": pulling from host {name} failed with status code [manifests {reference}]: {cause}"
-        ),
-        (Runtime::Containerd, Step::Platform) => {
-            "no match for platform in manifest: not found".to_string()
-        }
-        (Runtime::Containerd, Step::ManifestType) => {
+        (Runtime::Containerd, Step::PullDenied, _) => match &ctx.challenge_error {
+            Some(e) => format!(
+                "failed to resolve reference \"{full}\": pull access denied, repository does not exist or may require authorization: server message: {e}: authorization failed"
+            ),
+            None => format!(
+                "failed to resolve reference \"{full}\": pulling from host {name} failed with status code [manifests {reference}]: {cause}"
+            ),
+        },
+        (Runtime::Containerd, Step::Platform, _) => match &ctx.index_digest {
+            Some(d) => format!("no match for platform in manifest {d}: not found"),
+            None => "no match for platform in manifest".to_string(),
+        },
+        (Runtime::Containerd, Step::ManifestType, _) => {
             format!("failed to resolve reference \"{full}\": unsupported manifest type {cause}")
         }
-        (Runtime::Containerd, Step::ConfigBlob | Step::LayerBlob) => {
-            format!("failed to copy: httpReadSeeker: failed open: failed to do request: {cause}")
+        (Runtime::Containerd, _, Some((want, seen))) if blob => {
+            let kind = if f.step == Step::ConfigBlob {
+                "config"
+            } else {
+                "layer"
+            };
+            format!(
+                "failed commit on ref \"{kind}-{want}\": commit failed: unexpected commit digest {seen}, expected {want}: failed precondition"
+            )
         }
-        (Runtime::CriO, Step::ManifestUnknown | Step::PullDenied) => {
+        (Runtime::Containerd, _, None) if blob => {
+            format!("failed to copy: httpReadSeeker: failed open: failed to do request: {get}")
+        }
+        (Runtime::CriO, Step::ManifestUnknown, _) => {
             format!("reading manifest {reference} in {name}/{repo}: {cause}")
         }
-        (Runtime::CriO, Step::Platform) => {
+        // containers/image lists every error of the body when there are several.
+        (Runtime::CriO, Step::PullDenied, _) if ctx.errors.len() > 1 => {
+            let all: String = ctx.errors.iter().map(|e| format!("\n{e}")).collect();
+            format!("reading manifest {reference} in {name}/{repo}: errors:{all}\n")
+        }
+        (Runtime::CriO, Step::PullDenied, _) => {
+            format!("reading manifest {reference} in {name}/{repo}: {cause}")
+        }
+        (Runtime::CriO, Step::Platform, _) => {
             let p = crate::facts::pull::Platform::parse(cause);
             let (os, arch, variant) = p
                 .map(|p| (p.os, p.architecture, p.variant.unwrap_or_default()))
                 .unwrap_or_default();
+            let list = if ctx.oci_index {
+                "image index"
+            } else {
+                "manifest list"
+            };
             format!(
-                "choosing an image from manifest list docker://{full}: no image found in manifest list for architecture {arch}, variant \"{variant}\", OS {os}"
+                "choosing an image from manifest list docker://{full}: no image found in {list} for architecture {arch}, variant \"{variant}\", OS {os}"
             )
         }
-        (Runtime::CriO, Step::ManifestType) => {
+        (Runtime::CriO, Step::ManifestType, _) => {
             format!("unsupported manifest type {cause}")
         }
-        (Runtime::CriO, Step::ConfigBlob | Step::LayerBlob) => {
-            format!("reading blob: {cause}")
-        }
+        // CRI-O reads the configuration before the layers (containers-storage checks the
+        // image's platform first).
+        (Runtime::CriO, Step::ConfigBlob, Some((want, seen))) => format!(
+            "parsing image configuration: Download config.json digest {seen} does not match expected {want}"
+        ),
+        (Runtime::CriO, Step::ConfigBlob, None) => format!("parsing image configuration: {get}"),
+        (Runtime::CriO, Step::LayerBlob, _) => format!("reading blob: {get}"),
         _ => return None,
     })
+}
+
+/// A blob refused with a 4xx status, as each runtime printed it (observed with a blob
+/// host answering 403 with an S3-style XML body): Docker does not retry it
+/// (`attempts=1`) and prints what its registry client made of the body; containerd names
+/// the registry's own blob URL, not the redirect's; containers/image names the status.
+/// `cause` is the status line (`403 Forbidden`); the context's `url` is the registry's
+/// blob URL.
+fn refused_line(
+    runtime: Runtime,
+    step: Step,
+    status: u16,
+    docker_text: &str,
+    ctx: &PullContext,
+    cause: &str,
+) -> String {
+    let url = ctx.url.clone().unwrap_or_default();
+    let reason = cause.split_once(' ').map(|(_, r)| r).unwrap_or_default();
+    match (runtime, step) {
+        (Runtime::Containerd, _) => format!(
+            "failed to copy: httpReadSeeker: failed open: unexpected status code {url}: {cause}"
+        ),
+        (Runtime::CriO, Step::ConfigBlob) => format!(
+            "parsing image configuration: Error fetching blob: invalid status code from registry {status} ({reason})"
+        ),
+        (Runtime::CriO, _) => format!(
+            "reading blob: Error fetching blob: invalid status code from registry {status} ({reason})"
+        ),
+        (_, Step::ConfigBlob) => format!(
+            "error pulling image configuration: download failed after attempts=1: {docker_text}"
+        ),
+        (_, _) => docker_text.to_string(),
+    }
+}
+
+/// What Docker's registry client (docker/distribution's `HandleErrorResponse`) makes of a
+/// 4xx answer's body: the first error of a registry JSON body, else Go's JSON parse error
+/// and the body quoted (`error parsing HTTP 403 response body: invalid character '<'
+/// looking for beginning of value: "<?xml …"`).
+pub fn docker_status_error(status: u16, errors: &[String], body: &str) -> String {
+    if let Some(first) = errors.first() {
+        return first.clone();
+    }
+    let parse_error = match body.trim_start().chars().next() {
+        None => "unexpected end of JSON input".to_string(),
+        Some(c) => format!("invalid character '{c}' looking for beginning of value"),
+    };
+    format!("error parsing HTTP {status} response body: {parse_error}: {body:?}")
 }
 
 /// The line `runtime` prints for this failure (its CLI or its kubelet event).
@@ -203,7 +369,7 @@ pub fn line(client: &Client, failure: &Failure, target: Option<&Target>) -> Stri
     let Some(t) = target else {
         return cause;
     };
-    if let Some(l) = pull_line(client.runtime, failure.step, &cause, t) {
+    if let Some(l) = pull_line(client.runtime, failure, &cause, t) {
         return l;
     }
     let name = t.registry_name();
@@ -309,6 +475,157 @@ mod tests {
         assert!(
             line(&client(Runtime::Containerd, None), &f, Some(&t)).starts_with(
                 "failed to resolve reference \"10.0.0.5:5000/IMAGE:TAG\": failed to do request: Head \"https://10.0.0.5:5000/v2/IMAGE/manifests/TAG\": tls: failed"
+            )
+        );
+    }
+
+    /// The pull-path lines as dockerd 20.10, containerd 1.6 and skopeo 1.9 printed them
+    /// (docs/runtime-observations.md, the pull path).
+    #[test]
+    fn pull_path_lines_are_the_observed_ones() {
+        let t = crate::target::parse("10.0.0.5:5000/test/hello:v1").unwrap();
+        let say = |r: Runtime, f: &Failure| line(&client(r, Some("1.19.8")), f, Some(&t));
+        let url = "https://10.0.0.5:5001/docker/registry/v2/blobs/sha256/64/64fd/data";
+        let blob = Failure {
+            step: Step::ConfigBlob,
+            cause: "x509: certificate signed by unknown authority".into(),
+            verify: true,
+            pull: None,
+        }
+        .with_pull(PullContext {
+            url: Some(url.into()),
+            ..PullContext::default()
+        });
+        assert_eq!(
+            say(Runtime::Docker, &blob),
+            "error pulling image configuration: download failed after attempts=6: x509: certificate signed by unknown authority"
+        );
+        assert_eq!(
+            say(Runtime::Containerd, &blob),
+            format!(
+                "failed to copy: httpReadSeeker: failed open: failed to do request: Get \"{url}\": x509: certificate signed by unknown authority"
+            )
+        );
+        assert_eq!(
+            say(Runtime::CriO, &blob),
+            format!(
+                "parsing image configuration: Get \"{url}\": x509: certificate signed by unknown authority"
+            )
+        );
+        let tampered = Failure::at(Step::ConfigBlob, "digest mismatch").with_pull(PullContext {
+            digests: Some(("sha256:aa".into(), "sha256:bb".into())),
+            ..PullContext::default()
+        });
+        assert_eq!(
+            say(Runtime::Docker, &tampered),
+            "error pulling image configuration: image config verification failed for digest sha256:aa"
+        );
+        assert_eq!(
+            say(Runtime::Containerd, &tampered),
+            "failed commit on ref \"config-sha256:aa\": commit failed: unexpected commit digest sha256:bb, expected sha256:aa: failed precondition"
+        );
+        assert_eq!(
+            say(Runtime::CriO, &tampered),
+            "parsing image configuration: Download config.json digest sha256:bb does not match expected sha256:aa"
+        );
+        let denied = Failure::at(
+            Step::PullDenied,
+            "denied: requested access to the resource is denied",
+        )
+        .with_pull(PullContext {
+            errors: vec![
+                "denied: requested access to the resource is denied".into(),
+                "unauthorized: authentication required".into(),
+            ],
+            challenge_error: Some("insufficient_scope".into()),
+            ..PullContext::default()
+        });
+        assert_eq!(
+            say(Runtime::Docker, &denied),
+            "Error response from daemon: pull access denied for 10.0.0.5:5000/test/hello, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"
+        );
+        assert_eq!(
+            say(Runtime::Containerd, &denied),
+            "failed to resolve reference \"10.0.0.5:5000/test/hello:v1\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
+        );
+        assert_eq!(
+            say(Runtime::CriO, &denied),
+            "reading manifest v1 in 10.0.0.5:5000/test/hello: errors:\ndenied: requested access to the resource is denied\nunauthorized: authentication required\n"
+        );
+        let platform = Failure::at(Step::Platform, "linux/amd64").with_pull(PullContext {
+            index_digest: Some("sha256:9b".into()),
+            oci_index: true,
+            ..PullContext::default()
+        });
+        assert_eq!(
+            say(Runtime::Docker, &platform),
+            "no matching manifest for linux/amd64 in the manifest list entries"
+        );
+        assert_eq!(
+            say(Runtime::Containerd, &platform),
+            "no match for platform in manifest sha256:9b: not found"
+        );
+        assert_eq!(
+            say(Runtime::CriO, &platform),
+            "choosing an image from manifest list docker://10.0.0.5:5000/test/hello:v1: no image found in image index for architecture amd64, variant \"\", OS linux"
+        );
+    }
+
+    #[test]
+    fn a_refused_blob_is_worded_as_each_runtime_printed_it() {
+        let t = crate::target::parse("10.0.0.5:5000/test/hello:v1").unwrap();
+        let body = "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code></Error>";
+        let docker_text = docker_status_error(403, &[], body);
+        assert_eq!(
+            docker_text,
+            "error parsing HTTP 403 response body: invalid character '<' looking for beginning of value: \"<?xml version=\\\"1.0\\\"?><Error><Code>AccessDenied</Code></Error>\""
+        );
+        let url = "https://10.0.0.5:5000/v2/test/hello/blobs/sha256:64fd";
+        let f = Failure::at(Step::ConfigBlob, "403 Forbidden").with_pull(PullContext {
+            url: Some(url.into()),
+            refused: Some((403, docker_text.clone())),
+            ..PullContext::default()
+        });
+        let say = |r: Runtime| line(&client(r, Some("1.19.8")), &f, Some(&t));
+        assert_eq!(
+            say(Runtime::Docker),
+            format!(
+                "error pulling image configuration: download failed after attempts=1: {docker_text}"
+            )
+        );
+        assert_eq!(
+            say(Runtime::Containerd),
+            format!(
+                "failed to copy: httpReadSeeker: failed open: unexpected status code {url}: 403 Forbidden"
+            )
+        );
+        assert_eq!(
+            say(Runtime::CriO),
+            "parsing image configuration: Error fetching blob: invalid status code from registry 403 (Forbidden)"
+        );
+    }
+
+    #[test]
+    fn an_artifact_is_refused_in_each_runtime_s_words() {
+        let t = crate::target::parse("10.0.0.5:5000/test/chart:0.1.0").unwrap();
+        let kind = "application/vnd.cncf.helm.config.v1+json";
+        let f = Failure::at(Step::ManifestType, kind).with_pull(PullContext {
+            artifact: true,
+            ..PullContext::default()
+        });
+        let say = |r: Runtime| line(&client(r, Some("1.19.8")), &f, Some(&t));
+        assert_eq!(
+            say(Runtime::Docker),
+            format!("unsupported media type {kind}")
+        );
+        assert_eq!(
+            say(Runtime::Containerd),
+            "mismatched image rootfs and manifest layers"
+        );
+        assert_eq!(
+            say(Runtime::CriO),
+            format!(
+                "parsing image configuration: unsupported image-specific operation on artifact with type \"{kind}\""
             )
         );
     }

@@ -16,6 +16,7 @@ pub mod containerd;
 pub mod containers;
 pub mod docker;
 pub mod line;
+pub mod proxy;
 pub mod trust;
 
 use serde::Serialize;
@@ -121,6 +122,9 @@ pub struct Client {
     pub client_pair: Option<ClientPair>,
     /// The configuration this was derived from, for people (`file: what it says`).
     pub sources: Vec<String>,
+    /// The proxy variables of its process (masked when shown).
+    #[serde(skip_serializing_if = "proxy::ProxyEnv::is_empty")]
+    pub proxy: proxy::ProxyEnv,
 }
 
 impl Client {
@@ -148,7 +152,31 @@ impl Client {
             transport: Transport::Https,
             client_pair: None,
             sources: vec![],
+            proxy: proxy::ProxyEnv::default(),
         }
+    }
+
+    /// How it reaches the target: direct or through which proxy (Go's rules with its
+    /// process's environment).
+    pub fn route(&self, target: &crate::target::Target) -> proxy::Route {
+        self.proxy.route_to(target, self.transport.tls_first())
+    }
+
+    /// Sets its proxy environment, and says in its sources where the target's route comes
+    /// from when any proxy variable is set.
+    pub fn with_proxy(mut self, env: proxy::ProxyEnv, target: &crate::target::Target) -> Client {
+        self.proxy = env;
+        if !self.proxy.is_empty() {
+            let route = self.route(target);
+            self.sources.push(format!(
+                "{}: {} reaches {} {}",
+                self.proxy.source,
+                self.runtime.display_name(),
+                target.registry_name(),
+                route.describe()
+            ));
+        }
+        self
     }
 
     /// Go ≥ 1.20 wraps verification errors in `tls: failed to verify certificate: `.

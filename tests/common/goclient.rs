@@ -75,35 +75,46 @@ pub fn go_client() -> Option<&'static Path> {
     static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let go = tool("go")?;
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fidelity-goclient");
-            std::fs::create_dir_all(dir.join("cache")).unwrap();
-            std::fs::create_dir_all(dir.join("home")).unwrap();
-            std::fs::write(dir.join("main.go"), GO_CLIENT).unwrap();
-            let bin = dir.join("goclient");
-            let out = Command::new(go)
-                .current_dir(&dir)
-                .args(["build", "-o"])
-                .arg(&bin)
-                .arg("main.go")
-                .env("HOME", dir.join("home"))
-                .env("GOCACHE", dir.join("cache"))
-                .env("GOPATH", dir.join("home/go"))
-                .env("GO111MODULE", "off")
-                .env("GOFLAGS", "")
-                .env("CGO_ENABLED", "0")
-                .env("GOPROXY", "off")
-                .env("GOTOOLCHAIN", "local")
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "go build of the fidelity client failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            Some(bin)
+            build_go(
+                "fidelity-goclient",
+                "goclient",
+                GO_CLIENT,
+                "the fidelity client",
+            )
         })
         .as_deref()
+}
+
+/// Builds one Go file (`source`, standard library only, offline) into
+/// `CARGO_TARGET_TMPDIR/<dir>/<bin>`; None after a SKIPPED line without `go`.
+pub fn build_go(dir: &str, bin: &str, source: &str, what: &str) -> Option<PathBuf> {
+    let go = tool("go")?;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    std::fs::create_dir_all(dir.join("cache")).unwrap();
+    std::fs::create_dir_all(dir.join("home")).unwrap();
+    std::fs::write(dir.join("main.go"), source).unwrap();
+    let bin = dir.join(bin);
+    let out = Command::new(go)
+        .current_dir(&dir)
+        .args(["build", "-o"])
+        .arg(&bin)
+        .arg("main.go")
+        .env("HOME", dir.join("home"))
+        .env("GOCACHE", dir.join("cache"))
+        .env("GOPATH", dir.join("home/go"))
+        .env("GO111MODULE", "off")
+        .env("GOFLAGS", "")
+        .env("CGO_ENABLED", "0")
+        .env("GOPROXY", "off")
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "go build of {what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(bin)
 }
 
 /// Dials `addr` (`127.0.0.1:PORT`) with the Go client, trusting the PEM file `ca`.

@@ -6,6 +6,8 @@ pub mod image;
 pub mod netns;
 pub mod nginx;
 pub mod pki;
+pub mod proxy;
+pub mod pull;
 pub mod registry;
 pub mod runtimes;
 pub mod server;
@@ -60,10 +62,37 @@ pub fn regdoctor_in(ns: &netns::Netns, args: &[&str]) -> (i32, Value) {
 
 /// [`regdoctor_in`] with standard input (for --password-stdin).
 pub fn regdoctor_in_with_stdin(ns: &netns::Netns, args: &[&str], stdin: &str) -> (i32, Value) {
+    regdoctor_in_env(ns, args, stdin, &[])
+}
+
+/// The proxy variables Go reads, removed from regdoctor's environment in the tests unless
+/// a test sets them.
+pub const PROXY_VARIABLES: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "REQUEST_METHOD",
+];
+
+/// [`regdoctor_in_with_stdin`] with these variables in regdoctor's own environment (the
+/// shell it would run in).
+pub fn regdoctor_in_env(
+    ns: &netns::Netns,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (i32, Value) {
     use std::io::Write;
     let home = tempfile::tempdir().unwrap();
-    let mut child = ns
-        .command(env!("CARGO_BIN_EXE_regdoctor"))
+    let mut cmd = ns.command(env!("CARGO_BIN_EXE_regdoctor"));
+    for v in PROXY_VARIABLES {
+        cmd.env_remove(v);
+    }
+    cmd.envs(env.iter().copied());
+    let mut child = cmd
         .args(args)
         .args(["--format", "json", "--color", "never"])
         .args(if args.contains(&"--host-root") {
@@ -120,6 +149,20 @@ pub fn assert_agrees(report: &Value, runtime: &str, real_ok: bool, cause: Option
     );
 }
 
+/// `text` with the timestamp after each "current time " cut out.
+fn without_current_time(text: &str) -> String {
+    const MARK: &str = "current time ";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(MARK) {
+        out.push_str(&rest[..i + MARK.len()]);
+        rest = &rest[i + MARK.len()..];
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == ':');
+    }
+    out.push_str(rest);
+    out
+}
+
 /// [`assert_agrees`], and the line regdoctor predicts is the one the client printed
 /// (regdoctor's `IMAGE`/`TAG` placeholders stand for the test image `test/hello:v1`).
 pub fn assert_agrees_line(
@@ -142,6 +185,12 @@ pub fn assert_agrees_line(
         .replace(":TAG", ":v1")
         .replace("/TAG", "/v1")
         .replace("manifest TAG", "manifest v1");
+    // Go prints the time of the check ("current time 2026-…Z is after …"): the client's
+    // and regdoctor's may be a second apart.
+    let (real_line, predicted) = (
+        without_current_time(real_line),
+        without_current_time(&predicted),
+    );
     assert!(
         real_line.contains(&predicted),
         "{runtime}: the client printed\n  {real_line}\nregdoctor predicted\n  {predicted}"

@@ -71,3 +71,65 @@ pub fn start(cert_pem: &str, key_pem: &str, extra: &str) -> Option<Nginx> {
         _dir: dir,
     })
 }
+
+/// Starts nginx inside `ns` with `servers` as the body of its `http` block (one or more
+/// `server` blocks listening on `ports` of the namespace address) and waits until it
+/// listens on every port. Requests are logged to [`Nginx::access_log`], one line each:
+/// `PORT "REQUEST LINE" STATUS "Accept" "Range" "User-Agent"`. None (after a SKIPPED
+/// line; a failure under CI) without nginx.
+pub fn start_in(ns: &super::netns::Netns, servers: &str, ports: &[u16]) -> Option<Nginx> {
+    let nginx: PathBuf = super::tool("nginx")?;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let temp = |name: &str| format!("{name}_temp_path {};", d.display());
+    let conf = format!(
+        "daemon off;\nmaster_process off;\npid {pid};\nerror_log {err} info;\nevents {{ worker_connections 256; }}\nhttp {{\n  log_format probe '$server_port \"$request\" $status \"$http_accept\" \"$http_range\" \"$http_user_agent\"';\n  access_log {access} probe;\n  {} {} {} {} {}\n  default_type application/octet-stream;\n{servers}\n}}\n",
+        temp("client_body"),
+        temp("proxy"),
+        temp("fastcgi"),
+        temp("uwsgi"),
+        temp("scgi"),
+        pid = d.join("nginx.pid").display(),
+        err = d.join("error.log").display(),
+        access = d.join("access.log").display(),
+    );
+    let conf_path = d.join("nginx.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let mut child = ns
+        .command(nginx)
+        .args(["-p", &d.display().to_string(), "-c"])
+        .arg(&conf_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !ports
+        .iter()
+        .all(|p| super::registry::listening_in(child.id(), *p))
+    {
+        let log = || std::fs::read_to_string(d.join("error.log")).unwrap_or_default();
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("nginx exited with {status}:\n{}", log());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nginx did not listen:\n{}",
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(Nginx {
+        child,
+        target: format!("{}:{}", ns.addr(), ports.first().copied().unwrap_or(0)),
+        _dir: dir,
+    })
+}
+
+impl Nginx {
+    /// The access log so far (see [`start_in`] for its format; empty for [`start`]).
+    pub fn access_log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("access.log")).unwrap_or_default()
+    }
+}

@@ -116,6 +116,13 @@ pub struct Spec<'a> {
     pub auth: Auth,
     /// Run inside this namespace, on its address; None: 127.0.0.1 of this process.
     pub netns: Option<&'a Netns>,
+    /// Serve this storage root directory (another registry's `storage`, so several
+    /// registries serve the same pushed images); None: a fresh one.
+    pub storage: Option<&'a Path>,
+    /// distribution's storage middleware `redirect` with this `baseurl`: every blob `GET`
+    /// and `HEAD` is answered `307` to baseurl's scheme and host + the blob's storage path
+    /// (2.8 ignores baseurl's path).
+    pub redirect: Option<&'a str>,
 }
 
 impl Default for Spec<'_> {
@@ -125,6 +132,8 @@ impl Default for Spec<'_> {
             client_ca_pem: None,
             auth: Auth::None,
             netns: None,
+            storage: None,
+            redirect: None,
         }
     }
 }
@@ -133,16 +142,25 @@ impl Default for Spec<'_> {
 /// one counter for the process keeps several registries in one namespace apart.
 static NEXT_NS_PORT: AtomicU16 = AtomicU16::new(15000);
 
+/// A port no other server of this process uses in a namespace (for servers started next
+/// to the registries, such as an nginx in the same namespace).
+pub fn next_ns_port() -> u16 {
+    NEXT_NS_PORT.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Spec<'_> {
     /// Starts the registry and waits until it listens.
     pub fn start(self) -> Option<Registry> {
         let bin = binary()?;
         let dir = tempfile::tempdir().unwrap();
-        let storage = dir.path().join("storage");
+        let storage = match self.storage {
+            Some(s) => s.to_path_buf(),
+            None => dir.path().join("storage"),
+        };
         std::fs::create_dir_all(&storage).unwrap();
         let addr: SocketAddr = match self.netns {
             None => SocketAddr::from(([127, 0, 0, 1], free_port())),
-            Some(ns) => SocketAddr::from((ns.addr(), NEXT_NS_PORT.fetch_add(1, Ordering::Relaxed))),
+            Some(ns) => SocketAddr::from((ns.addr(), next_ns_port())),
         };
         let cfg = self.config(dir.path(), &storage, addr)?;
         let cfg_path = write(dir.path(), "config.yml", &cfg);
@@ -183,6 +201,11 @@ impl Spec<'_> {
             }
         } else {
             assert!(self.client_ca_pem.is_none(), "client certificates need TLS");
+        }
+        if let Some(url) = self.redirect {
+            cfg.push_str(&format!(
+                "middleware:\n  storage:\n    - name: redirect\n      options:\n        baseurl: {url}\n"
+            ));
         }
         match &self.auth {
             Auth::None => {}
@@ -238,7 +261,7 @@ impl Registry {
 
 /// Whether process `pid` sees a TCP socket listening on `port` (state 0A in
 /// /proc/PID/net/tcp, where the local address is `HEXIP:HEXPORT`).
-fn listening_in(pid: u32, port: u16) -> bool {
+pub fn listening_in(pid: u32, port: u16) -> bool {
     let table = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")).unwrap_or_default();
     let want = format!(":{port:04X}");
     table.lines().skip(1).any(|l| {

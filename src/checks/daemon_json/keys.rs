@@ -23,6 +23,20 @@ pub(super) fn top_level(cx: &mut Ctx<'_>, members: &[Member]) {
             no_effect(cx, m);
             continue;
         }
+        // "proxies" came with Docker 23.0: an older dockerd flattens it like any unknown
+        // object, finds no option named after its keys and refuses to start (observed
+        // with 20.10).
+        if key == "proxies"
+            && cx.version.is_some_and(|v| v < (23, 0))
+            && let Kind::Object(children) = &m.value.kind
+        {
+            unknown.extend(
+                children
+                    .iter()
+                    .filter(|c| PROXY_KEYS.contains(&c.key.as_str()) || keys::ty(&c.key).is_none()),
+            );
+            continue;
+        }
         match keys::ty(key) {
             Some(ty) => {
                 type_check(cx, m, ty);
@@ -64,6 +78,28 @@ fn report_unknown(cx: &mut Ctx<'_>, unknown: &[&Member]) {
         all.join(", ")
     ));
     for m in unknown {
+        if PROXY_KEYS.contains(&m.key.as_str())
+            && let Some((maj, min)) = cx.version.filter(|v| *v < (23, 0))
+        {
+            let f = Finding::new(
+                Code::DaemonJsonUnknownKey,
+                format!(
+                    "\"{}\" at {} is inside \"proxies\", which Docker {maj}.{min} does not know (it came with Docker 23.0): dockerd flattens it, finds no option \"{}\" and refuses to start",
+                    m.key,
+                    cx.where_(m.key_pos),
+                    m.key
+                ),
+            )
+            .stops_dockerd(client.clone())
+            .hint(format!(
+                "delete \"proxies\" from {} and give dockerd {maj}.{min} the proxy in its environment: {}",
+                cx.file.path,
+                proxy_drop_in(m)
+            ));
+            let f = cx.at(m.key_pos, Some(&m.key), f);
+            cx.findings.push(f);
+            continue;
+        }
         let suggestion = closest_key(&m.key);
         let hint = match &suggestion {
             Some(s) => format!("rename \"{}\" to \"{s}\", or delete it", m.key),
@@ -85,6 +121,18 @@ fn report_unknown(cx: &mut Ctx<'_>, unknown: &[&Member]) {
         let f = cx.at(m.key_pos, Some(&m.key), f);
         cx.findings.push(f);
     }
+}
+
+/// The systemd drop-in that sets a `"proxies"` key's variable for dockerd.
+fn proxy_drop_in(m: &Member) -> String {
+    let name = m.key.to_ascii_uppercase().replace('-', "_");
+    let value = match &m.value.kind {
+        Kind::String(v) => crate::runtimes::proxy::mask(v),
+        _ => "…".into(),
+    };
+    format!(
+        "`mkdir -p /etc/systemd/system/docker.service.d && printf '[Service]\\nEnvironment=\"{name}={value}\"\\n' >> /etc/systemd/system/docker.service.d/http-proxy.conf && systemctl daemon-reload && systemctl restart docker`"
+    )
 }
 
 fn closest_key(key: &str) -> Option<&'static str> {
@@ -257,7 +305,7 @@ pub(super) fn flag_conflicts(cx: &mut Ctx<'_>, members: &[Member]) {
     let Some(svc) = &cx.facts.node.docker_service else {
         return;
     };
-    let svc = crate::runtimes::docker::service(svc);
+    let svc = svc.service();
     let Some(exec) = &svc.exec_start else {
         return;
     };

@@ -64,7 +64,7 @@ impl Ctx<'_> {
             line: pos.line,
             column: pos.col,
             key: key.map(str::to_string),
-            text: self.line_at(pos.line, pos.col),
+            text: crate::text::mask_userinfo(&self.line_at(pos.line, pos.col)),
         })
     }
 
@@ -368,6 +368,33 @@ mod tests {
                 .contains("\"insecure-registries\"")
         );
         assert!(out[1].hint.as_deref().unwrap().contains("\"proxies\""));
+    }
+
+    /// "proxies" came with Docker 23: dockerd 20.10 refuses to start with it, naming its
+    /// keys (observed); a newer or unknown version accepts it.
+    #[test]
+    fn proxies_stop_docker_20_10() {
+        let text =
+            "{\n  \"proxies\": {\n    \"https-proxy\": \"http://bob:pw@10.0.0.1:3128\"\n  }\n}\n";
+        let mut f = with_daemon_json(offline(), text);
+        f.node.docker_version = Some("20.10.24".into());
+        let out = findings_of(&DaemonJson, &f);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].code, Code::DaemonJsonUnknownKey);
+        assert_eq!(
+            out[0].client_error.as_deref(),
+            Some(
+                "unable to configure the Docker daemon with file /etc/docker/daemon.json: the following directives don't match any configuration option: https-proxy"
+            )
+        );
+        let hint = out[0].hint.as_deref().unwrap();
+        assert!(
+            hint.contains("Environment=\"HTTPS_PROXY=http://xxxxx:xxxxx@10.0.0.1:3128\""),
+            "{hint}"
+        );
+        assert!(!hint.contains("pw"));
+        f.node.docker_version = Some("23.0.1".into());
+        assert!(findings_of(&DaemonJson, &f).is_empty());
     }
 
     #[test]

@@ -29,6 +29,7 @@ fn registry_hop(f: &Facts) -> Hop {
         tcp: None,
         tls: None,
         error: None,
+        via: None,
     }
 }
 
@@ -50,6 +51,7 @@ fn blob_hop(chain: Vec<Vec<u8>>, error: Option<&str>) -> Hop {
             }
         }),
         error: error.map(str::to_string),
+        via: None,
     }
 }
 
@@ -363,4 +365,55 @@ fn without_an_image_the_check_skips_saying_how_to_name_one() {
         Outcome::Skip(why) => assert!(why.contains("10.0.0.5:5000/team/app:1.4"), "{why}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn no_pull_scope_reads_as_the_clients_read_it_and_the_realm_is_one_hop() {
+    let (f, _) = base();
+    let challenge = r#"Bearer realm="https://10.0.0.5:5001/token",service="reg",scope="repository:team/app:pull",error="insufficient_scope""#;
+    let denied = ex(
+        "/v2/team/app/manifests/1.4",
+        401,
+        &[("www-authenticate", challenge)],
+        r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
+    );
+    let realm = Hop {
+        role: HopRole::TokenRealm,
+        target: crate::target::parse("https://10.0.0.5:5001").unwrap(),
+        dns: None,
+        tcp: None,
+        tls: None,
+        error: None,
+        via: None,
+    };
+    let mut f = pull(
+        f,
+        vec![step(StepKind::Manifest, denied, 0, vec![0])],
+        vec![realm],
+    );
+    if let Some(p) = f.pull.as_mut() {
+        p.auth = PullAuth::Bearer {
+            scope: "repository:team/app:pull".into(),
+            token_url: "https://10.0.0.5:5001/token?scope=repository%3Ateam%2Fapp%3Apull".into(),
+            with_credentials: true,
+            token: Some(Box::new(ex("/token", 200, &[], ""))),
+            error: None,
+        };
+    }
+    let found = findings_of(&Pull, &f);
+    assert_eq!(found[0].code, Code::PullDenied);
+    // docker/distribution's client puts the challenge's insufficient_scope first
+    // (observed with dockerd 20.10 against docker-registry 2.8).
+    assert_eq!(
+        found[0].client_error.as_deref(),
+        Some(
+            "Error response from daemon: pull access denied for 10.0.0.5:5000/team/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied"
+        )
+    );
+    let Some(crate::finding::evidence::Evidence::PullPath(path)) = found[0].evidence.as_deref()
+    else {
+        panic!("no pull path: {:?}", found[0].evidence)
+    };
+    let roles: Vec<HopRole> = path.hops.iter().map(|h| h.role).collect();
+    assert_eq!(roles, [HopRole::Registry, HopRole::TokenRealm]);
 }

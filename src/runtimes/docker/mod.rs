@@ -12,10 +12,9 @@
 
 pub mod insecure;
 
+use super::proxy::ProxyEnv;
 use super::{Client, Presence, Transport, Verification, docker_style_dir, what_if};
-use crate::facts::node::ServiceFiles;
 use crate::facts::{Facts, Runtime};
-use crate::formats::systemd;
 use crate::jsonpos::{Kind, Member};
 use crate::target::Target;
 
@@ -30,26 +29,6 @@ pub fn presence(facts: &Facts) -> Presence {
     } else {
         Presence::Found(install.evidence.join(", "))
     }
-}
-
-/// dockerd's effective command line, from its systemd unit.
-pub fn service(files: &ServiceFiles) -> systemd::Service {
-    let units: Vec<systemd::UnitText<'_>> = files
-        .units
-        .iter()
-        .map(|u| systemd::UnitText {
-            path: &u.path,
-            text: &u.text,
-        })
-        .collect();
-    let mut env = |p: &str| {
-        files
-            .env_files
-            .iter()
-            .find(|f| f.path == p)
-            .map(|f| f.text.clone())
-    };
-    systemd::parse(&units, &mut env)
 }
 
 /// The parsed daemon.json members (None when the file is absent or not an object).
@@ -107,7 +86,7 @@ pub fn insecure_origin(facts: &Facts, t: &Target) -> Option<String> {
         }
     }
     if let Some(svc) = &facts.node.docker_service {
-        let svc = service(svc);
+        let svc = svc.service();
         if let Some(exec) = &svc.exec_start {
             for raw in flag_values(&exec.argv, "insecure-registry", None) {
                 if let insecure::Verdict::Ok(e) | insecure::Verdict::SchemeStripped(e, _) =
@@ -137,8 +116,81 @@ pub fn insecure_origin(facts: &Facts, t: &Target) -> Option<String> {
         })
 }
 
-/// Docker's effective client for the target.
+/// Docker's effective client for the target: its files, then its proxy environment.
 pub fn client(facts: &Facts, why: String) -> Client {
+    let c = files_client(facts, why);
+    match &facts.target {
+        Ok(t) => {
+            let env = proxy_env(facts, c.go_version.as_deref());
+            c.with_proxy(env, t)
+        }
+        Err(_) => c,
+    }
+}
+
+/// The settings of daemon.json `"proxies"` and of dockerd's flags, with the variables they
+/// set.
+const PROXY_SETTINGS: &[(&str, [&str; 2])] = &[
+    ("http-proxy", ["HTTP_PROXY", "http_proxy"]),
+    ("https-proxy", ["HTTPS_PROXY", "https_proxy"]),
+    ("no-proxy", ["NO_PROXY", "no_proxy"]),
+];
+
+/// dockerd's proxy environment: its systemd unit's, then (Docker ≥ 23, or an unknown
+/// version) daemon.json `"proxies"` and the `--http-proxy`, `--https-proxy` and
+/// `--no-proxy` flags, each non-empty value setting both spellings of its variable (moby
+/// `configureProxyEnv`; dockerd < 23 refuses to start with `"proxies"`, see daemon-json).
+pub fn proxy_env(facts: &Facts, go_version: Option<&str>) -> ProxyEnv {
+    let rules = crate::formats::httpproxy::GoRules::for_go(go_version);
+    let files = facts.node.docker_service.as_ref();
+    let mut env = ProxyEnv::of_service(files, "docker.service", rules);
+    let v23 = facts
+        .node
+        .docker_version
+        .as_deref()
+        .and_then(super::parse_version)
+        .is_none_or(|v| v >= (23, 0));
+    if !v23 {
+        return env;
+    }
+    if let Some((path, members)) = daemon_json_members(facts)
+        && let Some(Kind::Object(proxies)) = members
+            .iter()
+            .rev()
+            .find(|m| m.key == "proxies")
+            .map(|m| &m.value.kind)
+    {
+        for (key, names) in PROXY_SETTINGS {
+            if let Some(m) = proxies.iter().rev().find(|m| m.key == *key)
+                && let Kind::String(v) = &m.value.kind
+                && !v.is_empty()
+            {
+                let origin = format!("{path}:{}: \"proxies\": {{\"{key}\"}}", m.key_pos.line);
+                for n in names {
+                    env.set(n, v, &origin);
+                }
+            }
+        }
+        env.source = format!("docker.service and {path}");
+    }
+    if let Some(exec) = files.and_then(|f| f.service().exec_start) {
+        for (key, names) in PROXY_SETTINGS {
+            if let Some(v) = flag_values(&exec.argv, key, None)
+                .last()
+                .filter(|v| !v.is_empty())
+            {
+                let origin = format!("{}: --{key}", exec.origin);
+                for n in names {
+                    env.set(n, v, &origin);
+                }
+            }
+        }
+    }
+    env
+}
+
+/// Docker's client from its files: insecure, certs.d, client certificate.
+fn files_client(facts: &Facts, why: String) -> Client {
     let mut c = Client::default_for(Runtime::Docker, why);
     c.version = facts.node.docker_version.clone();
     c.go_version = facts

@@ -19,6 +19,7 @@ pub struct Containerd<'a> {
     dir: tempfile::TempDir,
     ctr: PathBuf,
     child: Child,
+    env: Vec<(String, String)>,
 }
 
 impl<'a> Containerd<'a> {
@@ -71,6 +72,7 @@ impl<'a> Containerd<'a> {
             dir,
             ctr,
             child,
+            env: vec![],
         })
     }
 
@@ -95,8 +97,25 @@ impl<'a> Containerd<'a> {
         std::fs::create_dir_all(self.hosts_dir()).unwrap();
     }
 
+    /// The environment of the pulls (proxy variables): `ctr images pull` fetches in the
+    /// ctr process itself, so ctr gets it; regdoctor reads it from the drop-in
+    /// `containerd.service.d/http-proxy.conf` of a node root, where the CRI plugin's
+    /// containerd would have it.
+    pub fn set_env(&mut self, env: &[(&str, &str)]) {
+        self.env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        super::write_env_drop_in(
+            &self.dir.path().join("host"),
+            "containerd.service",
+            &self.env,
+        );
+    }
+
     fn ctr(&self) -> Command {
         let mut c = self.ns.command(&self.ctr);
+        c.envs(self.env.iter().map(|(k, v)| (k, v)));
         c.arg("--address")
             .arg(self.dir.path().join("containerd.sock"));
         c
@@ -106,16 +125,51 @@ impl<'a> Containerd<'a> {
     /// `--plain-http`, ...); the native snapshotter, so no overlayfs is needed. A pulled
     /// image is removed again.
     pub fn pull(&self, image: &str, extra: &[&str]) -> PullResult {
+        let r = self.pull_only(image, extra);
+        if r.ok {
+            run_bounded(self.ctr().args(["images", "rm", image]), PULL_TIMEOUT);
+        }
+        r
+    }
+
+    /// [`Containerd::pull`] without removing the pulled image (see
+    /// [`Containerd::forget_all`]).
+    pub fn pull_only(&self, image: &str, extra: &[&str]) -> PullResult {
         let mut c = self.ctr();
         c.args(["images", "pull", "--snapshotter", "native", "--hosts-dir"])
             .arg(self.hosts_dir())
             .args(extra)
             .arg(image);
         let (ok, out, err) = run_bounded(&mut c, PULL_TIMEOUT);
-        if ok {
-            run_bounded(self.ctr().args(["images", "rm", image]), PULL_TIMEOUT);
-        }
         PullResult::from_run(ok, &out, &err)
+    }
+
+    /// Removes every image and every blob from containerd's store, so the next pull
+    /// fetches everything again (containerd skips a blob it already holds, whichever
+    /// registry it came from, and `images rm` leaves the blobs to a later garbage
+    /// collection).
+    pub fn forget_all(&self) {
+        let list = |args: &[&str]| -> Vec<String> {
+            let (_, out, _) = run_bounded(self.ctr().args(args), PULL_TIMEOUT);
+            out.lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        };
+        let images = list(&["images", "ls", "-q"]);
+        if !images.is_empty() {
+            run_bounded(
+                self.ctr().args(["images", "rm", "--sync"]).args(&images),
+                PULL_TIMEOUT,
+            );
+        }
+        let blobs = list(&["content", "ls", "-q"]);
+        if !blobs.is_empty() {
+            run_bounded(
+                self.ctr().args(["content", "rm"]).args(&blobs),
+                PULL_TIMEOUT,
+            );
+        }
     }
 
     /// regdoctor's node flags: the hosts directory and a config.toml whose CRI
@@ -137,6 +191,19 @@ impl<'a> Containerd<'a> {
                 .display()
                 .to_string(),
         ]
+        .into_iter()
+        .chain(
+            (!self.env.is_empty())
+                .then(|| {
+                    [
+                        "--host-root".into(),
+                        self.dir.path().join("host").display().to_string(),
+                    ]
+                })
+                .into_iter()
+                .flatten(),
+        )
+        .collect()
     }
 }
 

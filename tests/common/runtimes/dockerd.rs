@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
@@ -35,6 +35,7 @@ pub struct Dockerd<'a> {
     dockerd: PathBuf,
     docker: PathBuf,
     child: Option<Child>,
+    env: Vec<(String, String)>,
 }
 
 impl<'a> Dockerd<'a> {
@@ -64,6 +65,7 @@ impl<'a> Dockerd<'a> {
             dockerd,
             docker,
             child: None,
+            env: vec![],
         })
     }
 
@@ -97,6 +99,16 @@ impl<'a> Dockerd<'a> {
 
     fn sock(&self) -> PathBuf {
         self.dir.path().join("docker.sock")
+    }
+
+    /// The environment of the next start (proxy variables): given to dockerd's process,
+    /// and written as the drop-in `docker.service.d/http-proxy.conf` of the node root, as
+    /// a node would have it.
+    pub fn set_env(&mut self, env: &[(&str, &str)]) {
+        self.env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
     }
 
     /// Writes `daemon_json` and (re)starts dockerd with it. Err(dockerd's last line)
@@ -133,11 +145,13 @@ impl<'a> Dockerd<'a> {
             ),
         )
         .unwrap();
+        super::write_env_drop_in(&self.host(), "docker.service", &self.env);
         let log_path = d.join("dockerd.log");
         let log = File::create(&log_path).unwrap();
         let etc = self.etc();
         let mut child = in_private_mounts(self.ns, &[(&etc, "/etc/docker")], &self.dockerd)
             .args(&args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -172,21 +186,35 @@ impl<'a> Dockerd<'a> {
     /// config.json; None: an empty one). A pulled image is removed again, so the next
     /// pull of it goes to the registry from scratch.
     pub fn pull(&self, image: &str, docker_config: Option<&Path>) -> PullResult {
-        let empty = self.dir.path().join("docker-config");
-        let config = docker_config.unwrap_or(&empty);
-        let docker = |args: &[&str]| {
-            let mut c = self.ns.command(&self.docker);
-            c.env("DOCKER_CONFIG", config)
-                .arg("--host")
-                .arg(format!("unix://{}", self.sock().display()))
-                .args(args);
-            c
-        };
-        let (ok, out, err) = run_bounded(&mut docker(&["pull", image]), PULL_TIMEOUT);
-        if ok {
-            run_bounded(&mut docker(&["rmi", "-f", image]), PULL_TIMEOUT);
+        let r = self.pull_only(image, docker_config);
+        if r.ok {
+            self.rmi(image);
         }
+        r
+    }
+
+    fn docker(&self, docker_config: Option<&Path>, args: &[&str]) -> Command {
+        let empty = self.dir.path().join("docker-config");
+        let mut c = self.ns.command(&self.docker);
+        c.env("DOCKER_CONFIG", docker_config.unwrap_or(&empty))
+            .arg("--host")
+            .arg(format!("unix://{}", self.sock().display()))
+            .args(args);
+        c
+    }
+
+    /// `docker pull IMAGE` alone (the pulled image stays: see [`Dockerd::rmi`]).
+    pub fn pull_only(&self, image: &str, docker_config: Option<&Path>) -> PullResult {
+        let (ok, out, err) = run_bounded(
+            &mut self.docker(docker_config, &["pull", image]),
+            PULL_TIMEOUT,
+        );
         PullResult::from_run(ok, &out, &err)
+    }
+
+    /// `docker rmi -f IMAGE`: the next pull of it goes to the registry from scratch.
+    pub fn rmi(&self, image: &str) {
+        run_bounded(&mut self.docker(None, &["rmi", "-f", image]), PULL_TIMEOUT);
     }
 
     /// regdoctor's node flags for this dockerd: its daemon.json and certs.d.

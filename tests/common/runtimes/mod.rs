@@ -66,7 +66,9 @@ impl PullResult {
         match line.split_once(" msg=\"") {
             Some((head, rest)) if head.starts_with("time=") => {
                 let body = rest.strip_suffix('"').unwrap_or(rest);
-                body.replace("\\\"", "\"").replace("\\\\", "\\")
+                body.replace("\\\"", "\"")
+                    .replace("\\n", "\n")
+                    .replace("\\\\", "\\")
             }
             _ => line,
         }
@@ -129,7 +131,7 @@ pub fn run_bounded(cmd: &mut Command, timeout: Duration) -> (bool, String, Strin
 const PULL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Stops a child by its PID: SIGTERM, up to 15 s to exit, then SIGKILL; always reaped.
-fn stop(child: &mut Child) {
+pub fn stop(child: &mut Child) {
     if child.try_wait().ok().flatten().is_some() {
         return;
     }
@@ -166,7 +168,7 @@ fn kill_leftover(pidfile: &Path, marker: &str) {
 
 /// Waits for `ready` to appear in the log at `log` while `child` runs. Err(the log's
 /// last line) when the process exits first.
-fn wait_ready(child: &mut Child, log: &Path, ready: &str, what: &str) -> Result<(), String> {
+pub fn wait_ready(child: &mut Child, log: &Path, ready: &str, what: &str) -> Result<(), String> {
     let start = Instant::now();
     loop {
         let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -218,6 +220,24 @@ fn in_private_mounts(ns: &Netns, mounts: &[(&Path, &str)], program: &Path) -> Co
     }
     c.arg(program);
     c
+}
+
+/// Writes (or, for an empty environment, removes) the drop-in
+/// `/etc/systemd/system/<unit>.d/http-proxy.conf` under a node root: the variables a
+/// test gives a client's process, as a node's service would get them.
+pub fn write_env_drop_in(host: &Path, unit: &str, env: &[(String, String)]) {
+    let dir = host.join(format!("etc/systemd/system/{unit}.d"));
+    let file = dir.join("http-proxy.conf");
+    if env.is_empty() {
+        let _ = std::fs::remove_file(&file);
+        return;
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let lines: String = env
+        .iter()
+        .map(|(k, v)| format!("Environment=\"{k}={v}\"\n"))
+        .collect();
+    std::fs::write(file, format!("[Service]\n{lines}")).unwrap();
 }
 
 /// The Go version a client binary was built with, read by regdoctor's own reader (the

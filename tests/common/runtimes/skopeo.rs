@@ -15,6 +15,7 @@ pub struct Skopeo<'a> {
     ns: &'a Netns,
     dir: tempfile::TempDir,
     skopeo: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 impl<'a> Skopeo<'a> {
@@ -49,7 +50,23 @@ impl<'a> Skopeo<'a> {
             "unqualified-search-registries = []\n",
         )
         .unwrap();
-        Some(Skopeo { ns, dir, skopeo })
+        Some(Skopeo {
+            ns,
+            dir,
+            skopeo,
+            env: vec![],
+        })
+    }
+
+    /// The environment of the pulls (proxy variables), given to skopeo's process;
+    /// regdoctor reads it from the drop-in `crio.service.d/http-proxy.conf` of a node
+    /// root, where CRI-O would have it.
+    pub fn set_env(&mut self, env: &[(&str, &str)]) {
+        self.env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        super::write_env_drop_in(&self.dir.path().join("host"), "crio.service", &self.env);
     }
 
     /// The private /etc/containers.
@@ -84,7 +101,8 @@ impl<'a> Skopeo<'a> {
         let (containers, docker) = (self.etc_containers(), self.etc_docker());
         let mounts = [(&*containers, "/etc/containers"), (&*docker, "/etc/docker")];
         let mut c = in_private_mounts(self.ns, &mounts, &self.skopeo);
-        c.env("HOME", self.home())
+        c.envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env("HOME", self.home())
             .env("XDG_RUNTIME_DIR", d.join("run"))
             .env_remove("CONTAINERS_REGISTRIES_CONF")
             .env_remove("REGISTRY_AUTH_FILE")
@@ -92,6 +110,41 @@ impl<'a> Skopeo<'a> {
             .args(extra)
             .arg(format!("docker://{image}"))
             .arg(format!("dir:{}", out.path().join("image").display()));
+        let (ok, out, err) = run_bounded(&mut c, PULL_TIMEOUT);
+        PullResult::from_run(ok, &out, &err)
+    }
+
+    /// `skopeo copy [extra] docker://IMAGE containers-storage:[vfs@ROOT+RUNROOT]IMAGE`
+    /// into a fresh store: the pull CRI-O makes (containers/image copying into
+    /// containers-storage). Unlike a `dir:` copy, containers-storage must match the
+    /// runtime's OS, so the image config is read **before** the layers
+    /// (`copy.checkImageDestinationForCurrentRuntime`) and a failing config blob reads
+    /// `parsing image configuration: …` (a `dir:` copy reads the layers first: `reading
+    /// blob sha256:…: …`). /var/lib/containers (containers/image's blob-info cache) is a
+    /// private directory too when it exists on this machine.
+    pub fn pull_to_storage(&self, image: &str, extra: &[&str]) -> PullResult {
+        let store = tempfile::tempdir().unwrap();
+        let d = self.dir.path();
+        let (containers, docker) = (self.etc_containers(), self.etc_docker());
+        let cache = store.path().join("var-lib-containers");
+        std::fs::create_dir_all(&cache).unwrap();
+        let mut mounts = vec![(&*containers, "/etc/containers"), (&*docker, "/etc/docker")];
+        if std::path::Path::new("/var/lib/containers").is_dir() {
+            mounts.push((&*cache, "/var/lib/containers"));
+        }
+        let mut c = in_private_mounts(self.ns, &mounts, &self.skopeo);
+        c.env("HOME", self.home())
+            .env("XDG_RUNTIME_DIR", d.join("run"))
+            .env_remove("CONTAINERS_REGISTRIES_CONF")
+            .env_remove("REGISTRY_AUTH_FILE")
+            .args(["copy", "-q"])
+            .args(extra)
+            .arg(format!("docker://{image}"))
+            .arg(format!(
+                "containers-storage:[vfs@{}+{}]{image}",
+                store.path().join("root").display(),
+                store.path().join("runroot").display()
+            ));
         let (ok, out, err) = run_bounded(&mut c, PULL_TIMEOUT);
         PullResult::from_run(ok, &out, &err)
     }
@@ -112,6 +165,10 @@ impl<'a> Skopeo<'a> {
         for root in self.certs_d_roots() {
             v.push("--containers-certs-d".into());
             v.push(root.display().to_string());
+        }
+        if !self.env.is_empty() {
+            v.push("--host-root".into());
+            v.push(self.dir.path().join("host").display().to_string());
         }
         v
     }
