@@ -614,14 +614,26 @@ fn summarize(
 }
 
 /// Reads the --password-stdin password once, for every target.
+/// The most `--password-stdin` reads.
+const PASSWORD_CAP: u64 = 4096;
+
 fn read_password(cli: &RunArgs, input: &mut dyn BufRead) -> anyhow::Result<Option<Secret>> {
     if cli.user.is_none() {
         return Ok(None);
     }
-    let mut line = String::new();
+    // At most a few KiB: a password is one line, and stdin may be a device.
+    let mut bytes = Vec::new();
     input
-        .read_line(&mut line)
+        .take(PASSWORD_CAP + 1)
+        .read_until(b'\n', &mut bytes)
         .context("cannot read the password from standard input")?;
+    if bytes.len() as u64 > PASSWORD_CAP {
+        bail!(
+            "--password-stdin: the first line of standard input is over {PASSWORD_CAP} bytes: not a password"
+        );
+    }
+    let line = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("--password-stdin: the password is not UTF-8"))?;
     let password = line.trim_end_matches(['\n', '\r']).to_string();
     if password.is_empty() {
         bail!("--password-stdin: standard input held no password");

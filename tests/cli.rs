@@ -408,3 +408,28 @@ fn summarize_real_reports_from_several_nodes() {
         .code(2)
         .stderr(predicate::str::contains("no regdoctor report"));
 }
+
+/// `--password-stdin` reads one line of at most 4 KiB: /dev/zero as stdin is refused at
+/// once (it used to be read until memory ran out), with exit 2 and no report.
+#[test]
+fn password_stdin_from_a_device_is_refused_quickly() {
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+        .args([
+            "127.0.0.1:1",
+            "--user",
+            "alice",
+            "--password-stdin",
+            "--no-node-defaults",
+        ])
+        .args(["--timeout", "2"])
+        .stdin(zero)
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("over 4096 bytes"), "{err}");
+}
