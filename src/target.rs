@@ -144,6 +144,9 @@ pub enum TargetError {
     /// Bad host syntax.
     #[error("invalid host {0:?}")]
     Host(String),
+    /// A bare IPv6 address whose last group looks like a port.
+    #[error("an IPv6 address with a port needs brackets: [{1}]:{2} (or [{0}] for port 443)")]
+    Ipv6Port(String, String, String),
     /// An image reference the runtimes would refuse (their own wording).
     #[error("invalid reference format: {0}")]
     Reference(String),
@@ -373,8 +376,22 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), TargetError>
             },
         };
     }
-    // A bare IPv6 address (two or more colons) has no port.
+    // A bare IPv6 address (two or more colons) has no port; a last group of three or
+    // more decimal digits after "::" is most likely a port written without brackets.
     if authority.matches(':').count() >= 2 {
+        if let Some((addr, last)) = authority.rsplit_once(':')
+            && addr.contains("::")
+            && !addr.ends_with(':')
+            && last.len() >= 3
+            && last.bytes().all(|b| b.is_ascii_digit())
+            && addr.parse::<IpAddr>().is_ok()
+        {
+            return Err(TargetError::Ipv6Port(
+                authority.to_string(),
+                addr.to_string(),
+                last.to_string(),
+            ));
+        }
         return Ok((authority, None));
     }
     match authority.split_once(':') {
@@ -455,6 +472,9 @@ mod tests {
         assert_eq!(t.registry_name(), "[::1]:5000");
         let bare = parse("fd00::1").unwrap();
         assert_eq!(bare.port, 443);
+        let err = parse("fe80::1:5000").unwrap_err().to_string();
+        assert!(err.contains("[fe80::1]:5000"), "{err}");
+        assert!(parse("[fe80::1:5000]").is_ok());
     }
 
     #[test]
