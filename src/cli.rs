@@ -26,7 +26,7 @@ use crate::secret::Secret;
     name = "regdoctor",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  regdoctor 10.0.0.5:5000 --ca cert.pem\n  regdoctor registry.local --format json > ticket.json\n  regdoctor explain san_ip_missing"
+    after_help = "Examples:\n  regdoctor 10.0.0.5:5000 --ca cert.pem\n  regdoctor 10.0.0.5:5000/team/app:1.4 --ca cert.pem\n  regdoctor registry.local --format json > ticket.json\n  regdoctor explain san_ip_missing\n\nExit status:\n  0  a pull works for every runtime judged (warnings allowed)\n  1  it fails for at least one\n  2  bad usage, or a named file that cannot be read\n\nEnvironment:\n  NO_COLOR        no colour (as --color never)\n  DOCKER_CONFIG   the directory of Docker's config.json (credentials)\n  NODE_NAME       the node's name in reports (as --node-name)\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case)\n                  this shell's proxy, compared with each runtime's (proxy_env_mismatch)\n  SSL_CERT_FILE, SSL_CERT_DIR   the system roots, as Go reads them"
 )]
 pub struct Cli {
     /// The diagnosis's flags.
