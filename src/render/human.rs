@@ -53,7 +53,7 @@ pub fn render_human(report: &Report, style: &Style) -> String {
             continue;
         }
         let detail = match &c.skip_reason {
-            Some(why) => why.clone(),
+            Some(why) => super::escape(why).into_owned(),
             None => c.title.to_string(),
         };
         let _ = writeln!(
@@ -234,8 +234,11 @@ fn finding(out: &mut String, f: &Finding, style: &Style) {
 
 /// A text over several lines (a runtime's multi-line error) with its later lines
 /// indented by `n`, so the report's layout holds.
+/// Outside text (a server's words, a file's keys) is escaped first: no terminal control
+/// sequence reaches the screen.
 fn indent(text: &str, n: usize) -> String {
-    text.trim_end_matches('\n')
+    super::escape(text)
+        .trim_end_matches('\n')
         .replace('\n', &format!("\n{}", " ".repeat(n)))
 }
 
@@ -319,6 +322,14 @@ pub fn summary_lines(reports: &[Report], style: &Style) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn outside_text_reaches_the_terminal_escaped() {
+        assert_eq!(
+            super::indent("repo \x1b[31mred\x1b[0m\nnext", 2),
+            "repo \\x1b[31mred\\x1b[0m\n  next"
+        );
+    }
+
     #[test]
     fn a_multi_line_runtime_error_keeps_the_layout() {
         let line = "reading manifest v1: errors:\ndenied: requested access to the resource is denied\nunauthorized: authentication required\n";

@@ -18,6 +18,7 @@ fn status_cell(s: Status) -> &'static str {
 
 /// Inline code that survives backticks inside it.
 fn code(s: &str) -> String {
+    let s = super::escape(s);
     if s.contains('`') {
         format!("`` {s} ``")
     } else {
@@ -27,11 +28,12 @@ fn code(s: &str) -> String {
 
 /// Escapes table-breaking characters.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    super::escape(s).replace('|', "\\|").replace('\n', " ")
 }
 
 /// A fenced block with a fence longer than any run of backticks inside.
 fn fenced(lang: &str, body: &str) -> String {
+    let body = super::escape(body);
     let mut fence = "```".to_string();
     while body.contains(&fence) {
         fence.push('`');
@@ -190,13 +192,13 @@ fn problems(out: &mut String, report: &Report) {
                 "\n#### {mark} {} ({})\n\n{}\n",
                 code(f.code.as_str()),
                 id,
-                f.message
+                super::escape(&f.message)
             );
             if let Some(ce) = &f.client_error {
                 let _ = writeln!(out, "**The runtime prints:**\n\n{}", fenced("", ce));
             }
             if let Some(h) = &f.hint {
-                let _ = writeln!(out, "**Fix:** {h}\n");
+                let _ = writeln!(out, "**Fix:** {}\n", super::escape(h));
             }
             let _ = writeln!(out, "More: `regdoctor explain {}`", f.code);
         }
