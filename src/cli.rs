@@ -81,7 +81,7 @@ pub struct RunArgs {
     pub format: Format,
 
     /// Deadline for all network work, in seconds
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout, allow_negative_numbers = true)]
     pub timeout: Duration,
 
     /// User name for the registry; the password is read from stdin (--password-stdin)
@@ -125,15 +125,15 @@ pub struct RunArgs {
     pub containers_certs_d: Vec<PathBuf>,
 
     /// The node's Docker Engine version, e.g. 24.0.7 [default: from `dockerd --version`]
-    #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
+    #[arg(long, value_name = "VERSION", help_heading = "Node configuration", value_parser = parse_version)]
     pub docker_version: Option<String>,
 
     /// The node's containerd version, e.g. 1.6.20 [default: from `containerd --version`]
-    #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
+    #[arg(long, value_name = "VERSION", help_heading = "Node configuration", value_parser = parse_version)]
     pub containerd_version: Option<String>,
 
     /// The Go version the runtimes were built with, e.g. 1.19.8 (it changes their error texts) [default: read from their binaries]
-    #[arg(long, value_name = "VERSION", help_heading = "Node configuration")]
+    #[arg(long, value_name = "VERSION", help_heading = "Node configuration", value_parser = parse_version)]
     pub go_version: Option<String>,
 
     /// Read only the files named on the command line: no default /etc paths, binaries, sockets or ~/.docker/config.json
@@ -266,6 +266,24 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
         return Err(format!("{s} is out of range: give 0 < SECS <= 600"));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// A version as the runtimes print it: digits and dots (`24.0.7`, `1.19.8`), a leading
+/// `v` or `go` and a `+`/`-`/`~` suffix allowed (`20.10.24+dfsg1`, `go1.19.8`).
+fn parse_version(s: &str) -> Result<String, String> {
+    let core = s.trim_start_matches("go").trim_start_matches('v');
+    let core = core.split(['+', '-', '~']).next().unwrap_or_default();
+    let ok = !core.is_empty()
+        && core
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a version: give it as the runtime prints it, e.g. 24.0.7"
+        ))
+    }
 }
 
 /// Runs regdoctor with these arguments, writing to `out` and `err`.

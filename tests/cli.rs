@@ -433,3 +433,35 @@ fn password_stdin_from_a_device_is_refused_quickly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("over 4096 bytes"), "{err}");
 }
+
+/// A version that is not one, and a negative timeout, are usage errors that say what to
+/// give (not clap's "use -- -1" tip, which would make -1 a target).
+#[test]
+fn bad_versions_and_negative_timeouts_are_usage_errors() {
+    regdoctor()
+        .args([
+            "127.0.0.1:1",
+            "--no-node-defaults",
+            "--docker-version",
+            "banana",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("\"banana\" is not a version"));
+    regdoctor()
+        .args(["--timeout", "-1", "127.0.0.1:1", "--no-node-defaults"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("-1 is out of range"))
+        .stderr(predicate::str::contains("-- -1").not());
+    regdoctor()
+        .args(["127.0.0.1:1", "--no-node-defaults", "--timeout", "1"])
+        .args([
+            "--docker-version",
+            "20.10.24+dfsg1",
+            "--go-version",
+            "go1.19.8",
+        ])
+        .assert()
+        .code(1);
+}
