@@ -144,3 +144,15 @@ fn binary_and_invalid_utf8_input_does_not_break_it() {
         .code(1)
         .stdout(predicate::str::contains("plain_http · r:1"));
 }
+
+/// One line is "1 line", not "1 lines".
+#[test]
+fn one_line_is_counted_in_the_singular() {
+    Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+        .args(["triage", "-"])
+        .write_stdin("x509: certificate signed by unknown authority\n")
+        .assert()
+        .stdout(predicate::str::contains(
+            "1 known registry error in 1 line\n",
+        ));
+}

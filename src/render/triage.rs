@@ -11,11 +11,12 @@ pub fn render_human(t: &Triage) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "regdoctor triage — {}: {} known registry error{} in {} lines",
-        t.source,
+        "regdoctor triage — {}: {} known registry error{} in {} line{}",
+        super::escape(&t.source),
         t.matches.len(),
         if t.matches.len() == 1 { "" } else { "s" },
-        t.lines
+        t.lines,
+        if t.lines == 1 { "" } else { "s" }
     );
     if t.matches.is_empty() {
         let _ = writeln!(
