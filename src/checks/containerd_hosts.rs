@@ -396,7 +396,7 @@ fn missing(facts: &super::Basis<'_>, root: &CertsRoot, t: &Target, findings: &mu
         )
         .client_error(format!("failed to do request: Head \"https://{name}/v2/IMAGE/manifests/TAG\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))
         .hint(format!(
-            "`mkdir -p '{dir}' && cp {ca} '{dir}/ca.crt' && printf 'server = \"https://{name}\"\\n\\n[host.\"https://{name}\"]\\n  capabilities = [\"pull\", \"resolve\"]\\n  ca = \"ca.crt\"\\n' > '{dir}/hosts.toml'` on every node"
+            "`mkdir -p '{dir}' && cp -n {ca} '{dir}/ca.crt' && {{ [ -e '{dir}/hosts.toml' ] || printf 'server = \"https://{name}\"\\n\\n[host.\"https://{name}\"]\\n  capabilities = [\"pull\", \"resolve\"]\\n  ca = \"ca.crt\"\\n' > '{dir}/hosts.toml'; }}` on every node (an existing hosts.toml is kept: add ca = \"ca.crt\" to its [host] table)"
         )),
     );
 }
@@ -628,6 +628,29 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
 mod tests {
     use super::*;
     use crate::checks::examples::*;
+
+    #[test]
+    fn the_missing_hosts_toml_fix_never_overwrites_a_file() {
+        let mut seen = 0;
+        for (facts, _) in examples() {
+            for f in findings_of(&ContainerdHosts, &facts) {
+                let Some(hint) = f
+                    .hint
+                    .as_deref()
+                    .filter(|_| f.code == Code::HostsTomlMissing)
+                else {
+                    continue;
+                };
+                seen += 1;
+                assert!(hint.contains("cp -n "), "{hint}");
+                assert!(
+                    hint.contains("[ -e '") && hint.contains("/hosts.toml' ] || printf"),
+                    "{hint}"
+                );
+            }
+        }
+        assert!(seen > 0, "an example has hosts_toml_missing");
+    }
 
     #[test]
     fn directory_names_in_containerds_order() {
