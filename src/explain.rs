@@ -66,13 +66,32 @@ pub fn list() -> String {
     out
 }
 
+/// The nearest check or code: one that starts with the name, else one that contains it
+/// (`san_ip` → `san_ip_missing`, `cacert` → none of the edit-distance accidents), else by
+/// edit distance.
 fn closest(name: &str) -> Option<String> {
-    let norm = name.to_ascii_lowercase();
-    let candidates = CHECKS
-        .iter()
-        .map(|c| c.id().as_str())
-        .chain(Code::ALL.iter().map(|c| c.as_str()));
-    candidates
+    let norm = name.to_ascii_lowercase().replace('-', "_");
+    let candidates = || {
+        CHECKS
+            .iter()
+            .map(|c| c.id().as_str())
+            .chain(Code::ALL.iter().map(|c| c.as_str()))
+    };
+    let flat = |c: &str| c.replace('-', "_");
+    if norm.len() >= 3 {
+        let by_prefix = candidates()
+            .filter(|c| flat(c).starts_with(&norm))
+            .min_by_key(|c| c.len());
+        let by_part = || {
+            candidates()
+                .filter(|c| flat(c).contains(&norm))
+                .min_by_key(|c| c.len())
+        };
+        if let Some(c) = by_prefix.or_else(by_part) {
+            return Some(c.to_string());
+        }
+    }
+    candidates()
         .map(|c| (crate::text::levenshtein(&norm, c), c))
         .filter(|(d, c)| *d <= c.len() / 2 + 1)
         .min_by_key(|(d, _)| *d)
@@ -82,6 +101,22 @@ fn closest(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_prefer_a_prefix_then_a_part() {
+        let hint = |n: &str| explain(n).unwrap_err().to_string();
+        assert!(
+            hint("san_ip").contains("did you mean san_ip_missing?"),
+            "{}",
+            hint("san_ip")
+        );
+        assert!(hint("intermediate").contains("did you mean missing_intermediate?"));
+        assert!(
+            !hint("cacert").contains("did you mean target?"),
+            "{}",
+            hint("cacert")
+        );
+    }
 
     #[test]
     fn ids_and_codes_in_any_spelling() {
