@@ -11,98 +11,29 @@ use crate::challenge::Challenge;
 use crate::facts::{Alert, ConnectAttempt, CredentialSource, HttpExchange};
 use crate::pki::summary::CertSummary;
 
-/// The evidence of one finding.
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
-pub enum Evidence {
-    /// target: the name that does not resolve.
-    Dns(Dns),
-    /// tcp-connect: every connection attempt.
-    Connect(ConnectAttempts),
-    /// tls-handshake: what the port answered to the TLS hello.
-    FirstBytes(FirstBytes),
-    /// tls-handshake: the alert the server sent.
-    Alert(AlertSeen),
-    /// ca-file: the `--ca` bundle.
-    Bundle(Bundle),
-    /// cert-validity, ca-file: one certificate.
-    Certificate(CertSummary),
-    /// cert-validity: this node's clock against the registry's.
-    ClockSkew(ClockSkew),
-    /// san-matches-host: the dialled host and the certificate's names.
-    Names(Names),
-    /// ca-chain: the trust store and the chain Go built or refused.
-    Chain(ChainTrust),
-    /// registry-api: the anonymous `GET /v2/`.
-    Exchange(V2Exchange),
-    /// catalog: the anonymous `GET /v2/_catalog`.
-    Catalog(CatalogListing),
-    /// credentials: where they came from and the requests made with them.
-    Credentials(CredentialFlow),
-    /// daemon-json, containerd-hosts: a place in a node file.
-    Position(FilePosition),
-    /// certs-d: the registry's certs.d directory.
-    Directory(CertsDir),
-    /// pull: the way the pull went.
-    PullPath(PullPath),
-    /// proxy: a proxy, the runtimes that send the registry through it, and the tunnel.
-    Proxy(ProxyTunnel),
-    /// proxy: the chain seen through a proxy against the one seen directly.
-    Interception(Interception),
-    /// proxy: regdoctor's own environment routes the registry otherwise than a runtime's.
-    ProxyEnv(ProxyEnvs),
-}
-
-impl Evidence {
-    /// Every kind, as named in the schema (`$defs/evidence_<kind>`).
-    pub const KINDS: &[&str] = &[
-        "dns",
-        "connect",
-        "first_bytes",
-        "alert",
-        "bundle",
-        "certificate",
-        "clock_skew",
-        "names",
-        "chain",
-        "exchange",
-        "catalog",
-        "credentials",
-        "position",
-        "directory",
-        "pull_path",
-        "proxy",
-        "interception",
-        "proxy_env",
-    ];
-
-    /// The kind of this evidence, one of [`Evidence::KINDS`].
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Evidence::Dns(_) => "dns",
-            Evidence::Connect(_) => "connect",
-            Evidence::FirstBytes(_) => "first_bytes",
-            Evidence::Alert(_) => "alert",
-            Evidence::Bundle(_) => "bundle",
-            Evidence::Certificate(_) => "certificate",
-            Evidence::ClockSkew(_) => "clock_skew",
-            Evidence::Names(_) => "names",
-            Evidence::Chain(_) => "chain",
-            Evidence::Exchange(_) => "exchange",
-            Evidence::Catalog(_) => "catalog",
-            Evidence::Credentials(_) => "credentials",
-            Evidence::Position(_) => "position",
-            Evidence::Directory(_) => "directory",
-            Evidence::PullPath(_) => "pull_path",
-            Evidence::Proxy(_) => "proxy",
-            Evidence::Interception(_) => "interception",
-            Evidence::ProxyEnv(_) => "proxy_env",
+/// Declares [`Evidence`] from one list: each family's variant, type and kind (the
+/// schema's `$defs/evidence_<kind>`), and derives `KINDS`, `kind()` and the `From`s.
+macro_rules! evidence_families {
+    ($($(#[$doc:meta])* $variant:ident($ty:ty) = $kind:literal,)*) => {
+        /// The evidence of one finding.
+        #[derive(Debug, Clone, Serialize)]
+        #[serde(untagged)]
+        pub enum Evidence {
+            $($(#[$doc])* $variant($ty),)*
         }
-    }
-}
 
-macro_rules! from_family {
-    ($($variant:ident($ty:ty)),* $(,)?) => {
+        impl Evidence {
+            /// Every kind, as named in the schema (`$defs/evidence_<kind>`).
+            pub const KINDS: &[&str] = &[$($kind),*];
+
+            /// The kind of this evidence, one of [`Evidence::KINDS`].
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Evidence::$variant(_) => $kind,)*
+                }
+            }
+        }
+
         $(impl From<$ty> for Evidence {
             fn from(e: $ty) -> Evidence {
                 Evidence::$variant(e)
@@ -111,26 +42,44 @@ macro_rules! from_family {
     };
 }
 
-from_family!(
-    Dns(Dns),
-    Connect(ConnectAttempts),
-    FirstBytes(FirstBytes),
-    Alert(AlertSeen),
-    Bundle(Bundle),
-    Certificate(CertSummary),
-    ClockSkew(ClockSkew),
-    Names(Names),
-    Chain(ChainTrust),
-    Exchange(V2Exchange),
-    Catalog(CatalogListing),
-    Credentials(CredentialFlow),
-    Position(FilePosition),
-    Directory(CertsDir),
-    PullPath(PullPath),
-    Proxy(ProxyTunnel),
-    Interception(Interception),
-    ProxyEnv(ProxyEnvs),
-);
+evidence_families! {
+    /// target: the name that does not resolve.
+    Dns(Dns) = "dns",
+    /// tcp-connect: every connection attempt.
+    Connect(ConnectAttempts) = "connect",
+    /// tls-handshake: what the port answered to the TLS hello.
+    FirstBytes(FirstBytes) = "first_bytes",
+    /// tls-handshake: the alert the server sent.
+    Alert(AlertSeen) = "alert",
+    /// ca-file: the `--ca` bundle.
+    Bundle(Bundle) = "bundle",
+    /// cert-validity, ca-file: one certificate.
+    Certificate(CertSummary) = "certificate",
+    /// cert-validity: this node's clock against the registry's.
+    ClockSkew(ClockSkew) = "clock_skew",
+    /// san-matches-host: the dialled host and the certificate's names.
+    Names(Names) = "names",
+    /// ca-chain: the trust store and the chain Go built or refused.
+    Chain(ChainTrust) = "chain",
+    /// registry-api: the anonymous `GET /v2/`.
+    Exchange(V2Exchange) = "exchange",
+    /// catalog: the anonymous `GET /v2/_catalog`.
+    Catalog(CatalogListing) = "catalog",
+    /// credentials: where they came from and the requests made with them.
+    Credentials(CredentialFlow) = "credentials",
+    /// daemon-json, containerd-hosts: a place in a node file.
+    Position(FilePosition) = "position",
+    /// certs-d: the registry's certs.d directory.
+    Directory(CertsDir) = "directory",
+    /// pull: the way the pull went.
+    PullPath(PullPath) = "pull_path",
+    /// proxy: a proxy, the runtimes that send the registry through it, and the tunnel.
+    Proxy(ProxyTunnel) = "proxy",
+    /// proxy: the chain seen through a proxy against the one seen directly.
+    Interception(Interception) = "interception",
+    /// proxy: regdoctor's own environment routes the registry otherwise than a runtime's.
+    ProxyEnv(ProxyEnvs) = "proxy_env",
+}
 
 /// A name that does not resolve.
 #[derive(Debug, Clone, Serialize)]

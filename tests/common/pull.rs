@@ -294,26 +294,8 @@ impl Pulled {
     /// Asserts the outcome and (when failing) that the error contains `part`, and prints
     /// one `OBSERVED` line: client, scenario, outcome, seconds, exact line.
     pub fn expect(&self, client: &str, scenario: &str, works: bool, part: Option<&str>) {
-        eprintln!(
-            "OBSERVED | {client} | {scenario} | {} | {:.1} s | {}",
-            if self.ok { "works" } else { "fails" },
-            self.elapsed.as_secs_f64(),
-            self.error.as_deref().filter(|_| !self.ok).unwrap_or("")
-        );
-        assert_eq!(
-            self.ok,
-            works,
-            "{client}: {scenario}: expected it to {}:\n{}",
-            if works { "work" } else { "fail" },
-            self.output
-        );
-        if let Some(part) = part {
-            assert!(
-                self.message().contains(part),
-                "{client}: {scenario}: expected {part:?} in the error, got:\n{}",
-                self.output
-            );
-        }
+        self.result
+            .expect_timed(client, scenario, works, part, Some(self.elapsed));
     }
 }
 
@@ -788,19 +770,9 @@ impl<'a> Scenario<'_, 'a> {
         let d = lab.dockerd.borrow();
         let d = d.as_ref().unwrap();
         let certs = d.etc().join("certs.d");
-        let reset = |host: &str| {
-            let p = certs.join(host);
-            let _ = std::fs::remove_dir_all(&p);
-            p
-        };
+        let reset = |host: &str| fresh_dir(&certs, host);
         let reg = reset(&self.registry);
         let blob = self.blob_host.as_deref().map(reset);
-        let put = |dir: &Path, files: &[(&str, String)]| {
-            std::fs::create_dir_all(dir).unwrap();
-            for (name, pem) in files {
-                write(dir, name, pem.as_bytes());
-            }
-        };
         match t {
             Trust::Nothing => {}
             Trust::Registry | Trust::RegistryAndServer | Trust::Insecure => {
@@ -893,19 +865,9 @@ impl<'a> Scenario<'_, 'a> {
             .join("registries.conf.d")
             .join(format!("{}.conf", self.registry.replace(':', "_")));
         let _ = std::fs::remove_file(&dropin);
-        let reset = |host: &str| {
-            let p = certs.join(host);
-            let _ = std::fs::remove_dir_all(&p);
-            p
-        };
+        let reset = |host: &str| fresh_dir(&certs, host);
         let reg = reset(&self.registry);
         let blob = self.blob_host.as_deref().map(reset);
-        let put = |dir: &Path, files: &[(&str, String)]| {
-            std::fs::create_dir_all(dir).unwrap();
-            for (name, pem) in files {
-                write(dir, name, pem.as_bytes());
-            }
-        };
         match self.trust() {
             Trust::Nothing => {}
             Trust::Registry | Trust::RegistryAndServer => put(&reg, &self.ca_files(false)),
@@ -1009,5 +971,20 @@ impl<'a> Scenario<'_, 'a> {
                 self.lab.skopeo().node_args()
             }
         }
+    }
+}
+
+/// `root/host`, emptied: the certs.d folder of a host, as a scenario starts it.
+fn fresh_dir(root: &Path, host: &str) -> PathBuf {
+    let p = root.join(host);
+    let _ = std::fs::remove_dir_all(&p);
+    p
+}
+
+/// Writes each (name, PEM) into `dir`, creating it.
+fn put(dir: &Path, files: &[(&str, String)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, pem) in files {
+        write(dir, name, pem.as_bytes());
     }
 }

@@ -78,8 +78,23 @@ impl PullResult {
     /// one `OBSERVED` line (client, scenario, outcome, exact error) for
     /// docs/runtime-observations.md.
     pub fn expect(&self, client: &str, scenario: &str, works: bool, part: Option<&str>) {
+        self.expect_timed(client, scenario, works, part, None);
+    }
+
+    /// [`PullResult::expect`], the `OBSERVED` line also saying how long the client took.
+    pub fn expect_timed(
+        &self,
+        client: &str,
+        scenario: &str,
+        works: bool,
+        part: Option<&str>,
+        elapsed: Option<Duration>,
+    ) {
+        let took = elapsed
+            .map(|e| format!("{:.1} s | ", e.as_secs_f64()))
+            .unwrap_or_default();
         eprintln!(
-            "OBSERVED | {client} | {scenario} | {} | {}",
+            "OBSERVED | {client} | {scenario} | {} | {took}{}",
             if self.ok { "works" } else { "fails" },
             self.error.as_deref().filter(|_| !self.ok).unwrap_or("")
         );
