@@ -777,8 +777,7 @@ fn triage(
 ) -> anyhow::Result<u8> {
     let result = match file.filter(|p| p.as_os_str() != "-") {
         Some(p) => {
-            let f =
-                std::fs::File::open(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let (f, _) = crate::local::open_regular(p)?;
             let mut reader = std::io::BufReader::with_capacity(1 << 16, f);
             crate::triage::triage(&mut reader, &p.display().to_string())
                 .with_context(|| format!("cannot read {}", p.display()))?

@@ -156,3 +156,27 @@ fn one_line_is_counted_in_the_singular() {
             "1 known registry error in 1 line\n",
         ));
 }
+
+/// A FIFO or a device given to triage is refused at once with exit 2 (opening a FIFO
+/// used to block forever).
+#[test]
+fn a_fifo_or_a_device_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("log.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for path in [fifo.as_path(), std::path::Path::new("/dev/zero")] {
+        Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+            .arg("triage")
+            .arg(path)
+            .timeout(std::time::Duration::from_secs(10))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("not a regular file"));
+    }
+}

@@ -50,15 +50,15 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     read_capped(path, MAX_FILE)
 }
 
-/// Reads at most `limit` bytes of a regular file. Directories, devices, pipes and sockets
-/// are refused from their metadata, before any open (a FIFO would block the open); the
-/// read itself is capped with `take`, whatever the metadata says.
-pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|source| LoadError::Read {
+/// Opens a regular file for reading. Directories, devices, pipes and sockets are refused
+/// from their metadata, before any open (a FIFO would block the open). For a file read as
+/// a stream (a log for triage); [`read_capped`] reads a whole one.
+pub fn open_regular(path: &Path) -> Result<(std::fs::File, std::fs::Metadata), LoadError> {
+    let read_err = |source| LoadError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(read_err)?;
     if meta.is_dir() {
         return Err(LoadError::NotAFile {
             path: path.to_path_buf(),
@@ -71,11 +71,16 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
             why: "it is not a regular file (a device, pipe or socket)",
         });
     }
-    let read_err = |source| LoadError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
     let file = std::fs::File::open(path).map_err(read_err)?;
+    Ok((file, meta))
+}
+
+/// Reads at most `limit` bytes of a regular file. Directories, devices, pipes and sockets
+/// are refused from their metadata, before any open (a FIFO would block the open); the
+/// read itself is capped with `take`, whatever the metadata says.
+pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let (file, meta) = open_regular(path)?;
     let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
     file.take(limit + 1)
         .read_to_end(&mut bytes)
