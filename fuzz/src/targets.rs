@@ -568,9 +568,7 @@ fn platform(data: &[u8]) {
 fn manifest(data: &[u8]) {
     use regdoctor::facts::HttpExchange;
     use regdoctor::facts::pull::{Platform, media};
-    use regdoctor::probe::pull::{
-        document_kind, index_entries, manifest_blobs, media_type, platform_matches,
-    };
+    use regdoctor::probe::pull::{document_kind, index_entries, manifest_blobs, platform_matches};
     let (content_type, body) = match data.iter().position(|b| *b == 0) {
         Some(i) => (Some(text(&data[..i])), &data[i + 1..]),
         None => (None, data),
@@ -584,7 +582,7 @@ fn manifest(data: &[u8]) {
         body: text(body),
         ..Default::default()
     };
-    let header = media_type(&ex);
+    let header = ex.media_type();
     assert!(!header.contains(';') && header == header.trim());
     let doc = serde_json::from_slice::<serde_json::Value>(body).ok();
     let kind = document_kind(header.clone(), doc.as_ref());

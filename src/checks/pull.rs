@@ -386,14 +386,7 @@ fn manifest_content(
             .hint("a proxy or cache serves another manifest: purge it, or pull from the registry directly"),
         );
     }
-    let kind = ex
-        .header("content-type")
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+    let kind = ex.media_type();
     let supported = crate::facts::pull::media::is_index(&kind)
         || crate::facts::pull::media::is_manifest(&kind)
         || kind == crate::facts::pull::media::DOCKER_SCHEMA1
@@ -784,9 +777,7 @@ fn index_context(p: &PullFacts) -> PullContext {
             .and_then(|e| e.header("docker-content-digest"))
             .map(str::to_string)
             .or_else(|| manifest.and_then(|m| m.digest_seen.clone())),
-        oci_index: ex
-            .and_then(|e| e.header("content-type"))
-            .is_some_and(|t| t.starts_with(crate::facts::pull::media::OCI_INDEX)),
+        oci_index: ex.is_some_and(|e| e.media_type() == crate::facts::pull::media::OCI_INDEX),
         ..PullContext::default()
     }
 }

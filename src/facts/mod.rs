@@ -346,6 +346,16 @@ pub struct HttpExchange {
 }
 
 impl HttpExchange {
+    /// The media type of the answer: `Content-Type` without parameters, lower-cased.
+    pub fn media_type(&self) -> String {
+        self.header("content-type")
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    }
     /// Every challenge in the exchange's WWW-Authenticate headers.
     pub fn challenges(&self) -> Vec<crate::challenge::Challenge> {
         self.headers_named("www-authenticate")

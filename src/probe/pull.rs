@@ -472,17 +472,6 @@ async fn bearer(
     (auth, pull_auth(&flow, error))
 }
 
-/// The media type of an answer (`Content-Type` without parameters).
-pub fn media_type(ex: &HttpExchange) -> String {
-    ex.header("content-type")
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-}
-
 fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))
 }
@@ -632,7 +621,7 @@ async fn manifest(
         get.digest_seen = Some(seen);
     }
     let status = get.exchange.status;
-    let kind = media_type(&get.exchange);
+    let kind = get.exchange.media_type();
     facts.steps.push(get);
     match status {
         Some(200) => Some((kind, body)),
@@ -689,7 +678,7 @@ async fn platform_manifest(
     step.digest = Some(digest.clone());
     step.digest_seen = Some(seen);
     let ok = step.exchange.status == Some(200);
-    let kind = media_type(&step.exchange);
+    let kind = step.exchange.media_type();
     facts.steps.push(step);
     if !ok {
         facts.stopped = Some("the platform's manifest could not be fetched".into());
@@ -797,6 +786,6 @@ mod tests {
             )],
             ..HttpExchange::default()
         };
-        assert_eq!(media_type(&ex), media::OCI_INDEX);
+        assert_eq!(ex.media_type(), media::OCI_INDEX);
     }
 }
