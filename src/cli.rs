@@ -369,8 +369,9 @@ fn execute(
     if let Some(command) = &cli.command {
         return subcommand(command, &style, input, out);
     }
-    let node = read_node(&cli.run)?;
-    let (raw_targets, named_by) = gather_targets(&cli.run, &node, input)?;
+    let (mut raw_targets, mut named_by) = given_targets(&cli.run, input)?;
+    let node = read_node(&cli.run, &raw_targets)?;
+    node_targets(&cli.run, &node, &mut raw_targets, &mut named_by);
     if raw_targets.is_empty() {
         let named = cli.run.daemon_json.is_some()
             || cli.run.docker_certs_d.is_some()
@@ -498,11 +499,10 @@ fn write_reports(
         .unwrap_or(0))
 }
 
-/// The targets: the arguments, then `--targets-file`, then `--from-node`; with, for each,
-/// the note saying which runtimes name it (for the node's own).
-fn gather_targets(
+/// The targets the user gave: the arguments, then `--targets-file`; with, for each, the
+/// note saying which runtimes name it (none: see [`node_targets`]).
+fn given_targets(
     cli: &RunArgs,
-    node: &NodeFacts,
     input: &mut dyn BufRead,
 ) -> anyhow::Result<(Vec<String>, Vec<Option<String>>)> {
     let mut targets: Vec<String> = cli.targets.clone();
@@ -528,7 +528,18 @@ fn gather_targets(
                 .map(str::to_string),
         );
     }
-    let mut notes = vec![None; targets.len()];
+    let notes = vec![None; targets.len()];
+    Ok((targets, notes))
+}
+
+/// With `--from-node`, the registries the node's runtime files name, after the given
+/// targets, each with the note saying which runtimes name it.
+fn node_targets(
+    cli: &RunArgs,
+    node: &NodeFacts,
+    targets: &mut Vec<String>,
+    notes: &mut Vec<Option<String>>,
+) {
     if cli.from_node {
         for (target, runtimes) in crate::runtimes::node_targets(node) {
             let names: Vec<&str> = runtimes.iter().map(|(r, _)| r.display_name()).collect();
@@ -541,7 +552,6 @@ fn gather_targets(
             targets.push(target);
         }
     }
-    Ok((targets, notes))
 }
 
 /// `regdoctor watch`: rounds until the process is stopped, each reading the node's files
@@ -560,9 +570,10 @@ fn watch(
         bail!("watch: --format markdown is a document, not a stream; use --format json-lines");
     }
     let mut round = || -> Result<Vec<Report>, String> {
-        let node = read_node(run).map_err(|e| format!("{e:#}"))?;
-        let (targets, named_by) =
-            gather_targets(run, &node, input).map_err(|e| format!("{e:#}"))?;
+        let (mut targets, mut named_by) =
+            given_targets(run, input).map_err(|e| format!("{e:#}"))?;
+        let node = read_node(run, &targets).map_err(|e| format!("{e:#}"))?;
+        node_targets(run, &node, &mut targets, &mut named_by);
         if targets.is_empty() {
             return Err("no target: give targets or --from-node".into());
         }
@@ -684,8 +695,9 @@ fn one_line(text: &str) -> String {
     line
 }
 
-/// Reads this node's runtime configuration (named paths must exist; defaults may not).
-fn read_node(cli: &RunArgs) -> anyhow::Result<NodeFacts> {
+/// Reads this node's runtime configuration (named paths must exist; defaults may not),
+/// looking up the certs.d directories of `targets` by name.
+fn read_node(cli: &RunArgs, targets: &[String]) -> anyhow::Result<NodeFacts> {
     if let Some(root) = &cli.host_root
         && !root.is_dir()
     {
@@ -703,6 +715,12 @@ fn read_node(cli: &RunArgs) -> anyhow::Result<NodeFacts> {
         docker_version: cli.docker_version.clone(),
         containerd_version: cli.containerd_version.clone(),
         home: std::env::var_os("HOME").map(PathBuf::from),
+        // A target that does not parse is refused later, with its error.
+        wanted_dirs: targets
+            .iter()
+            .filter_map(|raw| crate::target::parse(raw).ok())
+            .flat_map(|t| crate::runtimes::containerd::dir_names(&t))
+            .collect(),
     };
     Ok(crate::local::node::read(&opts)?)
 }

@@ -93,6 +93,47 @@ fn hosts_toml_with_the_right_ca_passes() {
     assert_eq!(status(&r, "containerd-hosts"), "pass", "{r:#}");
 }
 
+/// 1,001 other host folders that sort before the target's: the target's own folder is
+/// still found (looked up by name, as containerd does), and when it is absent the message
+/// says how many entries were not listed instead of pretending the listing was whole.
+#[test]
+fn many_host_folders_do_not_hide_the_targets_own() {
+    let s = setup();
+    let t = s.server.target();
+    let root = s.dir.path().join("containerd-certs.d");
+    for i in 0..1001 {
+        std::fs::create_dir_all(root.join(format!("0-{i:04}.example"))).unwrap();
+    }
+    let root = root.to_string_lossy().into_owned();
+    let (_, r, err) = diagnose(&[&t, "--containerd-certs-d", &root]);
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(node_codes(&r, "containerd-hosts"), ["hosts_toml_missing"]);
+    let message = finding(&r, "hosts_toml_missing")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("501 other entries were not read"),
+        "{message}"
+    );
+    let hosts_toml =
+        format!("server = \"https://{t}\"\n[host.\"https://{t}\"]\n  ca = \"ca.crt\"\n");
+    tree(
+        s.dir.path(),
+        "containerd-certs.d",
+        &[(
+            t.as_str(),
+            &[
+                ("hosts.toml", hosts_toml.as_bytes()),
+                ("ca.crt", s.ca.pem.as_bytes()),
+            ],
+        )],
+    );
+    let (_, r, err) = diagnose(&[&t, "--containerd-certs-d", &root]);
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(status(&r, "containerd-hosts"), "pass", "{r:#}");
+}
+
 #[test]
 fn hosts_toml_with_a_bad_ca_path() {
     let s = setup();

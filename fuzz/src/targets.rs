@@ -302,6 +302,7 @@ fn containerd(data: &[u8]) {
     f.node.installs.containerd.evidence.push("fuzz".into());
     f.node.containerd_certs_d = Source::Read(CertsRoot {
         root: root.into(),
+        unread: 0,
         dirs: vec![HostDir {
             name: dir.into(),
             files: vec![NodeFile {

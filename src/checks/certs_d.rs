@@ -3,7 +3,7 @@
 //! CA that actually verifies the chain the server presented.
 
 use super::node_common::{
-    any_certs, needed_issuer, pem_certs, plain_http, verify_with, working_ca_path,
+    any_certs, needed_issuer, pem_certs, plain_http, unread_note, verify_with, working_ca_path,
 };
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -117,7 +117,7 @@ fn no_directory(
             "; there is {}/{n}/, but Docker only reads the directory named exactly as the registry in the image reference ({name})",
             root.root
         ),
-        None => String::new(),
+        None => unread_note(root),
     };
     let ca = working_ca_path(facts, chain).unwrap_or_else(|| "ca.crt".into());
     let hint = match near.first() {

@@ -4,7 +4,9 @@
 //! the presented chain, `skip_verify`, `*.crt` files a hosts.toml stops from loading, and
 //! whether config.toml lets the CRI plugin read the directory at all.
 
-use super::node_common::{needed_issuer, pem_certs, plain_http, verify_with, working_ca_path};
+use super::node_common::{
+    needed_issuer, pem_certs, plain_http, unread_note, verify_with, working_ca_path,
+};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
@@ -388,10 +390,11 @@ fn missing(facts: &super::Basis<'_>, root: &CertsRoot, t: &Target, findings: &mu
         Finding::new(
             Code::HostsTomlMissing,
             format!(
-                "containerd has no directory for {name} under {} (it tries {}), and the server's chain (issued by \"{}\") does not verify with the system roots",
+                "containerd has no directory for {name} under {} (it tries {}), and the server's chain (issued by \"{}\") does not verify with the system roots{}",
                 root.root,
                 dir_names(t).join(", "),
-                needed_issuer(&chain)
+                needed_issuer(&chain),
+                unread_note(root)
             ),
         )
         .client_error(format!("failed to do request: Head \"https://{name}/v2/IMAGE/manifests/TAG\": tls: failed to verify certificate: x509: certificate signed by unknown authority"))

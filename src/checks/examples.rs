@@ -184,6 +184,7 @@ pub fn certs_root(
     use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source};
     Source::Read(CertsRoot {
         root: root.into(),
+        unread: 0,
         dirs: dirs
             .into_iter()
             .map(|(name, files)| {

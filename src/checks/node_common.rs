@@ -15,6 +15,19 @@ pub fn verify_with(facts: &Basis<'_>, chain: &[Cert], extra: &[Cert]) -> Option<
     verify_chain(chain, &roots, facts.now).error
 }
 
+/// "; N other entries of ROOT were not read", when a root held more than regdoctor
+/// lists (the target's own directory is always looked up by name, so this only limits
+/// the near-name suggestion).
+pub fn unread_note(root: &crate::facts::node::CertsRoot) -> String {
+    match root.unread {
+        0 => String::new(),
+        n => format!(
+            "; {} holds more directories than regdoctor lists: {n} other entries were not read, so a directory with a near name among them is not suggested",
+            root.root
+        ),
+    }
+}
+
 /// The PEM certificates of a file (Go's `AppendCertsFromPEM`: DER is ignored).
 pub fn pem_certs(f: &NodeFile) -> Vec<Cert> {
     if f.bytes.windows(11).any(|w| w == b"-----BEGIN ") {

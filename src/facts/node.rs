@@ -46,8 +46,10 @@ pub struct HostDir {
 pub struct CertsRoot {
     /// The root path.
     pub root: String,
-    /// Its subdirectories.
+    /// Its subdirectories: the targets' own (looked up by name) and at most 500 others.
     pub dirs: Vec<HostDir>,
+    /// Entries not read: beyond the 500 other directories listed (0 when all were read).
+    pub unread: u64,
     /// Files that hosts.toml files point to outside their directory, by absolute path.
     #[serde(skip)]
     pub referenced: BTreeMap<String, NodeFile>,

@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 use super::{HostRoot, LoadError, read_capped, read_file};
 use crate::facts::node::{CertsRoot, HostDir, NodeFacts, NodeFile, Source, TextFile, toml_strings};
 
-/// At most this many host directories are read from a certs.d root.
+/// At most this many host directories other than the targets' own are read from a
+/// certs.d root.
 const MAX_DIRS: usize = 500;
+/// At most this many names of a certs.d root are listed (and sorted).
+const MAX_LISTED: usize = 100_000;
 /// At most this many bytes of one certs.d file.
 const MAX_CERT_FILE: u64 = 1024 * 1024;
 
@@ -65,8 +68,11 @@ pub fn text_file(choice: &PathChoice) -> Result<Source<TextFile>, LoadError> {
     }))
 }
 
-/// Reads a certs.d root: every host directory and its files.
-pub fn certs_root(choice: &PathChoice) -> Result<Source<CertsRoot>, LoadError> {
+/// Reads a certs.d root: the directories named in `wanted` (the targets' own, looked up by
+/// name as the runtimes do, however many others there are), then the first [`MAX_DIRS`]
+/// others in name order (for the offline lint, suggestions and `--from-node`); how many
+/// were left unread is recorded, never silently dropped.
+pub fn certs_root(choice: &PathChoice, wanted: &[String]) -> Result<Source<CertsRoot>, LoadError> {
     let root = &choice.path;
     let shown = choice.shown.clone();
     if !root.exists() {
@@ -88,18 +94,35 @@ pub fn certs_root(choice: &PathChoice) -> Result<Source<CertsRoot>, LoadError> {
         path: root.clone(),
         source,
     })?;
-    let mut dirs = Vec::new();
-    for entry in read_dir.flatten().take(MAX_DIRS) {
-        let path = entry.path();
-        if !path.is_dir() {
+    let mut dirs: Vec<HostDir> = Vec::new();
+    for name in wanted {
+        // A registry name never holds a `/`; `.` and `..` are not registries.
+        let plain = !name.is_empty() && !name.contains('/') && name != "." && name != "..";
+        if plain && !dirs.iter().any(|d| &d.name == name) && root.join(name).is_dir() {
+            dirs.push(host_dir(root, name.clone()));
+        }
+    }
+    let mut names = Vec::new();
+    let mut entries = 0u64;
+    for entry in read_dir.flatten() {
+        entries += 1;
+        if names.len() < MAX_LISTED {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    let mut unread = entries - names.len() as u64;
+    let mut others = 0;
+    for name in names {
+        if dirs.iter().any(|d| d.name == name) || !root.join(&name).is_dir() {
             continue;
         }
-        let files = dir_files(&path);
-        dirs.push(HostDir {
-            name: entry.file_name().to_string_lossy().into_owned(),
-            mismatched_pairs: mismatched_pairs(&files),
-            files,
-        });
+        if others == MAX_DIRS {
+            unread += 1;
+            continue;
+        }
+        others += 1;
+        dirs.push(host_dir(root, name));
     }
     dirs.sort_by(|a, b| a.name.cmp(&b.name));
     let mut referenced = BTreeMap::new();
@@ -113,8 +136,19 @@ pub fn certs_root(choice: &PathChoice) -> Result<Source<CertsRoot>, LoadError> {
     Ok(Source::Read(CertsRoot {
         root: shown,
         dirs,
+        unread,
         referenced,
     }))
+}
+
+/// One host directory and its files.
+fn host_dir(root: &Path, name: String) -> HostDir {
+    let files = dir_files(&root.join(&name));
+    HostDir {
+        mismatched_pairs: mismatched_pairs(&files),
+        name,
+        files,
+    }
 }
 
 /// `<base>` for every `<base>.cert` whose `<base>.key` belongs to another certificate.
@@ -245,6 +279,9 @@ pub struct NodeOptions {
     pub containerd_version: Option<String>,
     /// The user's home directory (for `~/.config/containers/certs.d`).
     pub home: Option<PathBuf>,
+    /// The certs.d directory names the targets need (each runtime's spellings): always
+    /// read, by name, however many other directories a root holds.
+    pub wanted_dirs: Vec<String>,
 }
 
 impl NodeOptions {
@@ -274,7 +311,7 @@ pub fn read(opts: &NodeOptions) -> Result<NodeFacts, LoadError> {
         node.daemon_json = text_file(&c)?;
     }
     if let Some(c) = opts.choose(&opts.docker_certs_d, "/etc/docker/certs.d") {
-        node.docker_certs_d = certs_root(&c)?;
+        node.docker_certs_d = certs_root(&c, &opts.wanted_dirs)?;
     }
     if let Some(c) = opts.choose(&opts.containerd_config, "/etc/containerd/config.toml") {
         node.containerd_config = text_file(&c)?;
@@ -285,7 +322,7 @@ pub fn read(opts: &NodeOptions) -> Result<NodeFacts, LoadError> {
         .and_then(config_path)
         .unwrap_or_else(|| "/etc/containerd/certs.d".to_string());
     if let Some(c) = opts.choose(&opts.containerd_certs_d, &hosts_default) {
-        node.containerd_certs_d = certs_root(&c)?;
+        node.containerd_certs_d = certs_root(&c, &opts.wanted_dirs)?;
     }
     if let Some(c) = opts.choose(&opts.registries_conf, "/etc/containers/registries.conf") {
         node.registries_conf = text_file(&c)?;
@@ -293,11 +330,10 @@ pub fn read(opts: &NodeOptions) -> Result<NodeFacts, LoadError> {
     }
     if !opts.containers_certs_d.is_empty() {
         for p in &opts.containers_certs_d {
-            node.containers_certs_d.push(certs_root(&PathChoice::rooted(
-                Some(p),
-                "",
-                &opts.host_root,
-            ))?);
+            node.containers_certs_d.push(certs_root(
+                &PathChoice::rooted(Some(p), "", &opts.host_root),
+                &opts.wanted_dirs,
+            )?);
         }
     } else if !opts.no_defaults {
         let home = opts
@@ -309,11 +345,10 @@ pub fn read(opts: &NodeOptions) -> Result<NodeFacts, LoadError> {
             .map(String::as_str)
             .chain(["/etc/containers/certs.d", "/etc/docker/certs.d"])
         {
-            node.containers_certs_d.push(certs_root(&PathChoice::rooted(
-                None,
-                d,
-                &opts.host_root,
-            ))?);
+            node.containers_certs_d.push(certs_root(
+                &PathChoice::rooted(None, d, &opts.host_root),
+                &opts.wanted_dirs,
+            )?);
         }
     }
     if !opts.no_defaults {
