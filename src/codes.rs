@@ -384,6 +384,8 @@ codes! {
     CertsDNotRead = "certs_d_not_read", CertsD, Warning;
     /// Files Docker ignores in the directory.
     CertsDIgnoredFile = "certs_d_ignored_file", CertsD, Info;
+    /// regdoctor could not read a file Docker loads from the registry's certs.d directory.
+    CertsDFileUnreadable = "certs_d_file_unreadable", CertsD, Error;
 
     /// hosts.toml is not valid TOML: containerd silently falls back.
     HostsTomlSyntax = "hosts_toml_syntax", ContainerdHosts, Error;
@@ -397,6 +399,8 @@ codes! {
     HostsTomlDirMisnamed = "hosts_toml_dir_misnamed", ContainerdHosts, Error;
     /// A `ca` file cannot be read or holds no PEM certificate.
     HostsTomlCaUnreadable = "hosts_toml_ca_unreadable", ContainerdHosts, Error;
+    /// regdoctor could not read the hosts.toml (a pipe, a device, over 1 MiB, no permission).
+    HostsTomlUnreadable = "hosts_toml_unreadable", ContainerdHosts, Error;
     /// The configured CAs do not verify the server's chain.
     HostsTomlCaMismatch = "hosts_toml_ca_mismatch", ContainerdHosts, Error;
     /// `skip_verify = true`: verification is off.

@@ -134,6 +134,71 @@ fn many_host_folders_do_not_hide_the_targets_own() {
     assert_eq!(status(&r, "containerd-hosts"), "pass", "{r:#}");
 }
 
+/// A hosts.toml that is a FIFO, a CA named in one that is a link to /dev/zero, and one over
+/// 1 MiB: each is a finding saying what containerd's os.ReadFile would do, the run ends
+/// (nothing is opened in blocking mode, nothing is read without a cap), never "does not exist".
+#[test]
+fn hosts_toml_and_its_ca_as_pipe_device_or_huge_are_findings() {
+    let s = setup();
+    let t = s.server.target();
+    let root = s.dir.path().join("containerd-certs.d");
+    let dir = root.join(&t);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("hosts.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let root_s = root.to_string_lossy().into_owned();
+    let (_, r, err) = diagnose(&[&t, "--containerd-certs-d", &root_s]);
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(
+        node_codes(&r, "containerd-hosts"),
+        ["hosts_toml_unreadable"]
+    );
+    let m = finding(&r, "hosts_toml_unreadable")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        m.contains("not a regular file") && m.contains("os.ReadFile"),
+        "{m}"
+    );
+
+    std::fs::remove_file(&fifo).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.crt")).unwrap();
+    let big = dir.join("big.crt");
+    std::fs::write(&big, vec![b'A'; 1024 * 1024 + 1]).unwrap();
+    std::fs::write(
+        &fifo,
+        format!(
+            "[host.\"https://{t}\"]\n  ca = [\"zero.crt\", \"{}\"]\n",
+            big.display()
+        ),
+    )
+    .unwrap();
+    let (_, r, err) = diagnose(&[&t, "--containerd-certs-d", &root_s]);
+    assert!(err.is_empty(), "{err}");
+    let messages: Vec<String> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == "containerd-hosts")
+        .flat_map(|c| c["findings"].as_array().unwrap().iter())
+        .filter(|f| f["code"] == "hosts_toml_ca_unreadable")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(messages.len(), 2, "{r:#}");
+    assert!(
+        messages[0].contains("zero.crt") && messages[0].contains("not a regular file"),
+        "{}",
+        messages[0]
+    );
+    assert!(messages[1].contains("larger than 1 MiB"), "{}", messages[1]);
+    assert!(messages.iter().all(|m| !m.contains("does not exist")));
+}
+
 #[test]
 fn hosts_toml_with_a_bad_ca_path() {
     let s = setup();

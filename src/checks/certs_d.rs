@@ -3,7 +3,8 @@
 //! CA that actually verifies the chain the server presented.
 
 use super::node_common::{
-    any_certs, needed_issuer, pem_certs, plain_http, unread_note, verify_with, working_ca_path,
+    any_certs, needed_issuer, pem_certs, plain_http, unread_note, unreadable_file, verify_with,
+    working_ca_path,
 };
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -47,7 +48,25 @@ impl Check for CertsD {
         let Some(dir) = root.dirs.iter().find(|d| d.name == name) else {
             return Outcome::Findings(no_directory(facts, root, t, &chain).into_iter().collect());
         };
-        let mut findings = Vec::new();
+        let mut findings: Vec<Finding> = dir
+            .files
+            .iter()
+            .filter(|f| {
+                [".crt", ".cert", ".key"]
+                    .iter()
+                    .any(|e| f.name.ends_with(e))
+            })
+            .filter_map(|f| {
+                let why = f.error.as_deref()?;
+                Some(unreadable_file(
+                    Code::CertsDFileUnreadable,
+                    "Docker",
+                    &format!("{base}/{}", f.name),
+                    "the PEM certificate or key",
+                    why,
+                ))
+            })
+            .collect();
         client_pairs(facts, &base, dir, &mut findings);
         ca_files(facts, t, &chain, &base, dir, &mut findings);
         Outcome::Findings(findings)
@@ -372,11 +391,18 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         f(vec![("10.0.0.5:5000", vec![("ca.crt", ca_pem.clone())])]),
         r#"{"insecure-registries": ["10.0.0.5:5000"]}"#,
     );
+    let mut fifo = f(vec![("10.0.0.5:5000", vec![("ca.crt", ca_pem.clone())])]);
+    unreadable(
+        &mut fifo.node.docker_certs_d,
+        "ca.crt",
+        "it is not a regular file (a device, pipe or socket)",
+    );
     vec![
         (
             f(vec![("10.0.0.5:5000", vec![("ca.crt", ca_pem.clone())])]),
             vec![],
         ),
+        (fifo, vec![Code::CertsDFileUnreadable, Code::CertsDMissing]),
         (f(vec![]), vec![Code::CertsDMissing]),
         (
             f(vec![("10.0.0.5", vec![("ca.crt", ca_pem.clone())])]),

@@ -5,7 +5,8 @@
 //! whether config.toml lets the CRI plugin read the directory at all.
 
 use super::node_common::{
-    needed_issuer, pem_certs, plain_http, unread_note, verify_with, working_ca_path,
+    needed_issuer, pem_certs, plain_http, unread_note, unreadable_file, verify_with,
+    working_ca_path,
 };
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -71,7 +72,10 @@ impl Check for ContainerdHosts {
         let Ok(t) = &facts.target else {
             // Offline: check every hosts.toml's syntax and fields.
             for d in &root.dirs {
-                if let Some(f) = d.files.iter().find(|f| f.name == "hosts.toml") {
+                let base = format!("{}/{}", root.root, d.name);
+                if let Some(f) = unreadable_hosts(&base, d) {
+                    findings.push(f);
+                } else if let Some(f) = d.files.iter().find(|f| f.name == "hosts.toml") {
                     let _ = parse_hosts(facts, root, d, f, &mut findings);
                 }
             }
@@ -104,6 +108,10 @@ fn directory(
         .iter()
         .filter(|f| f.name.ends_with(".crt"))
         .collect();
+    if let Some(f) = unreadable_hosts(&base, dir) {
+        findings.push(f);
+        return;
+    }
     let hosts = dir
         .files
         .iter()
@@ -151,6 +159,21 @@ fn directory(
     }
 }
 
+/// The directory's hosts.toml, when regdoctor did not read it (a pipe, a device, too
+/// large): containerd's os.ReadFile would block, exhaust memory, or read what regdoctor
+/// cannot judge.
+fn unreadable_hosts(base: &str, dir: &HostDir) -> Option<Finding> {
+    let f = dir.files.iter().find(|f| f.name == "hosts.toml")?;
+    let why = f.error.as_deref()?;
+    Some(unreadable_file(
+        Code::HostsTomlUnreadable,
+        "containerd",
+        &format!("{base}/hosts.toml"),
+        "the registry's hosts configuration (a few lines of TOML)",
+        why,
+    ))
+}
+
 /// What a valid hosts.toml's host entries configure.
 struct HostEntries {
     /// The CAs that load.
@@ -189,7 +212,16 @@ fn host_entries(
         for p in toml_strings(t.get("ca")) {
             let (shown, file) = resolve(root, dir, &p);
             out.referenced.push(shown.clone());
-            match file.filter(|f| f.error.is_none()) {
+            match file {
+                Some(NodeFile { error: Some(why), .. }) => findings.push(
+                    unreadable_file(
+                        Code::HostsTomlCaUnreadable,
+                        "containerd",
+                        &shown,
+                        "the registry's CA in PEM",
+                        why,
+                    ),
+                ),
                 None => findings.push(
                     Finding::new(
                         Code::HostsTomlCaUnreadable,
@@ -513,7 +545,30 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         f
     };
     let d = "10.0.0.5:5000";
+    let mut fifo = f(vec![(
+        d,
+        vec![("hosts.toml", toml(good)), ("ca.crt", ca_pem.clone())],
+    )]);
+    unreadable(
+        &mut fifo.node.containerd_certs_d,
+        "hosts.toml",
+        "it is not a regular file (a device, pipe or socket)",
+    );
+    let mut big_ca = f(vec![(
+        d,
+        vec![("hosts.toml", toml(good)), ("ca.crt", ca_pem.clone())],
+    )]);
+    unreadable(
+        &mut big_ca.node.containerd_certs_d,
+        "ca.crt",
+        "it is larger than 1 MiB",
+    );
     vec![
+        (fifo, vec![Code::HostsTomlUnreadable]),
+        (
+            big_ca,
+            vec![Code::HostsTomlCaUnreadable, Code::HostsTomlCaMismatch],
+        ),
         (
             f(vec![(
                 d,

@@ -176,6 +176,23 @@ pub fn offline() -> Facts {
 /// Host directories in memory: (directory name, [(file name, bytes)]).
 pub type Dirs<'a> = Vec<(&'a str, Vec<(&'a str, Vec<u8>)>)>;
 
+/// Marks a file of an in-memory certs.d root as not read, with `why` (as the loader does
+/// for a pipe, a device or a file over 1 MiB).
+pub fn unreadable(
+    root: &mut crate::facts::node::Source<crate::facts::node::CertsRoot>,
+    file: &str,
+    why: &str,
+) {
+    if let crate::facts::node::Source::Read(r) = root {
+        for f in r.dirs.iter_mut().flat_map(|d| d.files.iter_mut()) {
+            if f.name == file {
+                f.bytes.clear();
+                f.error = Some(why.into());
+            }
+        }
+    }
+}
+
 /// A certs.d root in memory: directories with (file name, bytes).
 pub fn certs_root(
     root: &str,

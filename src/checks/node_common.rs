@@ -28,6 +28,42 @@ pub fn unread_note(root: &crate::facts::node::CertsRoot) -> String {
     }
 }
 
+/// What a file regdoctor refused to read (`why`, from [`crate::local::LoadError::reason`])
+/// does to a runtime that reads it with Go's `os.ReadFile` at every pull.
+pub fn unreadable_consequence(runtime: &str, why: &str) -> String {
+    if why.starts_with("it is not a regular file") {
+        format!(
+            "{runtime} reads it with Go's os.ReadFile at every pull: a pipe blocks the pull until something writes to it, and a device such as /dev/zero is read until memory runs out"
+        )
+    } else if why.starts_with("it is larger than") {
+        format!(
+            "regdoctor reads at most 1 MiB of a certs.d file and did not judge it ({runtime} reads it whole; a CA or a hosts.toml is a few KiB)"
+        )
+    } else {
+        format!("regdoctor cannot judge it ({runtime} runs as root and may still read it)")
+    }
+}
+
+/// A file of a certs.d directory that regdoctor did not read, as a finding.
+pub fn unreadable_file(
+    code: crate::codes::Code,
+    runtime: &str,
+    path: &str,
+    what: &str,
+    why: &str,
+) -> crate::finding::Finding {
+    crate::finding::Finding::new(
+        code,
+        format!(
+            "regdoctor did not read {path}: {why}; {}",
+            unreadable_consequence(runtime, why)
+        ),
+    )
+    .hint(format!(
+        "`ls -lL '{path}'` shows what it is: make it a regular file holding {what}"
+    ))
+}
+
 /// The PEM certificates of a file (Go's `AppendCertsFromPEM`: DER is ignored).
 pub fn pem_certs(f: &NodeFile) -> Vec<Cert> {
     if f.bytes.windows(11).any(|w| w == b"-----BEGIN ") {
