@@ -617,3 +617,53 @@ fn a_failing_registry_shows_its_error_code() {
     let f = finding(&r, "http_error");
     assert_eq!(f["client_error"], "unavailable: service unavailable");
 }
+
+/// A catalog over regdoctor's 1 MiB cap and a proxy's HTML page (with an escape sequence)
+/// answering for the catalog, from a real TLS server: said with their sizes (and the page's
+/// start, escaped), never "lists no repositories"; the report stays small.
+#[test]
+fn a_cut_or_foreign_catalog_is_said_as_such() {
+    let big: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{{\"repositories\":[{}\"z\"]}}",
+            2 * 1024 * 1024 + 20,
+            "\"r\",".repeat((2 * 1024 * 1024 - 4) / 4)
+        )
+        .into_boxed_str(),
+    );
+    let page = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 27\r\n\r\n<html>\x1b[2JSign in</html>\n\n\n";
+    for (response, code, says) in [
+        (big, "catalog_listed", "cut after 1048576 bytes"),
+        (
+            page,
+            "catalog_error",
+            "text/html body is not the expected JSON",
+        ),
+    ] {
+        let root = ca("Registry CA", now());
+        let l = leaf(&root, &["127.0.0.1"], now());
+        let cfg = server::tls_config(std::slice::from_ref(&l.der), &l.key_der);
+        let s = server::start("127.0.0.1:0", Behaviour::TlsCatalog(cfg, response));
+        let dir = tempfile::tempdir().unwrap();
+        let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+        let (_, r, _) = diagnose(&[&s.target(), "--ca", &ca_path]);
+        let m = finding(&r, code)["message"].as_str().unwrap().to_string();
+        assert!(m.contains(says), "{m}");
+        assert!(!m.contains("no repositories"), "{m}");
+        let human = assert_cmd::Command::cargo_bin("regdoctor")
+            .unwrap()
+            .args([
+                &s.target(),
+                "--ca",
+                &ca_path,
+                "--color",
+                "never",
+                "--no-node-defaults",
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&human.stdout);
+        assert!(text.len() < 64 * 1024, "{} bytes", text.len());
+        assert!(!text.contains('\x1b'), "{text}");
+    }
+}

@@ -13,18 +13,30 @@ use crate::finding::evidence::CatalogListing;
 /// The check.
 pub struct Catalog;
 
-/// The repositories listed in a catalog body, and whether a Link header says there are more.
-pub(crate) fn listing(e: &HttpExchange) -> (Vec<String>, bool) {
-    let repos = serde_json::from_str::<serde_json::Value>(&e.body)
+/// The repositories listed in a catalog body, and whether a Link header says there are
+/// more; or, when the body is not the catalog's JSON (cut at the size cap, a proxy's HTML
+/// page), what it is.
+pub(crate) fn listing(e: &HttpExchange) -> Result<(Vec<String>, bool), String> {
+    let Some(list) = serde_json::from_str::<serde_json::Value>(&e.body)
         .ok()
-        .and_then(|v| v.get("repositories").cloned())
-        .and_then(|r| r.as_array().cloned())
-        .unwrap_or_default()
+        .and_then(|v| v.get("repositories")?.as_array().cloned())
+    else {
+        return Err(e.body_description(true));
+    };
+    let repos = list
         .into_iter()
         .filter_map(|r| r.as_str().map(str::to_string))
         .collect();
     let more = e.header("link").is_some_and(|l| l.contains("rel=\"next\""));
-    (repos, more)
+    Ok((repos, more))
+}
+
+/// "3 repositories: a, b, c", or what the body was when it lists nothing readable.
+pub(crate) fn described(e: &HttpExchange) -> String {
+    match listing(e) {
+        Ok((repos, more)) => summary(&repos, more),
+        Err(what) => format!("nothing readable: {what}"),
+    }
 }
 
 /// "3 repositories: a, b, c" (the first ten named).
@@ -69,7 +81,7 @@ impl Check for Catalog {
                 "the catalog was not requested: the connection failed before".into(),
             );
         };
-        let (repos, more) = listing(e);
+        let (repos, more) = listing(e).unwrap_or_default();
         let ev = CatalogListing {
             status: e.status,
             repositories: repos.clone(),
@@ -83,13 +95,13 @@ impl Check for Catalog {
                 "anonymous listing needs authentication; the credentials given were used instead (see credentials)".into(),
             );
         }
-        let finding = answered(facts, e, &repos, more);
+        let finding = answered(facts, e);
         Outcome::Findings(vec![finding.evidence(ev)])
     }
 }
 
 /// What the anonymous catalog request's answer says (without its evidence).
-fn answered(facts: &super::Basis<'_>, e: &HttpExchange, repos: &[String], more: bool) -> Finding {
+fn answered(facts: &super::Basis<'_>, e: &HttpExchange) -> Finding {
     let name = facts
         .target
         .as_ref()
@@ -101,7 +113,18 @@ fn answered(facts: &super::Basis<'_>, e: &HttpExchange, repos: &[String], more: 
     let errs = e.registry_errors();
     let has = |code: &str| errs.iter().any(|(c, _)| c == code);
     match e.status {
-        Some(200) => Finding::new(Code::CatalogListed, format!("the catalog lists {}", summary(repos, more))),
+        Some(200) => match listing(e) {
+            Ok((repos, more)) => Finding::new(Code::CatalogListed, format!("the catalog lists {}", summary(&repos, more))),
+            Err(what) if e.truncated => Finding::new(
+                Code::CatalogListed,
+                format!("the catalog (GET /v2/_catalog?n=100) answered 200, but {what}: the registry ignores the page size, so the repositories are not listed here"),
+            ),
+            Err(what) => Finding::new(
+                Code::CatalogError,
+                format!("the catalog (GET /v2/_catalog) answered 200, but {what}: something other than the registry may answer for /v2/ (a proxy, a login page)"),
+            )
+            .hint(format!("see what answers: `curl -si https://{name}/v2/_catalog | head -20`")),
+        },
         Some(401) if challenges(e).iter().any(|c| c.param("error") == Some("insufficient_scope")) => {
             Finding::new(Code::CatalogDenied, "the catalog (GET /v2/_catalog) answered 401 insufficient_scope: the catalog is restricted (many registries allow it to administrators only)")
                 .hint(creds_hint)
@@ -142,6 +165,13 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         )
     };
     let c = "/v2/_catalog?n=100";
+    let mut cut = ex(
+        c,
+        200,
+        &[("content-length", "5000000")],
+        r#"{"repositories":["a","#,
+    );
+    cut.truncated = true;
     vec![
         (
             f(ex(c, 200, &[API], r#"{"repositories":["a","b"]}"#)),
@@ -179,11 +209,46 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         ),
         (f(ex(c, 404, &[], "")), vec![Code::CatalogDisabled]),
         (f(ex(c, 500, &[], "")), vec![Code::CatalogError]),
+        (
+            f(ex(
+                c,
+                200,
+                &[("content-type", "text/html")],
+                "<html>\x1b[31mSign in</html>",
+            )),
+            vec![Code::CatalogError],
+        ),
+        (f(cut), vec![Code::CatalogListed]),
     ]
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cut_or_foreign_body_is_said_with_its_size_not_as_no_repositories() {
+        let messages: Vec<String> = super::examples()
+            .into_iter()
+            .rev()
+            .take(2)
+            .map(|(f, _)| {
+                crate::checks::examples::findings_of(&super::Catalog, &f)[0]
+                    .message
+                    .clone()
+            })
+            .collect();
+        assert!(
+            messages[0].contains("cut after 21 bytes of the 5000000 announced"),
+            "{}",
+            messages[0]
+        );
+        assert!(
+            messages[1].contains("25-byte text/html body is not the expected JSON: \"<html>\\u{1b}[31mSign in</html>\""),
+            "{}",
+            messages[1]
+        );
+        assert!(messages.iter().all(|m| !m.contains("no repositories")));
+    }
+
     use super::*;
     use crate::checks::examples::*;
 
@@ -195,7 +260,7 @@ mod tests {
             &[("link", r#"</v2/_catalog?last=b&n=2>; rel="next""#)],
             r#"{"repositories":["a","b"]}"#,
         );
-        let (repos, more) = listing(&e);
+        let (repos, more) = listing(&e).unwrap();
         assert_eq!(repos, ["a", "b"]);
         assert!(more);
         assert!(summary(&repos, more).starts_with("2 repositories: a, b (and more"));

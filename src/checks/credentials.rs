@@ -3,7 +3,7 @@
 //! `/v2/_catalog` with it. Nothing secret is in the findings: not the password, not the
 //! token, not the user name.
 
-use super::catalog::{listing, summary};
+use super::catalog::described;
 use super::registry_api::{challenges, status_line};
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -157,10 +157,7 @@ fn basic(
         Some(200) => {
             let listed = catalog
                 .filter(|c| c.status == Some(200))
-                .map(|c| {
-                    let (r, more) = listing(c);
-                    format!("; with them the catalog lists {}", summary(&r, more))
-                })
+                .map(|c| format!("; with them the catalog lists {}", described(c)))
                 .unwrap_or_default();
             vec![Finding::new(Code::CredentialsOk, format!("the Basic login to {name} with {src} succeeded{listed}")).evidence(ev.clone())]
         }
@@ -241,7 +238,7 @@ fn token_refused(name: &str, src: &str, flow: &BearerFlow, tok: &HttpExchange) -
         (Some(200), None) => Some(
             Finding::new(
                 Code::TokenFailed,
-                format!("the token service {realm} answered 200 but its response holds neither \"token\" nor \"access_token\""),
+                format!("the token service {realm} answered 200 but its response holds neither \"token\" nor \"access_token\" ({})", tok.body_description(false)),
             )
             .client_error("authorization server did not include a token in the response")
             .hint("fix the token service: its JSON answer must carry a token field"),
@@ -291,10 +288,7 @@ fn with_token(src: &str, flow: &BearerFlow) -> Vec<Finding> {
     let catalog = flow.catalog.as_ref();
     let listed = catalog
         .filter(|c| c.status == Some(200))
-        .map(|c| {
-            let (r, more) = listing(c);
-            format!("; with it the catalog lists {}", summary(&r, more))
-        })
+        .map(|c| format!("; with it the catalog lists {}", described(c)))
         .unwrap_or_default();
     let mut out = vec![Finding::new(
         Code::CredentialsOk,
@@ -418,6 +412,7 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
             vec![Code::CredentialsOk],
         ),
         (with(flow(401, None, 200, None)), vec![Code::TokenFailed]),
+        (with(flow(200, None, 200, None)), vec![Code::TokenFailed]),
         (with(realm_down), vec![Code::TokenFailed]),
         (
             with(flow(200, Some("access_token"), 200, Some(denied))),
@@ -456,6 +451,45 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
 mod tests {
     use super::*;
     use crate::checks::examples::*;
+    use crate::facts::CredentialFacts;
+
+    /// A token answer without a token is described by its size and whether it was cut,
+    /// never quoted (it may hold a refresh token).
+    #[test]
+    fn a_tokenless_answer_is_sized_not_quoted() {
+        let f = examples()
+            .into_iter()
+            .find(|(f, _)| {
+                matches!(&f.credentials, Some(CredentialFacts { outcome: CredentialOutcome::Bearer(b), .. })
+                    if b.token_field.is_none() && b.token.as_ref().is_some_and(|t| t.status == Some(200)))
+            })
+            .unwrap()
+            .0;
+        let message = |truncated: bool, media: Option<&str>| {
+            let mut f = f.clone();
+            if let Some(CredentialFacts {
+                outcome: CredentialOutcome::Bearer(b),
+                ..
+            }) = &mut f.credentials
+                && let Some(tok) = b.token.as_mut()
+            {
+                tok.body = format!("{{\"refresh_token\":\"s3cret{}", "x".repeat(100));
+                tok.truncated = truncated;
+                tok.headers
+                    .extend(media.map(|m| ("content-type".to_string(), m.to_string())));
+            }
+            findings_of(&Credentials, &f)[0].message.clone()
+        };
+        let m = message(true, None);
+        assert!(m.contains("cut after 124 bytes"), "{m}");
+        assert!(!m.contains("s3cret"), "{m}");
+        let m = message(false, Some("application/json"));
+        assert!(
+            m.contains("its body is 124 bytes of application/json"),
+            "{m}"
+        );
+        assert!(!m.contains("s3cret"), "{m}");
+    }
 
     #[test]
     fn withheld_credentials_skip_with_the_reason() {

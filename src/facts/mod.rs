@@ -346,6 +346,39 @@ pub struct HttpExchange {
 }
 
 impl HttpExchange {
+    /// What the body is, for a message saying it is not what was expected: cut at the
+    /// size cap (with the announced length), or its size, type and (with `quote`; never for
+    /// an answer that may hold secrets, such as a token service's) first characters.
+    pub fn body_description(&self, quote: bool) -> String {
+        let len = self.body.len();
+        let announced = self
+            .header("content-length")
+            .map(|l| format!(" of the {l} announced"))
+            .unwrap_or_default();
+        if self.truncated {
+            return format!(
+                "its body was cut after {len} bytes{announced}, where regdoctor stops reading one answer (its size cap, or the deadline)"
+            );
+        }
+        if len == 0 {
+            return "its body is empty".into();
+        }
+        let media = match self.media_type() {
+            m if m.is_empty() => String::new(),
+            m => format!(" {m}"),
+        };
+        if !quote {
+            return format!("its body is {len} bytes{}", media.replacen(' ', " of ", 1));
+        }
+        let start: String = self.body.chars().take(60).collect();
+        let more = if self.body.chars().nth(60).is_some() {
+            "…"
+        } else {
+            ""
+        };
+        format!("its {len}-byte{media} body is not the expected JSON: {start:?}{more}")
+    }
+
     /// The media type of the answer: `Content-Type` without parameters, lower-cased.
     pub fn media_type(&self) -> String {
         self.header("content-type")

@@ -59,6 +59,9 @@ pub enum Behaviour {
     Raw(&'static [u8]),
     /// TLS, then answer every HTTP request with this raw response (a web server, a proxy).
     TlsStatic(Arc<ServerConfig>, &'static str),
+    /// TLS, then `/v2/` answers 200 as a registry and every other path (the catalog)
+    /// this raw response: a registry whose catalog is huge, or a proxy's page in front.
+    TlsCatalog(Arc<ServerConfig>, &'static str),
     /// Answer with an SSH banner.
     Ssh,
 }
@@ -121,6 +124,24 @@ async fn serve(mut sock: TcpStream, b: Behaviour) {
                 let mut buf = vec![0u8; 8192];
                 while let Ok(n) = tls.read(&mut buf).await {
                     if n == 0 || tls.write_all(response.as_bytes()).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        Behaviour::TlsCatalog(cfg, response) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
+            if let Ok(mut tls) = acceptor.accept(sock).await {
+                let mut buf = vec![0u8; 8192];
+                while let Ok(n) = tls.read(&mut buf).await {
+                    let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                    let v2 = head.split_whitespace().nth(1) == Some("/v2/");
+                    let reply = if v2 {
+                        "HTTP/1.1 200 OK\r\nDocker-Distribution-Api-Version: registry/2.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                    } else {
+                        response
+                    };
+                    if n == 0 || tls.write_all(reply.as_bytes()).await.is_err() {
                         break;
                     }
                 }
