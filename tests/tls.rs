@@ -667,3 +667,37 @@ fn a_cut_or_foreign_catalog_is_said_as_such() {
         assert!(!text.contains('\x1b'), "{text}");
     }
 }
+
+/// An HTTP/2 server that answers 200 and then floods every stream with DATA, ignoring the
+/// RST_STREAM regdoctor sends when it abandons the body at its 1 MiB cap (but staying in
+/// the connection window, which h2 keeps granting for a reset stream): each connection is
+/// closed after its 32 MiB budget, so what the server can push is bounded, not "as much
+/// as it can until the deadline".
+#[test]
+fn an_http2_flood_on_abandoned_streams_is_cut_off() {
+    let root = ca("Registry CA", now());
+    let l = leaf(&root, &["127.0.0.1"], now());
+    let cfg = std::sync::Arc::unwrap_or_clone(server::tls_config(
+        std::slice::from_ref(&l.der),
+        &l.key_der,
+    ));
+    let flood = crate::common::h2flood::start(cfg);
+    let dir = tempfile::tempdir().unwrap();
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let started = std::time::Instant::now();
+    let (_, r, _) = diagnose(&[&flood.target(), "--ca", &ca_path, "--timeout", "5"]);
+    let cut = finding(&r, "catalog_error")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(cut.contains("more than 32 MiB on one connection"), "{cut}");
+    let took = started.elapsed();
+    let sent = flood.sent.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "OBSERVED | h2 flood | server sent {} MiB in {took:?}",
+        sent >> 20
+    );
+    assert_eq!(r["evidence"]["tls"]["alpn"], "h2", "{r:#}");
+    assert!(sent < 200 << 20, "the server pushed {} MiB", sent >> 20);
+    assert!(took < std::time::Duration::from_secs(9), "{took:?}");
+}

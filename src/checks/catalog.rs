@@ -17,12 +17,15 @@ pub struct Catalog;
 /// more; or, when the body is not the catalog's JSON (cut at the size cap, a proxy's HTML
 /// page), what it is.
 pub(crate) fn listing(e: &HttpExchange) -> Result<(Vec<String>, bool), String> {
+    // A JSON object without "repositories" (`{}`) lists none; anything else is not a catalog.
     let Some(list) = serde_json::from_str::<serde_json::Value>(&e.body)
         .ok()
-        .and_then(|v| v.get("repositories")?.as_array().cloned())
+        .filter(|v| v.is_object() && !e.truncated)
+        .map(|v| v.get("repositories").and_then(|r| r.as_array().cloned()))
     else {
         return Err(e.body_description(true));
     };
+    let list = list.unwrap_or_default();
     let repos = list
         .into_iter()
         .filter_map(|r| r.as_str().map(str::to_string))
@@ -115,6 +118,11 @@ fn answered(facts: &super::Basis<'_>, e: &HttpExchange) -> Finding {
     match e.status {
         Some(200) => match listing(e) {
             Ok((repos, more)) => Finding::new(Code::CatalogListed, format!("the catalog lists {}", summary(&repos, more))),
+            Err(what) if e.error.is_some() => Finding::new(
+                Code::CatalogError,
+                format!("the catalog (GET /v2/_catalog) answered 200, but {what}"),
+            )
+            .hint("read the registry's log (and any proxy's) for this request"),
             Err(what) if e.truncated => Finding::new(
                 Code::CatalogListed,
                 format!("the catalog (GET /v2/_catalog?n=100) answered 200, but {what}: the registry ignores the page size, so the repositories are not listed here"),

@@ -336,9 +336,10 @@ pub struct HttpExchange {
     pub headers: Vec<(String, String)>,
     /// The start of the body, as text.
     pub body: String,
-    /// Whether the body was cut at the cap.
+    /// Whether the body was not read to its end (the cap, the deadline, or a failure:
+    /// then `error` says which).
     pub truncated: bool,
-    /// Why no response arrived.
+    /// Why no response arrived, or (with `truncated`) why its body ended early.
     pub error: Option<String>,
     /// Redirects followed on the same host before this answer (status, Location).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -355,6 +356,9 @@ impl HttpExchange {
             .header("content-length")
             .map(|l| format!(" of the {l} announced"))
             .unwrap_or_default();
+        if let (true, Some(why)) = (self.truncated, &self.error) {
+            return format!("its body was cut after {len} bytes{announced}: {why}");
+        }
         if self.truncated {
             return format!(
                 "its body was cut after {len} bytes{announced}, where regdoctor stops reading one answer (its size cap, or the deadline)"

@@ -106,6 +106,7 @@ impl Session {
     where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
+        let io = super::budget::ReadBudget::new(io, super::budget::CONNECTION_BUDGET);
         let sender = handshake(TokioIo::new(io), h2, deadline).await?;
         Ok(Session {
             sender,
@@ -184,9 +185,13 @@ impl Session {
                         ));
                     }
                 }
-                let (body, truncated) = read_body(resp.into_body(), self.deadline, r.cap).await;
+                let (body, cut) = read_body(resp.into_body(), self.deadline, r.cap).await;
                 ex.body = String::from_utf8_lossy(&body[..body.len().min(BODY_CAP)]).into_owned();
-                ex.truncated = truncated;
+                ex.truncated = cut.is_some();
+                if let Some(Cut::Failed(why)) = cut {
+                    // The answer started but did not end: not a complete (empty) body.
+                    ex.error = Some(why);
+                }
                 bytes = body;
             }
             Ok(Err(e)) => {
@@ -380,23 +385,35 @@ where
         .await
         .map_err(|_| timeout())?
         .map_err(fail)?;
-        tokio::spawn(conn);
+        // The connection lives no longer than the run: at the deadline it is dropped, and
+        // with it every stream still open (however the server behaves).
+        tokio::spawn(async move { timeout_at(deadline, conn).await });
         Ok(Sender::H2(sender))
     } else {
         let (sender, conn) = timeout_at(deadline, hyper::client::conn::http1::handshake(io))
             .await
             .map_err(|_| timeout())?
             .map_err(fail)?;
-        tokio::spawn(conn);
+        // The connection lives no longer than the run: at the deadline it is dropped, and
+        // with it every stream still open (however the server behaves).
+        tokio::spawn(async move { timeout_at(deadline, conn).await });
         Ok(Sender::H1(sender))
     }
+}
+
+/// Why a body was not read to its end.
+enum Cut {
+    /// The size cap or the deadline: regdoctor stopped reading.
+    Stopped,
+    /// The stream or the connection failed mid-body.
+    Failed(String),
 }
 
 async fn read_body(
     mut body: hyper::body::Incoming,
     deadline: Instant,
     cap: usize,
-) -> (Vec<u8>, bool) {
+) -> (Vec<u8>, Option<Cut>) {
     let mut buf = Vec::new();
     loop {
         match timeout_at(deadline, body.frame()).await {
@@ -405,13 +422,16 @@ async fn read_body(
                     let room = cap - buf.len();
                     if data.len() > room {
                         buf.extend_from_slice(&data[..room]);
-                        return (buf, true);
+                        // Dropping the body resets an HTTP/2 stream (RST_STREAM CANCEL)
+                        // and closes an HTTP/1.1 connection.
+                        return (buf, Some(Cut::Stopped));
                     }
                     buf.extend_from_slice(data);
                 }
             }
-            Ok(None) | Ok(Some(Err(_))) => return (buf, false),
-            Err(_) => return (buf, true),
+            Ok(None) => return (buf, None),
+            Ok(Some(Err(e))) => return (buf, Some(Cut::Failed(error_chain(&e)))),
+            Err(_) => return (buf, Some(Cut::Stopped)),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! [`SendPermit`], which exists only for a TLS connection that verifies by Go's rules and
 //! whose server proved possession of its key, or when the user explicitly allowed it.
 
+pub mod budget;
 pub mod creds;
 pub mod http;
 pub mod proxy;

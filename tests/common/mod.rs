@@ -2,6 +2,7 @@
 
 pub mod craft;
 pub mod goclient;
+pub mod h2flood;
 pub mod image;
 pub mod netns;
 pub mod nginx;
