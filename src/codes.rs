@@ -343,6 +343,8 @@ codes! {
 
     /// daemon.json is not valid JSON: dockerd does not start.
     DaemonJsonSyntax = "daemon_json_syntax", DaemonJson, Error;
+    /// The node's daemon.json is there but regdoctor did not read it (a pipe, a device, too large, no permission).
+    DaemonJsonUnreadable = "daemon_json_unreadable", DaemonJson, Error;
     /// A key appears twice; dockerd silently keeps the last value.
     DaemonJsonDuplicateKey = "daemon_json_duplicate_key", DaemonJson, Warning;
     /// A setting given both in daemon.json and on dockerd's command line: dockerd does not start.
@@ -411,9 +413,13 @@ codes! {
     ContainerdConfigPathUnset = "containerd_config_path_unset", ContainerdHosts, Warning;
     /// config.toml uses the deprecated registry.mirrors / registry.configs sections.
     ContainerdRegistryDeprecated = "containerd_registry_deprecated", ContainerdHosts, Warning;
+    /// The node's containerd config.toml is there but regdoctor did not read it.
+    ContainerdConfigUnreadable = "containerd_config_unreadable", ContainerdHosts, Error;
 
     /// registries.conf is not valid TOML.
     RegistriesConfSyntax = "registries_conf_syntax", ContainersRegistries, Error;
+    /// The node's registries.conf is there but regdoctor did not read it.
+    RegistriesConfUnreadable = "registries_conf_unreadable", ContainersRegistries, Error;
     /// registries.conf mixes the v1 and v2 formats.
     RegistriesConfMixedVersions = "registries_conf_mixed_versions", ContainersRegistries, Error;
     /// A plain-HTTP registry not marked insecure in registries.conf.

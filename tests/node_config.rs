@@ -376,3 +376,71 @@ fn registries_conf_must_mark_a_plain_http_registry_insecure() {
     let (_, r, _) = diagnose(&[&t, "--registries-conf", &good]);
     assert_eq!(status(&r, "containers-registries"), "pass", "{r:#}");
 }
+
+/// Node files found by default (under --host-root) that are a FIFO, a link to /dev/zero or
+/// a file where a directory belongs: each is a finding and the report runs (exit 1), where
+/// the same paths named on the command line are exit 2.
+#[test]
+fn unreadable_default_node_files_are_findings_not_exit_2() {
+    let s = setup();
+    let t = s.server.target();
+    let root = s.dir.path().join("host");
+    for d in ["etc/docker", "etc/containerd", "etc/containers"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    let fifo = |p: &str| {
+        let made = std::process::Command::new("mkfifo")
+            .arg(root.join(p))
+            .status()
+            .unwrap();
+        assert!(made.success());
+    };
+    fifo("etc/docker/daemon.json");
+    fifo("etc/containerd/config.toml");
+    std::os::unix::fs::symlink("/dev/zero", root.join("etc/containers/registries.conf")).unwrap();
+    std::fs::write(root.join("etc/docker/certs.d"), b"not a directory").unwrap();
+    let root_s = root.to_string_lossy().into_owned();
+    // Not `diagnose`: it adds --no-node-defaults, and the defaults are the point here.
+    let argv = vec!["regdoctor", &t, "--host-root", &root_s, "--format", "json"];
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = regdoctor::cli::run_full(argv, &mut &b""[..], &mut out, &mut err, false);
+    let r: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+    let err = String::from_utf8_lossy(&err);
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(code, 1, "{r:#}");
+    for (check, code, path) in [
+        (
+            "daemon-json",
+            "daemon_json_unreadable",
+            "/etc/docker/daemon.json",
+        ),
+        (
+            "containerd-hosts",
+            "containerd_config_unreadable",
+            "/etc/containerd/config.toml",
+        ),
+        (
+            "containers-registries",
+            "registries_conf_unreadable",
+            "/etc/containers/registries.conf",
+        ),
+    ] {
+        assert!(
+            node_codes(&r, check).contains(&code.to_string()),
+            "{check}: {r:#}"
+        );
+        let m = finding(&r, code)["message"].as_str().unwrap().to_string();
+        assert!(m.contains(path) && m.contains("not a regular file"), "{m}");
+    }
+    // Named on the command line, the same FIFO is bad usage.
+    let named = root
+        .join("etc/docker/daemon.json")
+        .to_string_lossy()
+        .into_owned();
+    let out = assert_cmd::Command::cargo_bin("regdoctor")
+        .unwrap()
+        .args([&t, "--daemon-json", &named])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

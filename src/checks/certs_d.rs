@@ -3,8 +3,8 @@
 //! CA that actually verifies the chain the server presented.
 
 use super::node_common::{
-    any_certs, needed_issuer, pem_certs, plain_http, unread_note, unreadable_file, verify_with,
-    working_ca_path,
+    any_certs, needed_issuer, pem_certs, plain_http, unread_note, unreadable_file,
+    unreadable_source, verify_with, working_ca_path,
 };
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -31,6 +31,16 @@ impl Check for CertsD {
         include_str!("../../checks/certs-d.md")
     }
     fn run(&self, facts: &super::Basis<'_>) -> Outcome {
+        if facts.not_judged_reason(Runtime::Docker).is_none()
+            && let Some(f) = unreadable_source(
+                &facts.node.docker_certs_d,
+                Code::CertsDFileUnreadable,
+                "Docker",
+                "the registries' directories",
+            )
+        {
+            return Outcome::Findings(vec![f]);
+        }
         let (root, t, chain) = match inputs(facts) {
             Ok(inputs) => inputs,
             Err(why) => return Outcome::Skip(why),
@@ -83,7 +93,7 @@ fn inputs<'a>(
     let root = match &facts.node.docker_certs_d {
         Source::Read(r) => r,
         Source::Absent { path } => return Err(format!("no {path} on this node")),
-        Source::NotRead => {
+        Source::NotRead | Source::Unreadable { .. } => {
             return Err("not read: --no-node-defaults was given and no path was named".into());
         }
     };

@@ -5,14 +5,14 @@
 //! whether config.toml lets the CRI plugin read the directory at all.
 
 use super::node_common::{
-    needed_issuer, pem_certs, plain_http, unread_note, unreadable_file, verify_with,
-    working_ca_path,
+    needed_issuer, pem_certs, plain_http, unread_note, unreadable_file, unreadable_source,
+    verify_with, working_ca_path,
 };
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 use crate::facts::Facts;
 use crate::facts::Runtime;
-use crate::facts::node::{CertsRoot, HostDir, NodeFile, Source, TextFile, toml_strings};
+use crate::facts::node::{CertsRoot, HostDir, NOT_FOUND, NodeFile, Source, TextFile, toml_strings};
 use crate::finding::Finding;
 use crate::finding::evidence::FilePosition;
 use crate::pki::Cert;
@@ -57,6 +57,18 @@ impl Check for ContainerdHosts {
         if let Some(cfg) = facts.node.containerd_config.read() {
             config_toml(cfg, &mut findings);
         }
+        findings.extend(unreadable_source(
+            &facts.node.containerd_config,
+            Code::ContainerdConfigUnreadable,
+            "containerd's daemon",
+            "containerd's TOML configuration",
+        ));
+        findings.extend(unreadable_source(
+            &facts.node.containerd_certs_d,
+            Code::HostsTomlUnreadable,
+            "containerd",
+            "the registries' host directories",
+        ));
         let root = match &facts.node.containerd_certs_d {
             Source::Read(r) => r,
             Source::Absent { path } if findings.is_empty() => {
@@ -213,7 +225,9 @@ fn host_entries(
             let (shown, file) = resolve(root, dir, &p);
             out.referenced.push(shown.clone());
             match file {
-                Some(NodeFile { error: Some(why), .. }) => findings.push(
+                Some(NodeFile {
+                    error: Some(why), ..
+                }) if why != NOT_FOUND => findings.push(
                     unreadable_file(
                         Code::HostsTomlCaUnreadable,
                         "containerd",
@@ -222,7 +236,7 @@ fn host_entries(
                         why,
                     ),
                 ),
-                None => findings.push(
+                None | Some(NodeFile { error: Some(_), .. }) => findings.push(
                     Finding::new(
                         Code::HostsTomlCaUnreadable,
                         format!("{base}/hosts.toml names the CA file {shown} for {label}, which does not exist"),
@@ -563,8 +577,23 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         "ca.crt",
         "it is larger than 1 MiB",
     );
+    let mut config_fifo = f(vec![]);
+    config_fifo.node.containerd_config = Source::Unreadable {
+        path: "/etc/containerd/config.toml".into(),
+        why: "it is not a regular file (a device, pipe or socket)".into(),
+    };
+    let mut root_unreadable = f(vec![]);
+    root_unreadable.node.containerd_certs_d = Source::Unreadable {
+        path: "/etc/containerd/certs.d".into(),
+        why: "Permission denied (os error 13)".into(),
+    };
     vec![
         (fifo, vec![Code::HostsTomlUnreadable]),
+        (
+            config_fifo,
+            vec![Code::ContainerdConfigUnreadable, Code::HostsTomlMissing],
+        ),
+        (root_unreadable, vec![Code::HostsTomlUnreadable]),
         (
             big_ca,
             vec![Code::HostsTomlCaUnreadable, Code::HostsTomlCaMismatch],

@@ -42,7 +42,8 @@ impl Check for ContainersRegistries {
             .iter()
             .filter_map(|s| s.read())
             .collect();
-        if conf.is_none() && roots.is_empty() {
+        let unreadable = matches!(facts.node.registries_conf, Source::Unreadable { .. });
+        if conf.is_none() && roots.is_empty() && !unreadable {
             return Outcome::Skip(match &facts.node.registries_conf {
                 Source::Absent { path } => {
                     format!("no {path} and no containers certs.d on this node")
@@ -50,7 +51,14 @@ impl Check for ContainersRegistries {
                 _ => "not read: --no-node-defaults was given and no path was named".into(),
             });
         }
-        let mut findings = Vec::new();
+        let mut findings: Vec<Finding> = super::node_common::unreadable_source(
+            &facts.node.registries_conf,
+            Code::RegistriesConfUnreadable,
+            "CRI-O (containers/image)",
+            "the TOML registries configuration",
+        )
+        .into_iter()
+        .collect();
         let target = facts.target.as_ref().ok();
         if let Some(conf) = conf {
             registries_conf(facts, conf, target, &mut findings);
@@ -296,7 +304,13 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         f
     };
     let d = "10.0.0.5:5000";
+    let mut conf_fifo = facts_for("10.0.0.5:5000");
+    conf_fifo.node.registries_conf = Source::Unreadable {
+        path: "/etc/containers/registries.conf".into(),
+        why: "it is not a regular file (a device, pipe or socket)".into(),
+    };
     vec![
+        (conf_fifo, vec![Code::RegistriesConfUnreadable]),
         (
             conf(
                 plain(),

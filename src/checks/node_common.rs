@@ -31,16 +31,36 @@ pub fn unread_note(root: &crate::facts::node::CertsRoot) -> String {
 /// What a file regdoctor refused to read (`why`, from [`crate::local::LoadError::reason`])
 /// does to a runtime that reads it with Go's `os.ReadFile` at every pull.
 pub fn unreadable_consequence(runtime: &str, why: &str) -> String {
+    let when = if runtime == "Docker's daemon" || runtime == "containerd's daemon" {
+        "when it starts"
+    } else {
+        "at every pull"
+    };
     if why.starts_with("it is not a regular file") {
         format!(
-            "{runtime} reads it with Go's os.ReadFile at every pull: a pipe blocks the pull until something writes to it, and a device such as /dev/zero is read until memory runs out"
+            "{runtime} reads it with Go's os.ReadFile {when}: a pipe blocks it until something writes to the pipe, and a device such as /dev/zero is read until memory runs out"
         )
     } else if why.starts_with("it is larger than") {
         format!(
-            "regdoctor reads at most 1 MiB of a certs.d file and did not judge it ({runtime} reads it whole; a CA or a hosts.toml is a few KiB)"
+            "regdoctor did not read past its size limit and did not judge it ({runtime} reads it whole; such a file is a few KiB)"
         )
     } else {
         format!("regdoctor cannot judge it ({runtime} runs as root and may still read it)")
+    }
+}
+
+/// A node file or directory found by default that regdoctor did not read, as a finding.
+pub fn unreadable_source<T>(
+    source: &crate::facts::node::Source<T>,
+    code: crate::codes::Code,
+    runtime: &str,
+    what: &str,
+) -> Option<crate::finding::Finding> {
+    match source {
+        crate::facts::node::Source::Unreadable { path, why } => {
+            Some(unreadable_file(code, runtime, path, what, why))
+        }
+        _ => None,
     }
 }
 

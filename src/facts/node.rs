@@ -15,6 +15,9 @@ pub struct TextFile {
     pub text: String,
 }
 
+/// [`NodeFile::error`] of a file that does not exist (a path a hosts.toml names).
+pub const NOT_FOUND: &str = "it does not exist";
+
 /// A file inside a host directory.
 #[derive(Debug, Clone, Serialize)]
 pub struct NodeFile {
@@ -68,6 +71,14 @@ pub enum Source<T> {
     },
     /// Not read: no node configuration was asked for.
     NotRead,
+    /// The default path is there but regdoctor did not read it (a pipe, a device, too
+    /// large, no permission): a finding, where a path the user named is exit 2.
+    Unreadable {
+        /// The default path.
+        path: String,
+        /// Why ([`crate::local::LoadError::reason`]'s words).
+        why: String,
+    },
 }
 
 impl<T> Source<T> {

@@ -61,7 +61,16 @@ pub fn text_file(choice: &PathChoice) -> Result<Source<TextFile>, LoadError> {
             path: choice.shown.clone(),
         });
     }
-    let bytes = read_file(&choice.path)?;
+    let bytes = match read_file(&choice.path) {
+        Ok(b) => b,
+        Err(e) if !choice.explicit => {
+            return Ok(Source::Unreadable {
+                path: choice.shown.clone(),
+                why: e.reason(),
+            });
+        }
+        Err(e) => return Err(e),
+    };
     Ok(Source::Read(TextFile {
         path: choice.shown.clone(),
         text: String::from_utf8_lossy(&bytes).into_owned(),
@@ -84,16 +93,27 @@ pub fn certs_root(choice: &PathChoice, wanted: &[String]) -> Result<Source<Certs
         }
         return Ok(Source::Absent { path: shown });
     }
-    if !root.is_dir() {
-        return Err(LoadError::NotAFile {
+    let read_dir = if root.is_dir() {
+        std::fs::read_dir(root).map_err(|source| LoadError::Read {
+            path: root.clone(),
+            source,
+        })
+    } else {
+        Err(LoadError::NotAFile {
             path: root.clone(),
             why: "it is not a directory",
-        });
-    }
-    let read_dir = std::fs::read_dir(root).map_err(|source| LoadError::Read {
-        path: root.clone(),
-        source,
-    })?;
+        })
+    };
+    let read_dir = match read_dir {
+        Ok(rd) => rd,
+        Err(e) if !choice.explicit => {
+            return Ok(Source::Unreadable {
+                path: shown,
+                why: e.reason(),
+            });
+        }
+        Err(e) => return Err(e),
+    };
     let mut dirs: Vec<HostDir> = Vec::new();
     for name in wanted {
         // A registry name never holds a `/`; `.` and `..` are not registries.
@@ -205,7 +225,12 @@ fn node_file(path: &Path) -> NodeFile {
             name,
             bytes: vec![],
             is_dir: false,
-            error: Some(e.reason()),
+            error: Some(match &e {
+                LoadError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                    crate::facts::node::NOT_FOUND.to_string()
+                }
+                _ => e.reason(),
+            }),
         },
     }
 }

@@ -109,6 +109,18 @@ impl Check for DaemonJson {
         let file = match &facts.node.daemon_json {
             Source::Read(f) => f,
             Source::Absent { path } => return Outcome::Skip(format!("no {path} on this node")),
+            Source::Unreadable { path, why } => {
+                if let Some(why) = facts.not_judged_reason(Runtime::Docker) {
+                    return Outcome::Skip(why);
+                }
+                return Outcome::Findings(vec![crate::checks::node_common::unreadable_file(
+                    crate::codes::Code::DaemonJsonUnreadable,
+                    "Docker's daemon",
+                    path,
+                    "the daemon's JSON configuration",
+                    why,
+                )]);
+            }
             Source::NotRead => {
                 return Outcome::Skip(
                     "not read: --no-node-defaults was given and no path was named".into(),
@@ -168,8 +180,14 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         r#"{"registry-mirrors": ["https://10.0.0.5:5000"]}"#,
     );
     mirror.tcp = None;
+    let mut unreadable = offline();
+    unreadable.node.daemon_json = Source::Unreadable {
+        path: "/etc/docker/daemon.json".into(),
+        why: "it is not a regular file (a device, pipe or socket)".into(),
+    };
     vec![
         (fx("valid.json"), vec![]),
+        (unreadable, vec![Code::DaemonJsonUnreadable]),
         (
             fx("seed.json"),
             vec![
