@@ -18,10 +18,8 @@ const MAX_READ: u64 = 64 * 1024;
 /// The Go version (`"1.19.8"`, without the `go` prefix) of an ELF binary built by Go ≥ 1.18;
 /// None for anything else.
 pub fn go_version(path: &Path) -> Option<String> {
-    let mut f = File::open(path).ok()?;
-    if !f.metadata().ok()?.is_file() {
-        return None;
-    }
+    // Checked before the open: a FIFO would block it.
+    let (mut f, _) = super::open_regular(path).ok()?;
     let section = buildinfo_section(&mut f)?;
     parse(&section)
 }
@@ -183,5 +181,21 @@ mod tests {
         // The test binary itself is Rust.
         let me = std::env::current_exe().unwrap();
         assert_eq!(go_version(&me), None);
+    }
+
+    #[test]
+    fn a_fifo_in_place_of_a_binary_is_not_opened() {
+        let dir = std::env::temp_dir().join(format!("regdoctor-gobuild-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("dockerd");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Opening it for reading would block until a writer came.
+        assert_eq!(go_version(&fifo), None);
+        assert_eq!(go_version(std::path::Path::new("/dev/zero")), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
