@@ -250,6 +250,7 @@ fn applicable(checks: &[CheckResult], runtime: Runtime) -> Vec<(CheckId, &Findin
                             fl.step,
                             crate::runtimes::line::Step::DaemonStart
                                 | crate::runtimes::line::Step::Config
+                                | crate::runtimes::line::Step::Blocked
                         ) =>
                     {
                         0

@@ -85,7 +85,7 @@ impl Check for ContainerdHosts {
             // Offline: check every hosts.toml's syntax and fields.
             for d in &root.dirs {
                 let base = format!("{}/{}", root.root, d.name);
-                if let Some(f) = unreadable_hosts(&base, d) {
+                if let Some(f) = unreadable_hosts(facts, &base, d) {
                     findings.push(f);
                 } else if let Some(f) = d.files.iter().find(|f| f.name == "hosts.toml") {
                     let _ = parse_hosts(facts, root, d, f, &mut findings);
@@ -120,7 +120,7 @@ fn directory(
         .iter()
         .filter(|f| f.name.ends_with(".crt"))
         .collect();
-    if let Some(f) = unreadable_hosts(&base, dir) {
+    if let Some(f) = unreadable_hosts(facts, &base, dir) {
         findings.push(f);
         return;
     }
@@ -174,16 +174,34 @@ fn directory(
 /// The directory's hosts.toml, when regdoctor did not read it (a pipe, a device, too
 /// large): containerd's os.ReadFile would block, exhaust memory, or read what regdoctor
 /// cannot judge.
-fn unreadable_hosts(base: &str, dir: &HostDir) -> Option<Finding> {
+fn unreadable_hosts(facts: &Facts, base: &str, dir: &HostDir) -> Option<Finding> {
     let f = dir.files.iter().find(|f| f.name == "hosts.toml")?;
     let why = f.error.as_deref()?;
-    Some(unreadable_file(
+    let path = format!("{base}/hosts.toml");
+    let finding = unreadable_file(
         Code::HostsTomlUnreadable,
         "containerd",
-        &format!("{base}/hosts.toml"),
+        &path,
         "the registry's hosts configuration (a few lines of TOML)",
         why,
-    ))
+    );
+    Some(blocked(facts, finding, &path, why))
+}
+
+/// A pipe or a device read with os.ReadFile blocks the pull (or runs it out of memory):
+/// the client prints nothing until it is stopped (observed with ctr on a FIFO hosts.toml),
+/// so the finding fails containerd's pull.
+fn blocked(facts: &Facts, finding: Finding, path: &str, why: &str) -> Finding {
+    if !why.starts_with("it is not a regular file") {
+        return finding;
+    }
+    let failure = Failure::at(
+        Step::Blocked,
+        format!(
+            "(no error: the pull hangs while containerd reads {path}, a pipe or a device, until the client gives up)"
+        ),
+    );
+    finding.fails_for(Runtime::Containerd, failure, facts.target.as_ref().ok())
 }
 
 /// What a valid hosts.toml's host entries configure.
@@ -227,15 +245,16 @@ fn host_entries(
             match file {
                 Some(NodeFile {
                     error: Some(why), ..
-                }) if why != NOT_FOUND => findings.push(
-                    unreadable_file(
+                }) if why != NOT_FOUND => {
+                    let f = unreadable_file(
                         Code::HostsTomlCaUnreadable,
                         "containerd",
                         &shown,
                         "the registry's CA in PEM",
                         why,
-                    ),
-                ),
+                    );
+                    findings.push(blocked(facts, f, &shown, why));
+                }
                 None | Some(NodeFile { error: Some(_), .. }) => findings.push(
                     Finding::new(
                         Code::HostsTomlCaUnreadable,

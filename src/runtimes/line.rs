@@ -16,6 +16,9 @@ pub enum Step {
     DaemonStart,
     /// The runtime's configuration for the registry is refused before any request.
     Config,
+    /// The runtime blocks reading a configuration file (a pipe, a device) and prints
+    /// nothing until its caller gives up (the cause says so, in regdoctor's words).
+    Blocked,
     /// The first request to the registry (Docker and containers/image ping `GET /v2/`;
     /// containerd starts with `HEAD /v2/<name>/manifests/<tag>`).
     FirstRequest,
@@ -381,7 +384,7 @@ pub fn line(client: &Client, failure: &Failure, target: Option<&Target>) -> Stri
         ':'
     };
     match (client.runtime, failure.step) {
-        (_, Step::DaemonStart) => cause,
+        (_, Step::DaemonStart | Step::Blocked) => cause,
         (Runtime::Docker | Runtime::Karbon | Runtime::Any, Step::FirstRequest) => {
             format!("Error response from daemon: Get \"{v2}\": {cause}")
         }

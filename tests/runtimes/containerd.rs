@@ -212,6 +212,51 @@ fn hosts_toml_trust() {
     );
 }
 
+/// A hosts.toml that is a FIFO: ctr reads it with os.ReadFile and hangs, printing nothing
+/// (stopped here after 10 s); regdoctor does not open it, says hosts_toml_unreadable, and
+/// predicts containerd's pull fails.
+#[test]
+fn a_fifo_hosts_toml_hangs_the_pull() {
+    let Some(ns) = Netns::new() else { return };
+    let Some(c) = Containerd::start(&ns) else {
+        return;
+    };
+    let certs = Certs::new(&ns);
+    let Some(reg) = tls_registry(&ns, &certs.good()) else {
+        return;
+    };
+    let (t, img) = (reg.target(), reg.image.clone());
+    let dir = c.hosts_dir().join(&t);
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("hosts.toml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (ended, r) = c.pull_within(&img, std::time::Duration::from_secs(10));
+    // ctr redraws its progress ("resolving", "elapsed: 9.7 s") until it is killed.
+    let last = r
+        .output
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    eprintln!(
+        "OBSERVED | ctr | hosts.toml is a FIFO | {} | last line {:?}",
+        if ended {
+            "ended"
+        } else {
+            "still running after 10 s, killed"
+        },
+        last.trim()
+    );
+    assert!(!ended && !r.ok, "ctr did not block: {}", r.output);
+    let started = std::time::Instant::now();
+    let report = regdoctor(&ns, &c.node_args(), &t, &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_agrees(&report, "containerd", false, Some("hosts_toml_unreadable"));
+}
+
 #[test]
 fn plain_http_needs_a_host_table() {
     let Some(ns) = Netns::new() else { return };

@@ -144,6 +144,20 @@ impl<'a> Containerd<'a> {
         PullResult::from_run(ok, &out, &err)
     }
 
+    /// `ctr images pull` stopped after `limit`: whether it ended by itself, and its result.
+    pub fn pull_within(&self, image: &str, limit: std::time::Duration) -> (bool, PullResult) {
+        let mut c = self.ctr();
+        c.args(["images", "pull", "--snapshotter", "native", "--hosts-dir"])
+            .arg(self.hosts_dir())
+            .arg(image);
+        let started = std::time::Instant::now();
+        let (ok, out, err) = run_bounded(&mut c, limit);
+        (
+            started.elapsed() < limit,
+            PullResult::from_run(ok, &out, &err),
+        )
+    }
+
     /// Removes every image and every blob from containerd's store, so the next pull
     /// fetches everything again (containerd skips a blob it already holds, whichever
     /// registry it came from, and `images rm` leaves the blobs to a later garbage
