@@ -354,13 +354,23 @@ fn valid_tag(t: &str) -> bool {
         && b.iter().all(|&x| word(x) || x == b'.' || x == b'-')
 }
 
-/// A digest the runtimes accept here: `sha256:` and 64 lower-case hex digits.
-fn valid_digest(d: &str) -> bool {
-    d.strip_prefix("sha256:").is_some_and(|h| {
-        h.len() == 64
-            && h.bytes()
-                .all(|x| x.is_ascii_digit() || (b'a'..=b'f').contains(&x))
-    })
+/// A digest go-digest validates: `sha256:`, `sha384:` or `sha512:` and that hash's
+/// length in lower-case hex digits. A digest from a server goes into request paths only
+/// when it is one.
+pub fn valid_digest(d: &str) -> bool {
+    let Some((algorithm, hex)) = d.split_once(':') else {
+        return false;
+    };
+    let len = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return false,
+    };
+    hex.len() == len
+        && hex
+            .bytes()
+            .all(|x| x.is_ascii_digit() || (b'a'..=b'f').contains(&x))
 }
 
 fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), TargetError> {
@@ -446,6 +456,23 @@ pub fn split_url(url: &str) -> Option<(Target, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_real_digests_go_into_request_paths() {
+        let hex64 = "a".repeat(64);
+        assert!(valid_digest(&format!("sha256:{hex64}")));
+        assert!(valid_digest(&format!("sha512:{}", "0".repeat(128))));
+        for bad in [
+            format!("sha256:{}", "A".repeat(64)),
+            format!("sha256:{}", &hex64[1..]),
+            format!("sha256:{hex64}/../../_catalog"),
+            format!("md5:{}", "a".repeat(32)),
+            "sha256:../../v2/_catalog?n=1".to_string(),
+            hex64.clone(),
+        ] {
+            assert!(!valid_digest(&bad), "{bad}");
+        }
+    }
 
     #[test]
     fn ip_and_port() {

@@ -587,6 +587,18 @@ async fn walk(
         facts.stopped = Some("the manifest names no configuration blob".into());
         return;
     };
+    // A server's digest goes into a request path only when it is a digest.
+    if let Some(bad) = [Some(&config), layer.as_ref()]
+        .into_iter()
+        .flatten()
+        .find(|(d, _)| !crate::target::valid_digest(d))
+    {
+        facts.stopped = Some(format!(
+            "the manifest names the blob digest {:?}, which is not a digest (sha256: and 64 hex digits)",
+            bad.0.chars().take(100).collect::<String>()
+        ));
+        return;
+    }
     if !config_blob(&image.repository, facts, hops, ctx, config).await {
         facts.stopped = Some("the configuration blob could not be fetched intact".into());
         return;
@@ -669,6 +681,14 @@ async fn platform_manifest(
         facts.stopped = Some(format!("the index has no manifest for {}", facts.platform));
         return None;
     };
+    if !crate::target::valid_digest(digest) {
+        facts.stopped = Some(format!(
+            "the index names the manifest digest {:?} for {}, which is not a digest (sha256: and 64 hex digits)",
+            digest.chars().take(100).collect::<String>(),
+            facts.platform
+        ));
+        return None;
+    }
     let path = format!("/v2/{}/manifests/{digest}", image.repository);
     let (mut step, bytes) = ctx
         .fetch(hops, StepKind::PlatformManifest, manifest_req("GET", &path))
