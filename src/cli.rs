@@ -516,8 +516,7 @@ fn gather_targets(
             String::from_utf8_lossy(&buf).into_owned()
         } else {
             String::from_utf8_lossy(
-                &crate::local::read_file(path)
-                    .map_err(|e| anyhow::anyhow!("--targets-file: {e}"))?,
+                &crate::local::read_file(path).map_err(named("--targets-file"))?,
             )
             .into_owned()
         };
@@ -704,7 +703,43 @@ fn read_node(cli: &RunArgs) -> anyhow::Result<NodeFacts> {
         containerd_version: cli.containerd_version.clone(),
         home: std::env::var_os("HOME").map(PathBuf::from),
     };
-    Ok(crate::local::node::read(&opts)?)
+    crate::local::node::read(&opts).map_err(|e| {
+        let named = |p: &Option<PathBuf>| p.as_deref() == Some(e.path());
+        let flag = [
+            ("--daemon-json", &cli.daemon_json),
+            ("--docker-certs-d", &cli.docker_certs_d),
+            ("--containerd-certs-d", &cli.containerd_certs_d),
+            ("--containerd-config", &cli.containerd_config),
+            ("--registries-conf", &cli.registries_conf),
+        ]
+        .into_iter()
+        .find(|(_, p)| named(p))
+        .map(|(flag, _)| flag)
+        .or_else(|| {
+            cli.containers_certs_d
+                .iter()
+                .any(|p| p == e.path())
+                .then_some("--containers-certs-d")
+        });
+        match flag {
+            Some(flag) => anyhow::anyhow!(e.with_flag(flag)),
+            None => e.into(),
+        }
+    })
+}
+
+/// A file named by `flag` that cannot be read, as one line naming both.
+fn named(flag: &'static str) -> impl Fn(crate::local::LoadError) -> anyhow::Error {
+    move |e| anyhow::anyhow!(e.with_flag(flag))
+}
+
+/// A `--docker-config` the user named must read and parse: regdoctor would otherwise
+/// judge the registry without the credentials the user meant to give.
+fn check_docker_config(path: &std::path::Path) -> anyhow::Result<()> {
+    match docker_config::check(path).map_err(named("--docker-config"))? {
+        Ok(()) => Ok(()),
+        Err(malformed) => bail!("--docker-config {}: {malformed}", path.display()),
+    }
 }
 
 /// Lowers the flags into the pipeline's inputs: reads the named files (a file that
@@ -716,13 +751,21 @@ fn lower(
 ) -> anyhow::Result<pipeline::Inputs> {
     let password = read_password(cli, input)?;
     let docker_config = match &cli.docker_config {
-        Some(p) => pipeline::DockerConfig::Named(p.clone()),
+        Some(p) => {
+            check_docker_config(p)?;
+            pipeline::DockerConfig::Named(p.clone())
+        }
         None if cli.no_node_defaults => pipeline::DockerConfig::None,
         None => pipeline::DockerConfig::Default(docker_config::default_path()),
     };
     Ok(pipeline::Inputs {
         timeout: cli.timeout,
-        ca_file: cli.ca.as_deref().map(crate::local::read_ca).transpose()?,
+        ca_file: cli
+            .ca
+            .as_deref()
+            .map(crate::local::read_ca)
+            .transpose()
+            .map_err(named("--ca"))?,
         client_cert: read_client_cert(cli)?,
         user: cli.user.clone().zip(password),
         docker_config,
@@ -763,8 +806,8 @@ fn read_client_cert(cli: &RunArgs) -> anyhow::Result<Option<crate::facts::Client
     Ok(Some(crate::facts::ClientPair {
         cert: cert.display().to_string(),
         key: key.display().to_string(),
-        cert_pem: crate::local::read_file(cert)?,
-        key_pem: crate::local::read_file(key)?,
+        cert_pem: crate::local::read_file(cert).map_err(named("--cert"))?,
+        key_pem: crate::local::read_file(key).map_err(named("--key"))?,
     }))
 }
 

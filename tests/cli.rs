@@ -122,10 +122,140 @@ fn missing_ca_file_is_exit_2_with_one_line() {
         .args(["127.0.0.1:1", "--ca", "/nonexistent/ca.pem"])
         .assert()
         .code(2)
-        .stderr(predicate::str::starts_with(
-            "error: cannot read /nonexistent/ca.pem",
-        ))
+        .stderr("error: --ca /nonexistent/ca.pem: no such file or directory\n");
+}
+
+/// Every file or directory the user names: missing, a FIFO (refused before the open, which
+/// would block), a device, a link to a device, and the wrong kind (a directory for a file,
+/// a file for a directory). Each is exit 2 with one line naming the flag and the path.
+#[test]
+fn every_named_file_that_cannot_be_read_is_one_line_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = fifo(&dir, "fifo");
+    let link = dir.path().join("link-to-zero");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let link = link.display().to_string();
+    let file = write(&dir, "plain.txt", b"x");
+    let folder = dir.path().display().to_string();
+    let not_regular = "it is not a regular file (a device, pipe or socket)";
+    let files = [
+        "--ca",
+        "--daemon-json",
+        "--containerd-config",
+        "--registries-conf",
+        "--docker-config",
+        "--targets-file",
+    ];
+    let dirs = [
+        "--docker-certs-d",
+        "--containerd-certs-d",
+        "--containers-certs-d",
+    ];
+    let mut cases = Vec::new();
+    for flag in files {
+        cases.push((
+            flag,
+            "/nonexistent/x".to_string(),
+            "no such file or directory",
+        ));
+        cases.push((flag, fifo.clone(), not_regular));
+        cases.push((flag, "/dev/zero".to_string(), not_regular));
+        cases.push((flag, link.clone(), not_regular));
+        cases.push((flag, folder.clone(), "it is a directory"));
+    }
+    for flag in dirs {
+        cases.push((
+            flag,
+            "/nonexistent/x".to_string(),
+            "no such file or directory",
+        ));
+        cases.push((flag, file.clone(), "it is not a directory"));
+        cases.push((flag, "/dev/zero".to_string(), "it is not a directory"));
+    }
+    for (flag, path, why) in cases {
+        let started = std::time::Instant::now();
+        regdoctor()
+            .args(["127.0.0.1:1", "--no-node-defaults", flag, &path])
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(format!("error: {flag} {path}: {why}\n"));
+        assert!(started.elapsed().as_secs() < 10, "{flag} {path}");
+    }
+    for (flag, other) in [("--cert", "--key"), ("--key", "--cert")] {
+        regdoctor()
+            .args([
+                "127.0.0.1:1",
+                "--no-node-defaults",
+                flag,
+                &fifo,
+                other,
+                &file,
+            ])
+            .assert()
+            .code(2)
+            .stderr(format!("error: {flag} {fifo}: {not_regular}\n"));
+    }
+}
+
+/// A `--docker-config` the user named that does not parse is exit 2, naming the flag, the
+/// file, the line and the column; found by default, it is said in the credentials check.
+#[test]
+fn a_malformed_docker_config_is_exit_2_when_named_and_said_when_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let syntax = write(
+        &dir,
+        "syntax.json",
+        b"{\"auths\": {\n  \"r:5000\": {},,\n}}",
+    );
+    regdoctor()
+        .args(["127.0.0.1:1", "--no-node-defaults", "--docker-config", &syntax])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "error: --docker-config {syntax}: not valid JSON at line 2, column 16: invalid character ',' looking for beginning of object key string\n"
+        ));
+    let shape = write(&dir, "shape.json", b"{\"auths\": {\n  \"r:5000\": 1}}");
+    regdoctor()
+        .args(["127.0.0.1:1", "--no-node-defaults", "--docker-config", &shape])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(format!(
+            "error: --docker-config {shape}: not a Docker config.json at line 2, column 13: invalid type: integer `1`, expected an object"
+        )))
         .stderr(predicate::function(|s: &str| s.lines().count() == 1));
+    // Found by default ($DOCKER_CONFIG/config.json), the same file is not an exit 2: the
+    // credentials check says why it was not used.
+    std::fs::copy(&syntax, dir.path().join("config.json")).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path().display().to_string();
+    let out = regdoctor()
+        .args(["127.0.0.1:1", "--format", "json", "--host-root", &root])
+        .env("DOCKER_CONFIG", dir.path())
+        .env("HOME", dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let r: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let credentials = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "credentials")
+        .unwrap();
+    assert_eq!(credentials["status"], "skip", "{credentials:#}");
+    let why = credentials["skip_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains(&format!(
+            "{}/config.json cannot be used: not valid JSON at line 2, column 16",
+            dir.path().display()
+        )),
+        "{credentials:#}"
+    );
 }
 
 #[test]
