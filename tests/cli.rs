@@ -282,6 +282,20 @@ fn bad_usage_is_exit_2_never_a_panic() {
 }
 
 #[test]
+fn an_ipv6_zone_id_is_refused_with_the_reason_and_what_to_use() {
+    regdoctor()
+        .args(["[fe80::1%eth0]:5000", "--no-node-defaults"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "error: invalid target \"[fe80::1%eth0]:5000\": an IPv6 zone ID (%eth0) cannot be part of an image reference: Docker, containerd and CRI-O refuse",
+        ))
+        .stderr(predicate::str::contains("give the registry a DNS name"))
+        .stderr(predicate::function(|s: &str| s.lines().count() == 1));
+}
+
+#[test]
 fn explain_prints_a_page_and_a_code_section() {
     regdoctor()
         .args(["explain", "san_ip_missing"])
