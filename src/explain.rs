@@ -57,14 +57,36 @@ pub fn style_headings(page: &str) -> String {
 
 /// Every check with its title and codes, one per line.
 pub fn list() -> String {
-    let mut out = String::new();
+    let id_width = CHECKS
+        .iter()
+        .map(|c| c.id().as_str().len())
+        .max()
+        .unwrap_or_default();
+    // Two columns in 80: the check, then what it checks and its codes, wrapped.
+    let text_width = LIST_WIDTH.saturating_sub(id_width + 2).max(20);
+    let mut out = format!("{:<id_width$}  WHAT IT CHECKS / CODES\n", "CHECK");
     for c in CHECKS {
         let codes: Vec<&str> = c.id().codes().map(Code::as_str).collect();
-        out.push_str(&format!("{:<18} {}\n", c.id().as_str(), c.title()));
-        out.push_str(&format!("{:<18} codes: {}\n", "", codes.join(", ")));
+        let mut cells = crate::text::wrap(c.title(), text_width);
+        // The codes under "codes: ", continued under the first code.
+        let codes = crate::text::wrap(&codes.join(", "), text_width - "codes: ".len());
+        cells.extend(
+            codes
+                .iter()
+                .enumerate()
+                .map(|(i, l)| format!("{}{l}", if i == 0 { "codes: " } else { "       " })),
+        );
+        for (i, cell) in cells.iter().enumerate() {
+            let id = if i == 0 { c.id().as_str() } else { "" };
+            out.push_str(format!("{id:<id_width$}  {cell}").trim_end());
+            out.push('\n');
+        }
     }
     out
 }
+
+/// The width `regdoctor checks` fits in.
+pub const LIST_WIDTH: usize = 80;
 
 /// The nearest check or code: one that starts with the name, else one that contains it
 /// (`san_ip` → `san_ip_missing`, `cacert` → none of the edit-distance accidents), else by

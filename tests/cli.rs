@@ -310,6 +310,51 @@ fn explain_prints_a_page_and_a_code_section() {
         .stdout(predicate::str::contains("ca-chain"));
 }
 
+/// `regdoctor checks` is a two-column table in 80 columns: every check and every code
+/// appears, each code whole, and the second column starts at the same place on every line.
+#[test]
+fn the_checks_table_fits_80_columns() {
+    let out = regdoctor()
+        .args(["checks"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("CHECK "), "{text}");
+    let column = lines[0].find("WHAT IT CHECKS").unwrap();
+    for line in &lines {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+        assert!(!line.ends_with(' '), "{line:?}");
+        assert!(line[..column].trim_end().len() + 2 <= column, "{line}");
+        // The second column, or the codes continued under the first code.
+        let cell = &line[column..];
+        let indent = cell.len() - cell.trim_start().len();
+        assert!(indent == 0 || indent == "codes: ".len(), "{line}");
+    }
+    for id in ["target", "containers-registries", "ca-chain"] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("{id} "))),
+            "{id}"
+        );
+    }
+    for code in [
+        "san_ip_missing",
+        "tls_key_possession_unproven",
+        "proxy_env_mismatch",
+        "daemon_json_syntax",
+    ] {
+        let whole = |l: &&str| l.split([' ', ',']).any(|w| w == code);
+        assert!(lines.iter().any(whole), "{code}");
+    }
+}
+
 #[test]
 fn completions_and_man_page_are_generated_from_the_clap_definition() {
     regdoctor()
