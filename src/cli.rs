@@ -26,7 +26,7 @@ use crate::secret::Secret;
     name = "regdoctor",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  regdoctor 10.0.0.5:5000 --ca cert.pem\n  regdoctor 10.0.0.5:5000/team/app:1.4 --ca cert.pem\n  regdoctor registry.local --format json > ticket.json\n  regdoctor explain san_ip_missing\n\nExit status:\n  0  a pull works for every runtime judged (warnings allowed)\n  1  it fails for at least one\n  2  bad usage, or a named file that cannot be read\n\nEnvironment:\n  NO_COLOR        no colour (as --color never)\n  DOCKER_CONFIG   the directory of Docker's config.json (credentials)\n  NODE_NAME       the node's name in reports (as --node-name)\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case)\n                  this shell's proxy, compared with each runtime's (proxy_env_mismatch)\n  SSL_CERT_FILE, SSL_CERT_DIR   the system roots, as Go reads them"
+    after_help = "Examples:\n  regdoctor 10.0.0.5:5000 --ca cert.pem\n  regdoctor 10.0.0.5:5000/team/app:1.4 --ca cert.pem\n  regdoctor registry.local --format json > ticket.json\n  regdoctor explain san_ip_missing\n\nExit status:\n  0  a pull works for every runtime judged (warnings allowed)\n  1  it fails for at least one\n  2  bad usage, or a named file that cannot be read\n\nEnvironment:\n  NO_COLOR        no colour (as --color never)\n  DOCKER_CONFIG   the directory of Docker's config.json (credentials)\n  NODE_NAME       the node's name in reports (as --node-name)\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case)\n                  this shell's proxy, compared with each runtime's (proxy_env_mismatch)\n  SSL_CERT_FILE, SSL_CERT_DIR   the system roots, as Go reads them\n  COLUMNS         the width human output is wrapped to (else the terminal's)\n  LC_ALL, LC_CTYPE, LANG        not UTF-8: human output in ASCII"
 )]
 pub struct Cli {
     /// The diagnosis's flags.
@@ -163,6 +163,9 @@ pub enum Command {
         /// List every check with its codes
         #[arg(long)]
         list: bool,
+        /// The page as text (headings, no Markdown marks) or as its Markdown source [default: text on a terminal, else markdown]
+        #[arg(long, value_enum)]
+        format: Option<PageFormat>,
     },
     /// List the checks in the order they run
     Checks,
@@ -202,6 +205,15 @@ pub enum Command {
     },
     /// Print the man page (roff)
     Man,
+}
+
+/// How `explain` prints a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PageFormat {
+    /// Plain text with headings, wrapped to the terminal
+    Text,
+    /// The page's Markdown source
+    Markdown,
 }
 
 /// Triage output formats.
@@ -292,9 +304,40 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let is_tty = std::io::stdout().is_terminal();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    ExitCode::from(run_with(args, out, err, is_tty && !no_color))
+    ExitCode::from(run_in(
+        args,
+        &mut std::io::stdin().lock(),
+        out,
+        err,
+        Output::detect(),
+    ))
+}
+
+/// Where the output goes, decided once per run: whether stdout is a terminal, and the
+/// [`Style`] (auto colour, width, ASCII) worked out from it and the environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Output {
+    /// stdout is a terminal.
+    pub tty: bool,
+    /// How human text is shown (`color` is the auto choice; `--color` overrides it).
+    pub style: Style,
+}
+
+impl Output {
+    /// This process's stdout and environment.
+    pub fn detect() -> Output {
+        let tty = std::io::stdout().is_terminal();
+        let get = |k: &str| std::env::var(k).ok();
+        let no_color = get("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let width = tty
+            .then(|| console::Term::stdout().size_checked())
+            .flatten()
+            .map(|(_, w)| usize::from(w));
+        Output {
+            tty,
+            style: Style::for_output(tty && !no_color, width, &get),
+        }
+    }
 }
 
 /// [`run`], with the terminal decision made by the caller (tests); returns the exit status.
@@ -318,6 +361,28 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let output = Output {
+        tty: false,
+        style: Style {
+            color: auto_color,
+            ..Style::default()
+        },
+    };
+    run_in(args, input, out, err, output)
+}
+
+/// Runs regdoctor with the output decided by the caller; returns the exit status.
+pub fn run_in<I, T>(
+    args: I,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    output: Output,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -335,7 +400,7 @@ where
             return code;
         }
     };
-    match execute(cli, input, out, auto_color) {
+    match execute(cli, input, out, output) {
         Ok(code) => code,
         // `regdoctor … | head`: the reader left; stop quietly, as other Unix tools do.
         Err(e)
@@ -357,17 +422,18 @@ fn execute(
     cli: Cli,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
-    auto_color: bool,
+    output: Output,
 ) -> anyhow::Result<u8> {
     let style = Style {
         color: match cli.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => auto_color,
+            ColorChoice::Auto => output.style.color,
         },
+        ..output.style
     };
     if let Some(command) = &cli.command {
-        return subcommand(command, &style, input, out);
+        return subcommand(command, &style, output.tty, input, out);
     }
     let node = read_node(&cli.run)?;
     let (raw_targets, named_by) = gather_targets(&cli.run, &node, input)?;
@@ -418,12 +484,13 @@ fn execute(
 fn subcommand(
     command: &Command,
     style: &Style,
+    tty: bool,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     match command {
         Command::Checks => {
-            write!(out, "{}", crate::explain::list())?;
+            human_out(out, style, &crate::explain::list())?;
             Ok(0)
         }
         Command::Watch {
@@ -431,7 +498,7 @@ fn subcommand(
             interval,
             listen,
         } => watch(run, *interval, *listen, input, out),
-        Command::Summarize { files, format } => summarize(files, *format, input, out),
+        Command::Summarize { files, format } => summarize(files, *format, style, input, out),
         Command::Triage { file, format } => triage(file.as_deref(), *format, input, out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -443,19 +510,23 @@ fn subcommand(
             clap_mangen::Man::new(Cli::command()).render(out)?;
             Ok(0)
         }
-        Command::Explain { name, list } => {
+        Command::Explain { name, list, format } => {
             if *list || name.is_none() {
-                write!(out, "{}", crate::explain::list())?;
+                human_out(out, style, &crate::explain::list())?;
                 return Ok(0);
             }
             let name = name.as_deref().unwrap_or_default();
             let page = crate::explain::explain(name)?;
-            let page = if style.color {
-                crate::explain::style_headings(&page)
+            // Text for a person at a terminal; the Markdown source when piped or saved.
+            let format = format.unwrap_or(if tty {
+                PageFormat::Text
             } else {
-                page
-            };
-            writeln!(out, "{}", page.trim_end())?;
+                PageFormat::Markdown
+            });
+            match format {
+                PageFormat::Text => human_out(out, style, &crate::explain::to_text(&page, style))?,
+                PageFormat::Markdown => writeln!(out, "{}", page.trim_end())?,
+            }
             Ok(0)
         }
     }
@@ -490,12 +561,27 @@ fn write_reports(
             .collect::<Vec<_>>()
             .join("\n---\n\n"),
     };
-    out.write_all(text.as_bytes())?;
+    // JSON and Markdown are documents in UTF-8 whatever the locale; text for a person
+    // follows it.
+    if cli.format == Format::Human {
+        human_out(out, style, &text)?;
+    } else {
+        out.write_all(text.as_bytes())?;
+    }
     Ok(reports
         .iter()
         .map(|r| r.verdict.exit_code())
         .max()
         .unwrap_or(0))
+}
+
+/// Writes text meant for a person: in ASCII when the locale cannot show UTF-8.
+fn human_out(out: &mut dyn Write, style: &Style, text: &str) -> std::io::Result<()> {
+    if style.ascii {
+        out.write_all(crate::render::ascii(text).as_bytes())
+    } else {
+        out.write_all(text.as_bytes())
+    }
 }
 
 /// The targets: the arguments, then `--targets-file`, then `--from-node`; with, for each,
@@ -603,6 +689,7 @@ fn watch(
 fn summarize(
     files: &[PathBuf],
     format: Format,
+    style: &Style,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
@@ -623,7 +710,11 @@ fn summarize(
         Format::Markdown => crate::render::summary::markdown(&s),
         Format::Json | Format::JsonLines => serde_json::to_string_pretty(&s)? + "\n",
     };
-    out.write_all(text.as_bytes())?;
+    if format == Format::Human {
+        human_out(out, style, &text)?;
+    } else {
+        out.write_all(text.as_bytes())?;
+    }
     if s.reports == 0 {
         bail!("no regdoctor report was found in the input");
     }

@@ -74,6 +74,11 @@ pub fn mask_userinfo(text: &str) -> String {
 /// line is longer than `width` only when one word or span is. Runs of spaces between
 /// words collapse at a cut; an empty text is one empty line.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    wrap_hanging(text, width, width)
+}
+
+/// [`wrap`], with the first line `first` columns wide and the others `width`.
+pub fn wrap_hanging(text: &str, first: usize, width: usize) -> Vec<String> {
     // The units that may not be cut: words, with the spaces inside a code span kept.
     let mut units: Vec<&str> = Vec::new();
     let (mut start, mut in_code) = (None::<usize>, false);
@@ -98,7 +103,8 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut len = 0;
     for unit in units {
         let n = unit.chars().count();
-        if len > 0 && len + 1 + n > width {
+        let limit = if lines.is_empty() { first } else { width };
+        if len > 0 && len + 1 + n > limit {
             lines.push(std::mem::take(&mut line));
             len = 0;
         }

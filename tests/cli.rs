@@ -7,6 +7,12 @@ use crate::common::pki::*;
 use crate::common::server::{self, Behaviour};
 use crate::common::*;
 
+/// Runs `c`, expects exit status `code`, and returns its standard output as text.
+fn stdout_of(c: &mut Command, code: i32) -> String {
+    let out = c.assert().code(code).get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
 fn regdoctor() -> Command {
     let mut c = Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"));
     c.env_remove("NO_COLOR")
@@ -295,6 +301,107 @@ fn an_ipv6_zone_id_is_refused_with_the_reason_and_what_to_use() {
         .stderr(predicate::function(|s: &str| s.lines().count() == 1));
 }
 
+/// The locale and the width, through the binary: with `LANG=C` only ASCII is printed,
+/// and with `COLUMNS=60` prose is wrapped to 60 columns; the runtime's quoted words, the
+/// `explain` commands and code spans stay whole. With a UTF-8 locale and no width (a
+/// pipe), nothing changes.
+#[test]
+fn the_report_follows_the_locale_and_the_width() {
+    let port = server::closed_port().to_string();
+    let run = |env: &[(&str, &str)]| {
+        let mut c = regdoctor();
+        c.args([&port, "--no-node-defaults", "--runtime", "docker"])
+            .env_remove("LC_ALL")
+            .env_remove("LC_CTYPE")
+            .env_remove("LANG")
+            .env_remove("COLUMNS");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        stdout_of(&mut c, 1)
+    };
+    let ascii = run(&[("LANG", "C"), ("COLUMNS", "60")]);
+    assert!(ascii.is_ascii(), "{ascii}");
+    assert!(ascii.contains(" - 127.0.0.1:"), "{ascii}");
+    assert!(ascii.contains("  x tcp_refused"), "{ascii}");
+    let whole = |l: &str| {
+        let t = l.trim_start();
+        l.starts_with("regdoctor ")
+            || l.contains('`')
+            || !t.contains(' ')
+            || ["Docker:", "runtime:", "regdoctor explain"]
+                .iter()
+                .any(|p| t.starts_with(p))
+    };
+    for line in ascii.lines().filter(|l| !whole(l)) {
+        assert!(
+            line.chars().count() <= 60,
+            "{} columns: {line}\n{ascii}",
+            line.chars().count()
+        );
+    }
+    // (A word longer than the room left, e.g. a path, is not cut either.)
+    // The continuation of a wrapped message starts under the message.
+    let summary = ascii
+        .lines()
+        .position(|l| l.starts_with("  x tcp_refused"))
+        .unwrap();
+    let column = ascii
+        .lines()
+        .nth(summary)
+        .unwrap()
+        .find("the connection")
+        .unwrap();
+    let next = ascii.lines().nth(summary + 1).unwrap();
+    assert_eq!(next.len() - next.trim_start().len(), column, "{ascii}");
+    // LC_ALL wins over LANG.
+    assert!(run(&[("LC_ALL", "C"), ("LANG", "C.UTF-8")]).is_ascii());
+    let utf8 = run(&[("LANG", "C.UTF-8")]);
+    assert!(
+        utf8.contains(" — 127.0.0.1:") && utf8.contains("  ✗ tcp_refused"),
+        "{utf8}"
+    );
+    assert!(
+        utf8.lines().any(|l| !whole(l) && l.chars().count() > 60),
+        "{utf8}"
+    );
+}
+
+/// `explain` prints the page's Markdown when piped, and text with headings when asked
+/// (`--format text`, the default on a terminal), wrapped to COLUMNS.
+#[test]
+fn explain_as_text_or_markdown() {
+    regdoctor()
+        .args(["explain", "san_ip_missing", "--format", "markdown"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("# san-matches-host:"))
+        .stdout(predicate::str::contains("**Meaning:**"));
+    let text = stdout_of(
+        regdoctor()
+            .args(["explain", "san_ip_missing", "--format", "text"])
+            .env("COLUMNS", "50"),
+        0,
+    );
+    assert!(
+        text.starts_with(
+            "san-matches-host: the certificate is valid for the dialled name or IP\n====="
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("**") && !text.contains("# "), "{text}");
+    assert!(
+        text.contains("\nsan_ip_missing (error)\nMeaning: you dialled an IP"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .skip(2)
+            .all(|l| l.chars().count() <= 50 || l.contains('`')),
+        "{text}"
+    );
+}
+
 #[test]
 fn explain_prints_a_page_and_a_code_section() {
     regdoctor()
@@ -314,14 +421,7 @@ fn explain_prints_a_page_and_a_code_section() {
 /// appears, each code whole, and the second column starts at the same place on every line.
 #[test]
 fn the_checks_table_fits_80_columns() {
-    let out = regdoctor()
-        .args(["checks"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(regdoctor().args(["checks"]), 0);
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("CHECK "), "{text}");
     let column = lines[0].find("WHAT IT CHECKS").unwrap();
