@@ -402,6 +402,48 @@ fn explain_as_text_or_markdown() {
     );
 }
 
+/// On a real terminal (a pty from util-linux's `script`, 70 columns): `explain` is text
+/// by default and the report is wrapped to the terminal's width without COLUMNS.
+#[test]
+fn on_a_terminal_explain_is_text_and_the_report_fits_its_width() {
+    let Some(script) = tool("script") else { return };
+    let bin = assert_cmd::cargo::cargo_bin!("regdoctor")
+        .display()
+        .to_string();
+    let on_tty = |args: &str| {
+        let out = std::process::Command::new(&script)
+            .args([
+                "-qec",
+                &format!("stty rows 40 cols 70; {bin} {args} --color never"),
+                "/dev/null",
+            ])
+            .env_remove("COLUMNS")
+            .env("LANG", "C.UTF-8")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().replace("\r\n", "\n")
+    };
+    let page = on_tty("explain san_ip_missing");
+    assert!(
+        page.starts_with("san-matches-host: the certificate"),
+        "{page}"
+    );
+    assert!(!page.contains("**Meaning:**"), "{page}");
+    let port = server::closed_port().to_string();
+    let report = on_tty(&format!("{port} --no-node-defaults"));
+    assert!(
+        report.contains("\n  ✗ tcp_refused  the connection to"),
+        "{report}"
+    );
+    let summary: Vec<&str> = report
+        .lines()
+        .skip_while(|l| !l.starts_with("Summary:"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(summary.len() > 2, "the message is wrapped: {report}");
+    assert!(summary.iter().all(|l| l.chars().count() <= 70), "{report}");
+}
+
 #[test]
 fn explain_prints_a_page_and_a_code_section() {
     regdoctor()
