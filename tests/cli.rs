@@ -541,6 +541,37 @@ fn markdown_report_is_ticket_ready() {
         .stdout(predicate::str::contains("<details><summary>Evidence"));
 }
 
+/// A fix with a file's content (registries.conf's TOML) is a fenced block in Markdown, its
+/// prose a paragraph; in the human report the block keeps the fix's indent, never wrapped.
+#[test]
+fn a_fix_with_a_file_block_is_a_code_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = write(
+        &dir,
+        "registries.conf",
+        b"[registries.search]\nregistries = []\n",
+    );
+    let target = format!("http://{}", server::closed_port());
+    let args = |format: &str| {
+        let mut c = regdoctor();
+        c.args([&target, "--no-node-defaults", "--runtime", "cri-o"])
+            .args(["--registries-conf", &conf, "--format", format]);
+        c
+    };
+    let md = stdout_of(&mut args("markdown"), 1);
+    let name = target.trim_start_matches("http://");
+    let block = format!(
+        "**Fix:** add this to {conf}, then restart CRI-O (`systemctl restart crio`):\n\n```\n[[registry]]\nlocation = \"{name}\"\ninsecure = true\n```\n"
+    );
+    assert!(md.contains(&block), "{md}");
+    let mut human = args("human");
+    let human = stdout_of(human.env("COLUMNS", "40"), 1);
+    assert!(
+        human.contains(&format!("\n                [[registry]]\n                location = \"{name}\"\n                insecure = true\n")),
+        "{human}"
+    );
+}
+
 #[test]
 fn several_targets_give_one_document_with_reports() {
     let a = server::closed_port().to_string();
