@@ -26,7 +26,7 @@ use crate::secret::Secret;
     name = "regdoctor",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  regdoctor 10.0.0.5:5000 --ca cert.pem\n  regdoctor 10.0.0.5:5000/team/app:1.4 --ca cert.pem\n  regdoctor registry.local --format json > ticket.json\n  regdoctor explain san_ip_missing\n\nExit status:\n  0  a pull works for every runtime judged (warnings allowed)\n  1  it fails for at least one\n  2  bad usage, or a named file that cannot be read\n\nEnvironment:\n  NO_COLOR        no colour (as --color never)\n  DOCKER_CONFIG   the directory of Docker's config.json (credentials)\n  NODE_NAME       the node's name in reports (as --node-name)\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case)\n                  this shell's proxy, compared with each runtime's (proxy_env_mismatch)\n  SSL_CERT_FILE, SSL_CERT_DIR   the system roots, as Go reads them\n  COLUMNS         the width human output is wrapped to (else the terminal's)\n  LC_ALL, LC_CTYPE, LANG        not UTF-8: human output in ASCII"
+    after_help = crate::manpage::after_help()
 )]
 pub struct Cli {
     /// The diagnosis's flags.
@@ -203,8 +203,14 @@ pub enum Command {
         /// The shell
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff): regdoctor(1), or a subcommand's (regdoctor-explain(1))
+    Man {
+        /// The subcommand whose page to print (explain, triage, …)
+        name: Option<String>,
+        /// Write every page (regdoctor.1, regdoctor-explain.1, …) into DIR instead
+        #[arg(long, value_name = "DIR", conflicts_with = "name")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 /// How `explain` prints a page.
@@ -505,9 +511,16 @@ fn subcommand(
             clap_complete::generate(*shell, &mut Cli::command(), "regdoctor", out);
             Ok(0)
         }
-        Command::Man => {
+        Command::Man { name, out_dir } => {
             use clap::CommandFactory;
-            clap_mangen::Man::new(Cli::command()).render(out)?;
+            match out_dir {
+                Some(dir) => {
+                    for path in crate::manpage::write_all(Cli::command(), dir)? {
+                        writeln!(out, "{}", path.display())?;
+                    }
+                }
+                None => crate::manpage::render(Cli::command(), name.as_deref(), out)?,
+            }
             Ok(0)
         }
         Command::Explain { name, list, format } => {

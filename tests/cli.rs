@@ -519,6 +519,67 @@ fn completions_and_man_page_are_generated_from_the_clap_definition() {
         .stdout(predicate::str::contains("\\-\\-password\\-stdin"));
 }
 
+/// The man page has EXIT STATUS and ENVIRONMENT sections, and every page it names
+/// (regdoctor-explain(1) …) is generated: by `man NAME`, and all of them by `--out-dir`.
+#[test]
+fn the_man_pages_have_exit_status_environment_and_every_page_they_name() {
+    let page = stdout_of(regdoctor().args(["man"]), 0);
+    for section in [
+        ".SH \"EXIT STATUS\"",
+        ".SH \"ENVIRONMENT\"",
+        ".SH EXAMPLES",
+        ".SH \"SEE ALSO\"",
+    ] {
+        assert!(page.contains(section), "{section}");
+    }
+    for name in [
+        "NO_COLOR",
+        "DOCKER_CONFIG",
+        "HTTPS_PROXY",
+        "COLUMNS",
+        "LC_ALL",
+    ] {
+        assert!(page.contains(&format!("\\fB{name}")), "{name}");
+    }
+    assert!(
+        !page.contains("regdoctor\\-help(1)"),
+        "clap's help subcommand has no page"
+    );
+    let named: std::collections::BTreeSet<String> = page
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter_map(|w| {
+            w.strip_prefix("regdoctor\\-")?
+                .strip_suffix("(1)")
+                .map(str::to_string)
+        })
+        .collect();
+    assert!(
+        named.contains("explain") && named.contains("triage"),
+        "{named:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let listed = stdout_of(regdoctor().args(["man", "--out-dir"]).arg(dir.path()), 0);
+    assert_eq!(listed.lines().count(), named.len() + 1, "{listed}");
+    for name in &named {
+        let file = dir.path().join(format!("regdoctor-{name}.1"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(&format!(".TH regdoctor-{name} 1")), "{text}");
+        assert!(text.contains(".SH \"SEE ALSO\"\nregdoctor(1)"), "{text}");
+        assert_eq!(stdout_of(regdoctor().args(["man", name]), 0), text);
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("regdoctor.1")).unwrap(),
+        page
+    );
+    regdoctor()
+        .args(["man", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "error: man: no subcommand \"nope\"",
+        ));
+}
+
 #[test]
 fn markdown_report_is_ticket_ready() {
     let root = ca("Registry CA", now());
