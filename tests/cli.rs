@@ -444,6 +444,41 @@ fn on_a_terminal_explain_is_text_and_the_report_fits_its_width() {
     assert!(summary.iter().all(|l| l.chars().count() <= 70), "{report}");
 }
 
+/// Under --no-node-defaults the report says no node file was read, and the credentials
+/// check does not point at a config.json it never read; without it, it does.
+#[test]
+fn no_node_defaults_says_nothing_of_files_it_did_not_read() {
+    let port = server::closed_port().to_string();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path().display().to_string();
+    let out = stdout_of(
+        regdoctor()
+            .args([&port, "--no-node-defaults", "--color", "never"])
+            .env("HOME", &home),
+        1,
+    );
+    assert!(
+        out.contains("(default: --no-node-defaults, so no node file was read)"),
+        "{out}"
+    );
+    assert!(!out.contains("no runtime configuration found"), "{out}");
+    assert!(
+        out.contains(
+            "skip  credentials            no credentials given (--user NAME --password-stdin)\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("config.json"), "{out}");
+    let out = stdout_of(
+        regdoctor()
+            .args([&port, "--host-root", &home, "--color", "never"])
+            .env("HOME", &home),
+        1,
+    );
+    assert!(out.contains("or an entry for 127.0.0.1:"), "{out}");
+    assert!(out.contains("in the Docker config.json)"), "{out}");
+}
+
 #[test]
 fn explain_prints_a_page_and_a_code_section() {
     regdoctor()
