@@ -3,9 +3,11 @@
 #
 # Installs Debian's docker-registry if missing (needs root or sudo), makes a CA and a
 # server certificate WITHOUT an IP SAN (the failure of the seed knowledge-base article),
-# starts the registry on 127.0.0.1, runs regdoctor against it, re-issues the certificate
-# with subjectAltName=IP:127.0.0.1 as regdoctor suggests, runs it again, and stops.
+# starts the registry on 127.0.0.1, runs regdoctor against it, runs the command of the fix
+# regdoctor printed for san_ip_missing (a new key, CSR and certificate with the IP in its
+# SAN), restarts the registry with them as the fix says, runs regdoctor again, and stops.
 # Everything happens in a temporary directory on loopback; nothing else is changed.
+# REGDOCTOR=path/to/regdoctor uses that binary (else the one on PATH, else a release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-if command -v regdoctor >/dev/null 2>&1; then
+if [ -n "${REGDOCTOR:-}" ]; then
+  REGDOCTOR="$(realpath "$REGDOCTOR")"
+elif command -v regdoctor >/dev/null 2>&1; then
   REGDOCTOR="$(command -v regdoctor)"
 else
   echo "==> building regdoctor"
@@ -69,12 +73,20 @@ YML
 start_registry
 echo
 echo "==> regdoctor 127.0.0.1:$port --ca ca.crt"
-"$REGDOCTOR" "127.0.0.1:$port" --ca ca.crt --no-node-defaults || true
+# Unwrapped (no COLUMNS), so the fix's command is whole on its line.
+report="$(env -u COLUMNS "$REGDOCTOR" "127.0.0.1:$port" --ca ca.crt --no-node-defaults --color never)" && status=0 || status=$?
+printf '%s\n' "$report"
+[ "$status" = 1 ] || { echo "expected regdoctor to fail (exit 1), got $status"; exit 1; }
 
+# The fix regdoctor printed for san_ip_missing: the command in the first `...` of its line.
+fix="$(printf '%s\n' "$report" \
+  | sed -n '/error\[san_ip_missing\]/,/^ *fix: /{s/^ *fix: [^`]*`\([^`]*\)`.*/\1/p}' | head -n 1)"
+[ -n "$fix" ] || { echo "regdoctor printed no fix command for san_ip_missing"; exit 1; }
 echo
-echo "==> applying the fix regdoctor printed: re-issue with subjectAltName=IP:127.0.0.1,DNS:registry.example.internal"
-openssl x509 -req -in registry.csr -CA ca.crt -CAkey ca.key -CAcreateserial -sha256 -days 90 \
-  -extfile <(printf "subjectAltName=IP:127.0.0.1,DNS:registry.example.internal") -out registry.crt 2>/dev/null
+echo "==> applying the fix regdoctor printed:"
+echo "    $fix"
+bash -c "$fix" 2>/dev/null
+echo "==> and, as it says, restarting the registry with registry.crt and registry.key"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 start_registry
 echo

@@ -26,7 +26,7 @@ use crate::secret::Secret;
     name = "regdoctor",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  regdoctor 10.0.0.5:5000 --ca cert.pem\n  regdoctor 10.0.0.5:5000/team/app:1.4 --ca cert.pem\n  regdoctor registry.local --format json > ticket.json\n  regdoctor explain san_ip_missing\n\nExit status:\n  0  a pull works for every runtime judged (warnings allowed)\n  1  it fails for at least one\n  2  bad usage, or a named file that cannot be read\n\nEnvironment:\n  NO_COLOR        no colour (as --color never)\n  DOCKER_CONFIG   the directory of Docker's config.json (credentials)\n  NODE_NAME       the node's name in reports (as --node-name)\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case)\n                  this shell's proxy, compared with each runtime's (proxy_env_mismatch)\n  SSL_CERT_FILE, SSL_CERT_DIR   the system roots, as Go reads them"
+    after_help = crate::manpage::after_help()
 )]
 pub struct Cli {
     /// The diagnosis's flags.
@@ -163,6 +163,9 @@ pub enum Command {
         /// List every check with its codes
         #[arg(long)]
         list: bool,
+        /// The page as text (headings, no Markdown marks) or as its Markdown source [default: text on a terminal, else markdown]
+        #[arg(long, value_enum)]
+        format: Option<PageFormat>,
     },
     /// List the checks in the order they run
     Checks,
@@ -200,8 +203,23 @@ pub enum Command {
         /// The shell
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff): regdoctor(1), or a subcommand's (regdoctor-explain(1))
+    Man {
+        /// The subcommand whose page to print (explain, triage, …)
+        name: Option<String>,
+        /// Write every page (regdoctor.1, regdoctor-explain.1, …) into DIR instead
+        #[arg(long, value_name = "DIR", conflicts_with = "name")]
+        out_dir: Option<PathBuf>,
+    },
+}
+
+/// How `explain` prints a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PageFormat {
+    /// Plain text with headings, wrapped to the terminal
+    Text,
+    /// The page's Markdown source
+    Markdown,
 }
 
 /// Triage output formats.
@@ -292,9 +310,40 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let is_tty = std::io::stdout().is_terminal();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    ExitCode::from(run_with(args, out, err, is_tty && !no_color))
+    ExitCode::from(run_in(
+        args,
+        &mut std::io::stdin().lock(),
+        out,
+        err,
+        Output::detect(),
+    ))
+}
+
+/// Where the output goes, decided once per run: whether stdout is a terminal, and the
+/// [`Style`] (auto colour, width, ASCII) worked out from it and the environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Output {
+    /// stdout is a terminal.
+    pub tty: bool,
+    /// How human text is shown (`color` is the auto choice; `--color` overrides it).
+    pub style: Style,
+}
+
+impl Output {
+    /// This process's stdout and environment.
+    pub fn detect() -> Output {
+        let tty = std::io::stdout().is_terminal();
+        let get = |k: &str| std::env::var(k).ok();
+        let no_color = get("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let width = tty
+            .then(|| console::Term::stdout().size_checked())
+            .flatten()
+            .map(|(_, w)| usize::from(w));
+        Output {
+            tty,
+            style: Style::for_output(tty && !no_color, width, &get),
+        }
+    }
 }
 
 /// [`run`], with the terminal decision made by the caller (tests); returns the exit status.
@@ -318,6 +367,28 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let output = Output {
+        tty: false,
+        style: Style {
+            color: auto_color,
+            ..Style::default()
+        },
+    };
+    run_in(args, input, out, err, output)
+}
+
+/// Runs regdoctor with the output decided by the caller; returns the exit status.
+pub fn run_in<I, T>(
+    args: I,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    output: Output,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -335,7 +406,7 @@ where
             return code;
         }
     };
-    match execute(cli, input, out, auto_color) {
+    match execute(cli, input, out, output) {
         Ok(code) => code,
         // `regdoctor … | head`: the reader left; stop quietly, as other Unix tools do.
         Err(e)
@@ -357,17 +428,18 @@ fn execute(
     cli: Cli,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
-    auto_color: bool,
+    output: Output,
 ) -> anyhow::Result<u8> {
     let style = Style {
         color: match cli.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => auto_color,
+            ColorChoice::Auto => output.style.color,
         },
+        ..output.style
     };
     if let Some(command) = &cli.command {
-        return subcommand(command, &style, input, out);
+        return subcommand(command, &style, output.tty, input, out);
     }
     let (mut raw_targets, mut named_by) = given_targets(&cli.run, input)?;
     let node = read_node(&cli.run, &raw_targets)?;
@@ -419,12 +491,13 @@ fn execute(
 fn subcommand(
     command: &Command,
     style: &Style,
+    tty: bool,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     match command {
         Command::Checks => {
-            write!(out, "{}", crate::explain::list())?;
+            human_out(out, style, &crate::explain::list())?;
             Ok(0)
         }
         Command::Watch {
@@ -432,31 +505,42 @@ fn subcommand(
             interval,
             listen,
         } => watch(run, *interval, *listen, input, out),
-        Command::Summarize { files, format } => summarize(files, *format, input, out),
+        Command::Summarize { files, format } => summarize(files, *format, style, input, out),
         Command::Triage { file, format } => triage(file.as_deref(), *format, input, out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(*shell, &mut Cli::command(), "regdoctor", out);
             Ok(0)
         }
-        Command::Man => {
+        Command::Man { name, out_dir } => {
             use clap::CommandFactory;
-            clap_mangen::Man::new(Cli::command()).render(out)?;
+            match out_dir {
+                Some(dir) => {
+                    for path in crate::manpage::write_all(Cli::command(), dir)? {
+                        writeln!(out, "{}", path.display())?;
+                    }
+                }
+                None => crate::manpage::render(Cli::command(), name.as_deref(), out)?,
+            }
             Ok(0)
         }
-        Command::Explain { name, list } => {
+        Command::Explain { name, list, format } => {
             if *list || name.is_none() {
-                write!(out, "{}", crate::explain::list())?;
+                human_out(out, style, &crate::explain::list())?;
                 return Ok(0);
             }
             let name = name.as_deref().unwrap_or_default();
             let page = crate::explain::explain(name)?;
-            let page = if style.color {
-                crate::explain::style_headings(&page)
+            // Text for a person at a terminal; the Markdown source when piped or saved.
+            let format = format.unwrap_or(if tty {
+                PageFormat::Text
             } else {
-                page
-            };
-            writeln!(out, "{}", page.trim_end())?;
+                PageFormat::Markdown
+            });
+            match format {
+                PageFormat::Text => human_out(out, style, &crate::explain::to_text(&page, style))?,
+                PageFormat::Markdown => writeln!(out, "{}", page.trim_end())?,
+            }
             Ok(0)
         }
     }
@@ -491,12 +575,27 @@ fn write_reports(
             .collect::<Vec<_>>()
             .join("\n---\n\n"),
     };
-    out.write_all(text.as_bytes())?;
+    // JSON and Markdown are documents in UTF-8 whatever the locale; text for a person
+    // follows it.
+    if cli.format == Format::Human {
+        human_out(out, style, &text)?;
+    } else {
+        out.write_all(text.as_bytes())?;
+    }
     Ok(reports
         .iter()
         .map(|r| r.verdict.exit_code())
         .max()
         .unwrap_or(0))
+}
+
+/// Writes text meant for a person: in ASCII when the locale cannot show UTF-8.
+fn human_out(out: &mut dyn Write, style: &Style, text: &str) -> std::io::Result<()> {
+    if style.ascii {
+        out.write_all(crate::render::ascii(text).as_bytes())
+    } else {
+        out.write_all(text.as_bytes())
+    }
 }
 
 /// The targets the user gave: the arguments, then `--targets-file`; with, for each, the
@@ -516,8 +615,7 @@ fn given_targets(
             String::from_utf8_lossy(&buf).into_owned()
         } else {
             String::from_utf8_lossy(
-                &crate::local::read_file(path)
-                    .map_err(|e| anyhow::anyhow!("--targets-file: {e}"))?,
+                &crate::local::read_file(path).map_err(named("--targets-file"))?,
             )
             .into_owned()
         };
@@ -615,6 +713,7 @@ fn watch(
 fn summarize(
     files: &[PathBuf],
     format: Format,
+    style: &Style,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
@@ -635,7 +734,11 @@ fn summarize(
         Format::Markdown => crate::render::summary::markdown(&s),
         Format::Json | Format::JsonLines => serde_json::to_string_pretty(&s)? + "\n",
     };
-    out.write_all(text.as_bytes())?;
+    if format == Format::Human {
+        human_out(out, style, &text)?;
+    } else {
+        out.write_all(text.as_bytes())?;
+    }
     if s.reports == 0 {
         bail!("no regdoctor report was found in the input");
     }
@@ -722,7 +825,43 @@ fn read_node(cli: &RunArgs, targets: &[String]) -> anyhow::Result<NodeFacts> {
             .flat_map(|t| crate::runtimes::containerd::dir_names(&t))
             .collect(),
     };
-    Ok(crate::local::node::read(&opts)?)
+    crate::local::node::read(&opts).map_err(|e| {
+        let named = |p: &Option<PathBuf>| p.as_deref() == Some(e.path());
+        let flag = [
+            ("--daemon-json", &cli.daemon_json),
+            ("--docker-certs-d", &cli.docker_certs_d),
+            ("--containerd-certs-d", &cli.containerd_certs_d),
+            ("--containerd-config", &cli.containerd_config),
+            ("--registries-conf", &cli.registries_conf),
+        ]
+        .into_iter()
+        .find(|(_, p)| named(p))
+        .map(|(flag, _)| flag)
+        .or_else(|| {
+            cli.containers_certs_d
+                .iter()
+                .any(|p| p == e.path())
+                .then_some("--containers-certs-d")
+        });
+        match flag {
+            Some(flag) => anyhow::anyhow!(e.with_flag(flag)),
+            None => e.into(),
+        }
+    })
+}
+
+/// A file named by `flag` that cannot be read, as one line naming both.
+fn named(flag: &'static str) -> impl Fn(crate::local::LoadError) -> anyhow::Error {
+    move |e| anyhow::anyhow!(e.with_flag(flag))
+}
+
+/// A `--docker-config` the user named must read and parse: regdoctor would otherwise
+/// judge the registry without the credentials the user meant to give.
+fn check_docker_config(path: &std::path::Path) -> anyhow::Result<()> {
+    match docker_config::check(path).map_err(named("--docker-config"))? {
+        Ok(()) => Ok(()),
+        Err(malformed) => bail!("--docker-config {}: {malformed}", path.display()),
+    }
 }
 
 /// Lowers the flags into the pipeline's inputs: reads the named files (a file that
@@ -734,13 +873,21 @@ fn lower(
 ) -> anyhow::Result<pipeline::Inputs> {
     let password = read_password(cli, input)?;
     let docker_config = match &cli.docker_config {
-        Some(p) => pipeline::DockerConfig::Named(p.clone()),
+        Some(p) => {
+            check_docker_config(p)?;
+            pipeline::DockerConfig::Named(p.clone())
+        }
         None if cli.no_node_defaults => pipeline::DockerConfig::None,
         None => pipeline::DockerConfig::Default(docker_config::default_path()),
     };
     Ok(pipeline::Inputs {
         timeout: cli.timeout,
-        ca_file: cli.ca.as_deref().map(crate::local::read_ca).transpose()?,
+        ca_file: cli
+            .ca
+            .as_deref()
+            .map(crate::local::read_ca)
+            .transpose()
+            .map_err(named("--ca"))?,
         client_cert: read_client_cert(cli)?,
         user: cli.user.clone().zip(password),
         docker_config,
@@ -781,8 +928,8 @@ fn read_client_cert(cli: &RunArgs) -> anyhow::Result<Option<crate::facts::Client
     Ok(Some(crate::facts::ClientPair {
         cert: cert.display().to_string(),
         key: key.display().to_string(),
-        cert_pem: crate::local::read_file(cert)?,
-        key_pem: crate::local::read_file(key)?,
+        cert_pem: crate::local::read_file(cert).map_err(named("--cert"))?,
+        key_pem: crate::local::read_file(key).map_err(named("--key"))?,
     }))
 }
 

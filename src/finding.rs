@@ -51,7 +51,10 @@ pub struct Finding {
     /// The exact text the Go-based runtime prints, where there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_error: Option<String>,
-    /// The fix, ready to paste.
+    /// The fix, ready to paste: one line of prose with commands as inline `code` spans;
+    /// when a file's content or commands must be given whole, the prose ends with `:` and
+    /// the lines after it are that block, verbatim (the renderers show it as a code block
+    /// and never wrap it; see `render::split_fix`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     /// The facts the finding was judged on.

@@ -33,8 +33,9 @@
 //! | 7 | [`explain`] | the check pages | |
 //! | 8 | [`pipeline`] | the library's entry point: inputs → reports | parse arguments |
 //! | 8 | [`watch`] | rounds on an interval, served as Prometheus metrics | parse arguments |
-//! | 9 | [`cli`] | argument parsing, exit codes, colour decision | hold diagnosis logic |
+//! | 9 | [`cli`] | argument parsing, exit codes, the output decision (colour, width, locale) | hold diagnosis logic |
 //! | 9 | [`progress`] | the progress display on a terminal | write to stdout |
+//! | 9 | [`manpage`] | the man pages: clap's sections plus examples, exit status, environment | |
 
 pub mod challenge;
 pub mod checks;
@@ -46,6 +47,7 @@ pub mod finding;
 pub mod formats;
 pub mod jsonpos;
 pub mod local;
+pub mod manpage;
 pub mod pipeline;
 pub mod pki;
 pub mod probe;

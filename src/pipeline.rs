@@ -326,7 +326,16 @@ fn credentials(inputs: &Inputs, registry: &str) -> Result<CredentialChoice, Load
         DockerConfig::Default(Some(p)) | DockerConfig::Named(p) => p,
     };
     let shown = path.display().to_string();
-    Ok(match docker_config::lookup(path, registry)? {
+    let found = match docker_config::lookup(path, registry) {
+        Ok(found) => found,
+        // A file found by default that cannot be read is said, not an exit: the user
+        // did not name it (a named one was checked by the CLI, and is exit 2).
+        Err(e) if matches!(inputs.docker_config, DockerConfig::Default(_)) => {
+            docker_config::Found::Invalid(format!("it is unreadable ({})", e.reason()))
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(match found {
         docker_config::Found::Nothing => (None, None),
         docker_config::Found::Credentials { creds, key } => (
             Some(creds),
@@ -342,17 +351,18 @@ fn credentials(inputs: &Inputs, registry: &str) -> Result<CredentialChoice, Load
                 Some(CredentialOutcome::HelperNotRead),
             )),
         ),
-        docker_config::Found::Invalid(why) => (
-            None,
-            Some((
-                CredentialSource::DockerConfig {
-                    path: shown,
-                    key: String::new(),
-                },
-                Some(CredentialOutcome::Withheld {
-                    reason: format!("the Docker config file cannot be used: {why}"),
-                }),
-            )),
-        ),
+        docker_config::Found::Invalid(why) => {
+            let reason = format!("the Docker config file {shown} cannot be used: {why}");
+            (
+                None,
+                Some((
+                    CredentialSource::DockerConfig {
+                        path: shown,
+                        key: String::new(),
+                    },
+                    Some(CredentialOutcome::Withheld { reason }),
+                )),
+            )
+        }
     })
 }

@@ -147,6 +147,16 @@ pub enum TargetError {
     /// A bare IPv6 address whose last group looks like a port.
     #[error("an IPv6 address with a port needs brackets: [{1}]:{2} (or [{0}] for port 443)")]
     Ipv6Port(String, String, String),
+    /// An IPv6 address with a zone ID (`[fe80::1%eth0]`): the address and the zone.
+    /// The runtimes' reference grammars have no zone (distribution/reference, used by
+    /// Docker and containerd's CRI since 1.7: `ipv6address = \[(?:[a-fA-F0-9:]+)\]`,
+    /// zone IDs "deliberately excluded"), and containerd 1.6's copy and containers/image
+    /// (CRI-O, podman) no IPv6 address at all, so no image reference can name this
+    /// registry (checks/target.md).
+    #[error(
+        "an IPv6 zone ID (%{1}) cannot be part of an image reference: Docker, containerd and CRI-O refuse [{0}%{1}] as an invalid reference format, so no runtime can pull by this name; give the registry a DNS name (CRI-O and podman take no IPv6 address at all), or for Docker and containerd >= 1.7 an address that needs no zone, e.g. a unique-local [fd00::5]:5000"
+    )]
+    Ipv6Zone(String, String),
     /// An image reference the runtimes would refuse (their own wording).
     #[error("invalid reference format: {0}")]
     Reference(String),
@@ -414,6 +424,17 @@ fn parse_host(s: &str) -> Result<Host, TargetError> {
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(Host::Ip(ip));
     }
+    // `fe80::1%eth0`, or `%25eth0` as RFC 6874 writes it in a URL.
+    if let Some((addr, zone)) = s.split_once('%')
+        && addr.parse::<std::net::Ipv6Addr>().is_ok()
+    {
+        let zone = zone
+            .strip_prefix("25")
+            .filter(|z| !z.is_empty())
+            .unwrap_or(zone);
+        let zone = zone.split(':').next().unwrap_or_default();
+        return Err(TargetError::Ipv6Zone(addr.to_string(), zone.to_string()));
+    }
     // One trailing dot is the DNS root; "reg.local.." is not a name.
     let name = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
     // "10.0.0.5." is the address 10.0.0.5: it prints back as that, and a name would not.
@@ -502,6 +523,33 @@ mod tests {
         let err = parse("fe80::1:5000").unwrap_err().to_string();
         assert!(err.contains("[fe80::1]:5000"), "{err}");
         assert!(parse("[fe80::1:5000]").is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_zone_id_is_refused_saying_why_and_what_to_use() {
+        for (input, zone) in [
+            ("[fe80::1%eth0]:5000", "eth0"),
+            ("[fe80::1%eth0]", "eth0"),
+            ("https://[fe80::1%25eth0]:5000", "eth0"),
+            ("[fe80::1%eth0]:5000/team/app:1.4", "eth0"),
+            ("fe80::1%eth0", "eth0"),
+            ("fe80::1%eth0:5000", "eth0"),
+        ] {
+            let err = parse(input).unwrap_err();
+            assert_eq!(
+                err,
+                TargetError::Ipv6Zone("fe80::1".into(), zone.into()),
+                "{input}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains("zone ID (%eth0) cannot be part of an image reference"),
+                "{text}"
+            );
+            assert!(text.contains("a DNS name"), "{text}");
+        }
+        // A '%' that is not after an IPv6 address stays an invalid host.
+        assert!(matches!(parse("reg%x:5000"), Err(TargetError::Host(_))));
     }
 
     #[test]

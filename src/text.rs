@@ -69,8 +69,60 @@ pub fn mask_userinfo(text: &str) -> String {
     out
 }
 
+/// `text` cut into lines of at most `width` characters at spaces. A `code span` (between
+/// backticks) is never cut, since it is meant to be pasted whole; neither is a word, so a
+/// line is longer than `width` only when one word or span is. Runs of spaces between
+/// words collapse at a cut; an empty text is one empty line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    wrap_hanging(text, width, width)
+}
+
+/// [`wrap`], with the first line `first` columns wide and the others `width`.
+pub fn wrap_hanging(text: &str, first: usize, width: usize) -> Vec<String> {
+    // The units that may not be cut: words, with the spaces inside a code span kept.
+    let mut units: Vec<&str> = Vec::new();
+    let (mut start, mut in_code) = (None::<usize>, false);
+    for (i, c) in text.char_indices() {
+        if c == '`' {
+            in_code = !in_code;
+        }
+        match (c == ' ' && !in_code, start) {
+            (true, Some(s)) => {
+                units.push(&text[s..i]);
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        units.push(&text[s..]);
+    }
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for unit in units {
+        let n = unit.chars().count();
+        let limit = if lines.is_empty() { first } else { width };
+        if len > 0 && len + 1 + n > limit {
+            lines.push(std::mem::take(&mut line));
+            len = 0;
+        }
+        if len > 0 {
+            line.push(' ');
+            len += 1;
+        }
+        line.push_str(unit);
+        len += n;
+    }
+    lines.push(line);
+    lines
+}
+
 #[cfg(test)]
 mod mask_tests {
+    use super::wrap;
+
     #[test]
     fn user_information_is_masked() {
         assert_eq!(
@@ -84,5 +136,27 @@ mod mask_tests {
             "Environment=HTTPS_PROXY=http://xxxxx@proxy:3128 NO_PROXY=a"
         );
         assert_eq!(super::mask_userinfo("no url"), "no url");
+    }
+
+    #[test]
+    fn wrap_cuts_at_spaces_and_never_inside_a_code_span() {
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("", 10), [""]);
+        assert_eq!(
+            wrap("averyveryverylongword x", 5),
+            ["averyveryverylongword", "x"]
+        );
+        let text = "run `openssl s_client -connect reg:5000 -showcerts` then retry";
+        assert_eq!(
+            wrap(text, 20),
+            [
+                "run",
+                "`openssl s_client -connect reg:5000 -showcerts`",
+                "then retry"
+            ]
+        );
+        for line in wrap(&"word ".repeat(100), 33) {
+            assert!(line.chars().count() <= 33, "{line}");
+        }
     }
 }

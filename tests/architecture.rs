@@ -29,7 +29,7 @@ const LAYERS: &[&[&str]] = &[
     // The library's entry points: one run, and rounds served to Prometheus.
     &["pipeline", "watch"],
     // The command line and its terminal display.
-    &["cli", "progress"],
+    &["cli", "progress", "manpage"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {
@@ -303,4 +303,46 @@ fn the_rule_catches_an_upward_import() {
     let found = used_modules("fn f() { crate::report::x(); }\nuse crate::{checks, facts::Y};");
     assert!(found.contains("report") && found.contains("checks") && found.contains("facts"));
     assert!(layer_of("report") > layer_of("checks"));
+}
+
+/// Every environment variable the code reads by name is in the man page's ENVIRONMENT
+/// (and so in --help's): `std::env::var("X")`, `var_os("X")` and the `get("X")` lookups
+/// the output decision is given.
+#[test]
+fn every_environment_variable_read_is_documented() {
+    let documented: Vec<&str> = regdoctor::manpage::ENVIRONMENT
+        .iter()
+        .flat_map(|(n, _)| n.split([',', ' ']))
+        .collect();
+    let mut read = BTreeSet::new();
+    for (_, _, code) in sources() {
+        for call in ["env::var(\"", "env::var_os(\"", "get(\""] {
+            for (i, _) in code.match_indices(call) {
+                let rest = &code[i + call.len()..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                    .collect();
+                if name.len() > 1 && rest[name.len()..].starts_with('"') {
+                    read.insert(name);
+                }
+            }
+        }
+    }
+    for name in [
+        "NO_COLOR",
+        "COLUMNS",
+        "DOCKER_CONFIG",
+        "HOME",
+        "SSL_CERT_FILE",
+        "NODE_NAME",
+    ] {
+        assert!(read.contains(name), "the scan lost {name}: {read:?}");
+    }
+    for name in &read {
+        assert!(
+            documented.contains(&name.as_str()),
+            "{name} is read but not in manpage::ENVIRONMENT"
+        );
+    }
 }

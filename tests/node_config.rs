@@ -324,7 +324,7 @@ fn offline_daemon_json_lint_through_the_binary() {
         .assert()
         .code(2)
         .stderr(predicate::str::starts_with(
-            "error: cannot read /nonexistent/daemon.json",
+            "error: --daemon-json /nonexistent/daemon.json: no such file or directory",
         ));
 }
 

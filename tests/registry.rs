@@ -338,7 +338,7 @@ fn named_docker_config_that_does_not_exist_is_exit_2() {
     let (code, _, err) = diagnose(&["127.0.0.1:1", "--docker-config", "/nonexistent/config.json"]);
     assert_eq!(code, 2);
     assert!(
-        err.starts_with("error: cannot read /nonexistent/config.json"),
+        err == "error: --docker-config /nonexistent/config.json: no such file or directory\n",
         "{err}"
     );
 }

@@ -120,3 +120,44 @@ fn schema_describes_every_kind_of_evidence() {
         );
     }
 }
+
+/// docs/json.md names every field of the schema's report, of its top-level `evidence`
+/// (not a finding's), of a certificate in `chain[]` and of a runtime's entry, and every
+/// kind of a finding's evidence: the prose cannot lag the contract.
+#[test]
+fn json_md_names_every_field_of_the_schema() {
+    let s = schema();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/json.md")).unwrap();
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let d = &s["$defs"];
+    let mut fields = keys(&s);
+    fields.extend(keys(&d["evidence"]));
+    fields.extend(keys(&d["evidence"]["properties"]["tls"]));
+    fields.extend(keys(&d["certificate"]));
+    fields.extend(keys(&d["runtime_verdict"]));
+    fields.extend(keys(&d["finding"]));
+    for f in fields {
+        assert!(
+            doc.contains(&format!("`{f}`")) || doc.contains(&format!("`{f}[]`")),
+            "docs/json.md does not name `{f}`"
+        );
+    }
+    for k in regdoctor::finding::Evidence::KINDS {
+        assert!(
+            doc.contains(&format!("| `{k}` |")),
+            "docs/json.md: evidence kind `{k}`"
+        );
+    }
+    // The top-level evidence has its own table, after the findings'.
+    let findings = doc.find("Each finding, `checks[].findings[]`").unwrap();
+    let top = doc.find("The report's top-level `evidence`").unwrap();
+    assert!(findings < top);
+}

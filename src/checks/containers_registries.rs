@@ -124,7 +124,7 @@ fn registries_conf(
                 format!("{name} serves plain HTTP, and {} does not mark it insecure: CRI-O, podman and skopeo only try HTTPS (there is no localhost exception)", conf.path),
             )
             .client_error(format!("pinging container registry {name}: Get \"https://{name}/v2/\": http: server gave HTTP response to HTTPS client"))
-            .hint(format!("add to {}:\n[[registry]]\nlocation = \"{name}\"\ninsecure = true\nthen restart CRI-O (`systemctl restart crio`)", conf.path)),
+            .hint(format!("add this to {}, then restart CRI-O (`systemctl restart crio`):\n[[registry]]\nlocation = \"{name}\"\ninsecure = true", conf.path)),
         );
     }
 }

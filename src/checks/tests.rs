@@ -123,6 +123,16 @@ fn every_code_is_exercised_by_an_example_and_messages_follow_the_style() {
                 if f.severity != crate::codes::Severity::Info {
                     assert!(f.hint.is_some(), "{}: no hint", f.code);
                 }
+                // One line of prose, or prose ending with ':' and then the block.
+                if let Some(h) = &f.hint
+                    && let Some((prose, _)) = h.split_once('\n')
+                {
+                    assert!(
+                        prose.ends_with(':'),
+                        "{}: a block after prose not ending with ':': {h}",
+                        f.code
+                    );
+                }
             }
             covered.extend(expected);
         }

@@ -76,7 +76,7 @@ pub enum Source<T> {
     Unreadable {
         /// The default path.
         path: String,
-        /// Why ([`crate::local::LoadError::reason`]'s words).
+        /// Why, in the loader's words ("it is not a regular file (a device, pipe or socket)").
         why: String,
     },
 }

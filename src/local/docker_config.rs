@@ -19,6 +19,7 @@ struct ConfigFile {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(expecting = "an object such as {\"auth\": \"base64 of user:password\"}")]
 struct AuthEntry {
     #[serde(default)]
     auth: Option<String>,
@@ -37,8 +38,70 @@ pub enum Found {
     },
     /// A credential helper would be asked.
     Helper(String),
-    /// The file is not valid JSON / not a config (why).
+    /// The file is not valid JSON / not a config, or an entry cannot be used (why).
     Invalid(String),
+}
+
+/// Why a config.json cannot be used at all, with where: `not valid JSON at line 2,
+/// column 10: invalid character ',' looking for beginning of object key string`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    /// "not valid JSON" or "not a Docker config.json".
+    pub what: &'static str,
+    /// Line, from 1.
+    pub line: usize,
+    /// Column, from 1.
+    pub column: usize,
+    /// What is wrong there.
+    pub why: String,
+}
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Malformed {
+            what,
+            line,
+            column,
+            why,
+        } = self;
+        write!(f, "{what} at line {line}, column {column}: {why}")
+    }
+}
+
+/// Parses a config.json as the docker CLI would use it. A syntax error is given in Go's
+/// `encoding/json` words (what the docker CLI prints, and what regdoctor says of a broken
+/// daemon.json); a value of the wrong type in serde's, both with line and column.
+fn parse(bytes: &[u8]) -> Result<ConfigFile, Malformed> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // The docker CLI reads an empty file as `{}` (it ignores io.EOF).
+    if text.trim().is_empty() {
+        return Ok(ConfigFile::default());
+    }
+    if let Some(e) = crate::jsonpos::parse(text).error {
+        return Err(Malformed {
+            what: "not valid JSON",
+            line: e.pos.line,
+            column: e.pos.col,
+            why: e.message,
+        });
+    }
+    serde_json::from_str(text).map_err(|e| {
+        let full = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        Malformed {
+            what: "not a Docker config.json",
+            line: e.line(),
+            column: e.column(),
+            why: full.strip_suffix(&suffix).unwrap_or(&full).to_string(),
+        }
+    })
+}
+
+/// Reads and parses the file: the outer error is a file that cannot be read, the inner
+/// one a file that reads but cannot be used.
+pub fn check(path: &Path) -> Result<Result<(), Malformed>, LoadError> {
+    Ok(parse(&super::read_file(path)?).map(|_| ()))
 }
 
 /// The default location: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
@@ -52,7 +115,7 @@ pub fn default_path() -> Option<PathBuf> {
 /// Looks `registry` (`host:port` as in image references) up in the file at `path`.
 pub fn lookup(path: &Path, registry: &str) -> Result<Found, LoadError> {
     let bytes = super::read_file(path)?;
-    let cfg: ConfigFile = match serde_json::from_slice(&bytes) {
+    let cfg = match parse(&bytes) {
         Ok(c) => c,
         Err(e) => return Ok(Found::Invalid(e.to_string())),
     };
@@ -90,4 +153,34 @@ pub fn lookup(path: &Path, registry: &str) -> Result<Found, LoadError> {
         Some(store) if !store.is_empty() => Found::Helper(store),
         _ => Found::Nothing,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_syntax_error_is_given_in_go_words_with_line_and_column() {
+        let e = parse(b"{\"auths\": {\n  \"x\": {},,\n}}").err().unwrap();
+        assert_eq!((e.line, e.column), (2, 11), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "not valid JSON at line 2, column 11: invalid character ',' looking for beginning of object key string"
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_says_what_was_expected() {
+        let e = parse(b"{\"auths\": {\n  \"x\": 1}}").err().unwrap();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(
+            e.to_string().starts_with(
+                "not a Docker config.json at line 2, column 8: invalid type: integer `1`, expected an object such as"
+            ),
+            "{e}"
+        );
+        assert!(parse(b"{}").is_ok());
+        assert!(parse(b" \n").is_ok());
+        assert!(parse(b"{\"auths\": {\"r:5000\": {\"auth\": \"eDp5\"}}}").is_ok());
+    }
 }

@@ -14,11 +14,12 @@ use crate::facts::{CaFileFacts, SystemRoots};
 /// The largest file regdoctor reads (a CA bundle is a few hundred KiB at most).
 pub const MAX_FILE: u64 = 16 * 1024 * 1024;
 
-/// A named file that cannot be read.
-#[derive(Debug, thiserror::Error)]
+/// A named file that cannot be read. Shown as one line, `PATH: why` after "cannot read"
+/// (the OS error once, in lower case, without its number: `no such file or directory`);
+/// the CLI puts the flag that named the file in front ([`LoadError::with_flag`]).
+#[derive(Debug)]
 pub enum LoadError {
     /// Open or read failed.
-    #[error("cannot read {path}: {source}")]
     Read {
         /// The path.
         path: PathBuf,
@@ -26,7 +27,6 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// A directory, a device, or a file that is far too large.
-    #[error("cannot read {path}: {why}")]
     NotAFile {
         /// The path.
         path: PathBuf,
@@ -39,9 +39,61 @@ impl LoadError {
     /// Why, without the path (for a finding that names the file itself).
     pub fn reason(&self) -> String {
         match self {
-            LoadError::Read { source, .. } => source.to_string(),
+            LoadError::Read { source, .. } => io_reason(source),
             LoadError::NotAFile { why, .. } => (*why).to_string(),
         }
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        match self {
+            LoadError::Read { path, .. } | LoadError::NotAFile { path, .. } => path,
+        }
+    }
+
+    /// The one line for a file named by `flag`: `--ca /nope/ca.pem: no such file or directory`.
+    pub fn with_flag(&self, flag: &str) -> String {
+        format!("{flag} {}: {}", self.path().display(), self.reason())
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot read {}: {}",
+            self.path().display(),
+            self.reason()
+        )
+    }
+}
+
+// No `source()`: the reason is already in the line, and `{:#}` would print it twice.
+impl std::error::Error for LoadError {}
+
+/// An OS error as a reason in a sentence: once, lower case, without "(os error N)"
+/// (`No such file or directory (os error 2)` → `no such file or directory`; an error made
+/// from a kind alone, "entity not found", reads the same).
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => return "no such file or directory".into(),
+        ErrorKind::PermissionDenied => return "permission denied".into(),
+        _ => {}
+    }
+    let text = e.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => &text[..i],
+        _ => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        // Lower-case a capital that starts a word, not an acronym ("EOF").
+        Some(c) if c.is_uppercase() && !chars.next().is_some_and(char::is_uppercase) => c
+            .to_lowercase()
+            .chain(text[c.len_utf8()..].chars())
+            .collect(),
+        _ => text.to_string(),
     }
 }
 
@@ -193,4 +245,29 @@ pub fn own_proxy_env() -> Vec<crate::formats::systemd::EnvVar> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_os_error_is_said_once_in_lower_case() {
+        let gone = std::fs::metadata("/nonexistent/x").unwrap_err();
+        assert_eq!(io_reason(&gone), "no such file or directory");
+        let kind_only = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(io_reason(&kind_only), "no such file or directory");
+        let other = std::io::Error::from_raw_os_error(21);
+        assert_eq!(io_reason(&other), "is a directory");
+        let e = read_file(Path::new("/nonexistent/ca.pem")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot read /nonexistent/ca.pem: no such file or directory"
+        );
+        assert_eq!(
+            e.with_flag("--ca"),
+            "--ca /nonexistent/ca.pem: no such file or directory"
+        );
+        assert!(std::error::Error::source(&e).is_none());
+    }
 }

@@ -75,9 +75,15 @@ mod tests {
             .unwrap()
             .summary_at(NOW);
         assert_eq!(c.validity, Some(Validity::Expired));
-        let coloured = render_chain(std::slice::from_ref(&c), &Style { color: true });
+        let coloured = render_chain(
+            std::slice::from_ref(&c),
+            &Style {
+                color: true,
+                ..Style::default()
+            },
+        );
         assert!(coloured.contains("\u{1b}[31m"), "{coloured}");
-        let plain = render_chain(&[c], &Style { color: false });
+        let plain = render_chain(&[c], &Style::default());
         assert!(!plain.contains('\u{1b}'));
     }
 }

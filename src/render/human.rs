@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use owo_colors::OwoColorize;
 
-use super::Style;
 use super::chain::render_chain;
+use super::{Style, flow};
 use crate::codes::{Code, Severity};
 use crate::report::{Finding, Report, Status, Verdict};
 
@@ -44,23 +44,19 @@ pub fn render_human(report: &Report, style: &Style) -> String {
                 paint_status(style, Status::Skip),
                 ids.join(", ")
             );
-            let _ = writeln!(
-                out,
-                "         {}",
-                c.skip_reason.as_deref().unwrap_or_default()
-            );
+            let why = c.skip_reason.as_deref().unwrap_or_default();
+            let _ = writeln!(out, "         {}", flow(style, why, 9, 9, false));
             i += run;
             continue;
         }
-        let detail = match &c.skip_reason {
-            Some(why) => super::escape(why).into_owned(),
-            None => c.title.to_string(),
-        };
+        let detail = c.skip_reason.as_deref().unwrap_or(c.title);
+        let column = 2 + 5 + 1 + width + 2;
         let _ = writeln!(
             out,
-            "  {} {:<width$}  {detail}",
+            "  {} {:<width$}  {}",
             paint_status(style, c.status),
-            c.id.as_str()
+            c.id.as_str(),
+            flow(style, detail, column, column, false)
         );
         for f in &c.findings {
             finding(&mut out, f, style);
@@ -127,15 +123,30 @@ fn runtimes(out: &mut String, report: &Report, style: &Style) {
                     let _ = writeln!(out, "      {:<11} {}", format!("{who}:"), indent(line, 18));
                 }
                 if let Some(trust) = &v.trust {
-                    let _ = writeln!(out, "      trusts:     {trust}");
+                    let _ = writeln!(
+                        out,
+                        "      trusts:     {}",
+                        flow(style, trust, 18, 18, false)
+                    );
                 }
                 if let Some(route) = &v.route {
-                    let _ = writeln!(out, "      proxy:      {}", route.describe());
+                    let route = route.describe();
+                    let _ = writeln!(
+                        out,
+                        "      proxy:      {}",
+                        flow(style, &route, 18, 18, false)
+                    );
                 }
-                let _ = writeln!(out, "      judged:     {}", v.why);
+                let _ = writeln!(
+                    out,
+                    "      judged:     {}",
+                    flow(style, &v.why, 18, 18, false)
+                );
             }
             None => {
-                let _ = writeln!(out, "  {:<width$}  not judged: {}", r.label, v.why);
+                let column = 2 + width + 2 + "not judged: ".len();
+                let why = flow(style, &v.why, column, column, false);
+                let _ = writeln!(out, "  {:<width$}  not judged: {why}", r.label);
             }
         }
     }
@@ -173,12 +184,12 @@ fn header(out: &mut String, report: &Report, style: &Style) {
         parts.join(" · "),
         paint_verdict(style, report.verdict)
     );
-    let _ = writeln!(
-        out,
-        "  fixes are written for {} ({})",
+    let fixes = format!(
+        "fixes are written for {} ({})",
         runtime_name(report),
         report.runtime.how
     );
+    let _ = writeln!(out, "  {}", flow(style, &fixes, 2, 4, false));
 }
 
 fn runtime_name(report: &Report) -> &'static str {
@@ -212,23 +223,32 @@ fn summary(out: &mut String, report: &Report, style: &Style) {
             Severity::Error => paint_red(style, "✗"),
             _ => paint_yellow(style, "!"),
         };
-        let _ = writeln!(out, "  {mark} {:<width$}  {}", f.code.as_str(), f.message);
+        let column = 2 + 1 + 1 + width + 2;
+        let message = flow(style, &f.message, column, column, false);
+        let _ = writeln!(out, "  {mark} {:<width$}  {message}", f.code.as_str());
     }
 }
 
 fn finding(out: &mut String, f: &Finding, style: &Style) {
     let label = format!("{}[{}]", f.severity.as_str(), f.code);
+    let label_width = label.chars().count();
     let label = match f.severity {
         Severity::Error => paint_red(style, &label),
         Severity::Warning => paint_yellow(style, &label),
         Severity::Info => label,
     };
-    let _ = writeln!(out, "         {label}: {}", indent(&f.message, 11));
+    let first = 9 + label_width + 2;
+    let _ = writeln!(
+        out,
+        "         {label}: {}",
+        flow(style, &f.message, first, 11, false)
+    );
+    // The runtime's words are quoted whole, never wrapped: they are what to search for.
     if let Some(ce) = &f.client_error {
         let _ = writeln!(out, "           runtime: {}", indent(ce, 20));
     }
     if let Some(h) = &f.hint {
-        let _ = writeln!(out, "           fix: {}", indent(h, 16));
+        let _ = writeln!(out, "           fix: {}", flow(style, h, 16, 16, true));
     }
 }
 

@@ -26,9 +26,68 @@ fn code(s: &str) -> String {
     }
 }
 
-/// Escapes table-breaking characters.
+/// Escapes table-breaking characters, and markup as [`prose`] does.
 fn cell(s: &str) -> String {
-    super::escape(s).replace('|', "\\|").replace('\n', " ")
+    prose(s).replace('|', "\\|").replace('\n', " ")
+}
+
+/// Text for Markdown that may hold `code spans`: the spans are kept as they are (a run of
+/// backticks up to the next run of the same length, as CommonMark reads them); elsewhere
+/// the characters Markdown would take as markup (`\ * _ [ ] <`) are backslash-escaped,
+/// so a `*.example.com` or a `<host>` from a server or a file reads as written. A lone
+/// backtick is escaped too.
+fn prose(s: &str) -> String {
+    let s = super::escape(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut rest: &str = &s;
+    while let Some(c) = rest.chars().next() {
+        if c == '`' {
+            let run = rest.len() - rest.trim_start_matches('`').len();
+            match closing_run(&rest[run..], run) {
+                Some(end) => {
+                    let span = run + end + run;
+                    out.push_str(&rest[..span]);
+                    rest = &rest[span..];
+                }
+                None => {
+                    out.push_str(&"\\`".repeat(run));
+                    rest = &rest[run..];
+                }
+            }
+            continue;
+        }
+        // `_` inside a word is never emphasis (TLS13_AES_256): left as written.
+        let next = rest[c.len_utf8()..].chars().next();
+        let in_word = c == '_'
+            && out.chars().last().is_some_and(char::is_alphanumeric)
+            && next.is_some_and(char::is_alphanumeric);
+        if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<') && !in_word {
+            out.push('\\');
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Where in `s` a run of exactly `n` backticks starts.
+fn closing_run(s: &str, n: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i] == b'`' {
+            i += 1;
+        }
+        if i - start == n {
+            return Some(start);
+        }
+    }
+    None
 }
 
 /// A fenced block with a fence longer than any run of backticks inside.
@@ -192,15 +251,40 @@ fn problems(out: &mut String, report: &Report) {
                 "\n#### {mark} {} ({})\n\n{}\n",
                 code(f.code.as_str()),
                 id,
-                super::escape(&f.message)
+                prose(&f.message)
             );
             if let Some(ce) = &f.client_error {
                 let _ = writeln!(out, "**The runtime prints:**\n\n{}", fenced("", ce));
             }
+            // The prose, then the file's content or the commands as a block to copy.
             if let Some(h) = &f.hint {
-                let _ = writeln!(out, "**Fix:** {}\n", super::escape(h));
+                let (text, block) = super::split_fix(h);
+                let _ = writeln!(out, "**Fix:** {}\n", prose(text));
+                if let Some(block) = block {
+                    let _ = writeln!(out, "{}", fenced("", block));
+                }
             }
             let _ = writeln!(out, "More: `regdoctor explain {}`", f.code);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cell, code, prose};
+
+    #[test]
+    fn prose_escapes_markup_and_keeps_code_spans() {
+        assert_eq!(
+            prose("*.example.com and <host>"),
+            "\\*.example.com and \\<host>"
+        );
+        assert_eq!(prose("set config_path [x]"), "set config_path \\[x\\]");
+        assert_eq!(prose("GET /v2/_catalog _x_"), "GET /v2/\\_catalog \\_x\\_");
+        assert_eq!(prose("run `a_b *c* [d]` now"), "run `a_b *c* [d]` now");
+        assert_eq!(prose("`` a`b `` and _"), "`` a`b `` and \\_");
+        assert_eq!(prose("a lone ` tick"), "a lone \\` tick");
+        assert_eq!(prose("esc \u{1b}[31m"), "esc \\\\x1b\\[31m");
+        assert_eq!(cell(&code("a|b")), "`a\\|b`");
     }
 }

@@ -271,6 +271,14 @@ pub fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// Makes a real named pipe (`mkfifo`) in `dir` and returns its path as a string.
+pub fn fifo(dir: &tempfile::TempDir, name: &str) -> String {
+    let p = dir.path().join(name);
+    let made = std::process::Command::new("mkfifo").arg(&p).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", p.display());
+    p.to_string_lossy().into_owned()
+}
+
 /// A TLS server presenting a chain, and a --ca file with a trusted PEM.
 pub struct Scenario {
     /// The server.
