@@ -7,9 +7,17 @@ cd "$(dirname "$0")/.."
 cargo run -q -- checks | python3 -c '
 import json, sys
 codes = []
+listing = False
+# The table wraps each code list onto indented continuation lines.
 for line in sys.stdin:
+    if line[:1] not in (" ", ""):
+        listing = False
     if "codes:" in line:
-        codes += [c.strip() for c in line.split("codes:")[1].split(",") if c.strip()]
+        listing = True
+        line = line.split("codes:")[1]
+    elif not listing:
+        continue
+    codes += [c.strip() for c in line.split(",") if c.strip()]
 path = "docs/report.schema.json"
 schema = json.load(open(path))
 schema["$defs"]["code"]["enum"] = codes

@@ -306,6 +306,8 @@ codes! {
     CredentialsNotNeeded = "credentials_not_needed", Credentials, Info;
     /// A credential helper holds the credentials; regdoctor does not run helpers.
     CredentialsHelperNotRead = "credentials_helper_not_read", Credentials, Info;
+    /// The Docker config.json found on the node cannot be used (does not parse, unreadable).
+    DockerConfigInvalid = "docker_config_invalid", Credentials, Warning;
     /// The registry rejected the credentials (Basic, or the token on /v2/).
     LoginFailed = "login_failed", Credentials, Error;
     /// The token service refused or failed.

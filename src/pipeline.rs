@@ -360,7 +360,7 @@ fn credentials(inputs: &Inputs, registry: &str) -> Result<CredentialChoice, Load
                         path: shown,
                         key: String::new(),
                     },
-                    Some(CredentialOutcome::Withheld { reason }),
+                    Some(CredentialOutcome::ConfigInvalid { reason }),
                 )),
             )
         }

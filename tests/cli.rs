@@ -232,8 +232,8 @@ fn a_malformed_docker_config_is_exit_2_when_named_and_said_when_found() {
             "error: --docker-config {shape}: not a Docker config.json at line 2, column 13: invalid type: integer `1`, expected an object"
         )))
         .stderr(predicate::function(|s: &str| s.lines().count() == 1));
-    // Found by default ($DOCKER_CONFIG/config.json), the same file is not an exit 2: the
-    // credentials check says why it was not used.
+    // Found by default ($DOCKER_CONFIG/config.json), the same file is not an exit 2: a
+    // finding of the credentials check says why it was not used.
     std::fs::copy(&syntax, dir.path().join("config.json")).unwrap();
     let root = tempfile::tempdir().unwrap();
     let root = root.path().display().to_string();
@@ -253,8 +253,10 @@ fn a_malformed_docker_config_is_exit_2_when_named_and_said_when_found() {
         .iter()
         .find(|c| c["id"] == "credentials")
         .unwrap();
-    assert_eq!(credentials["status"], "skip", "{credentials:#}");
-    let why = credentials["skip_reason"].as_str().unwrap_or_default();
+    assert_eq!(credentials["status"], "warn", "{credentials:#}");
+    let f = &credentials["findings"][0];
+    assert_eq!(f["code"], "docker_config_invalid", "{credentials:#}");
+    let why = f["message"].as_str().unwrap_or_default();
     assert!(
         why.contains(&format!(
             "{}/config.json cannot be used: not valid JSON at line 2, column 16",

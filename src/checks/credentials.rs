@@ -75,6 +75,15 @@ impl Check for Credentials {
         let ev = |exchanges, flow| evidence(&c.source, exchanges, flow);
         let findings = match &c.outcome {
             CredentialOutcome::Withheld { reason } => return Outcome::Skip(reason.clone()),
+            CredentialOutcome::ConfigInvalid { reason } => {
+                return Outcome::Findings(vec![
+                    Finding::new(
+                        Code::DockerConfigInvalid,
+                        format!("{reason}: the docker CLI warns \"Error loading config file\" and pulls without its credentials, so they were not tried here either"),
+                    )
+                    .hint("fix the file (`python3 -m json.tool FILE` shows where it breaks), or log in again with `docker login`, which rewrites it; to test credentials now, pass --user NAME --password-stdin"),
+                ]);
+            }
             CredentialOutcome::HelperNotRead => {
                 let helper = match &c.source {
                     CredentialSource::Helper { helper, .. } => helper.clone(),
@@ -414,6 +423,12 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         (with(flow(401, None, 200, None)), vec![Code::TokenFailed]),
         (with(flow(200, None, 200, None)), vec![Code::TokenFailed]),
         (with(realm_down), vec![Code::TokenFailed]),
+        (
+            with(CredentialOutcome::ConfigInvalid {
+                reason: "the Docker config file /root/.docker/config.json cannot be used: not valid JSON at line 2, column 10".into(),
+            }),
+            vec![Code::DockerConfigInvalid],
+        ),
         (
             with(flow(200, Some("access_token"), 200, Some(denied))),
             vec![Code::CredentialsOk, Code::InsufficientScope],

@@ -681,6 +681,12 @@ pub enum CredentialSource {
 pub enum CredentialOutcome {
     /// A credential helper holds them; not read.
     HelperNotRead,
+    /// The Docker config.json found by default cannot be used, and why (a named one is
+    /// exit 2).
+    ConfigInvalid {
+        /// Why, with the file's name (and line and column for a syntax error).
+        reason: String,
+    },
     /// `/v2/` did not ask for authentication.
     NotNeeded {
         /// The anonymous `/v2/` status.
