@@ -79,7 +79,7 @@ impl Check for Credentials {
                 return Outcome::Findings(vec![
                     Finding::new(
                         Code::DockerConfigInvalid,
-                        format!("{reason}: the docker CLI warns \"Error loading config file\" and pulls without its credentials, so they were not tried here either"),
+                        format!("{reason}: the docker CLI warns (\"WARNING: Error parsing config file (FILE): …\", observed with docker 20.10) and pulls without its credentials, so they were not tried here either"),
                     )
                     .hint("fix the file (`python3 -m json.tool FILE` shows where it breaks), or log in again with `docker login`, which rewrites it; to test credentials now, pass --user NAME --password-stdin"),
                 ]);
