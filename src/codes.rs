@@ -168,6 +168,8 @@ codes! {
     TargetInvalid = "target_invalid", Target, Error;
     /// The host name does not resolve.
     DnsFailed = "dns_failed", Target, Error;
+    /// CRI-O (containers/image) cannot name a registry by an IPv6 address in an image reference.
+    Ipv6ReferenceUnsupported = "ipv6_reference_unsupported", Target, Error;
     /// The target carried a URL path, which the runtimes ignore.
     TargetPathIgnored = "target_path_ignored", Target, Info;
 

@@ -4,8 +4,10 @@ use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
+use crate::facts::Runtime;
 use crate::finding::Finding;
 use crate::finding::evidence::Dns;
+use crate::runtimes::line::{Failure, Step};
 
 /// The check.
 pub struct Target;
@@ -42,6 +44,23 @@ impl Check for Target {
                     t.v2_url()
                 ),
             ));
+        }
+        // containers/image's reference grammar has no IPv6 address (observed with skopeo
+        // 1.9.3: `Error parsing image name "docker://[::1]:5000/app:1": invalid reference
+        // format`); Docker's and containerd's CRI (1.7+) accept one in brackets.
+        if matches!(t.host, crate::target::Host::Ip(std::net::IpAddr::V6(_)))
+            && facts.judges(Runtime::CriO)
+        {
+            let name = t.registry_name();
+            findings.push(
+                Finding::new(
+                    Code::Ipv6ReferenceUnsupported,
+                    format!("the registry {name} is an IPv6 address, which CRI-O cannot pull from: containers/image's image references have no IPv6 address, so every image named {name}/… is refused before any request"),
+                )
+                .fails_for(Runtime::CriO, Failure::at(Step::Config, "invalid reference format"), Some(t))
+                .for_runtimes(vec![Runtime::CriO])
+                .hint(format!("give the registry a DNS name (in DNS or /etc/hosts on every node, e.g. `{} registry.internal`) and use registry.internal:{} in image names; its certificate must list that name", match &t.host { crate::target::Host::Ip(ip) => ip.to_string(), crate::target::Host::Name(n) => n.clone() }, t.port)),
+            );
         }
         // A runtime that goes through a proxy does not resolve the name itself.
         let direct = facts.direct_scope();
@@ -93,6 +112,15 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         ),
         (dns, vec![Code::DnsFailed]),
         (invalid, vec![Code::TargetInvalid]),
+        (
+            present(facts_for("[fd00::5]:5000"), crate::facts::Runtime::CriO),
+            vec![Code::Ipv6ReferenceUnsupported],
+        ),
+        // Docker alone: a bracketed IPv6 registry is a valid reference.
+        (
+            present(facts_for("[fd00::5]:5000"), crate::facts::Runtime::Docker),
+            vec![],
+        ),
     ]
 }
 

@@ -334,3 +334,23 @@ fn client_certificates_and_credentials() {
     let report = regdoctor(&ns, &node, &t, &["--docker-config", auth.to_str().unwrap()]);
     assert_agrees_line(&report, "cri-o", r.ok, None, &r.message());
 }
+
+/// An IPv6 registry: skopeo (containers/image, as CRI-O) refuses the image reference
+/// before any request; regdoctor says so for CRI-O, whatever the network says.
+#[test]
+fn an_ipv6_registry_cannot_be_named() {
+    let Some(ns) = Netns::new() else { return };
+    let Some(s) = Skopeo::new(&ns) else {
+        return;
+    };
+    let (t, img) = ("[fd00::5]:5000", "[fd00::5]:5000/test/hello:v1");
+    let r = s.pull(img, &[]);
+    r.expect(
+        "skopeo",
+        "IPv6 registry",
+        false,
+        Some("invalid reference format"),
+    );
+    let report = regdoctor(&ns, &s.node_args(), t, &["--timeout", "2"]);
+    assert_agrees(&report, "cri-o", false, Some("ipv6_reference_unsupported"));
+}
