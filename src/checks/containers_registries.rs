@@ -83,7 +83,7 @@ fn registries_conf(
             findings.push(
                 Finding::new(
                     Code::RegistriesConfSyntax,
-                    format!("{} is not valid TOML at line {line}: {}; podman, skopeo and CRI-O refuse to pull", conf.path, e.message()),
+                    format!("{} is not valid TOML at line {line}: {}; podman, skopeo and CRI-O refuse to pull", conf.path, crate::text::clip(e.message())),
                 )
                 .hint(format!("fix line {line} of {}", conf.path)),
             );

@@ -326,19 +326,22 @@ pub struct HttpExchange {
     /// GET, HEAD.
     pub method: String,
     /// Path and query.
+    #[serde(serialize_with = "crate::text::ser_clipped")]
     pub path: String,
     /// Which credentials were sent ("basic", "bearer"); never their value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<&'static str>,
     /// The status, when a response arrived.
     pub status: Option<u16>,
-    /// Selected response headers (lower-case names).
+    /// Selected response headers (lower-case names; each cut in the report).
+    #[serde(serialize_with = "crate::text::ser_clipped_pairs")]
     pub headers: Vec<(String, String)>,
     /// The start of the body, as text.
     pub body: String,
     /// Whether the body was cut at the cap.
     pub truncated: bool,
     /// Why no response arrived.
+    #[serde(serialize_with = "crate::text::ser_clipped_opt")]
     pub error: Option<String>,
     /// Redirects followed on the same host before this answer (status, Location).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -674,14 +677,18 @@ pub enum CredentialOutcome {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BearerFlow {
     /// The challenge's realm (token endpoint URL).
+    #[serde(serialize_with = "crate::text::ser_clipped")]
     pub realm: String,
     /// The challenge's service.
+    #[serde(serialize_with = "crate::text::ser_clipped_opt")]
     pub service: Option<String>,
     /// The token request URL (no credentials in it).
+    #[serde(serialize_with = "crate::text::ser_clipped")]
     pub token_url: String,
     /// The TLS handshake with the realm, when it is another host or port.
     pub realm_tls: Option<TlsFacts>,
     /// Why the token endpoint could not be used (connection, TLS, verification).
+    #[serde(serialize_with = "crate::text::ser_clipped_opt")]
     pub realm_error: Option<String>,
     /// The token request; its body (which holds the token) is never kept.
     pub token: Option<HttpExchange>,
