@@ -11,6 +11,7 @@
 #   registries.conf  100,000 [[registry]] tables
 #
 # Usage: scripts/bench-inputs.sh [N]   (default N = 100000). Needs python3 and cargo.
+# BASE=/path/to/an/older/regdoctor also times that binary (each run cut at 60 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-100000}"
@@ -28,7 +29,8 @@ write("duplicate.json", "{\n" + ",\n".join('  "debug": true' for _ in range(n)) 
 write("insecure.json", '{\n  "insecure-registries": [\n' + ",\n".join(f'    "http://10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}:5000"' for i in range(n)) + "\n  ]\n}\n")
 d = os.path.join(work, "certs.d", "127.0.0.1:1")
 os.makedirs(d)
-write("certs.d/127.0.0.1:1/hosts.toml", 'server = "https://127.0.0.1:1"\n\n' + "".join(f'[host."https://mirror-{i}.example:5000"]\n  capabilities = ["pull", "resolve"]\n\n' for i in range(n)))
+# One table of n keys containerd does not know: a certs.d file may have 1 MiB at most.
+write("certs.d/127.0.0.1:1/hosts.toml", 'server = "https://127.0.0.1:1"\n\n[host."https://127.0.0.1:1"]\n  capabilities = ["pull"]\n' + "".join(f"k{i}=1\n" for i in range(n)))
 write("config.toml", 'version = 2\n\n' + "".join(f'[plugins."io.containerd.grpc.v1.cri".registry.mirrors."reg-{i}.example:5000"]\n  endpoint = ["https://reg-{i}.example:5000"]\n' for i in range(n)))
 write("registries.conf", 'unqualified-search-registries = ["docker.io"]\n\n' + "".join(f'[[registry]]\nlocation = "reg-{i}.example:5000"\ninsecure = true\n\n' for i in range(n)))
 PY
@@ -39,12 +41,15 @@ cases=(
   "daemon.json, $n unknown keys|--daemon-json $work/unknown.json"
   "daemon.json, $n duplicate keys|--daemon-json $work/duplicate.json"
   "daemon.json, $n insecure-registries entries|--daemon-json $work/insecure.json"
-  "hosts.toml, $n mirrors|127.0.0.1:1 --runtime containerd --containerd-certs-d $work/certs.d"
+  "hosts.toml, $n unknown keys|127.0.0.1:1 --runtime containerd --containerd-certs-d $work/certs.d"
   "config.toml, $n mirrors|127.0.0.1:1 --runtime containerd --containerd-config $work/config.toml"
   "registries.conf, $n registries|127.0.0.1:1 --runtime cri-o --registries-conf $work/registries.conf"
 )
-for build in release debug; do
+builds=(release debug)
+[ -n "${BASE:-}" ] && builds+=(base)
+for build in "${builds[@]}"; do
   bin="target/$build/regdoctor"
+  [ "$build" = base ] && bin="$BASE"
   for c in "${cases[@]}"; do
     what="${c%%|*}"; args="${c#*|}"
     # shellcheck disable=SC2086
@@ -52,10 +57,18 @@ for build in release debug; do
 import subprocess, sys, time
 bin, build, what, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 base = [bin, *args, "--no-node-defaults", "--timeout", "2", "--color", "never"]
+def run(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, timeout=60).stdout
+    except subprocess.TimeoutExpired:
+        return None
 t = time.perf_counter()
-human = subprocess.run(base, capture_output=True).stdout
+human = run(base)
 took = time.perf_counter() - t
-js = subprocess.run(base + ["--format", "json"], capture_output=True).stdout
+if human is None:
+    print(f"{build:7} {what:48}  > 60 s (stopped)")
+    sys.exit(0)
+js = run(base + ["--format", "json"]) or b""
 print(f"{build:7} {what:48} {took:7.3f} s   human {len(human):>9,} B   json {len(js):>9,} B")
 PY
   done

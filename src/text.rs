@@ -25,6 +25,10 @@ pub fn clip(text: &str) -> Cow<'_, str> {
 
 /// `text` cut to `max` characters, the rest counted: `abc… (1234 more characters)`.
 pub fn clip_to(text: &str, max: usize) -> Cow<'_, str> {
+    // No more bytes than `max`: no more characters either (the common case, at once).
+    if text.len() <= max {
+        return Cow::Borrowed(text);
+    }
     match text.char_indices().nth(max) {
         None => Cow::Borrowed(text),
         Some((cut, _)) => {

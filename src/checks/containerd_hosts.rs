@@ -219,10 +219,10 @@ fn parse_hosts(
     dir: &HostDir,
     f: &NodeFile,
     findings: &mut Vec<Finding>,
-) -> Option<toml::Table> {
+) -> Option<std::sync::Arc<toml::Table>> {
     let path = format!("{}/{}/hosts.toml", root.root, dir.name);
     let text = String::from_utf8_lossy(&f.bytes).into_owned();
-    let table = match toml::from_str::<toml::Table>(&text) {
+    let table = match crate::formats::toml::table(&text) {
         Ok(t) => t,
         Err(e) => {
             findings.push(syntax_error(&path, dir, &text, &e));
@@ -483,7 +483,7 @@ fn mismatch(
 /// config.toml: is `config_path` set for the CRI registry, and are the deprecated
 /// `registry.mirrors` / `registry.configs` sections used?
 fn config_toml(cfg: &TextFile, findings: &mut Vec<Finding>) {
-    let Ok(table) = toml::from_str::<toml::Table>(&cfg.text) else {
+    let Ok(table) = crate::formats::toml::table(&cfg.text) else {
         return;
     };
     let plugins = table.get("plugins").and_then(|p| p.as_table());

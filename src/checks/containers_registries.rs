@@ -68,7 +68,7 @@ fn registries_conf(
     target: Option<&Target>,
     findings: &mut Vec<Finding>,
 ) {
-    let table = match toml::from_str::<toml::Table>(&conf.text) {
+    let table = match crate::formats::toml::table(&conf.text) {
         Ok(t) => t,
         Err(e) => {
             let line = e

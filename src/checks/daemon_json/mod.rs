@@ -113,39 +113,57 @@ impl<'a> Ctx<'a> {
     /// [`Ctx::push_at`], listing `item` (an entry of a list) in the summary rather than
     /// the key.
     fn push_item(&mut self, pos: Pos, key: Option<&str>, item: Option<&str>, f: Finding) {
-        let code = f.code;
-        let i = match self.counts.iter().position(|(c, _, _)| *c == code) {
-            Some(i) => i,
-            None => {
-                self.counts.push((code, 0, None));
-                self.counts.len() - 1
-            }
-        };
+        let i = self.slot(f.code);
         if self.counts[i].1 < PER_CODE {
             self.counts[i].1 += 1;
             let f = self.at(pos, key, f);
             self.findings.push(f);
             return;
         }
-        let key = item.map(|k| crate::text::clip(k).into_owned());
-        match &mut self.counts[i].2 {
-            Some(o) => {
-                o.count += 1;
-                o.last_line = pos.line;
-                if let Some(k) = key
-                    && o.keys.len() < crate::text::EVIDENCE_ITEMS
-                {
-                    o.keys.push(k);
-                }
+        if self.counts[i].2.is_none() {
+            self.counts[i].2 = Some(Omitted {
+                first: f,
+                first_pos: pos,
+                last_line: pos.line,
+                count: 0,
+                keys: Vec::new(),
+            });
+        }
+        let code = self.counts[i].0;
+        self.count_only(code, pos, item);
+    }
+
+    /// Where `code` is counted in `counts`.
+    fn slot(&mut self, code: Code) -> usize {
+        match self.counts.iter().position(|(c, _, _)| *c == code) {
+            Some(i) => i,
+            None => {
+                self.counts.push((code, 0, None));
+                self.counts.len() - 1
             }
-            slot @ None => {
-                *slot = Some(Omitted {
-                    first: f,
-                    first_pos: pos,
-                    last_line: pos.line,
-                    count: 1,
-                    keys: key.into_iter().collect(),
-                })
+        }
+    }
+
+    /// Whether a finding of `code` would be used (shown, or the first one counted): when
+    /// not, [`Ctx::count_only`] counts it without building it (100,000 entries do not
+    /// build 100,000 findings).
+    fn wanted(&self, code: Code) -> bool {
+        self.counts
+            .iter()
+            .find(|(c, _, _)| *c == code)
+            .is_none_or(|(_, n, o)| *n < PER_CODE || o.is_none())
+    }
+
+    /// One more finding of `code` beyond the ones shown, counted (its item listed).
+    fn count_only(&mut self, code: Code, pos: Pos, item: Option<&str>) {
+        let i = self.slot(code);
+        if let Some(o) = &mut self.counts[i].2 {
+            o.count += 1;
+            o.last_line = pos.line;
+            if let Some(k) = item
+                && o.keys.len() < crate::text::EVIDENCE_ITEMS
+            {
+                o.keys.push(crate::text::clip(k).into_owned());
             }
         }
     }

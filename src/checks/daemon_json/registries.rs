@@ -10,8 +10,18 @@ use crate::runtimes::docker::insecure::{self, Entry, Verdict};
 /// The insecure-registries entries, then the registry-mirrors entries.
 pub(super) fn registries(cx: &mut Ctx<'_>, members: &[Member]) {
     for (raw, pos) in insecure::strings_of(members, "insecure-registries") {
+        let verdict = insecure::parse_entry(&raw);
+        let code = match &verdict {
+            Verdict::Ok(_) => continue,
+            Verdict::SchemeStripped(..) => Code::DaemonJsonInsecureRegistryScheme,
+            Verdict::Invalid(_) => Code::DaemonJsonBadInsecureRegistry,
+        };
+        if !cx.wanted(code) {
+            cx.count_only(code, pos, Some(&raw));
+            continue;
+        }
         let shown = crate::text::clip(&raw);
-        let f = match insecure::parse_entry(&raw) {
+        let f = match verdict {
             Verdict::Ok(_) => continue,
             Verdict::SchemeStripped(entry, scheme) => {
                 let clean = match entry {

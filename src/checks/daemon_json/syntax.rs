@@ -95,20 +95,11 @@ pub(super) fn duplicates(cx: &mut Ctx<'_>, members: &[Member]) {
             } else {
                 Code::DaemonJsonDuplicateKey
             };
-            let f = Finding::new(
-                code,
-                format!(
-                    "the key \"{}\" appears twice, on lines {} and {}: {what}",
-                    crate::text::clip(&m.key),
-                    first.key_pos.line,
-                    m.key_pos.line
-                ),
-            )
-            .hint(format!(
-                "keep one \"{}\" entry, merging the values you want",
-                crate::text::clip(&m.key)
-            ));
-            cx.push_at(m.key_pos, Some(&m.key), f);
+            if !cx.wanted(code) {
+                cx.count_only(code, m.key_pos, Some(&m.key));
+            } else {
+                duplicate(cx, m, first, code, what);
+            }
         } else {
             seen.insert(m.key.as_str(), m);
         }
@@ -116,4 +107,22 @@ pub(super) fn duplicates(cx: &mut Ctx<'_>, members: &[Member]) {
             duplicates(cx, children);
         }
     }
+}
+
+/// The finding for a key given again.
+fn duplicate(cx: &mut Ctx<'_>, m: &Member, first: &Member, code: Code, what: &str) {
+    let f = Finding::new(
+        code,
+        format!(
+            "the key \"{}\" appears twice, on lines {} and {}: {what}",
+            crate::text::clip(&m.key),
+            first.key_pos.line,
+            m.key_pos.line
+        ),
+    )
+    .hint(format!(
+        "keep one \"{}\" entry, merging the values you want",
+        crate::text::clip(&m.key)
+    ));
+    cx.push_at(m.key_pos, Some(&m.key), f);
 }
