@@ -543,6 +543,40 @@ mod tests {
         assert_eq!(m[1].value.pos, Pos { line: 3, col: 8 });
     }
 
+    /// Positions of 100,000 keys on one line and on 100,000 lines (they were computed from
+    /// the start of the text each time: quadratic).
+    #[test]
+    fn positions_of_many_keys_on_one_line_and_on_many() {
+        let n = 100_000;
+        let keys: Vec<String> = (0..n).map(|i| format!("\"é{i}\": {i}")).collect();
+        let one_line = format!("{{{}}}", keys.join(", "));
+        let many_lines = format!("{{\n{}\n}}", keys.join(",\n"));
+        for (text, last) in [
+            (
+                &one_line,
+                Pos {
+                    line: 1,
+                    col: one_line.chars().count() - keys[n - 1].chars().count(),
+                },
+            ),
+            (
+                &many_lines,
+                Pos {
+                    line: n + 1,
+                    col: 1,
+                },
+            ),
+        ] {
+            let p = parse(text);
+            assert!(p.error.is_none());
+            let Kind::Object(m) = p.value.unwrap().kind else {
+                panic!()
+            };
+            assert_eq!(m.len(), n);
+            assert_eq!(m[n - 1].key_pos, last);
+        }
+    }
+
     #[test]
     fn a_missing_closing_brace_keeps_what_was_read() {
         let p = parse("{\n  \"graph\": \"/x\",\n  \"debug\": true\n");

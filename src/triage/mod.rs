@@ -124,7 +124,7 @@ pub fn triage(input: &mut dyn BufRead, source: &str) -> std::io::Result<Triage> 
         out.bytes += n as u64;
         let Some(idx) = matcher.classify(&buf) else {
             // Karbon names the registry on lines before its precheck error.
-            if buf.windows(10).any(|w| w == b"endpoint: ") {
+            if matcher.names_endpoint(&buf) {
                 last_host = host_in(&String::from_utf8_lossy(&buf));
             }
             continue;
