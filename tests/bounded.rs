@@ -302,3 +302,55 @@ fn a_toml_error_on_a_huge_line_is_quoted_cut() {
     assert!(human.contains("registries_conf_syntax"), "{human}");
     assert_bounded("registries.conf", &human, &json);
 }
+
+/// A TLS server answering every request with this response, and a --ca file for it.
+fn static_server(response: String) -> (server::Server, tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca("Registry CA", now());
+    let l = leaf_with(
+        &root,
+        params("r", &["127.0.0.1"], now() - 86_400, now() + 86_400),
+    );
+    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
+    let response: &'static str = Box::leak(response.into_boxed_str());
+    let s = server::start(
+        "127.0.0.1:0",
+        Behaviour::TlsStatic(server::tls_config(&[l.der], &l.key_der), response),
+    );
+    (s, dir, ca_path)
+}
+
+/// A registry error whose message is 300 KB: quoted cut in the finding and the runtime lines.
+#[test]
+fn a_300_kb_registry_error_message_is_quoted_cut() {
+    let body = format!(
+        "{{\"errors\": [{{\"code\": \"UNKNOWN\", \"message\": \"{}\"}}]}}",
+        "m".repeat(300_000)
+    );
+    let (s, _dir, ca_path) = static_server(format!(
+        "HTTP/1.1 500 Internal Server Error\r\nDocker-Distribution-Api-Version: registry/2.0\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    let (code, human, json) = run(&[&s.target(), "--ca", &ca_path]);
+    assert_eq!(code, 1, "{human}");
+    assert!(human.contains("http_error"), "{human}");
+    assert!(human.contains("unknown: mmmm"), "{human}");
+    assert_bounded("300 KB registry error", &human, &json);
+}
+
+/// A catalog of 10,000 repositories with long names: the message names as many as fit.
+#[test]
+fn a_catalog_of_10_000_repositories_is_named_cut() {
+    let names: Vec<String> = (0..10_000)
+        .map(|i| format!("\"team-{i}/{}\"", "n".repeat(50)))
+        .collect();
+    let body = format!("{{\"repositories\": [{}]}}", names.join(","));
+    let (s, _dir, ca_path) = static_server(format!(
+        "HTTP/1.1 200 OK\r\nDocker-Distribution-Api-Version: registry/2.0\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    let (_, human, json) = run(&[&s.target(), "--ca", &ca_path]);
+    assert!(human.contains("10000 repositories: team-0/"), "{human}");
+    assert!(human.contains("more)"), "{human}");
+    assert_bounded("10,000 repositories", &human, &json);
+}

@@ -397,14 +397,24 @@ impl HttpExchange {
     }
 
     /// How Docker's distribution client renders the error body: `code lower-cased: message`
-    /// (`unauthorized: authentication required`).
+    /// (`unauthorized: authentication required`), for the first error.
     pub fn docker_error_text(&self) -> Option<String> {
+        self.docker_error_texts().into_iter().next()
+    }
+
+    /// [`HttpExchange::docker_error_text`] for each error of the body (the first
+    /// `text::EVIDENCE_ITEMS`), each part cut at `text::QUOTE_CHARS`: the server's text is
+    /// quoted in messages and runtime lines.
+    pub fn docker_error_texts(&self) -> Vec<String> {
         let errs = self.registry_errors();
-        let (code, message) = errs.first()?;
-        Some(format!(
-            "{}: {message}",
-            code.to_ascii_lowercase().replace('_', " ")
-        ))
+        crate::text::bounded(errs.iter().map(|(code, message)| {
+            format!(
+                "{}: {}",
+                crate::text::clip(&code.to_ascii_lowercase().replace('_', " ")),
+                crate::text::clip(message)
+            )
+        }))
+        .0
     }
 
     /// The first value of a header (name compared case-insensitively).
