@@ -93,26 +93,13 @@ fn longest_strings(v: &serde_json::Value, path: &str, out: &mut Vec<(String, usi
     }
 }
 
+/// A 401 whose challenge has a 300 KB realm: quoted cut in messages and evidence.
 #[test]
 fn a_300_kb_realm_is_quoted_cut() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = ca("Registry CA", now());
-    let l = leaf_with(
-        &root,
-        params("r", &["127.0.0.1"], now() - 86_400, now() + 86_400),
-    );
-    let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let realm = format!("https://127.0.0.1:1/{}", "a".repeat(300_000));
-    let response: &'static str = Box::leak(
-        format!(
-            "HTTP/1.1 401 Unauthorized\r\nDocker-Distribution-Api-Version: registry/2.0\r\nWWW-Authenticate: Bearer realm=\"{realm}\",service=\"registry\"\r\nContent-Length: 0\r\n\r\n"
-        )
-        .into_boxed_str(),
-    );
-    let s = server::start(
-        "127.0.0.1:0",
-        Behaviour::TlsStatic(server::tls_config(&[l.der], &l.key_der), response),
-    );
+    let (s, _dir, ca_path) = static_server(format!(
+        "HTTP/1.1 401 Unauthorized\r\nDocker-Distribution-Api-Version: registry/2.0\r\nWWW-Authenticate: Bearer realm=\"{realm}\",service=\"registry\"\r\nContent-Length: 0\r\n\r\n"
+    ));
     let (_, human, json) = run(&[&s.target(), "--ca", &ca_path]);
     assert!(human.contains("auth_required"), "{human}");
     assert!(human.contains("more characters)"), "{human}");
