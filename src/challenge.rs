@@ -10,7 +10,9 @@ use serde::Serialize;
 pub struct Challenge {
     /// The scheme, lower-cased ("basic", "bearer").
     pub scheme: String,
-    /// Parameters in order, names lower-cased, values unquoted and unescaped.
+    /// Parameters in order, names lower-cased, values unquoted and unescaped (each cut
+    /// when serialised: a report quotes a 300 KB realm in part).
+    #[serde(serialize_with = "crate::text::ser_clipped_pairs")]
     pub params: Vec<(String, String)>,
 }
 

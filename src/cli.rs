@@ -229,6 +229,8 @@ pub enum TriageFormat {
     Human,
     /// regdoctor.triage/v1 JSON
     Json,
+    /// Markdown for a ticket
+    Markdown,
 }
 
 /// Output formats.
@@ -954,6 +956,7 @@ fn triage(
     let text = match format {
         TriageFormat::Human => crate::render::triage::render_human(&result),
         TriageFormat::Json => serde_json::to_string_pretty(&result)? + "\n",
+        TriageFormat::Markdown => crate::render::triage::render_markdown(&result),
     };
     out.write_all(text.as_bytes())?;
     Ok(u8::from(!result.matches.is_empty()))

@@ -72,12 +72,15 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding of `code` with its message; the severity comes from the code.
+    /// A finding of `code` with its message; the severity comes from the code. Each text
+    /// of a finding (message, runtime line, fix) is capped at `text::MESSAGE_CHARS`: the
+    /// outside data it quotes is cut at `text::QUOTE_CHARS` where it is quoted, and this
+    /// is the backstop.
     pub fn new(code: Code, message: impl Into<String>) -> Finding {
         Finding {
             code,
             severity: code.severity(),
-            message: message.into(),
+            message: capped(message.into()),
             client_error: None,
             hint: None,
             evidence: None,
@@ -90,7 +93,7 @@ impl Finding {
     /// current Go) unless one was set.
     pub fn fails(mut self, failure: Failure, target: Option<&crate::target::Target>) -> Finding {
         if self.client_error.is_none() {
-            self.client_error = Some(failure.generic(target));
+            self.client_error = Some(capped(failure.generic(target)));
         }
         self.failure = Some(failure);
         self
@@ -104,7 +107,9 @@ impl Finding {
         target: Option<&crate::target::Target>,
     ) -> Finding {
         let client = Client::default_for(runtime, "");
-        self.client_error = Some(crate::runtimes::line::line(&client, &failure, target));
+        self.client_error = Some(capped(crate::runtimes::line::line(
+            &client, &failure, target,
+        )));
         self.failure = Some(failure);
         self
     }
@@ -125,7 +130,7 @@ impl Finding {
 
     /// dockerd does not start: this is its line.
     pub fn stops_dockerd(self, line: impl Into<String>) -> Finding {
-        let line = line.into();
+        let line = capped(line.into());
         Finding {
             client_error: Some(line.clone()),
             failure: Some(Failure::at(crate::runtimes::line::Step::DaemonStart, line)),
@@ -146,13 +151,13 @@ impl Finding {
 
     /// Adds the fix.
     pub fn hint(mut self, hint: impl Into<String>) -> Finding {
-        self.hint = Some(hint.into());
+        self.hint = Some(capped(hint.into()));
         self
     }
 
     /// Adds the runtime's error text.
     pub fn client_error(mut self, text: impl Into<String>) -> Finding {
-        self.client_error = Some(text.into());
+        self.client_error = Some(capped(text.into()));
         self
     }
 
@@ -160,6 +165,14 @@ impl Finding {
     pub fn evidence(mut self, evidence: impl Into<Evidence>) -> Finding {
         self.evidence = Some(Box::new(evidence.into()));
         self
+    }
+}
+
+/// A finding's text cut at `text::MESSAGE_CHARS` (kept as it is when shorter).
+fn capped(text: String) -> String {
+    match crate::text::clip_to(&text, crate::text::MESSAGE_CHARS) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(cut) => cut,
     }
 }
 

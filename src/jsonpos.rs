@@ -94,6 +94,25 @@ struct Parser<'a> {
     i: usize,
     error: Option<SyntaxError>,
     open: Vec<(char, Pos)>,
+    at: At,
+}
+
+/// The last position computed: its byte offset, line and column.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    offset: usize,
+    line: usize,
+    col: usize,
+}
+
+impl Default for At {
+    fn default() -> At {
+        At {
+            offset: 0,
+            line: 1,
+            col: 1,
+        }
+    }
 }
 
 /// Go's `quoteChar`.
@@ -109,16 +128,30 @@ fn quote_char(c: char) -> String {
 }
 
 impl Parser<'_> {
-    fn pos_at(&self, i: usize) -> Pos {
-        let before = &self.s[..i.min(self.s.len())];
-        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        let start = before
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map(|p| p + 1)
-            .unwrap_or(0);
-        let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
-        Pos { line, col }
+    /// The position of byte `i`. Positions are asked for in increasing order, so each
+    /// call scans only the bytes since the last one: linear over the file (it scanned from
+    /// the start every time, quadratic with 100,000 keys).
+    fn pos_at(&mut self, i: usize) -> Pos {
+        let i = i.min(self.s.len());
+        if i < self.at.offset {
+            self.at = At::default();
+        }
+        let mut at = self.at;
+        for &b in &self.s[at.offset..i] {
+            if b == b'\n' {
+                at.line += 1;
+                at.col = 1;
+            } else if b & 0xC0 != 0x80 {
+                // A character starts here (not a UTF-8 continuation byte).
+                at.col += 1;
+            }
+        }
+        at.offset = i;
+        self.at = at;
+        Pos {
+            line: at.line,
+            col: at.col,
+        }
     }
 
     fn fail(&mut self, message: String) {
@@ -429,6 +462,7 @@ pub fn parse(text: &str) -> Parsed {
         i: 0,
         error: None,
         open: Vec::new(),
+        at: At::default(),
     };
     p.skip_ws();
     if p.i >= p.s.len() {
@@ -507,6 +541,40 @@ mod tests {
         assert_eq!(m.len(), 2);
         assert_eq!(m[1].key_pos, Pos { line: 3, col: 3 });
         assert_eq!(m[1].value.pos, Pos { line: 3, col: 8 });
+    }
+
+    /// Positions of 100,000 keys on one line and on 100,000 lines (they were computed from
+    /// the start of the text each time: quadratic).
+    #[test]
+    fn positions_of_many_keys_on_one_line_and_on_many() {
+        let n = 100_000;
+        let keys: Vec<String> = (0..n).map(|i| format!("\"é{i}\": {i}")).collect();
+        let one_line = format!("{{{}}}", keys.join(", "));
+        let many_lines = format!("{{\n{}\n}}", keys.join(",\n"));
+        for (text, last) in [
+            (
+                &one_line,
+                Pos {
+                    line: 1,
+                    col: one_line.chars().count() - keys[n - 1].chars().count(),
+                },
+            ),
+            (
+                &many_lines,
+                Pos {
+                    line: n + 1,
+                    col: 1,
+                },
+            ),
+        ] {
+            let p = parse(text);
+            assert!(p.error.is_none());
+            let Kind::Object(m) = p.value.unwrap().kind else {
+                panic!()
+            };
+            assert_eq!(m.len(), n);
+            assert_eq!(m[n - 1].key_pos, last);
+        }
     }
 
     #[test]

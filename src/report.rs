@@ -525,17 +525,22 @@ pub struct HttpExchangeEvidence {
     /// GET, HEAD.
     pub method: String,
     /// Path and query.
+    #[serde(serialize_with = "crate::text::ser_clipped")]
     pub path: String,
     /// The status, when a response arrived.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    /// The kept response headers.
+    /// The kept response headers (each cut at `text::EVIDENCE_CHARS`).
+    #[serde(serialize_with = "crate::text::ser_clipped_pairs")]
     pub headers: Vec<(String, String)>,
     /// The first 300 characters of the body.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub body_excerpt: String,
     /// Why no response arrived.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::text::ser_clipped_opt"
+    )]
     pub error: Option<String>,
 }
 

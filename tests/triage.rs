@@ -49,7 +49,7 @@ fn karbon_core_out() {
             (
                 "karbon_precheck".into(),
                 "10.20.30.40:5001".into(),
-                "regdoctor 10.20.30.40:5001 --ca cacert.pem --runtime karbon".into()
+                "regdoctor 10.20.30.40:5001 --ca ca.crt --runtime karbon".into()
             ),
             (
                 "plain_http".into(),
@@ -179,4 +179,144 @@ fn a_fifo_or_a_device_is_refused() {
             .code(2)
             .stderr(predicate::str::contains("not a regular file"));
     }
+}
+
+/// A real log file with escape sequences in its lines and hosts: shown as `\x1b`, never
+/// sent, in the human text (with `--color never`) and in Markdown; JSON keeps them.
+#[test]
+fn escape_sequences_in_a_log_are_shown_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("evil.log");
+    std::fs::write(
+        &log,
+        "Nov 25 dockerd: Get \"https://reg\x1b]0;pwned\x07:5000/v2/\": x509: certificate signed by unknown authority \x1b[2J\x1b[31mred\u{9b}1m\n",
+    )
+    .unwrap();
+    for format in ["human", "markdown"] {
+        let out = Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+            .args([
+                "triage",
+                log.to_str().unwrap(),
+                "--color",
+                "never",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}: {text}");
+        assert!(
+            !text.contains('\x1b') && !text.contains('\x07'),
+            "{format}: {text:?}"
+        );
+        assert!(!text.contains('\u{9b}'), "{format}: {text:?}");
+        assert!(
+            text.contains("\\x1b[2J\\x1b[31mred\\x9b1m"),
+            "{format}: {text}"
+        );
+        assert!(
+            text.contains("reg\\x1b]0;pwned\\x07:5000"),
+            "{format}: {text}"
+        );
+    }
+    let (_, v) = {
+        let out = Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+            .args(["triage", log.to_str().unwrap(), "--format", "json"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        )
+    };
+    assert!(
+        v["matches"][0]["line"]
+            .as_str()
+            .unwrap()
+            .contains("\x1b[2J")
+    );
+}
+
+/// `triage --format markdown`: a table and each signature with its line fenced.
+#[test]
+fn markdown_for_a_ticket() {
+    let out = Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+        .args(["triage", &logs("karbon_core.out"), "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(md.starts_with("## regdoctor triage: `"), "{md}");
+    assert!(
+        md.contains("| 1 | `san_ip_missing` | `10.20.30.40:5001` | 1 | 5 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("\n```\n2020-09-27T15:03:10.849Z registry.go:79"),
+        "{md}"
+    );
+    assert!(
+        md.contains("**Next:** `regdoctor 10.20.30.40:5001 --ca ca.crt --runtime karbon`"),
+        "{md}"
+    );
+    assert!(md.contains("`karbonctl registry add --cert-file`"), "{md}");
+}
+
+/// A log of many different errors (each line its own registry): each signature lists
+/// twenty hosts and gathers the others in one match; counts add up.
+#[test]
+fn many_different_errors_are_grouped() {
+    let mut log = String::new();
+    let n = 30_000;
+    for i in 0..n {
+        log.push_str(&format!(
+            "level=error msg=\"Get \\\"https://10.{}.{}.{}:5000/v2/\\\": http: server gave HTTP response to HTTPS client\"\n",
+            i >> 16 & 255,
+            i >> 8 & 255,
+            i & 255
+        ));
+        log.push_str(&format!(
+            "Failed to pull image \"10.{}.{}.{}:5000/app:1\": x509: certificate signed by unknown authority\n",
+            i >> 16 & 255,
+            i >> 8 & 255,
+            i & 255
+        ));
+    }
+    let out = Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+        .args(["triage", "-", "--format", "json"])
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let matches = v["matches"].as_array().unwrap();
+    assert_eq!(matches.len(), 2 * 21, "{v:#}");
+    for sig in ["plain_http", "unknown_authority"] {
+        let of: Vec<&serde_json::Value> =
+            matches.iter().filter(|m| m["signature"] == sig).collect();
+        assert_eq!(of.len(), 21, "{sig}");
+        let others = of.iter().find(|m| m["host"].is_null()).unwrap();
+        assert_eq!(others["other_hosts"], n - 20, "{others:#}");
+        assert_eq!(others["count"], n - 20);
+        assert!(
+            others["command"].as_str().unwrap().contains("HOST:PORT"),
+            "{others:#}"
+        );
+        let total: u64 = of.iter().map(|m| m["count"].as_u64().unwrap()).sum();
+        assert_eq!(total, n);
+    }
+    let human = Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+        .args(["triage", "-"])
+        .write_stdin(
+            (0..100)
+                .map(|i| format!("dial tcp 10.0.0.{i}:5000: connect: connection refused\n"))
+                .collect::<String>(),
+        )
+        .output()
+        .unwrap();
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        text.contains("· and 80 other hosts (the first 20 are listed apart) · 80×"),
+        "{text}"
+    );
 }

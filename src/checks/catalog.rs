@@ -42,19 +42,16 @@ pub(crate) fn described(e: &HttpExchange) -> String {
     }
 }
 
-/// "3 repositories: a, b, c" (the first ten named).
+/// "3 repositories: a, b, c" (as many named as fit in `text::QUOTE_CHARS`, the rest
+/// counted).
 pub(crate) fn summary(repos: &[String], more: bool) -> String {
-    let shown: Vec<&str> = repos.iter().take(10).map(String::as_str).collect();
     let n = repos.len();
     let plural = if n == 1 { "repository" } else { "repositories" };
     let mut s = if n == 0 {
         "no repositories".to_string()
     } else {
-        format!("{n} {plural}: {}", shown.join(", "))
+        format!("{n} {plural}: {}", crate::text::clip_list(repos, ", "))
     };
-    if n > shown.len() {
-        s.push_str(", …");
-    }
     if more {
         s.push_str(" (and more: the registry sent a Link header to the next page)");
     }

@@ -226,10 +226,20 @@ fn clock_skew(facts: &Facts) -> Option<Finding> {
 }
 
 fn renew_hint(c: &Cert, i: usize) -> String {
+    let hint = renew_command(c, i);
+    let n = c.san_list().len();
+    if n > KEPT_SANS && i == 0 {
+        format!("{hint} (NAMES: those of its {n} names still in use, as DNS:name,IP:address)")
+    } else {
+        hint
+    }
+}
+
+fn renew_command(c: &Cert, i: usize) -> String {
     if c.is_self_issued() {
         format!(
             "issue a new certificate with the same names: `openssl req -x509 -newkey rsa:4096 -sha256 -days 365 -nodes -keyout registry.key -out registry.crt -subj \"/CN={}\"{}` and restart the registry with it",
-            c.common_name.as_deref().unwrap_or("registry"),
+            crate::text::clip(c.common_name.as_deref().unwrap_or("registry")),
             san_ext(c)
         )
     } else if i == 0 {
@@ -242,10 +252,16 @@ fn renew_hint(c: &Cert, i: usize) -> String {
     }
 }
 
+/// The most names a suggested command repeats; a certificate with more gets a command
+/// without them and a word to add back those still in use.
+const KEPT_SANS: usize = 20;
+
 fn san_ext(c: &Cert) -> String {
     let sans = c.san_list();
     if sans.is_empty() {
         String::new()
+    } else if sans.len() > KEPT_SANS {
+        " -addext \"subjectAltName=NAMES\"".into()
     } else {
         format!(" -addext \"subjectAltName={}\"", sans.join(","))
     }
@@ -255,6 +271,8 @@ fn san_extfile(c: &Cert) -> String {
     let sans = c.san_list();
     if sans.is_empty() {
         String::new()
+    } else if sans.len() > KEPT_SANS {
+        " -extfile <(printf \"subjectAltName=NAMES\")".into()
     } else {
         format!(" -extfile <(printf \"subjectAltName={}\")", sans.join(","))
     }

@@ -286,10 +286,10 @@ fn parse_hosts(
     dir: &HostDir,
     f: &NodeFile,
     findings: &mut Vec<Finding>,
-) -> Option<toml::Table> {
+) -> Option<std::sync::Arc<toml::Table>> {
     let path = format!("{}/{}/hosts.toml", root.root, dir.name);
     let text = String::from_utf8_lossy(&f.bytes).into_owned();
-    let table = match toml::from_str::<toml::Table>(&text) {
+    let table = match crate::formats::toml::table(&text) {
         Ok(t) => t,
         Err(e) => {
             findings.push(syntax_error(&path, dir, &text, &e));
@@ -320,9 +320,10 @@ const FALLBACK: &str = "containerd logs \"failed to decode hosts.toml\" and sile
 fn syntax_error(path: &str, dir: &HostDir, text: &str, e: &toml::de::Error) -> Finding {
     let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
     let quoted = text.lines().nth(line - 1).unwrap_or("").trim_end();
+    let quoted = crate::text::clip(quoted);
     Finding::new(
         Code::HostsTomlSyntax,
-        format!("{path} is not valid TOML at line {line}, column {col} (`{quoted}`): {}; {FALLBACK}", e.message()),
+        format!("{path} is not valid TOML at line {line}, column {col} (`{quoted}`): {}; {FALLBACK}", crate::text::clip(e.message())),
     )
     .hint(format!("fix line {line} of {path}; strings need double quotes and tables look like [host.\"https://{}\"]", dir.name))
     .evidence(FilePosition {
@@ -330,7 +331,9 @@ fn syntax_error(path: &str, dir: &HostDir, text: &str, e: &toml::de::Error) -> F
         line,
         column: col,
         key: None,
-        text: quoted.to_string(),
+        text: quoted.into_owned(),
+        others: Vec::new(),
+        others_total: None,
     })
 }
 
@@ -363,33 +366,71 @@ fn hostless_before_1_7(facts: &Facts, path: &str, table: &toml::Table) -> Option
 /// containerd discard the file.
 fn fields(path: &str, table: &toml::Table, findings: &mut Vec<Finding>) -> Option<String> {
     let mut invalid = None;
+    let mut unknown = 0;
+    let mut more: Vec<String> = Vec::new();
     for (label, _, t) in entries(table) {
         for key in t.keys() {
             if !FIELDS.contains(&key.as_str()) || (key == "host" && !label.starts_with("server")) {
-                findings.push(unknown_key(path, &label, key));
+                // The first few one by one; the others named once, in one finding.
+                unknown += 1;
+                if unknown <= UNKNOWN_SHOWN {
+                    findings.push(unknown_key(path, &label, key));
+                } else if more.len() < crate::text::EVIDENCE_ITEMS {
+                    more.push(format!(
+                        "\"{}\" in {}",
+                        crate::text::clip(key),
+                        crate::text::clip(&label)
+                    ));
+                }
             }
         }
         if let Some(caps) = t.get("capabilities").and_then(|c| c.as_array()) {
             for c in caps {
                 let s = c.as_str().unwrap_or("").to_ascii_lowercase();
                 if !CAPABILITIES.contains(&s.as_str()) {
-                    invalid.get_or_insert(format!("unknown capability {}", c));
+                    invalid.get_or_insert_with(|| {
+                        format!("unknown capability {}", crate::text::clip(&c.to_string()))
+                    });
                 }
             }
         }
         if let Some(ca) = t.get("ca")
             && !(ca.is_str() || ca.as_array().is_some_and(|a| a.iter().all(|x| x.is_str())))
         {
-            invalid.get_or_insert(format!("invalid type {ca} for \"ca\""));
+            invalid.get_or_insert_with(|| {
+                format!(
+                    "invalid type {} for \"ca\"",
+                    crate::text::clip(&ca.to_string())
+                )
+            });
         }
         if let Some(sv) = t.get("skip_verify")
             && !sv.is_bool()
         {
-            invalid.get_or_insert(format!("skip_verify must be true or false, not {sv}"));
+            invalid.get_or_insert_with(|| {
+                format!(
+                    "skip_verify must be true or false, not {}",
+                    crate::text::clip(&sv.to_string())
+                )
+            });
         }
+    }
+    if unknown > UNKNOWN_SHOWN {
+        let rest = unknown - UNKNOWN_SHOWN;
+        let list = crate::text::clip_list_of(&more, rest, ", ");
+        findings.push(
+            Finding::new(
+                Code::HostsTomlUnknownKey,
+                format!("{path}: and {rest} more keys that are not hosts.toml fields: {list}; containerd ignores them silently"),
+            )
+            .hint("use the hosts.toml fields: server, capabilities, ca, client, skip_verify, header, override_path, dial_timeout"),
+        );
     }
     invalid
 }
+
+/// Unknown hosts.toml keys reported one by one; the others are named in one more finding.
+const UNKNOWN_SHOWN: usize = 10;
 
 /// A key that is not a hosts.toml field, with the field meant.
 fn unknown_key(path: &str, label: &str, key: &str) -> Finding {
@@ -405,7 +446,11 @@ fn unknown_key(path: &str, label: &str, key: &str) -> Finding {
     };
     Finding::new(
         Code::HostsTomlUnknownKey,
-        format!("{path}: \"{key}\" in {label} is not a hosts.toml field; containerd ignores it silently, so that setting has no effect"),
+        format!(
+            "{path}: \"{}\" in {} is not a hosts.toml field; containerd ignores it silently, so that setting has no effect",
+            crate::text::clip(key),
+            crate::text::clip(label)
+        ),
     )
     .hint(format!("use {hint}"))
 }
@@ -506,7 +551,7 @@ fn mismatch(
 /// config.toml: is `config_path` set for the CRI registry, and are the deprecated
 /// `registry.mirrors` / `registry.configs` sections used?
 fn config_toml(cfg: &TextFile, findings: &mut Vec<Finding>) {
-    let Ok(table) = toml::from_str::<toml::Table>(&cfg.text) else {
+    let Ok(table) = crate::formats::toml::table(&cfg.text) else {
         return;
     };
     let plugins = table.get("plugins").and_then(|p| p.as_table());

@@ -76,7 +76,7 @@ fn registries_conf(
     target: Option<&Target>,
     findings: &mut Vec<Finding>,
 ) {
-    let table = match toml::from_str::<toml::Table>(&conf.text) {
+    let table = match crate::formats::toml::table(&conf.text) {
         Ok(t) => t,
         Err(e) => {
             let line = e
@@ -91,7 +91,7 @@ fn registries_conf(
             findings.push(
                 Finding::new(
                     Code::RegistriesConfSyntax,
-                    format!("{} is not valid TOML at line {line}: {}; podman, skopeo and CRI-O refuse to pull", conf.path, e.message()),
+                    format!("{} is not valid TOML at line {line}: {}; podman, skopeo and CRI-O refuse to pull", conf.path, crate::text::clip(e.message())),
                 )
                 .hint(format!("fix line {line} of {}", conf.path)),
             );

@@ -217,23 +217,24 @@ fn bearer(
 
 /// The token service could not be used at all (its TLS, its address).
 fn realm_unusable(facts: &super::Basis<'_>, name: &str, flow: &BearerFlow, err: &str) -> Finding {
-    let realm = &flow.realm;
+    let realm = &crate::text::clip(&flow.realm).into_owned();
     let tls_line = realm_tls_error(facts, flow);
     let f = Finding::new(
         Code::TokenFailed,
         format!(
-            "the token service {realm} cannot be used: {err}{}",
+            "the token service {realm} cannot be used: {}{}",
+            crate::text::clip(err),
             tls_line.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
         ),
     )
     .hint(format!(
         "the realm is another endpoint than {name}: it needs its own valid certificate (with its host or IP in the SAN) from a CA the nodes trust; check it with `regdoctor {}`",
-        crate::target::split_url(realm).map(|(t, _)| t.registry_name()).unwrap_or_else(|| realm.clone())
+        crate::target::split_url(&flow.realm).map(|(t, _)| t.registry_name()).unwrap_or_else(|| realm.clone())
     ));
     match tls_line {
         Some(t) => f.client_error(format!(
             "failed to fetch oauth token: Get \"{}\": {t}",
-            flow.token_url
+            crate::text::clip(&flow.token_url)
         )),
         None => f,
     }
@@ -241,7 +242,7 @@ fn realm_unusable(facts: &super::Basis<'_>, name: &str, flow: &BearerFlow, err: 
 
 /// The token request's answer, when it gave no token.
 fn token_refused(name: &str, src: &str, flow: &BearerFlow, tok: &HttpExchange) -> Option<Finding> {
-    let realm = &flow.realm;
+    let realm = crate::text::clip(&flow.realm);
     match (tok.status, flow.token_field) {
         (Some(200), Some(_)) => None,
         (Some(200), None) => Some(
@@ -259,7 +260,7 @@ fn token_refused(name: &str, src: &str, flow: &BearerFlow, tok: &HttpExchange) -
             )
             .client_error(format!(
                 "failed to fetch oauth token: unexpected status from GET request to {}: {}",
-                flow.token_url,
+                crate::text::clip(&flow.token_url),
                 status_line(s)
             ))
             .hint(format!("check the user name and password with `docker login {name}`, and the account in the token service")),
@@ -269,7 +270,7 @@ fn token_refused(name: &str, src: &str, flow: &BearerFlow, tok: &HttpExchange) -
                 Code::TokenFailed,
                 format!(
                     "no answer from the token service {realm}: {}",
-                    tok.error.as_deref().unwrap_or("unknown error")
+                    crate::text::clip(tok.error.as_deref().unwrap_or("unknown error"))
                 ),
             )
             .hint("check that the token service runs and is reachable from the nodes"),
@@ -279,7 +280,7 @@ fn token_refused(name: &str, src: &str, flow: &BearerFlow, tok: &HttpExchange) -
 
 /// A token was issued: does the registry accept it, and what does it grant?
 fn with_token(src: &str, flow: &BearerFlow) -> Vec<Finding> {
-    let realm = &flow.realm;
+    let realm = crate::text::clip(&flow.realm);
     if let Some(s) = flow
         .v2
         .as_ref()

@@ -712,13 +712,7 @@ fn refused_context(target: &Target, p: &PullFacts, step: &PullStep, status: u16)
         p.image.repository,
         step.digest.clone().unwrap_or_default()
     );
-    let errors: Vec<String> = ex
-        .registry_errors()
-        .into_iter()
-        .map(|(code, message)| {
-            format!("{}: {message}", code.to_ascii_lowercase().replace('_', " "))
-        })
-        .collect();
+    let errors: Vec<String> = ex.docker_error_texts();
     PullContext {
         url: Some(format!(
             "{}://{}{}",
@@ -756,11 +750,12 @@ fn denied_context(ex: &crate::facts::HttpExchange) -> PullContext {
     }
     .map(|(code, default)| {
         let description = bearer.and_then(|c| c.param("error_description"));
-        format!("{code}: {}", description.unwrap_or(default))
+        format!(
+            "{code}: {}",
+            crate::text::clip(description.unwrap_or(default))
+        )
     });
-    let body = ex.registry_errors().into_iter().map(|(code, message)| {
-        format!("{}: {message}", code.to_ascii_lowercase().replace('_', " "))
-    });
+    let body = ex.docker_error_texts();
     PullContext {
         errors: oauth.into_iter().chain(body).collect(),
         challenge_error,

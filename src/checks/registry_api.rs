@@ -31,9 +31,13 @@ pub(crate) fn describe(c: &Challenge) -> String {
     let params: Vec<String> = c
         .params
         .iter()
-        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .map(|(k, v)| format!("{}=\"{}\"", crate::text::clip(k), crate::text::clip(v)))
         .collect();
-    format!("{} {}", c.scheme_name(), params.join(", "))
+    format!(
+        "{} {}",
+        c.scheme_name(),
+        crate::text::clip_list(&params, ", ")
+    )
 }
 
 /// "503 Service Unavailable".
@@ -125,7 +129,7 @@ fn no_response(
         .redirects
         .iter()
         .take(3)
-        .map(|(s, l)| format!("{s} → {l}"))
+        .map(|(s, l)| format!("{s} → {}", crate::text::clip(l)))
         .collect();
     Outcome::Findings(vec![
         Finding::new(
@@ -173,7 +177,7 @@ fn answered(
             format!(
                 "{url} answered {} to {}; the runtimes follow it, but the registry should answer at /v2/ itself",
                 status_line(status),
-                e.header("location").unwrap_or("(no Location header)")
+                crate::text::clip(e.header("location").unwrap_or("(no Location header)"))
             ),
         )
         .hint("point the runtime at the host and port the redirect names, or serve /v2/ directly"),
@@ -191,12 +195,16 @@ fn answered(
 fn http_error(url: &str, e: &HttpExchange, status: u16) -> Finding {
     let docker_text = e
         .docker_error_text()
+        .map(|t| crate::text::clip(&t).into_owned())
         .unwrap_or_else(|| format!("received unexpected HTTP status: {}", status_line(status)));
     let codes: Vec<String> = e.registry_errors().into_iter().map(|(c, _)| c).collect();
     let detail = if codes.is_empty() {
         String::new()
     } else {
-        format!(" with registry error {}", codes.join(", "))
+        format!(
+            " with registry error {}",
+            crate::text::clip_list(&codes, ", ")
+        )
     };
     Finding::new(Code::HttpError, format!("{url} answered {}{detail}", status_line(status)))
         .client_error(docker_text)

@@ -34,9 +34,17 @@ impl Check for SanMatchesHost {
         };
         let evidence = Names {
             dialled: target.host.to_string(),
-            common_name: leaf.common_name.clone(),
-            dns_sans: leaf.dns_sans.clone(),
-            ip_sans: leaf.ip_sans.iter().map(ToString::to_string).collect(),
+            common_name: leaf
+                .common_name
+                .as_deref()
+                .map(|c| crate::text::clip_to(c, crate::text::EVIDENCE_CHARS).into_owned()),
+            dns_sans: crate::text::bounded(leaf.dns_sans.iter().cloned()).0,
+            ip_sans: crate::text::bounded(leaf.ip_sans.iter().map(ToString::to_string)).0,
+            sans_total: (leaf.dns_sans.len() + leaf.ip_sans.len()
+                > 2 * crate::text::EVIDENCE_ITEMS
+                || leaf.dns_sans.len() > crate::text::EVIDENCE_ITEMS
+                || leaf.ip_sans.len() > crate::text::EVIDENCE_ITEMS)
+                .then_some(leaf.dns_sans.len() + leaf.ip_sans.len()),
             has_san_extension: leaf.has_san_ext,
         };
         let (code, message) = what(&err, &leaf, target);
@@ -54,14 +62,14 @@ fn what(err: &HostnameError, leaf: &Cert, target: &Target) -> (Code, String) {
     let holds = if leaf.san_list().is_empty() {
         "no names at all".to_string()
     } else {
-        leaf.san_list().join(", ")
+        crate::text::clip_list(leaf.san_list(), ", ")
     };
     match err {
         HostnameError::CnOnly { .. } => (
             Code::CnOnly,
             format!(
                 "the certificate has no subjectAltName extension; only its Common Name (CN={}) matches {host}, and Go ignores the Common Name since Go 1.15 (Docker 20.10 and later)",
-                leaf.common_name.as_deref().unwrap_or("")
+                crate::text::clip(leaf.common_name.as_deref().unwrap_or(""))
             ),
         ),
         HostnameError::NoIpSans { ip } => (
@@ -74,18 +82,14 @@ fn what(err: &HostnameError, leaf: &Cert, target: &Target) -> (Code, String) {
             Code::SanMismatch,
             format!(
                 "the certificate is valid for {}, not {ip}",
-                valid
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::text::clip_list(valid.iter().map(ToString::to_string), ", ")
             ),
         ),
         HostnameError::DnsMismatch { host, valid } => (
             Code::SanMismatch,
             format!(
                 "the certificate is valid for {}, not {host}",
-                valid.join(", ")
+                crate::text::clip_list(valid, ", ")
             ),
         ),
         HostnameError::NoNames { host } => (
@@ -97,6 +101,9 @@ fn what(err: &HostnameError, leaf: &Cert, target: &Target) -> (Code, String) {
     }
 }
 
+/// The most names of the old certificate the re-issue command repeats.
+const KEPT_SANS: usize = 20;
+
 /// The openssl commands that re-issue the certificate with the dialled host in its SAN,
 /// keeping the names it already has.
 fn reissue_hint(leaf: &Cert, target: &Target, facts: &super::Basis<'_>) -> String {
@@ -104,17 +111,32 @@ fn reissue_hint(leaf: &Cert, target: &Target, facts: &super::Basis<'_>) -> Strin
         Host::Ip(ip) => format!("IP:{ip}"),
         Host::Name(n) => format!("DNS:{n}"),
     };
-    let mut sans = vec![wanted];
-    for s in leaf.san_list() {
-        if !sans.contains(&s) {
-            sans.push(s);
+    // The names it already has, kept: as many as a command line holds; beyond that, the
+    // dialled one alone and a word about the others.
+    let old = leaf.san_list();
+    let san = if old.len() <= KEPT_SANS {
+        let mut sans = vec![wanted];
+        for s in &old {
+            if !sans.contains(s) {
+                sans.push(s.clone());
+            }
         }
-    }
-    let san = sans.join(",");
+        sans.join(",")
+    } else {
+        wanted
+    };
+    let others = if old.len() > KEPT_SANS {
+        format!(
+            " (the old certificate has {} other names: add to the subjectAltName those still in use)",
+            old.len()
+        )
+    } else {
+        String::new()
+    };
     let cn = target.host.to_string();
     if leaf.is_self_issued() {
         format!(
-            "re-issue the self-signed certificate with the address in its SAN: `openssl req -x509 -newkey rsa:4096 -sha256 -days 365 -nodes -keyout registry.key -out registry.crt -subj \"/CN={cn}\" -addext \"subjectAltName={san}\"`; restart the registry with it and trust the new certificate: {}",
+            "re-issue the self-signed certificate with the address in its SAN: `openssl req -x509 -newkey rsa:4096 -sha256 -days 365 -nodes -keyout registry.key -out registry.crt -subj \"/CN={cn}\" -addext \"subjectAltName={san}\"`; restart the registry with it and trust the new certificate: {}{others}",
             super::hints::trust_ca(&facts.hint_runtimes(&[]), facts, "registry.crt")
         )
     } else {
@@ -124,7 +146,7 @@ fn reissue_hint(leaf: &Cert, target: &Target, facts: &super::Basis<'_>) -> Strin
             .map(|c| c.path.clone())
             .unwrap_or_else(|| "ca.crt".into());
         format!(
-            "re-issue the certificate with the address in its SAN, signed by your CA: `openssl req -new -newkey rsa:2048 -nodes -keyout registry.key -subj \"/CN={cn}\" -out registry.csr && openssl x509 -req -in registry.csr -CA {ca} -CAkey ca.key -CAcreateserial -sha256 -days 365 -extfile <(printf \"subjectAltName={san}\") -out registry.crt`; then restart the registry with registry.crt and registry.key"
+            "re-issue the certificate with the address in its SAN, signed by your CA: `openssl req -new -newkey rsa:2048 -nodes -keyout registry.key -subj \"/CN={cn}\" -out registry.csr && openssl x509 -req -in registry.csr -CA {ca} -CAkey ca.key -CAcreateserial -sha256 -days 365 -extfile <(printf \"subjectAltName={san}\") -out registry.crt`; then restart the registry with registry.crt and registry.key{others}"
         )
     }
 }

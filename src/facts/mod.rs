@@ -326,13 +326,15 @@ pub struct HttpExchange {
     /// GET, HEAD.
     pub method: String,
     /// Path and query.
+    #[serde(serialize_with = "crate::text::ser_clipped")]
     pub path: String,
     /// Which credentials were sent ("basic", "bearer"); never their value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<&'static str>,
     /// The status, when a response arrived.
     pub status: Option<u16>,
-    /// Selected response headers (lower-case names).
+    /// Selected response headers (lower-case names; each cut in the report).
+    #[serde(serialize_with = "crate::text::ser_clipped_pairs")]
     pub headers: Vec<(String, String)>,
     /// The start of the body, as text.
     pub body: String,
@@ -340,6 +342,7 @@ pub struct HttpExchange {
     /// then `error` says which).
     pub truncated: bool,
     /// Why no response arrived, or (with `truncated`) why its body ended early.
+    #[serde(serialize_with = "crate::text::ser_clipped_opt")]
     pub error: Option<String>,
     /// Redirects followed on the same host before this answer (status, Location).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -431,14 +434,24 @@ impl HttpExchange {
     }
 
     /// How Docker's distribution client renders the error body: `code lower-cased: message`
-    /// (`unauthorized: authentication required`).
+    /// (`unauthorized: authentication required`), for the first error.
     pub fn docker_error_text(&self) -> Option<String> {
+        self.docker_error_texts().into_iter().next()
+    }
+
+    /// [`HttpExchange::docker_error_text`] for each error of the body (the first
+    /// `text::EVIDENCE_ITEMS`), each part cut at `text::QUOTE_CHARS`: the server's text is
+    /// quoted in messages and runtime lines.
+    pub fn docker_error_texts(&self) -> Vec<String> {
         let errs = self.registry_errors();
-        let (code, message) = errs.first()?;
-        Some(format!(
-            "{}: {message}",
-            code.to_ascii_lowercase().replace('_', " ")
-        ))
+        crate::text::bounded(errs.iter().map(|(code, message)| {
+            format!(
+                "{}: {}",
+                crate::text::clip(&code.to_ascii_lowercase().replace('_', " ")),
+                crate::text::clip(message)
+            )
+        }))
+        .0
     }
 
     /// The first value of a header (name compared case-insensitively).
@@ -717,14 +730,18 @@ pub enum CredentialOutcome {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BearerFlow {
     /// The challenge's realm (token endpoint URL).
+    #[serde(serialize_with = "crate::text::ser_clipped")]
     pub realm: String,
     /// The challenge's service.
+    #[serde(serialize_with = "crate::text::ser_clipped_opt")]
     pub service: Option<String>,
     /// The token request URL (no credentials in it).
+    #[serde(serialize_with = "crate::text::ser_clipped")]
     pub token_url: String,
     /// The TLS handshake with the realm, when it is another host or port.
     pub realm_tls: Option<TlsFacts>,
     /// Why the token endpoint could not be used (connection, TLS, verification).
+    #[serde(serialize_with = "crate::text::ser_clipped_opt")]
     pub realm_error: Option<String>,
     /// The token request; its body (which holds the token) is never kept.
     pub token: Option<HttpExchange>,

@@ -159,6 +159,10 @@ pub struct Names {
     pub dns_sans: Vec<String>,
     /// Its IP SANs.
     pub ip_sans: Vec<String>,
+    /// How many SANs it has in all, when the lists above are cut (each is cut at
+    /// `text::EVIDENCE_ITEMS`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sans_total: Option<usize>,
     /// Whether it has a subjectAltName extension at all.
     pub has_san_extension: bool,
 }
@@ -188,9 +192,13 @@ pub struct V2Exchange {
     /// The status (null: no response).
     pub status: Option<u16>,
     /// The kept response headers.
+    #[serde(serialize_with = "crate::text::ser_clipped_pairs")]
     pub headers: Vec<(String, String)>,
     /// The registry's errors in the body: code and message.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "crate::text::ser_clipped_pairs"
+    )]
     pub registry_errors: Vec<(String, String)>,
     /// The `WWW-Authenticate` challenges.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -202,15 +210,22 @@ pub struct V2Exchange {
 pub struct CatalogListing {
     /// The status (null: no response).
     pub status: Option<u16>,
-    /// The repositories listed.
+    /// The repositories listed (the first `text::EVIDENCE_ITEMS` in the report).
+    #[serde(serialize_with = "crate::text::ser_clipped_list")]
     pub repositories: Vec<String>,
     /// Whether a Link header says there are more.
     pub more: bool,
     /// That Link header.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::text::ser_clipped_opt"
+    )]
     pub link: Option<String>,
     /// The registry's errors in the body: code and message.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "crate::text::ser_clipped_pairs"
+    )]
     pub registry_errors: Vec<(String, String)>,
 }
 
@@ -222,7 +237,10 @@ pub struct CredentialFlow {
     /// The token request, `/v2/` and the catalog, as made.
     pub exchanges: Vec<HttpExchange>,
     /// The Bearer realm.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::text::ser_clipped_opt"
+    )]
     pub realm: Option<String>,
     /// The field of the token response that held the token.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -244,6 +262,13 @@ pub struct FilePosition {
     /// The line's text (shortened around the column when long; absent when empty).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub text: String,
+    /// For a finding that stands for many of one code: their keys (the first
+    /// `text::EVIDENCE_ITEMS`; absent otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<String>,
+    /// How many it stands for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub others_total: Option<usize>,
 }
 
 /// A certs.d directory.

@@ -3,3 +3,4 @@
 
 pub mod httpproxy;
 pub mod systemd;
+pub mod toml;

@@ -403,7 +403,7 @@ pub fn read(opts: &NodeOptions) -> Result<NodeFacts, LoadError> {
 
 /// The first directory of containerd's `config_path` (1.x and 2.x sections).
 pub fn config_path(cfg: &TextFile) -> Option<String> {
-    let table = toml::from_str::<toml::Table>(&cfg.text).ok()?;
+    let table = crate::formats::toml::table(&cfg.text).ok()?;
     let plugins = table.get("plugins")?.as_table()?;
     ["io.containerd.cri.v1.images", "io.containerd.grpc.v1.cri"]
         .iter()

@@ -264,6 +264,8 @@ impl Cert {
             not_before: super::rfc3339(self.not_before),
             not_after: super::rfc3339(self.not_after),
             san: self.san_list(),
+            san_total: (self.dns_sans.len() + self.ip_sans.len() > crate::text::EVIDENCE_ITEMS)
+                .then_some(self.dns_sans.len() + self.ip_sans.len()),
             sha256: self.sha256.clone(),
             key: self.key_description(),
             signature: self.sig_alg.go_name().to_string(),

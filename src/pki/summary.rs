@@ -16,8 +16,12 @@ pub struct CertSummary {
     pub not_before: String,
     /// End of validity, RFC 3339.
     pub not_after: String,
-    /// SANs, as `DNS:name` and `IP:addr`.
+    /// SANs, as `DNS:name` and `IP:addr` (the first `text::EVIDENCE_ITEMS` in the report).
+    #[serde(serialize_with = "crate::text::ser_clipped_list")]
     pub san: Vec<String>,
+    /// How many SANs it has, when there are more than the report lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub san_total: Option<usize>,
     /// SHA-256 fingerprint of the DER, hex with colons.
     pub sha256: String,
     /// Key type and size, e.g. "RSA 2048" or "ECDSA P-256".

@@ -595,7 +595,7 @@ async fn walk(
     {
         facts.stopped = Some(format!(
             "the manifest names the blob digest {:?}, which is not a digest (sha256: and 64 hex digits)",
-            bad.0.chars().take(100).collect::<String>()
+            crate::text::clip(&bad.0)
         ));
         return;
     }
@@ -684,7 +684,7 @@ async fn platform_manifest(
     if !crate::target::valid_digest(digest) {
         facts.stopped = Some(format!(
             "the index names the manifest digest {:?} for {}, which is not a digest (sha256: and 64 hex digits)",
-            digest.chars().take(100).collect::<String>(),
+            crate::text::clip(digest),
             facts.platform
         ));
         return None;

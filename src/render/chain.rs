@@ -48,10 +48,16 @@ pub fn render_chain(chain: &[CertSummary], style: &Style) -> String {
             out.push_str("      SAN      (none)\n");
         }
         if !dns.is_empty() {
-            out.push_str(&format!("      DNS      {}\n", dns.join(", ")));
+            out.push_str(&format!(
+                "      DNS      {}\n",
+                crate::text::clip_list(&dns, ", ")
+            ));
         }
         if !ips.is_empty() {
-            out.push_str(&format!("      IP       {}\n", ips.join(", ")));
+            out.push_str(&format!(
+                "      IP       {}\n",
+                crate::text::clip_list(&ips, ", ")
+            ));
         }
         out.push_str(&format!("      SHA-256  {}\n", c.sha256));
     }

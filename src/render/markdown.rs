@@ -16,8 +16,8 @@ fn status_cell(s: Status) -> &'static str {
     }
 }
 
-/// Inline code that survives backticks inside it.
-fn code(s: &str) -> String {
+/// Inline code that survives backticks inside it (escaped).
+pub(super) fn code(s: &str) -> String {
     let s = super::escape(s);
     if s.contains('`') {
         format!("`` {s} ``")
@@ -27,7 +27,7 @@ fn code(s: &str) -> String {
 }
 
 /// Escapes table-breaking characters, and markup as [`prose`] does.
-fn cell(s: &str) -> String {
+pub(super) fn cell(s: &str) -> String {
     prose(s).replace('|', "\\|").replace('\n', " ")
 }
 
@@ -90,8 +90,8 @@ fn closing_run(s: &str, n: usize) -> Option<usize> {
     None
 }
 
-/// A fenced block with a fence longer than any run of backticks inside.
-fn fenced(lang: &str, body: &str) -> String {
+/// A fenced block with a fence longer than any run of backticks inside (escaped).
+pub(super) fn fenced(lang: &str, body: &str) -> String {
     let body = super::escape(body);
     let mut fence = "```".to_string();
     while body.contains(&fence) {

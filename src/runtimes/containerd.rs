@@ -42,7 +42,7 @@ pub fn presence(facts: &Facts) -> Presence {
 
 /// `disabled_plugins` lists the CRI plugin.
 pub fn cri_disabled(cfg: &TextFile) -> bool {
-    let Ok(table) = toml::from_str::<toml::Table>(&cfg.text) else {
+    let Ok(table) = crate::formats::toml::table(&cfg.text) else {
         return false;
     };
     toml_strings(table.get("disabled_plugins"))
@@ -178,8 +178,8 @@ fn files_client(facts: &Facts, why: String) -> Client {
     };
     let base = format!("{}/{}", root.root, dir.name);
     let parsed = hosts_toml(dir)
-        .and_then(|f| toml::from_str::<toml::Table>(&String::from_utf8_lossy(&f.bytes)).ok());
-    if let Some(why) = ignored_because(&c, dir, parsed.as_ref()) {
+        .and_then(|f| crate::formats::toml::table(&String::from_utf8_lossy(&f.bytes)).ok());
+    if let Some(why) = ignored_because(&c, dir, parsed.as_deref()) {
         c.sources.push(format!(
             "{base}/hosts.toml {why}: containerd ignores it and uses its defaults (HTTPS, the system roots)"
         ));
@@ -362,7 +362,7 @@ pub fn node_targets(
         let base = format!("{}/{}", root.root, d.name);
         add(&name, Runtime::Containerd, format!("{base}/"));
         let Some(table) = hosts_toml(d)
-            .and_then(|f| toml::from_str::<toml::Table>(&String::from_utf8_lossy(&f.bytes)).ok())
+            .and_then(|f| crate::formats::toml::table(&String::from_utf8_lossy(&f.bytes)).ok())
         else {
             continue;
         };

@@ -67,7 +67,7 @@ fn files(facts: &Facts) -> Vec<&TextFile> {
 pub fn governing(facts: &Facts, name: &str) -> Option<RegistryEntry> {
     let mut best: Option<RegistryEntry> = None;
     for f in files(facts) {
-        let Ok(table) = toml::from_str::<toml::Table>(&f.text) else {
+        let Ok(table) = crate::formats::toml::table(&f.text) else {
             continue;
         };
         let v1: Vec<String> = table
@@ -198,7 +198,7 @@ pub fn node_targets(
         .into_iter()
         .chain(node.registries_conf_d.iter());
     for f in files {
-        let Ok(table) = toml::from_str::<toml::Table>(&f.text) else {
+        let Ok(table) = crate::formats::toml::table(&f.text) else {
             continue;
         };
         let host_of = |loc: &str| loc.split('/').next().unwrap_or(loc).to_string();

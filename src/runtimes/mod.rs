@@ -358,6 +358,9 @@ pub fn docker_style_dir(base: &str, dir: &HostDir) -> (Vec<CaFile>, Option<Clien
 /// — each with the runtimes that name it and where. In the order found, without repeats.
 pub fn node_targets(node: &crate::facts::node::NodeFacts) -> Vec<(String, Vec<(Runtime, String)>)> {
     let mut found: Vec<(String, Vec<(Runtime, String)>)> = Vec::new();
+    // Where each name is in `found`: a map, not a search per entry (quadratic with
+    // 100,000 registries).
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut add = |raw: &str, runtime: Runtime, how: String| {
         let Ok(t) = crate::target::parse(raw) else {
             return;
@@ -367,13 +370,17 @@ pub fn node_targets(node: &crate::facts::node::NodeFacts) -> Vec<(String, Vec<(R
         } else {
             t.registry_name()
         };
-        match found.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, by)) => {
+        match index.get(&name) {
+            Some(&i) => {
+                let by = &mut found[i].1;
                 if !by.iter().any(|(r, h)| *r == runtime && *h == how) {
                     by.push((runtime, how));
                 }
             }
-            None => found.push((name, vec![(runtime, how)])),
+            None => {
+                index.insert(name.clone(), found.len());
+                found.push((name, vec![(runtime, how)]));
+            }
         }
     };
     docker::node_targets(node, &mut add);

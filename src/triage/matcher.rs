@@ -9,6 +9,8 @@ use super::signatures::SIGNATURES;
 pub struct Matcher {
     ac: AhoCorasick,
     owner: Vec<usize>,
+    /// Karbon's "endpoint: " (the registry named before a precheck error).
+    endpoint: AhoCorasick,
 }
 
 impl Matcher {
@@ -28,7 +30,19 @@ impl Matcher {
             .match_kind(MatchKind::Standard)
             .build(&needles)
             .expect("static needles build an automaton");
-        Matcher { ac, owner }
+        #[allow(clippy::expect_used)]
+        let endpoint = AhoCorasick::new(["endpoint: "]).expect("one literal builds");
+        Matcher {
+            ac,
+            owner,
+            endpoint,
+        }
+    }
+
+    /// Whether a line names an endpoint (`endpoint: host:port`): a substring search with
+    /// a prefilter, not a comparison at every byte.
+    pub fn names_endpoint(&self, line: &[u8]) -> bool {
+        self.endpoint.is_match(line)
     }
 
     /// The index in [`SIGNATURES`] of the most specific signature matching a line.

@@ -2,8 +2,13 @@
 //! `-u containerd`, `kubectl describe pod` events), finds every known registry error
 //! signature, and for each distinct one says what it means, how to fix it, and which
 //! regdoctor command to run next. Streams the input once, matching all signatures at the
-//! same time (Aho-Corasick), so multi-megabyte logs take linear time.
+//! same time (Aho-Corasick), and groups the lines by signature and host through a hash
+//! index, so multi-megabyte logs of many different errors take linear time. Each signature
+//! lists at most [`MAX_HOSTS`] hosts; its lines for any other host are counted in one more
+//! match ("and N other hosts").
 
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::io::BufRead;
 
 use serde::Serialize;
@@ -14,10 +19,19 @@ mod matcher;
 pub mod signatures;
 
 pub use matcher::Matcher;
-use signatures::{Id, Next, SIGNATURES};
+pub use signatures::Next;
+use signatures::{Id, SIGNATURES};
 
 /// The most of one line held in memory at once.
 const MAX_LINE: u64 = 1 << 20;
+
+/// The most hosts listed one by one for a signature; the lines for the others are counted
+/// in one match per signature.
+pub const MAX_HOSTS: usize = 20;
+
+/// The most distinct other hosts counted exactly for a signature (beyond that the count
+/// says "at least").
+const MAX_COUNTED_HOSTS: usize = 1_000_000;
 
 /// One distinct signature found.
 #[derive(Debug, Clone, Serialize)]
@@ -32,14 +46,22 @@ pub struct Match {
     pub first_line: u64,
     /// That line (at most 400 characters).
     pub line: String,
-    /// The registry it concerns, when the line names one.
+    /// The registry it concerns, when the line names one (null too for the match that
+    /// gathers the hosts beyond the first [`MAX_HOSTS`]: see `other_hosts`).
     pub host: Option<String>,
+    /// For the match that gathers a signature's lines for the hosts beyond its first
+    /// [`MAX_HOSTS`]: how many other hosts (distinct; at most 1,000,000 are counted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_hosts: Option<u64>,
     /// What it means (the "Meaning" of its code's check page).
     pub meaning: String,
     /// How to fix it (the "How to fix" of its code's check page).
     pub fix: String,
     /// The regdoctor command to run next.
     pub command: String,
+    /// What the command needs (for the human and Markdown text).
+    #[serde(skip)]
+    pub next: Next,
 }
 
 /// The triage result.
@@ -57,6 +79,25 @@ pub struct Triage {
     pub matches: Vec<Match>,
 }
 
+/// Where each (signature, host) group is in `matches`, and how many hosts each signature
+/// lists.
+#[derive(Default)]
+struct Index {
+    groups: HashMap<(&'static str, Option<String>), usize>,
+    per_signature: HashMap<&'static str, Hosts>,
+}
+
+/// A signature's hosts.
+#[derive(Default)]
+struct Hosts {
+    /// Listed one by one.
+    listed: usize,
+    /// The match gathering the others.
+    others: Option<usize>,
+    /// Hashes of the other hosts seen (at most [`MAX_COUNTED_HOSTS`]).
+    seen: HashSet<u64>,
+}
+
 /// Reads `input` to the end and triages it.
 pub fn triage(input: &mut dyn BufRead, source: &str) -> std::io::Result<Triage> {
     let matcher = Matcher::shared();
@@ -67,6 +108,7 @@ pub fn triage(input: &mut dyn BufRead, source: &str) -> std::io::Result<Triage> 
         bytes: 0,
         matches: Vec::new(),
     };
+    let mut index = Index::default();
     let mut buf = Vec::with_capacity(4096);
     let mut last_host: Option<String> = None;
     loop {
@@ -82,21 +124,28 @@ pub fn triage(input: &mut dyn BufRead, source: &str) -> std::io::Result<Triage> 
         out.bytes += n as u64;
         let Some(idx) = matcher.classify(&buf) else {
             // Karbon names the registry on lines before its precheck error.
-            if buf.windows(10).any(|w| w == b"endpoint: ") {
+            if matcher.names_endpoint(&buf) {
                 last_host = host_in(&String::from_utf8_lossy(&buf));
             }
             continue;
         };
         let text = String::from_utf8_lossy(&buf);
-        out.record(idx, text.trim_end(), &mut last_host);
+        out.record(&mut index, idx, text.trim_end(), &mut last_host);
     }
     Ok(out)
 }
 
 impl Triage {
     /// Counts a line that matched the signature `idx`: a new match, or one more of a
-    /// signature already seen for the same host.
-    fn record(&mut self, idx: usize, text: &str, last_host: &mut Option<String>) {
+    /// signature already seen for the same host (or, beyond [`MAX_HOSTS`] hosts, for
+    /// another host).
+    fn record(
+        &mut self,
+        index: &mut Index,
+        idx: usize,
+        text: &str,
+        last_host: &mut Option<String>,
+    ) {
         let sig = &SIGNATURES[idx];
         // Go prints one text for both; the times say which it is.
         let id = match sig.id {
@@ -110,25 +159,55 @@ impl Triage {
         if host.is_some() {
             last_host.clone_from(&host);
         }
-        if let Some(m) = self
-            .matches
-            .iter_mut()
-            .find(|m| m.signature == id.as_str() && m.host == host)
-        {
-            m.count += 1;
+        let key = (id.as_str(), host);
+        if let Some(&i) = index.groups.get(&key) {
+            self.matches[i].count += 1;
             return;
         }
-        self.matches.push(Match {
+        let (_, host) = key;
+        let hosts = index.per_signature.entry(id.as_str()).or_default();
+        if host.is_some() && hosts.listed >= MAX_HOSTS {
+            if hosts.seen.len() < MAX_COUNTED_HOSTS {
+                hosts.seen.insert(index.groups.hasher().hash_one(&host));
+            }
+            let n = hosts.seen.len() as u64;
+            match hosts.others {
+                Some(i) => {
+                    let m = &mut self.matches[i];
+                    m.count += 1;
+                    m.other_hosts = Some(n);
+                }
+                None => {
+                    hosts.others = Some(self.matches.len());
+                    let mut m = self.new_match(id, sig.next, text, None);
+                    m.other_hosts = Some(n);
+                    self.matches.push(m);
+                }
+            }
+            return;
+        }
+        if host.is_some() {
+            hosts.listed += 1;
+        }
+        let m = self.new_match(id, sig.next, text, host.clone());
+        index.groups.insert((id.as_str(), host), self.matches.len());
+        self.matches.push(m);
+    }
+
+    fn new_match(&self, id: Id, next: Next, text: &str, host: Option<String>) -> Match {
+        Match {
             signature: id.as_str(),
             code: id.code(),
             count: 1,
             first_line: self.lines,
             line: excerpt(text),
-            command: command(sig.next, host.as_deref()),
+            command: command(next, host.as_deref()),
             host,
+            other_hosts: None,
             meaning: id.meaning(),
             fix: id.fix(),
-        });
+            next,
+        }
     }
 }
 
@@ -143,10 +222,13 @@ fn excerpt(text: &str) -> String {
     format!("{head} … {tail}")
 }
 
+/// The CA file every suggested command names (the guides and README name it so too).
+pub const CA_FILE: &str = "ca.crt";
+
 fn command(next: Next, host: Option<&str>) -> String {
     let h = host.unwrap_or("HOST:PORT");
     match next {
-        Next::Tls => format!("regdoctor {h} --ca ca.crt"),
+        Next::Tls => format!("regdoctor {h} --ca {CA_FILE}"),
         Next::PlainHttp => format!("regdoctor {h} --daemon-json /etc/docker/daemon.json"),
         Next::Auth => format!("regdoctor {h} --user USER --password-stdin"),
         Next::DaemonJson => "regdoctor --daemon-json /etc/docker/daemon.json".into(),
@@ -154,8 +236,26 @@ fn command(next: Next, host: Option<&str>) -> String {
         Next::Containers => {
             format!("regdoctor {h} --registries-conf /etc/containers/registries.conf")
         }
-        Next::Karbon => format!("regdoctor {h} --ca cacert.pem --runtime karbon"),
+        Next::Karbon => format!("regdoctor {h} --ca {CA_FILE} --runtime karbon"),
         Next::CertsD => format!("regdoctor {h} --docker-certs-d /etc/docker/certs.d"),
+    }
+}
+
+impl Next {
+    /// What the files and words in its command stand for, when they need saying.
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            Next::Tls => Some(
+                "ca.crt: the CA certificate (PEM) that signed the registry's certificate, the one the nodes are given",
+            ),
+            Next::Karbon => Some(
+                "ca.crt: the CA certificate (PEM) that signed the registry's certificate, the file given to `karbonctl registry add --cert-file`",
+            ),
+            Next::Auth => {
+                Some("USER: the registry account; the password is read from standard input")
+            }
+            _ => None,
+        }
     }
 }
 
@@ -251,6 +351,29 @@ mod tests {
         assert_eq!(t.matches.len(), 2);
         assert_eq!(t.matches[0].count, 2);
         assert_eq!(t.lines, 4);
+    }
+
+    #[test]
+    fn hosts_beyond_the_first_twenty_are_gathered_in_one_match() {
+        let mut log = String::new();
+        for round in 0..2 {
+            for i in 0..50 {
+                log.push_str(&format!(
+                    "dial tcp 10.0.{round}.{i}:5000: connect: connection refused\n"
+                ));
+            }
+        }
+        // The first twenty hosts again: counted under their own match.
+        log.push_str("dial tcp 10.0.0.0:5000: connect: connection refused\n");
+        let t = run(&log);
+        assert_eq!(t.matches.len(), MAX_HOSTS + 1);
+        assert_eq!(t.matches[0].count, 2);
+        let others = &t.matches[MAX_HOSTS];
+        assert_eq!(others.host, None);
+        assert_eq!(others.other_hosts, Some(80));
+        assert_eq!(others.count, 80);
+        assert_eq!(others.first_line, 21);
+        assert_eq!(t.matches.iter().map(|m| m.count).sum::<u64>(), 101);
     }
 
     #[test]

@@ -72,22 +72,27 @@ fn report_unknown(cx: &mut Ctx<'_>, unknown: &[&Member]) {
     if unknown.is_empty() {
         return;
     }
-    let all: Vec<&str> = unknown.iter().map(|m| m.key.as_str()).collect();
+    // dockerd's line names them all; the report names as many as fit, once.
+    let all = crate::text::clip_list(unknown.iter().map(|m| m.key.as_str()), ", ");
     let client = cx.dockerd(&format!(
-        "the following directives don't match any configuration option: {}",
-        all.join(", ")
+        "the following directives don't match any configuration option: {all}"
     ));
+    // Many unknown keys (a file generated wrong, a paste of another tool's settings):
+    // one finding names them, as dockerd's line does.
+    if unknown.len() > ONE_BY_ONE {
+        all_in_one(cx, unknown, client);
+        return;
+    }
     for m in unknown {
+        let key = crate::text::clip(&m.key);
         if PROXY_KEYS.contains(&m.key.as_str())
             && let Some((maj, min)) = cx.version.filter(|v| *v < (23, 0))
         {
             let f = Finding::new(
                 Code::DaemonJsonUnknownKey,
                 format!(
-                    "\"{}\" at {} is inside \"proxies\", which Docker {maj}.{min} does not know (it came with Docker 23.0): dockerd flattens it, finds no option \"{}\" and refuses to start",
-                    m.key,
+                    "\"{key}\" at {} is inside \"proxies\", which Docker {maj}.{min} does not know (it came with Docker 23.0): dockerd flattens it, finds no option \"{key}\" and refuses to start",
                     cx.where_(m.key_pos),
-                    m.key
                 ),
             )
             .stops_dockerd(client.clone())
@@ -96,14 +101,18 @@ fn report_unknown(cx: &mut Ctx<'_>, unknown: &[&Member]) {
                 cx.file.path,
                 proxy_drop_in(m)
             ));
-            let f = cx.at(m.key_pos, Some(&m.key), f);
-            cx.findings.push(f);
+            cx.push_at(m.key_pos, Some(&m.key), f);
             continue;
         }
-        let suggestion = closest_key(&m.key);
+        // The edit distance to every option costs: only for a finding that is shown.
+        let suggestion = if cx.shown(Code::DaemonJsonUnknownKey) {
+            closest_key(&m.key)
+        } else {
+            None
+        };
         let hint = match &suggestion {
-            Some(s) => format!("rename \"{}\" to \"{s}\", or delete it", m.key),
-            None => format!("delete \"{}\"; `dockerd --help` lists the options", m.key),
+            Some(s) => format!("rename \"{key}\" to \"{s}\", or delete it"),
+            None => format!("delete \"{key}\"; `dockerd --help` lists the options"),
         };
         let did_you_mean = suggestion
             .map(|s| format!(" (did you mean \"{s}\"?)"))
@@ -111,16 +120,56 @@ fn report_unknown(cx: &mut Ctx<'_>, unknown: &[&Member]) {
         let f = Finding::new(
             Code::DaemonJsonUnknownKey,
             format!(
-                "\"{}\" at {} is not a dockerd option{did_you_mean}; dockerd refuses to start",
-                m.key,
+                "\"{key}\" at {} is not a dockerd option{did_you_mean}; dockerd refuses to start",
                 cx.where_(m.key_pos)
             ),
         )
         .stops_dockerd(client.clone())
         .hint(hint);
-        let f = cx.at(m.key_pos, Some(&m.key), f);
-        cx.findings.push(f);
+        cx.push_at(m.key_pos, Some(&m.key), f);
     }
+}
+
+/// Up to this many unknown keys are one finding each (with "did you mean"); more are one
+/// finding for them all.
+const ONE_BY_ONE: usize = 5;
+
+/// One finding for many unknown keys: the first few with their line (and the option meant,
+/// when one is close), the count of the others; the evidence lists them.
+fn all_in_one(cx: &mut Ctx<'_>, unknown: &[&Member], client: String) {
+    let described = unknown.iter().take(ONE_BY_ONE * 4).map(|m| {
+        let meant = closest_key(&m.key)
+            .map(|s| format!(", did you mean \"{s}\"?"))
+            .unwrap_or_default();
+        format!(
+            "\"{}\" (line {}{meant})",
+            crate::text::clip(&m.key),
+            m.key_pos.line
+        )
+    });
+    let list = crate::text::clip_list_of(described, unknown.len(), ", ");
+    let first = unknown[0];
+    let f = Finding::new(
+        Code::DaemonJsonUnknownKey,
+        format!(
+            "{} keys in {} are not dockerd options: {list}; dockerd refuses to start",
+            unknown.len(),
+            cx.file.path
+        ),
+    )
+    .stops_dockerd(client)
+    .hint(format!(
+        "delete them from {} (or rename the misspelt ones as suggested); `dockerd --help` lists the options, and the JSON report's evidence lists the keys (the first {})",
+        cx.file.path,
+        crate::text::EVIDENCE_ITEMS
+    ));
+    let (others, total) = crate::text::bounded(
+        unknown
+            .iter()
+            .map(|m| crate::text::clip(&m.key).into_owned()),
+    );
+    let f = cx.at_many(first.key_pos, Some(&first.key), others, total, f);
+    cx.findings.push(f);
 }
 
 /// The systemd drop-in that sets a `"proxies"` key's variable for dockerd.
@@ -136,6 +185,11 @@ fn proxy_drop_in(m: &Member) -> String {
 }
 
 fn closest_key(key: &str) -> Option<&'static str> {
+    // No option is longer than 40 characters: a longer key is near none of them (and the
+    // edit distance of a 300 KB key would cost time for nothing).
+    if key.len() > 64 {
+        return None;
+    }
     let lower = key.to_ascii_lowercase().replace('_', "-");
     keys::KEYS
         .iter()
@@ -189,8 +243,7 @@ fn deprecated(cx: &mut Ctx<'_>, m: &Member, d: &keys::Deprecation) {
             cx.file.path, d.instead
         )
     };
-    let f = cx.at(m.key_pos, Some(key), f.hint(hint));
-    cx.findings.push(f);
+    cx.push_at(m.key_pos, Some(key), f.hint(hint));
 }
 
 fn removed_text(key: &str, version: Option<(u32, u32)>) -> String {
@@ -226,7 +279,7 @@ fn no_effect(cx: &mut Ctx<'_>, m: &Member) {
         _ => vec![],
     };
     let instead = match (plural, values.is_empty()) {
-        (Some(p), false) => format!("\"{p}\": [{}]", values.join(", ")),
+        (Some(p), false) => format!("\"{p}\": [{}]", crate::text::clip_list(&values, ", ")),
         _ => generic.to_string(),
     };
     let f = Finding::new(
@@ -238,8 +291,7 @@ fn no_effect(cx: &mut Ctx<'_>, m: &Member) {
         ),
     )
     .hint(format!("use {instead} instead, then `systemctl restart docker`"));
-    let f = cx.at(m.key_pos, Some(&m.key), f);
-    cx.findings.push(f);
+    cx.push_at(m.key_pos, Some(&m.key), f);
 }
 
 fn type_check(cx: &mut Ctx<'_>, m: &Member, ty: Ty) {
@@ -296,8 +348,7 @@ fn type_check(cx: &mut Ctx<'_>, m: &Member, ty: Ty) {
         m.key
     )))
     .hint(format!("write \"{}\" as {want}", m.key));
-    let f = cx.at(v.pos, Some(&m.key), f);
-    cx.findings.push(f);
+    cx.push_at(v.pos, Some(&m.key), f);
 }
 
 /// A setting both on dockerd's command line (its systemd unit) and in the file.
@@ -315,7 +366,7 @@ pub(super) fn flag_conflicts(cx: &mut Ctx<'_>, members: &[Member]) {
     };
     let line = crate::runtimes::docker::conflict_text(&cx.file.path, &conflicts);
     let keys: Vec<String> = conflicts.iter().map(|c| format!("\"{}\"", c.key)).collect();
-    let flags = exec.argv.join(" ");
+    let flags = crate::text::clip(&exec.argv.join(" ")).into_owned();
     let f = Finding::new(
         Code::DaemonJsonFlagConflict,
         format!(
@@ -348,6 +399,5 @@ pub(super) fn flag_conflicts(cx: &mut Ctx<'_>, members: &[Member]) {
             line: first.line,
             col: 1,
         });
-    let f = cx.at(pos, Some(&first.key), f);
-    cx.findings.push(f);
+    cx.push_at(pos, Some(&first.key), f);
 }

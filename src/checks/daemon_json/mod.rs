@@ -9,9 +9,7 @@ mod syntax;
 mod target;
 
 use super::{Check, Outcome};
-use crate::codes::CheckId;
-#[cfg(test)]
-use crate::codes::Code;
+use crate::codes::{CheckId, Code};
 #[cfg(test)]
 use crate::facts::Facts;
 use crate::facts::Runtime;
@@ -25,23 +23,62 @@ use crate::jsonpos::{self, Kind, Pos, Value};
 /// The check.
 pub struct DaemonJson;
 
+/// The most findings of one code shown one by one; the others are counted in one more
+/// finding that lists their keys (100,000 unknown keys are 11 findings, not 100,000).
+const PER_CODE: usize = 10;
+
 struct Ctx<'a> {
     facts: &'a super::Basis<'a>,
     file: &'a TextFile,
     version: Option<(u32, u32)>,
     findings: Vec<Finding>,
+    /// The byte offset where each line starts (line n at `line_starts[n - 1]`).
+    line_starts: Vec<usize>,
+    /// Per code: how many were shown, and the ones beyond [`PER_CODE`].
+    counts: Vec<(Code, usize, Option<Omitted>)>,
 }
 
-impl Ctx<'_> {
+/// The findings of one code beyond [`PER_CODE`].
+struct Omitted {
+    /// The first of them, which the summary is built from.
+    first: Finding,
+    first_pos: Pos,
+    last_line: usize,
+    count: usize,
+    /// Their keys or entries (at most `text::EVIDENCE_ITEMS`).
+    keys: Vec<String>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(facts: &'a super::Basis<'a>, file: &'a TextFile) -> Ctx<'a> {
+        let line_starts = std::iter::once(0)
+            .chain(file.text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Ctx {
+            facts,
+            file,
+            version: facts.node.docker_version.as_deref().and_then(parse_version),
+            findings: Vec::new(),
+            line_starts,
+            counts: Vec::new(),
+        }
+    }
+
     /// Line `n`, shortened around `col` when it is long.
     fn line_at(&self, n: usize, col: usize) -> String {
-        let line = self
-            .file
-            .text
-            .lines()
-            .nth(n.saturating_sub(1))
-            .unwrap_or("")
-            .trim_end();
+        let text = &self.file.text;
+        let start = self
+            .line_starts
+            .get(n.saturating_sub(1))
+            .copied()
+            .unwrap_or(text.len());
+        let end = self
+            .line_starts
+            .get(n)
+            .copied()
+            .unwrap_or(text.len())
+            .max(start);
+        let line = text[start..end].trim_end();
         let chars: Vec<char> = line.chars().collect();
         if chars.len() <= 120 {
             return line.to_string();
@@ -58,13 +95,131 @@ impl Ctx<'_> {
         out
     }
 
+    /// Whether the next finding of `code` is shown one by one (else it is only counted,
+    /// and work spent on its wording is wasted).
+    fn shown(&self, code: Code) -> bool {
+        self.counts
+            .iter()
+            .find(|(c, _, _)| *c == code)
+            .is_none_or(|(_, n, _)| *n < PER_CODE)
+    }
+
+    /// Adds a finding at a place in the file: one of the first [`PER_CODE`] of its code,
+    /// or counted for the summary.
+    fn push_at(&mut self, pos: Pos, key: Option<&str>, f: Finding) {
+        self.push_item(pos, key, key, f);
+    }
+
+    /// [`Ctx::push_at`], listing `item` (an entry of a list) in the summary rather than
+    /// the key.
+    fn push_item(&mut self, pos: Pos, key: Option<&str>, item: Option<&str>, f: Finding) {
+        let i = self.slot(f.code);
+        if self.counts[i].1 < PER_CODE {
+            self.counts[i].1 += 1;
+            let f = self.at(pos, key, f);
+            self.findings.push(f);
+            return;
+        }
+        if self.counts[i].2.is_none() {
+            self.counts[i].2 = Some(Omitted {
+                first: f,
+                first_pos: pos,
+                last_line: pos.line,
+                count: 0,
+                keys: Vec::new(),
+            });
+        }
+        let code = self.counts[i].0;
+        self.count_only(code, pos, item);
+    }
+
+    /// Where `code` is counted in `counts`.
+    fn slot(&mut self, code: Code) -> usize {
+        match self.counts.iter().position(|(c, _, _)| *c == code) {
+            Some(i) => i,
+            None => {
+                self.counts.push((code, 0, None));
+                self.counts.len() - 1
+            }
+        }
+    }
+
+    /// Whether a finding of `code` would be used (shown, or the first one counted): when
+    /// not, [`Ctx::count_only`] counts it without building it (100,000 entries do not
+    /// build 100,000 findings).
+    fn wanted(&self, code: Code) -> bool {
+        self.counts
+            .iter()
+            .find(|(c, _, _)| *c == code)
+            .is_none_or(|(_, n, o)| *n < PER_CODE || o.is_none())
+    }
+
+    /// One more finding of `code` beyond the ones shown, counted (its item listed).
+    fn count_only(&mut self, code: Code, pos: Pos, item: Option<&str>) {
+        let i = self.slot(code);
+        if let Some(o) = &mut self.counts[i].2 {
+            o.count += 1;
+            o.last_line = pos.line;
+            if let Some(k) = item
+                && o.keys.len() < crate::text::EVIDENCE_ITEMS
+            {
+                o.keys.push(crate::text::clip(k).into_owned());
+            }
+        }
+    }
+
+    /// The findings, with one summary per code that had more than [`PER_CODE`].
+    fn finish(mut self) -> Vec<Finding> {
+        for (code, _, omitted) in std::mem::take(&mut self.counts) {
+            let Some(o) = omitted else { continue };
+            let listed = if o.keys.is_empty() {
+                String::new()
+            } else {
+                let quoted = o.keys.iter().map(|k| format!("\"{k}\""));
+                format!(": {}", crate::text::clip_list_of(quoted, o.count, ", "))
+            };
+            let mut f = o.first;
+            f.message = format!(
+                "and {} more {code} findings like the above in {}, from line {} to line {}{listed}",
+                o.count, self.file.path, o.first_pos.line, o.last_line
+            );
+            f.hint = Some(format!(
+                "the same fix for each of them (the JSON report's evidence lists the first {})",
+                crate::text::EVIDENCE_ITEMS
+            ));
+            let f = self.at_many(o.first_pos, None, o.keys, o.count, f);
+            self.findings.push(f);
+        }
+        self.findings
+    }
+
+    /// [`Ctx::at`] for a finding that stands for `total` of one kind, whose keys (the
+    /// first `text::EVIDENCE_ITEMS`) are `others`.
+    fn at_many(
+        &self,
+        pos: Pos,
+        key: Option<&str>,
+        others: Vec<String>,
+        total: usize,
+        f: Finding,
+    ) -> Finding {
+        let mut f = self.at(pos, key, f);
+        if let Some(crate::finding::Evidence::Position(p)) = f.evidence.as_deref_mut() {
+            p.others_total = Some(total);
+            p.others = others;
+        }
+        f
+    }
+
     fn at(&self, pos: Pos, key: Option<&str>, f: Finding) -> Finding {
         f.evidence(FilePosition {
             file: self.file.path.clone(),
             line: pos.line,
             column: pos.col,
-            key: key.map(str::to_string),
+            key: key.map(|k| crate::text::clip_to(k, crate::text::EVIDENCE_CHARS).into_owned()),
             text: crate::text::mask_userinfo(&self.line_at(pos.line, pos.col)),
+            others: Vec::new(),
+            others_total: None,
         })
     }
 
@@ -130,12 +285,7 @@ impl Check for DaemonJson {
         if let Some(why) = facts.not_judged_reason(Runtime::Docker) {
             return Outcome::Skip(why);
         }
-        let mut cx = Ctx {
-            facts,
-            file,
-            version: facts.node.docker_version.as_deref().and_then(parse_version),
-            findings: Vec::new(),
-        };
+        let mut cx = Ctx::new(facts, file);
         let parsed = jsonpos::parse(&file.text);
         if let Some(e) = &parsed.error {
             syntax::syntax(&mut cx, e, parsed.unclosed);
@@ -155,7 +305,7 @@ impl Check for DaemonJson {
             Some(v) if parsed.error.is_none() => syntax::not_an_object(&mut cx, &v),
             _ => {}
         }
-        Outcome::Findings(cx.findings)
+        Outcome::Findings(cx.finish())
     }
 }
 

@@ -53,8 +53,7 @@ pub(super) fn syntax(cx: &mut Ctx<'_>, e: &jsonpos::SyntaxError, unclosed: Optio
     )
     .stops_dockerd(cx.dockerd(message))
     .hint(hint);
-    let f = cx.at(e.pos, None, f);
-    cx.findings.push(f);
+    cx.push_at(e.pos, None, f);
 }
 
 /// A document that is valid JSON but not an object.
@@ -72,15 +71,16 @@ pub(super) fn not_an_object(cx: &mut Ctx<'_>, v: &Value) {
         v.kind.go_json_type()
     )))
     .hint("daemon.json must be one JSON object: { \"key\": value, ... }");
-    let f = cx.at(v.pos, None, f);
-    cx.findings.push(f);
+    cx.push_at(v.pos, None, f);
 }
 
 /// A key that appears twice in one object (at any depth).
 pub(super) fn duplicates(cx: &mut Ctx<'_>, members: &[Member]) {
-    let mut seen: Vec<&Member> = Vec::new();
+    // The first member of each key: a map, not a list searched for each member (which
+    // was quadratic with 100,000 keys).
+    let mut seen: std::collections::HashMap<&str, &Member> = std::collections::HashMap::new();
     for m in members {
-        if let Some(first) = seen.iter().find(|s| s.key == m.key) {
+        if let Some(first) = seen.get(m.key.as_str()).copied() {
             let differs =
                 first.value.kind != m.value.kind && !matches!(m.value.kind, Kind::Object(_));
             let what = if matches!(m.value.kind, Kind::Object(_)) {
@@ -95,24 +95,34 @@ pub(super) fn duplicates(cx: &mut Ctx<'_>, members: &[Member]) {
             } else {
                 Code::DaemonJsonDuplicateKey
             };
-            let f = Finding::new(
-                code,
-                format!(
-                    "the key \"{}\" appears twice, on lines {} and {}: {what}",
-                    m.key, first.key_pos.line, m.key_pos.line
-                ),
-            )
-            .hint(format!(
-                "keep one \"{}\" entry, merging the values you want",
-                m.key
-            ));
-            let f = cx.at(m.key_pos, Some(&m.key), f);
-            cx.findings.push(f);
+            if !cx.wanted(code) {
+                cx.count_only(code, m.key_pos, Some(&m.key));
+            } else {
+                duplicate(cx, m, first, code, what);
+            }
         } else {
-            seen.push(m);
+            seen.insert(m.key.as_str(), m);
         }
         if let Kind::Object(children) = &m.value.kind {
             duplicates(cx, children);
         }
     }
+}
+
+/// The finding for a key given again.
+fn duplicate(cx: &mut Ctx<'_>, m: &Member, first: &Member, code: Code, what: &str) {
+    let f = Finding::new(
+        code,
+        format!(
+            "the key \"{}\" appears twice, on lines {} and {}: {what}",
+            crate::text::clip(&m.key),
+            first.key_pos.line,
+            m.key_pos.line
+        ),
+    )
+    .hint(format!(
+        "keep one \"{}\" entry, merging the values you want",
+        crate::text::clip(&m.key)
+    ));
+    cx.push_at(m.key_pos, Some(&m.key), f);
 }

@@ -30,7 +30,7 @@ pub(super) fn against_target(cx: &mut Ctx<'_>, members: &[Member]) {
         } else {
             format!(
                 "insecure-registries [{}], none of which is \"{name}\"",
-                entries.join(", ")
+                crate::text::clip_list(&entries, ", ")
             )
         };
         cx.findings.push(
@@ -59,7 +59,6 @@ pub(super) fn against_target(cx: &mut Ctx<'_>, members: &[Member]) {
             ),
         )
         .hint(format!("remove the entry for {name} from insecure-registries, then `systemctl restart docker`"));
-        let f = cx.at(*pos, Some("insecure-registries"), f);
-        cx.findings.push(f);
+        cx.push_at(*pos, Some("insecure-registries"), f);
     }
 }
