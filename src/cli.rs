@@ -508,7 +508,7 @@ fn subcommand(
             listen,
         } => watch(run, *interval, *listen, input, out),
         Command::Summarize { files, format } => summarize(files, *format, style, input, out),
-        Command::Triage { file, format } => triage(file.as_deref(), *format, input, out),
+        Command::Triage { file, format } => triage(file.as_deref(), *format, style, input, out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(*shell, &mut Cli::command(), "regdoctor", out);
@@ -939,6 +939,7 @@ fn read_client_cert(cli: &RunArgs) -> anyhow::Result<Option<crate::facts::Client
 fn triage(
     file: Option<&std::path::Path>,
     format: TriageFormat,
+    style: &Style,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
@@ -953,12 +954,17 @@ fn triage(
             crate::triage::triage(input, "standard input").context("cannot read standard input")?
         }
     };
-    let text = match format {
-        TriageFormat::Human => crate::render::triage::render_human(&result),
-        TriageFormat::Json => serde_json::to_string_pretty(&result)? + "\n",
-        TriageFormat::Markdown => crate::render::triage::render_markdown(&result),
-    };
-    out.write_all(text.as_bytes())?;
+    match format {
+        TriageFormat::Human => {
+            human_out(out, style, &crate::render::triage::render_human(&result))?;
+        }
+        TriageFormat::Json => {
+            out.write_all((serde_json::to_string_pretty(&result)? + "\n").as_bytes())?;
+        }
+        TriageFormat::Markdown => {
+            out.write_all(crate::render::triage::render_markdown(&result).as_bytes())?;
+        }
+    }
     Ok(u8::from(!result.matches.is_empty()))
 }
 

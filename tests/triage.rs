@@ -320,3 +320,31 @@ fn many_different_errors_are_grouped() {
         "{text}"
     );
 }
+
+/// On a locale that is not UTF-8, triage's human output is ASCII like the report's.
+#[test]
+fn triage_is_ascii_on_a_non_utf8_locale() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("docker.log");
+    std::fs::write(
+        &log,
+        "Get \"https://10.0.0.5:5000/v2/\": x509: certificate signed by unknown authority\n",
+    )
+    .unwrap();
+    let run = |lang: &str| {
+        let out = Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+            .arg("triage")
+            .arg(&log)
+            .env_remove("LC_ALL")
+            .env_remove("LC_CTYPE")
+            .env("LANG", lang)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let utf8 = run("C.UTF-8");
+    assert!(!utf8.is_ascii(), "{utf8}");
+    let ascii = run("C");
+    assert!(ascii.is_ascii(), "{ascii}");
+    assert!(ascii.contains("unknown_authority"), "{ascii}");
+}
