@@ -145,11 +145,7 @@ fn hosts_toml_and_its_ca_as_pipe_device_or_huge_are_findings() {
     let dir = root.join(&t);
     std::fs::create_dir_all(&dir).unwrap();
     let fifo = dir.join("hosts.toml");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    mkfifo(&fifo);
     let root_s = root.to_string_lossy().into_owned();
     let (_, r, err) = diagnose(&[&t, "--containerd-certs-d", &root_s]);
     assert!(err.is_empty(), "{err}");
@@ -388,13 +384,7 @@ fn unreadable_default_node_files_are_findings_not_exit_2() {
     for d in ["etc/docker", "etc/containerd", "etc/containers"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
-    let fifo = |p: &str| {
-        let made = std::process::Command::new("mkfifo")
-            .arg(root.join(p))
-            .status()
-            .unwrap();
-        assert!(made.success());
-    };
+    let fifo = |p: &str| mkfifo(&root.join(p));
     fifo("etc/docker/daemon.json");
     fifo("etc/containerd/config.toml");
     std::os::unix::fs::symlink("/dev/zero", root.join("etc/containers/registries.conf")).unwrap();

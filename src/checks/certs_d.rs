@@ -3,7 +3,7 @@
 //! CA that actually verifies the chain the server presented.
 
 use super::node_common::{
-    any_certs, needed_issuer, pem_certs, plain_http, unread_note, unreadable_file,
+    any_certs, blocked, needed_issuer, pem_certs, plain_http, unread_note, unreadable_file,
     unreadable_source, verify_with, working_ca_path,
 };
 use super::{Check, Outcome};
@@ -68,13 +68,15 @@ impl Check for CertsD {
             })
             .filter_map(|f| {
                 let why = f.error.as_deref()?;
-                Some(unreadable_file(
+                let path = format!("{base}/{}", f.name);
+                let finding = unreadable_file(
                     Code::CertsDFileUnreadable,
                     "Docker",
-                    &format!("{base}/{}", f.name),
+                    &path,
                     "the PEM certificate or key",
                     why,
-                ))
+                );
+                Some(blocked(facts, Runtime::Docker, finding, &path, why))
             })
             .collect();
         client_pairs(facts, &base, dir, &mut findings);

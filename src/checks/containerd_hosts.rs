@@ -5,7 +5,7 @@
 //! whether config.toml lets the CRI plugin read the directory at all.
 
 use super::node_common::{
-    needed_issuer, pem_certs, plain_http, unread_note, unreadable_file, unreadable_source,
+    blocked, needed_issuer, pem_certs, plain_http, unread_note, unreadable_file, unreadable_source,
     verify_with, working_ca_path,
 };
 use super::{Check, Outcome};
@@ -185,23 +185,7 @@ fn unreadable_hosts(facts: &Facts, base: &str, dir: &HostDir) -> Option<Finding>
         "the registry's hosts configuration (a few lines of TOML)",
         why,
     );
-    Some(blocked(facts, finding, &path, why))
-}
-
-/// A pipe or a device read with os.ReadFile blocks the pull (or runs it out of memory):
-/// the client prints nothing until it is stopped (observed with ctr on a FIFO hosts.toml),
-/// so the finding fails containerd's pull.
-fn blocked(facts: &Facts, finding: Finding, path: &str, why: &str) -> Finding {
-    if !why.starts_with("it is not a regular file") {
-        return finding;
-    }
-    let failure = Failure::at(
-        Step::Blocked,
-        format!(
-            "(no error: the pull hangs while containerd reads {path}, a pipe or a device, until the client gives up)"
-        ),
-    );
-    finding.fails_for(Runtime::Containerd, failure, facts.target.as_ref().ok())
+    Some(blocked(facts, Runtime::Containerd, finding, &path, why))
 }
 
 /// What a valid hosts.toml's host entries configure.
@@ -253,7 +237,7 @@ fn host_entries(
                         "the registry's CA in PEM",
                         why,
                     );
-                    findings.push(blocked(facts, f, &shown, why));
+                    findings.push(blocked(facts, Runtime::Containerd, f, &shown, why));
                 }
                 None | Some(NodeFile { error: Some(_), .. }) => findings.push(
                     Finding::new(

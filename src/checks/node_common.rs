@@ -64,6 +64,30 @@ pub fn unreadable_source<T>(
     }
 }
 
+/// A pipe or a device that `runtime` reads with os.ReadFile at every pull blocks the pull
+/// (or runs it out of memory): the client prints nothing until it is stopped (observed
+/// with ctr on a FIFO hosts.toml and dockerd on a FIFO ca.crt), so the finding fails that
+/// runtime's pull.
+pub fn blocked(
+    facts: &Facts,
+    runtime: crate::facts::Runtime,
+    finding: crate::finding::Finding,
+    path: &str,
+    why: &str,
+) -> crate::finding::Finding {
+    if !why.starts_with("it is not a regular file") {
+        return finding;
+    }
+    let failure = crate::runtimes::line::Failure::at(
+        crate::runtimes::line::Step::Blocked,
+        format!(
+            "(no error: the pull hangs while {} reads {path}, a pipe or a device, until the client gives up)",
+            runtime.display_name()
+        ),
+    );
+    finding.fails_for(runtime, failure, facts.target.as_ref().ok())
+}
+
 /// A file of a certs.d directory that regdoctor did not read, as a finding.
 pub fn unreadable_file(
     code: crate::codes::Code,

@@ -274,9 +274,33 @@ pub fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
 /// Makes a real named pipe (`mkfifo`) in `dir` and returns its path as a string.
 pub fn fifo(dir: &tempfile::TempDir, name: &str) -> String {
     let p = dir.path().join(name);
-    let made = std::process::Command::new("mkfifo").arg(&p).status();
-    assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", p.display());
+    mkfifo(&p);
     p.to_string_lossy().into_owned()
+}
+
+/// Makes a real named pipe (`mkfifo`) at `path`.
+pub fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", path.display());
+}
+
+/// Prints what a client did when a file it reads was a FIFO (`OBSERVED | client | …`):
+/// whether it ended by itself, and its last line.
+pub fn observe_hang(client: &str, scenario: &str, ended: bool, output: &str) {
+    let last = output
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let how = if ended {
+        "ended"
+    } else {
+        "still running after 10 s, killed"
+    };
+    eprintln!(
+        "OBSERVED | {client} | {scenario} | {how} | last line {:?}",
+        last.trim()
+    );
 }
 
 /// A TLS server presenting a chain, and a --ca file with a trusted PEM.

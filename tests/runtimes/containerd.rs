@@ -217,28 +217,10 @@ fn hosts_toml_trust() {
     c.clear_hosts();
     let dir = c.hosts_dir().join(&t);
     std::fs::create_dir_all(&dir).unwrap();
-    let made = std::process::Command::new("mkfifo")
-        .arg(dir.join("hosts.toml"))
-        .status()
-        .unwrap();
-    assert!(made.success());
+    mkfifo(&dir.join("hosts.toml"));
     let (ended, r) = c.pull_within(&img, std::time::Duration::from_secs(10));
     // ctr redraws its progress ("resolving", "elapsed: 9.7 s") until it is killed.
-    let last = r
-        .output
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    eprintln!(
-        "OBSERVED | ctr | hosts.toml is a FIFO | {} | last line {:?}",
-        if ended {
-            "ended"
-        } else {
-            "still running after 10 s, killed"
-        },
-        last.trim()
-    );
+    observe_hang("ctr", "hosts.toml is a FIFO", ended, &r.output);
     assert!(!ended && !r.ok, "ctr did not block: {}", r.output);
     let started = std::time::Instant::now();
     let report = judge();

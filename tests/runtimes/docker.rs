@@ -174,6 +174,27 @@ fn trusts_crt_files_in_certs_d_host_port() {
     );
     r.expect("docker", "expired leaf, CA trusted", false, Some(&part));
     assert_agrees_line(&judge(&t), "docker", r.ok, Some("expired"), &r.message());
+
+    // A FIFO as ca.crt: dockerd reads certs.d with os.ReadFile at every pull and blocks
+    // on it; the docker CLI prints nothing (stopped here after 10 s). regdoctor does not
+    // open it and predicts the failure.
+    let t = reg.target();
+    let dir = d.certs_d(&t);
+    clear(&dir);
+    let fifo = dir.join("ca.crt");
+    mkfifo(&fifo);
+    let (ended, r) = d.pull_within(&reg.image, std::time::Duration::from_secs(10));
+    observe_hang("docker", "certs.d ca.crt is a FIFO", ended, &r.output);
+    let report = judge(&t);
+    // Unblock dockerd's reader (EOF), so the daemon stops cleanly; O_NONBLOCK: no wait
+    // when nothing reads.
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(0o4000)
+        .open(&fifo);
+    assert!(!ended && !r.ok, "docker did not block: {}", r.output);
+    assert_agrees(&report, "docker", false, Some("certs_d_file_unreadable"));
 }
 
 #[test]

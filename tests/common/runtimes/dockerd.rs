@@ -212,6 +212,16 @@ impl<'a> Dockerd<'a> {
         PullResult::from_run(ok, &out, &err)
     }
 
+    /// `docker pull IMAGE` stopped after `limit`: whether it ended by itself, and its result.
+    pub fn pull_within(&self, image: &str, limit: std::time::Duration) -> (bool, PullResult) {
+        let started = std::time::Instant::now();
+        let (ok, out, err) = run_bounded(&mut self.docker(None, &["pull", image]), limit);
+        (
+            started.elapsed() < limit,
+            PullResult::from_run(ok, &out, &err),
+        )
+    }
+
     /// `docker rmi -f IMAGE`: the next pull of it goes to the registry from scratch.
     pub fn rmi(&self, image: &str) {
         run_bounded(&mut self.docker(None, &["rmi", "-f", image]), PULL_TIMEOUT);
