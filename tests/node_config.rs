@@ -389,6 +389,8 @@ fn unreadable_default_node_files_are_findings_not_exit_2() {
     fifo("etc/containerd/config.toml");
     std::os::unix::fs::symlink("/dev/zero", root.join("etc/containers/registries.conf")).unwrap();
     std::fs::write(root.join("etc/docker/certs.d"), b"not a directory").unwrap();
+    std::fs::create_dir_all(root.join("etc/containers/registries.conf.d")).unwrap();
+    fifo("etc/containers/registries.conf.d/50-mirror.conf");
     let root_s = root.to_string_lossy().into_owned();
     // Not `diagnose`: it adds --no-node-defaults, and the defaults are the point here.
     let argv = vec!["regdoctor", &t, "--host-root", &root_s, "--format", "json"];
@@ -422,6 +424,17 @@ fn unreadable_default_node_files_are_findings_not_exit_2() {
         let m = finding(&r, code)["message"].as_str().unwrap().to_string();
         assert!(m.contains(path) && m.contains("not a regular file"), "{m}");
     }
+    // A drop-in beside registries.conf that is a FIFO is one more finding, not a silent skip.
+    let drop_ins: Vec<&str> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["findings"].as_array().unwrap().iter())
+        .filter(|f| f["code"] == "registries_conf_unreadable")
+        .filter_map(|f| f["message"].as_str())
+        .filter(|m| m.contains("registries.conf.d/50-mirror.conf"))
+        .collect();
+    assert_eq!(drop_ins.len(), 1, "{r:#}");
     // Named on the command line, the same FIFO is bad usage.
     let named = root
         .join("etc/docker/daemon.json")

@@ -341,10 +341,10 @@ fn registries(data: &[u8]) {
     let drop_in = "/etc/containers/registries.conf.d/50-fuzz.conf";
     let drop_text = parts.get(1).map(|c| text(c)).unwrap_or_default();
     if parts.len() > 1 {
-        f.node.registries_conf_d.push(TextFile {
+        f.node.registries_conf_d.push(Source::Read(TextFile {
             path: drop_in.into(),
             text: drop_text.clone(),
-        });
+        }));
     }
     findings_inside(&f, &[(main, &main_text), (drop_in, &drop_text)]);
 }

@@ -51,14 +51,17 @@ impl Check for ContainersRegistries {
                 _ => "not read: --no-node-defaults was given and no path was named".into(),
             });
         }
-        let mut findings: Vec<Finding> = super::node_common::unreadable_source(
-            &facts.node.registries_conf,
-            Code::RegistriesConfUnreadable,
-            "CRI-O (containers/image)",
-            "the TOML registries configuration",
-        )
-        .into_iter()
-        .collect();
+        let mut findings: Vec<Finding> = std::iter::once(&facts.node.registries_conf)
+            .chain(&facts.node.registries_conf_d)
+            .filter_map(|s| {
+                super::node_common::unreadable_source(
+                    s,
+                    Code::RegistriesConfUnreadable,
+                    "CRI-O (containers/image)",
+                    "the TOML registries configuration",
+                )
+            })
+            .collect();
         let target = facts.target.as_ref().ok();
         if let Some(conf) = conf {
             registries_conf(facts, conf, target, &mut findings);

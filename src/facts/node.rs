@@ -165,7 +165,7 @@ pub struct NodeFacts {
     /// containers/image's registries.conf.
     pub registries_conf: Source<TextFile>,
     /// containers/image's registries.conf.d drop-ins, in the order they apply.
-    pub registries_conf_d: Vec<TextFile>,
+    pub registries_conf_d: Vec<Source<TextFile>>,
     /// containers/image's certs.d roots, in search order.
     pub containers_certs_d: Vec<Source<CertsRoot>>,
     /// The runtimes installed on the node.

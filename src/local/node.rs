@@ -12,6 +12,8 @@ use crate::facts::node::{CertsRoot, HostDir, NodeFacts, NodeFile, Source, TextFi
 /// At most this many host directories other than the targets' own are read from a
 /// certs.d root.
 const MAX_DIRS: usize = 500;
+/// At most this many `registries.conf.d` drop-ins are read.
+const MAX_DROP_INS: usize = 100;
 /// At most this many names of a certs.d root are listed (and sorted).
 const MAX_LISTED: usize = 100_000;
 /// At most this many bytes of one certs.d file.
@@ -420,7 +422,7 @@ pub fn config_path(cfg: &TextFile) -> Option<String> {
 }
 
 /// `registries.conf.d/*.conf` beside a registries.conf, in name order.
-fn drop_ins(conf: &PathChoice) -> Vec<TextFile> {
+fn drop_ins(conf: &PathChoice) -> Vec<Source<TextFile>> {
     let Some(dir) = conf.path.parent().map(|p| p.join("registries.conf.d")) else {
         return vec![];
     };
@@ -437,16 +439,33 @@ fn drop_ins(conf: &PathChoice) -> Vec<TextFile> {
         .filter(|n| n.ends_with(".conf"))
         .collect();
     names.sort();
-    names
+    let more = names.len().saturating_sub(MAX_DROP_INS);
+    let mut out: Vec<Source<TextFile>> = names
         .into_iter()
-        .filter_map(|n| {
-            let bytes = read_capped(&dir.join(&n), MAX_CERT_FILE).ok()?;
-            Some(TextFile {
-                path: shown_dir.join(&n).display().to_string(),
-                text: String::from_utf8_lossy(&bytes).into_owned(),
-            })
+        .take(MAX_DROP_INS)
+        .map(|n| {
+            let path = shown_dir.join(&n).display().to_string();
+            match read_capped(&dir.join(&n), MAX_CERT_FILE) {
+                Ok(bytes) => Source::Read(TextFile {
+                    path,
+                    text: String::from_utf8_lossy(&bytes).into_owned(),
+                }),
+                Err(e) => Source::Unreadable {
+                    path,
+                    why: e.reason(),
+                },
+            }
         })
-        .collect()
+        .collect();
+    if more > 0 {
+        out.push(Source::Unreadable {
+            path: shown_dir.display().to_string(),
+            why: format!(
+                "it holds {more} more .conf drop-ins than the {MAX_DROP_INS} regdoctor reads"
+            ),
+        });
+    }
+    out
 }
 
 /// The Docker Engine version from `dockerd --version` ("Docker version 28.2.2, build …").

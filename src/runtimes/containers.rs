@@ -10,7 +10,7 @@
 //!   `/etc/docker/certs.d`; `*.cert` + `*.key` is the client pair. `ca.pem` is ignored.
 
 use super::{Client, Presence, Transport, Verification, docker_style_dir, what_if};
-use crate::facts::node::{TextFile, toml_strings};
+use crate::facts::node::{Source, TextFile, toml_strings};
 use crate::facts::{Facts, Runtime};
 use crate::target::Target;
 
@@ -58,7 +58,7 @@ fn files(facts: &Facts) -> Vec<&TextFile> {
         .registries_conf
         .read()
         .into_iter()
-        .chain(facts.node.registries_conf_d.iter())
+        .chain(facts.node.registries_conf_d.iter().filter_map(Source::read))
         .collect()
 }
 
@@ -196,7 +196,7 @@ pub fn node_targets(
         .registries_conf
         .read()
         .into_iter()
-        .chain(node.registries_conf_d.iter());
+        .chain(node.registries_conf_d.iter().filter_map(Source::read));
     for f in files {
         let Ok(table) = crate::formats::toml::table(&f.text) else {
             continue;
