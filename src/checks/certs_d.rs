@@ -287,11 +287,8 @@ fn ca_mismatch(facts: &super::Basis<'_>, chain: &[Cert], base: &str, loaded: &[C
     let have = if loaded.is_empty() {
         "no CA certificate Docker can load".to_string()
     } else {
-        loaded
-            .iter()
-            .map(|c| format!("\"{}\"", c.subject))
-            .collect::<Vec<_>>()
-            .join(", ")
+        // A bundle of a thousand CAs is named by its first few.
+        crate::text::clip_list(loaded.iter().map(|c| format!("\"{}\"", c.subject)), ", ")
     };
     let ca = working_ca_path(facts, chain).unwrap_or_else(|| "the right CA".into());
     Finding::new(

@@ -136,7 +136,10 @@ pub fn plain_http(facts: &Facts) -> bool {
 
 /// The issuer the chain needs: the issuer of the last certificate the server sent.
 pub fn needed_issuer(chain: &[Cert]) -> String {
-    chain.last().map(|c| c.issuer.clone()).unwrap_or_default()
+    chain
+        .last()
+        .map(|c| crate::text::clip(&c.issuer).into_owned())
+        .unwrap_or_default()
 }
 
 /// A CA the user gave with --ca, when it verifies the chain: the file to copy.

@@ -25,6 +25,7 @@ use crate::runtimes::Client;
 use crate::runtimes::line::Failure;
 use crate::runtimes::proxy::{ProxyEnv, Route};
 use crate::target::Target;
+use crate::text::clip;
 
 /// The check.
 pub struct Proxy;
@@ -230,8 +231,9 @@ fn through(
         ProxyFailure::NoAnswer { detail, .. } => (
             Code::ProxyUnreachable,
             format!(
-                "{lead}, and the proxy gives no usable answer to CONNECT {}: {detail}",
-                t.authority()
+                "{lead}, and the proxy gives no usable answer to CONNECT {}: {}",
+                t.authority(),
+                clip(detail)
             ),
             format!(
                 "check that {proxy_addr} is an HTTP proxy (`curl -v -x {proxy} https://{name}/v2/`); or exempt the registry: {exempt}"
@@ -245,8 +247,9 @@ fn through(
         } => {
             let challenge = proxy_authenticate
                 .as_deref()
-                .map(|c| format!(" ({c})"))
+                .map(|c| format!(" ({})", clip(c)))
                 .unwrap_or_default();
+            let reason = clip(reason);
             let given = if proxy.has_credentials() {
                 "it refused the user and password in the proxy URL"
             } else {
@@ -280,8 +283,9 @@ fn through(
         ProxyFailure::Status { status, reason, .. } if *status >= 500 => (
             Code::ProxyUpstreamFailed,
             format!(
-                "{lead}, and the proxy cannot reach the registry: CONNECT {} answered {status} {reason}{}",
+                "{lead}, and the proxy cannot reach the registry: CONNECT {} answered {status} {}{}",
                 t.authority(),
+                clip(reason),
                 direct_note(facts)
             ),
             format!(
@@ -296,11 +300,12 @@ fn through(
         } => (
             Code::ProxyDenied,
             format!(
-                "{lead}, and the proxy refuses the tunnel: CONNECT {} answered {status} {reason}{}",
+                "{lead}, and the proxy refuses the tunnel: CONNECT {} answered {status} {}{}",
                 t.authority(),
+                clip(reason),
                 server
                     .as_deref()
-                    .map(|s| format!(" (Server: {s})"))
+                    .map(|s| format!(" (Server: {})", clip(s)))
                     .unwrap_or_default()
             ),
             format!(
@@ -315,7 +320,8 @@ fn through(
         .for_runtimes(runtimes)
         .evidence(ev.clone());
     if let Some(go) = failure.go_text() {
-        f = f.fails(Failure::request(go), Some(t));
+        // Go prints the proxy's reason phrase whole; the report quotes it clipped.
+        f = f.fails(Failure::request(clip(&go)), Some(t));
     }
     vec![f]
 }
@@ -791,6 +797,33 @@ pub(crate) fn examples_fixtures() -> Fixtures {
 mod tests {
     use super::*;
     use crate::checks::examples::*;
+
+    /// A hostile proxy's reason phrase and Server header (each 50,000 characters) are
+    /// quoted clipped, in the message and in the evidence.
+    #[test]
+    fn a_proxys_own_words_are_clipped() {
+        let mut f = examples_fixtures().denied;
+        for p in &mut f.proxied {
+            if let ProxyOutcome::Failed(ProxyFailure::Status { reason, server, .. }) =
+                &mut p.outcome
+            {
+                reason.clone_from(&"R".repeat(50_000));
+                server.clone_from(&Some("S".repeat(50_000)));
+            }
+        }
+        let finding = findings_of(&Proxy, &present(f, Runtime::Docker))
+            .into_iter()
+            .find(|x| x.code == Code::ProxyDenied)
+            .unwrap();
+        assert!(
+            finding.message.chars().count() < 1_000,
+            "{}",
+            finding.message.len()
+        );
+        assert!(finding.message.contains("more characters)"));
+        let json = serde_json::to_string(&finding).unwrap();
+        assert!(json.len() < 8_000, "{}", json.len());
+    }
 
     fn docker(f: Facts) -> Facts {
         present(f, Runtime::Docker)

@@ -33,12 +33,19 @@ pub enum ProxyFailure {
         /// The status code.
         status: u16,
         /// The reason phrase, as sent (Go prints only this).
+        #[serde(serialize_with = "crate::text::ser_clipped")]
         reason: String,
         /// `Proxy-Authenticate`, for a 407.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "crate::text::ser_clipped_opt"
+        )]
         proxy_authenticate: Option<String>,
         /// `Server`, to name the proxy software.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "crate::text::ser_clipped_opt"
+        )]
         server: Option<String>,
     },
     /// No usable answer to `CONNECT`: the connection closed, the answer is not HTTP or too
