@@ -15,6 +15,8 @@ pub struct Flood {
     pub addr: std::net::SocketAddr,
     /// Bytes of DATA sent so far, over all connections.
     pub sent: Arc<AtomicU64>,
+    /// RST_STREAM frames received from the client.
+    pub resets: Arc<AtomicU64>,
     stop: Arc<Notify>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -52,8 +54,9 @@ pub fn start(cfg: rustls::ServerConfig) -> Flood {
     std_listener.set_nonblocking(true).unwrap();
     let addr = std_listener.local_addr().unwrap();
     let sent = Arc::new(AtomicU64::new(0));
+    let resets = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(Notify::new());
-    let (sent2, stop2) = (sent.clone(), stop.clone());
+    let (sent2, resets2, stop2) = (sent.clone(), resets.clone(), stop.clone());
     let thread = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -67,11 +70,11 @@ pub fn start(cfg: rustls::ServerConfig) -> Flood {
                     let Ok((sock, _)) = listener.accept().await else {
                         continue;
                     };
-                    let (cfg, sent) = (cfg.clone(), sent2.clone());
+                    let (cfg, sent, resets) = (cfg.clone(), sent2.clone(), resets2.clone());
                     tokio::spawn(async move {
                         let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
                         if let Ok(tls) = acceptor.accept(sock).await {
-                            serve(tls, sent).await;
+                            serve(tls, sent, resets).await;
                         }
                     });
                 }
@@ -86,6 +89,7 @@ pub fn start(cfg: rustls::ServerConfig) -> Flood {
     Flood {
         addr,
         sent,
+        resets,
         stop,
         thread: Some(thread),
     }
@@ -97,7 +101,7 @@ enum Event {
     SettingsAck,
 }
 
-async fn serve<S>(tls: S, sent: Arc<AtomicU64>)
+async fn serve<S>(tls: S, sent: Arc<AtomicU64>, resets: Arc<AtomicU64>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -125,6 +129,10 @@ where
                     payload[0], payload[1], payload[2], payload[3],
                 ]) as u64),
                 0x4 if head[4] & 1 == 0 => Event::SettingsAck,
+                0x3 => {
+                    resets.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
                 _ => continue,
             };
             if tx.send(ev).is_err() {
