@@ -70,8 +70,8 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "this shell's proxy as Go reads it, compared with each runtime's (proxy_env_mismatch)",
     ),
     (
-        "SSL_CERT_FILE",
-        "the system roots' bundle, as Go reads it (not with --host-root)",
+        "SSL_CERT_FILE, SSL_CERT_DIR",
+        "the system roots' bundle and certificate directories, as Go reads them (not with --host-root)",
     ),
 ];
 

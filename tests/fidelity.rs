@@ -447,3 +447,77 @@ fn a_signer_that_may_not_sign_certificates() {
     );
     all_say(&clients, go);
 }
+
+/// Go's system roots are the bundle **and every file of /etc/ssl/certs** (not a same-dir
+/// symlink): a CA copied there without `update-ca-certificates` is trusted by Go, though
+/// absent from ca-certificates.crt. The real Go client (system roots from SSL_CERT_FILE and
+/// SSL_CERT_DIR pointing into a node root) and regdoctor (--host-root) must agree, with the
+/// CA there and without it.
+#[test]
+fn a_ca_in_the_system_directory_but_not_the_bundle_is_trusted_as_by_go() {
+    let registry_ca = ca("Registry CA", now());
+    let other = ca("Some Public CA", now());
+    let l = leaf(&registry_ca, &["127.0.0.1"], now());
+    let server = crate::common::server::start(
+        "127.0.0.1:0",
+        crate::common::server::Behaviour::Tls(crate::common::server::tls_config(
+            std::slice::from_ref(&l.der),
+            &l.key_der,
+        )),
+    );
+    let root = tempfile::tempdir().unwrap();
+    let certs = root.path().join("etc/ssl/certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::write(certs.join("ca-certificates.crt"), &other.pem).unwrap();
+    let bundle = certs.join("ca-certificates.crt").display().to_string();
+    let dir = certs.display().to_string();
+    let judge = || {
+        let argv = vec![
+            "regdoctor".to_string(),
+            server.target(),
+            "--host-root".into(),
+            root.path().display().to_string(),
+            "--format".into(),
+            "json".into(),
+        ];
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        regdoctor::cli::run_full(argv, &mut &b""[..], &mut out, &mut err, false);
+        serde_json::from_slice::<serde_json::Value>(&out).unwrap_or_default()
+    };
+    for (case, with_file) in [("bundle only", false), ("CA file beside the bundle", true)] {
+        if with_file {
+            std::fs::write(certs.join("registry-ca.pem"), &registry_ca.pem).unwrap();
+            // A same-directory symlink, as c_rehash makes: Go skips it (no duplicate).
+            std::os::unix::fs::symlink("registry-ca.pem", certs.join("0a1b2c3d.0")).unwrap();
+        }
+        let Some(go) = go_dial_env(
+            &server.target(),
+            "system",
+            &[("SSL_CERT_FILE", &bundle), ("SSL_CERT_DIR", &dir)],
+        ) else {
+            return;
+        };
+        eprintln!(
+            "OBSERVED | {} | system roots, {case} | {}",
+            go.client, go.line
+        );
+        let r = judge();
+        let chain = status(&r, "ca-chain");
+        assert_eq!(go.ok, with_file, "{case}: {}", go.line);
+        assert_eq!(
+            chain == "pass",
+            go.ok,
+            "{case}: Go said {}, regdoctor: {r:#}",
+            go.line
+        );
+        if !go.ok {
+            assert!(
+                finding(&r, "unknown_authority")["client_error"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(&go.x509_part()),
+                "{r:#}"
+            );
+        }
+    }
+}

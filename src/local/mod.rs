@@ -192,26 +192,122 @@ const SYSTEM_BUNDLES: &[&str] = &[
     "/etc/ssl/cert.pem",
 ];
 
-/// Loads the system roots as Go does: `$SSL_CERT_FILE`, else the first bundle that exists
-/// (under the host root: the node's store, not the container's; `$SSL_CERT_FILE` is then
-/// not used, as it is regdoctor's environment, not the runtime's).
-/// Missing roots are not an error: the chain check then says nothing is trusted.
+/// The directories Go's crypto/x509 reads every file of on Linux, after the bundle.
+const SYSTEM_DIRS: &[&str] = &[
+    "/etc/ssl/certs",
+    "/etc/pki/tls/certs",
+    "/system/etc/security/cacerts",
+];
+
+/// At most this many files of the system certificate directories are read.
+const MAX_DIR_FILES: usize = 4096;
+
+/// Loads the system roots as Go's `loadSystemRoots` does on Linux: the first bundle that
+/// exists (`$SSL_CERT_FILE` instead of the list when set), then every file of the
+/// certificate directories (`$SSL_CERT_DIR`, colon-separated, instead of the list when
+/// set), except symlinks to a file of the same directory. Debian's `/etc/ssl/certs/*.pem`
+/// repeat the bundle, but a CA copied there without `update-ca-certificates` is trusted by
+/// Go (and so by the runtimes) though absent from the bundle. Under the host root the
+/// node's store is read and regdoctor's own `SSL_CERT_*` variables are not used (they are
+/// regdoctor's environment, not the runtime's). Missing roots are not an error: the chain
+/// check then says nothing is trusted.
 pub fn system_roots(root: &HostRoot) -> Option<SystemRoots> {
-    let env_file = std::env::var_os("SSL_CERT_FILE")
-        .map(PathBuf::from)
-        .filter(|_| !root.is_set());
-    let candidates = env_file.into_iter().map(|p| (p.clone(), p)).chain(
-        SYSTEM_BUNDLES
-            .iter()
-            .map(|p| (PathBuf::from(p), root.at(p))),
-    );
-    for (shown, path) in candidates {
-        if let Ok(bytes) = read_file(&path) {
-            // Decoded and parsed later, once, while the network is busy.
-            return Some(SystemRoots::from_pem(shown.display().to_string(), bytes));
+    let env = |name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty() && !root.is_set())
+    };
+    let files: Vec<String> = match env("SSL_CERT_FILE") {
+        Some(f) => vec![f],
+        None => SYSTEM_BUNDLES.iter().map(|s| s.to_string()).collect(),
+    };
+    let dirs: Vec<String> = match env("SSL_CERT_DIR") {
+        Some(d) => d.split(':').map(str::to_string).collect(),
+        None => SYSTEM_DIRS.iter().map(|s| s.to_string()).collect(),
+    };
+    let bundle = files
+        .iter()
+        .find_map(|f| read_file(&root.at(f)).ok().map(|b| (f.clone(), b)));
+    let (mut shown, mut pem) = match bundle {
+        Some((f, bytes)) => (f, bytes),
+        None => (String::new(), Vec::new()),
+    };
+    let mut seen: std::collections::HashSet<Vec<u8>> = pem_blocks(&pem).collect();
+    let mut extra: Vec<String> = Vec::new();
+    for dir in &dirs {
+        for (name, bytes) in dir_files_as_go(&root.at(dir)) {
+            let mut added = false;
+            for block in pem_blocks(&bytes) {
+                if seen.insert(block.clone()) {
+                    pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
+                    pem.extend_from_slice(&block);
+                    pem.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
+                    added = true;
+                }
+            }
+            if added {
+                extra.push(format!("{}/{name}", dir.trim_end_matches('/')));
+            }
         }
     }
-    None
+    if pem.is_empty() {
+        return None;
+    }
+    if !extra.is_empty() {
+        let named = crate::text::clip_list(&extra, " + ");
+        shown = if shown.is_empty() {
+            named
+        } else {
+            format!("{shown} + {named}")
+        };
+    }
+    // Decoded and parsed later, once, while the network is busy.
+    Some(SystemRoots::from_pem(shown, pem))
+}
+
+/// The files of a certificate directory Go reads (`readUniqueDirectoryEntries`: not a
+/// symlink whose target has no `/`), each capped; name order, at most [`MAX_DIR_FILES`].
+fn dir_files_as_go(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut names: Vec<String> = rd
+        .flatten()
+        .filter(|e| {
+            let same_dir_link = e.file_type().is_ok_and(|t| t.is_symlink())
+                && std::fs::read_link(e.path()).is_ok_and(|t| !t.to_string_lossy().contains('/'));
+            !same_dir_link
+        })
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .take(MAX_DIR_FILES)
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let bytes = read_capped(&dir.join(&n), 1024 * 1024).ok()?;
+            Some((n, bytes))
+        })
+        .collect()
+}
+
+/// The base64 bodies of the `CERTIFICATE` blocks of a PEM text, whitespace removed (what
+/// Go's `AppendCertsFromPEM` takes; equal bodies are the same certificate).
+fn pem_blocks(pem: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let mut rest = pem;
+    std::iter::from_fn(move || {
+        let start = rest.windows(BEGIN.len()).position(|w| w == BEGIN)? + BEGIN.len();
+        let len = rest[start..].windows(END.len()).position(|w| w == END)?;
+        let body: Vec<u8> = rest[start..start + len]
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        rest = &rest[start + len + END.len()..];
+        Some(body)
+    })
 }
 
 /// The node's host name: `/etc/hostname` under the host root, else the kernel's.

@@ -10,7 +10,8 @@ use std::time::Duration;
 use super::runtimes::{PullResult, run_bounded};
 use super::{skip, tool};
 
-/// The Go client: dials `ADDR` with `crypto/tls`, trusting only the PEM file `CA`, and
+/// The Go client: dials `ADDR` with `crypto/tls`, trusting only the PEM file `CA` (or,
+/// for `CA` = `system`, Go's system roots: `SSL_CERT_FILE` and `SSL_CERT_DIR`), and
 /// prints "ok" or the handshake's error (the text a Go program would print) on stderr.
 const GO_CLIENT: &str = r#"package main
 
@@ -24,13 +25,16 @@ import (
 
 func main() {
 	addr, caFile := os.Args[1], os.Args[2]
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+	var pool *x509.CertPool
+	if caFile != "system" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		pool = x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
 	conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool})
 	fmt.Println(runtime.Version())
 	if err != nil {
@@ -119,9 +123,16 @@ pub fn build_go(dir: &str, bin: &str, source: &str, what: &str) -> Option<PathBu
 
 /// Dials `addr` (`127.0.0.1:PORT`) with the Go client, trusting the PEM file `ca`.
 pub fn go_dial(addr: &str, ca: &str) -> Option<GoOutcome> {
+    go_dial_env(addr, ca, &[])
+}
+
+/// [`go_dial`] with environment variables (`ca` = `system` and `SSL_CERT_FILE` /
+/// `SSL_CERT_DIR`: Go's own system roots from those).
+pub fn go_dial_env(addr: &str, ca: &str, env: &[(&str, &str)]) -> Option<GoOutcome> {
     let bin = go_client()?;
-    let (ok, stdout, stderr) =
-        run_bounded(Command::new(bin).args([addr, ca]), Duration::from_secs(30));
+    let mut cmd = Command::new(bin);
+    cmd.args([addr, ca]).envs(env.iter().copied());
+    let (ok, stdout, stderr) = run_bounded(&mut cmd, Duration::from_secs(30));
     let line = last_line(&stderr).unwrap_or_default();
     Some(GoOutcome {
         ok,
