@@ -335,6 +335,7 @@ fn every_environment_variable_read_is_documented() {
         "DOCKER_CONFIG",
         "HOME",
         "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
         "NODE_NAME",
     ] {
         assert!(read.contains(name), "the scan lost {name}: {read:?}");

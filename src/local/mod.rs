@@ -212,16 +212,13 @@ const MAX_DIR_FILES: usize = 4096;
 /// regdoctor's environment, not the runtime's). Missing roots are not an error: the chain
 /// check then says nothing is trusted.
 pub fn system_roots(root: &HostRoot) -> Option<SystemRoots> {
-    let env = |name| {
-        std::env::var(name)
-            .ok()
-            .filter(|v| !v.is_empty() && !root.is_set())
-    };
-    let files: Vec<String> = match env("SSL_CERT_FILE") {
+    let own =
+        |v: Result<String, std::env::VarError>| v.ok().filter(|v| !v.is_empty() && !root.is_set());
+    let files: Vec<String> = match own(std::env::var("SSL_CERT_FILE")) {
         Some(f) => vec![f],
         None => SYSTEM_BUNDLES.iter().map(|s| s.to_string()).collect(),
     };
-    let dirs: Vec<String> = match env("SSL_CERT_DIR") {
+    let dirs: Vec<String> = match own(std::env::var("SSL_CERT_DIR")) {
         Some(d) => d.split(':').map(str::to_string).collect(),
         None => SYSTEM_DIRS.iter().map(|s| s.to_string()).collect(),
     };
