@@ -49,6 +49,18 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("NO_PROXY", "no_proxy"),
 ];
 
+/// Every variable name Go's `FromEnvironment` reads, both cases, and `REQUEST_METHOD`
+/// (a CGI request disables `HTTP_PROXY`).
+pub const NAMES: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "REQUEST_METHOD",
+];
+
 /// Go's `getEnvAny`: the first of `names` with a non-empty value, with its name.
 pub fn env_any<'n>(
     lookup: &dyn Fn(&str) -> Option<String>,

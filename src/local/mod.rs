@@ -325,10 +325,8 @@ pub fn hostname(root: &HostRoot) -> Option<String> {
 /// regdoctor's own proxy variables, as Go's `FromEnvironment` would read them in this
 /// process: what `curl` and any Go client started from the same shell use.
 pub fn own_proxy_env() -> Vec<crate::formats::systemd::EnvVar> {
-    crate::formats::httpproxy::VARIABLES
+    crate::formats::httpproxy::NAMES
         .iter()
-        .flat_map(|(upper, lower)| [*upper, *lower])
-        .chain(["REQUEST_METHOD"])
         .filter_map(|name| {
             let value = std::env::var(name).ok()?;
             Some(crate::formats::systemd::EnvVar {

@@ -11,16 +11,6 @@ use crate::formats::httpproxy::{self, Decision, Direct, GoRules, ProxyUrl};
 use crate::formats::systemd::EnvVar;
 use crate::target::{Host, Target};
 
-/// The names Go reads.
-const NAMES: &[&str] = &[
-    "HTTP_PROXY",
-    "http_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    "REQUEST_METHOD",
-];
 
 /// A process's proxy variables, each with where it was set. Values may hold a proxy
 /// password: shown only through [`ProxyEnv::shown`] (masked).
@@ -98,7 +88,7 @@ impl ProxyEnv {
             source: source.into(),
             rules,
         };
-        for e in env.iter().filter(|e| NAMES.contains(&e.name.as_str())) {
+        for e in env.iter().filter(|e| httpproxy::NAMES.contains(&e.name.as_str())) {
             out.set(&e.name, &e.value, &e.origin);
         }
         out
