@@ -320,6 +320,17 @@ pub struct HttpFacts {
     pub exchanges: Vec<HttpExchange>,
 }
 
+impl HttpFacts {
+    /// The exchanges made over a TLS connection (HTTP/2 when ALPN chose it).
+    pub fn https(h2: bool, exchanges: Vec<HttpExchange>) -> HttpFacts {
+        HttpFacts {
+            scheme: "https",
+            version: if h2 { "HTTP/2" } else { "HTTP/1.1" },
+            exchanges,
+        }
+    }
+}
+
 /// One request and its response.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct HttpExchange {

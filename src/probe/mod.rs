@@ -331,11 +331,7 @@ async fn probe_direct(target: &Target, opts: &ProbeOptions, deadline: Instant) -
                 .await;
             }
             tls_facts.post_handshake_alert = alert;
-            facts.http = Some(HttpFacts {
-                scheme: "https",
-                version: if h2 { "HTTP/2" } else { "HTTP/1.1" },
-                exchanges,
-            });
+            facts.http = Some(HttpFacts::https(h2, exchanges));
             session = s;
         }
         None if matches!(tls_facts.outcome, TlsOutcome::PlainHttp { .. }) => {

@@ -282,11 +282,7 @@ async fn probe_tunnel(
                         )
                         .await;
                         tls_facts.post_handshake_alert = alert;
-                        Some(HttpFacts {
-                            scheme: "https",
-                            version: if h2 { "HTTP/2" } else { "HTTP/1.1" },
-                            exchanges,
-                        })
+                        Some(HttpFacts::https(h2, exchanges))
                     }
                     None => None,
                 };
