@@ -685,15 +685,21 @@ fn an_http2_flood_on_abandoned_streams_is_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let ca_path = write(&dir, "ca.crt", root.pem.as_bytes());
     let started = std::time::Instant::now();
-    let (_, r, _) = diagnose(&[&flood.target(), "--ca", &ca_path, "--timeout", "5"]);
+    let (_, r, _) = diagnose(&[&flood.server.target(), "--ca", &ca_path, "--timeout", "5"]);
     let cut = finding(&r, "catalog_error")["message"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(cut.contains("more than 32 MiB on one connection"), "{cut}");
     let took = started.elapsed();
-    let sent = flood.sent.load(std::sync::atomic::Ordering::Relaxed);
-    let resets = flood.resets.load(std::sync::atomic::Ordering::Relaxed);
+    let sent = flood
+        .counters
+        .sent
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let resets = flood
+        .counters
+        .resets
+        .load(std::sync::atomic::Ordering::Relaxed);
     eprintln!(
         "OBSERVED | h2 flood | server sent {} MiB in {took:?}; {resets} RST_STREAM received",
         sent >> 20
@@ -701,6 +707,16 @@ fn an_http2_flood_on_abandoned_streams_is_cut_off() {
     // The stream abandoned at the 1 MiB cap was reset, not left open.
     assert!(resets >= 1, "no RST_STREAM from regdoctor");
     assert_eq!(r["evidence"]["tls"]["alpn"], "h2", "{r:#}");
-    assert!(sent < 200 << 20, "the server pushed {} MiB", sent >> 20);
+    // Each connection is cut at its 32 MiB budget; what the server "sent" also counts what
+    // sat unread in the two loopback socket buffers when it was closed (a few MiB).
+    let conns = flood
+        .counters
+        .connections
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        sent <= conns * (40 << 20),
+        "the server pushed {} MiB over {conns} connections",
+        sent >> 20
+    );
     assert!(took < std::time::Duration::from_secs(9), "{took:?}");
 }

@@ -11,7 +11,6 @@ use crate::formats::httpproxy::{self, Decision, Direct, GoRules, ProxyUrl};
 use crate::formats::systemd::EnvVar;
 use crate::target::{Host, Target};
 
-
 /// A process's proxy variables, each with where it was set. Values may hold a proxy
 /// password: shown only through [`ProxyEnv::shown`] (masked).
 #[derive(Debug, Clone, Default)]
@@ -88,7 +87,10 @@ impl ProxyEnv {
             source: source.into(),
             rules,
         };
-        for e in env.iter().filter(|e| httpproxy::NAMES.contains(&e.name.as_str())) {
+        for e in env
+            .iter()
+            .filter(|e| httpproxy::NAMES.contains(&e.name.as_str()))
+        {
             out.set(&e.name, &e.value, &e.origin);
         }
         out

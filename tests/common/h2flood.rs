@@ -6,35 +6,27 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
-/// The running server.
-pub struct Flood {
-    /// Where it listens.
-    pub addr: std::net::SocketAddr,
-    /// Bytes of DATA sent so far, over all connections.
-    pub sent: Arc<AtomicU64>,
+use super::server::{self, Behaviour, Server};
+
+/// What the server counts, over all connections.
+#[derive(Default)]
+pub struct Counters {
+    /// Bytes of DATA sent.
+    pub sent: AtomicU64,
     /// RST_STREAM frames received from the client.
-    pub resets: Arc<AtomicU64>,
-    stop: Arc<Notify>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    pub resets: AtomicU64,
+    /// TLS connections served.
+    pub connections: AtomicU64,
 }
 
-impl Flood {
-    /// `host:port`.
-    pub fn target(&self) -> String {
-        self.addr.to_string()
-    }
-}
-
-impl Drop for Flood {
-    fn drop(&mut self) {
-        self.stop.notify_one();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+/// The running server (stopped when dropped, as every [`Server`]).
+pub struct Flood {
+    /// The server.
+    pub server: Server,
+    /// What it counted.
+    pub counters: Arc<Counters>,
 }
 
 fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
@@ -46,53 +38,14 @@ fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
 }
 
 /// Starts the server on 127.0.0.1 with `cfg` (its ALPN is set to h2 here).
-pub fn start(cfg: rustls::ServerConfig) -> Flood {
-    let mut cfg = cfg;
+pub fn start(mut cfg: rustls::ServerConfig) -> Flood {
     cfg.alpn_protocols = vec![b"h2".to_vec()];
-    let cfg = Arc::new(cfg);
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    std_listener.set_nonblocking(true).unwrap();
-    let addr = std_listener.local_addr().unwrap();
-    let sent = Arc::new(AtomicU64::new(0));
-    let resets = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(Notify::new());
-    let (sent2, resets2, stop2) = (sent.clone(), resets.clone(), stop.clone());
-    let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = TcpListener::from_std(std_listener).unwrap();
-            let accept = async {
-                loop {
-                    let Ok((sock, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    let (cfg, sent, resets) = (cfg.clone(), sent2.clone(), resets2.clone());
-                    tokio::spawn(async move {
-                        let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
-                        if let Ok(tls) = acceptor.accept(sock).await {
-                            serve(tls, sent, resets).await;
-                        }
-                    });
-                }
-            };
-            tokio::select! {
-                _ = accept => {}
-                _ = stop2.notified() => {}
-            }
-        });
-        rt.shutdown_background();
-    });
-    Flood {
-        addr,
-        sent,
-        resets,
-        stop,
-        thread: Some(thread),
-    }
+    let counters = Arc::new(Counters::default());
+    let server = server::start(
+        "127.0.0.1:0",
+        Behaviour::H2Flood(Arc::new(cfg), counters.clone()),
+    );
+    Flood { server, counters }
 }
 
 enum Event {
@@ -101,12 +54,15 @@ enum Event {
     SettingsAck,
 }
 
-async fn serve<S>(tls: S, sent: Arc<AtomicU64>, resets: Arc<AtomicU64>)
+/// Serves one TLS connection (from [`server::start`]'s accept loop).
+pub async fn serve<S>(tls: S, counters: Arc<Counters>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    counters.connections.fetch_add(1, Ordering::Relaxed);
     let (mut rd, mut wr) = tokio::io::split(tls);
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let reader_counters = counters.clone();
     tokio::spawn(async move {
         let mut preface = [0u8; 24];
         if rd.read_exact(&mut preface).await.is_err() {
@@ -130,7 +86,7 @@ where
                 ]) as u64),
                 0x4 if head[4] & 1 == 0 => Event::SettingsAck,
                 0x3 => {
-                    resets.fetch_add(1, Ordering::Relaxed);
+                    reader_counters.resets.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }
                 _ => continue,
@@ -178,7 +134,9 @@ where
                 return;
             }
             window -= chunk.len() as u64;
-            sent.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            counters
+                .sent
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
         }
     }
 }

@@ -62,6 +62,8 @@ pub enum Behaviour {
     /// TLS, then `/v2/` answers 200 as a registry and every other path (the catalog)
     /// this raw response: a registry whose catalog is huge, or a proxy's page in front.
     TlsCatalog(Arc<ServerConfig>, &'static str),
+    /// TLS with ALPN h2, then the hostile HTTP/2 server of [`super::h2flood`].
+    H2Flood(Arc<ServerConfig>, Arc<super::h2flood::Counters>),
     /// Answer with an SSH banner.
     Ssh,
 }
@@ -145,6 +147,12 @@ async fn serve(mut sock: TcpStream, b: Behaviour) {
                         break;
                     }
                 }
+            }
+        }
+        Behaviour::H2Flood(cfg, counters) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
+            if let Ok(tls) = acceptor.accept(sock).await {
+                super::h2flood::serve(tls, counters).await;
             }
         }
         Behaviour::Raw(bytes) => {
