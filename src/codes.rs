@@ -436,6 +436,8 @@ codes! {
     ContainersCertsDWrongExtension = "containers_certs_d_wrong_extension", ContainersRegistries, Error;
     /// A client certificate without its key, or a key without its certificate.
     ContainersCertsDClientPair = "containers_certs_d_client_pair", ContainersRegistries, Error;
+    /// A containers certs.d directory found on the node cannot be listed (a file, no permission).
+    ContainersCertsDUnreadable = "containers_certs_d_unreadable", ContainersRegistries, Error;
 }
 
 impl std::fmt::Display for Code {

@@ -424,6 +424,15 @@ fn unreadable_default_node_files_are_findings_not_exit_2() {
         let m = finding(&r, code)["message"].as_str().unwrap().to_string();
         assert!(m.contains(path) && m.contains("not a regular file"), "{m}");
     }
+    // A file where /etc/docker/certs.d belongs: Docker's check and CRI-O's (which reads
+    // that directory too) say it could not be listed.
+    for code in ["certs_d_file_unreadable", "containers_certs_d_unreadable"] {
+        let m = finding(&r, code)["message"].as_str().unwrap().to_string();
+        assert!(
+            m.contains("could not list /etc/docker/certs.d: it is not a directory"),
+            "{code}: {m}"
+        );
+    }
     // A drop-in beside registries.conf that is a FIFO is one more finding, not a silent skip.
     let drop_ins: Vec<&str> = r["checks"]
         .as_array()

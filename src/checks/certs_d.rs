@@ -4,7 +4,7 @@
 
 use super::node_common::{
     any_certs, blocked, needed_issuer, pem_certs, plain_http, unread_note, unreadable_file,
-    unreadable_source, verify_with, working_ca_path,
+    unreadable_root, verify_with, working_ca_path,
 };
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -32,11 +32,10 @@ impl Check for CertsD {
     }
     fn run(&self, facts: &super::Basis<'_>) -> Outcome {
         if facts.not_judged_reason(Runtime::Docker).is_none()
-            && let Some(f) = unreadable_source(
+            && let Some(f) = unreadable_root(
                 &facts.node.docker_certs_d,
                 Code::CertsDFileUnreadable,
                 "Docker",
-                "the registries' directories",
             )
         {
             return Outcome::Findings(vec![f]);
@@ -95,9 +94,11 @@ fn inputs<'a>(
     let root = match &facts.node.docker_certs_d {
         Source::Read(r) => r,
         Source::Absent { path } => return Err(format!("no {path} on this node")),
-        Source::NotRead | Source::Unreadable { .. } => {
+        Source::NotRead => {
             return Err("not read: --no-node-defaults was given and no path was named".into());
         }
+        // Said by run() as certs_d_file_unreadable before the inputs are asked for.
+        Source::Unreadable { path, why } => return Err(format!("{path} was not read: {why}")),
     };
     let Ok(t) = &facts.target else {
         return Err("no target to check it against".into());

@@ -5,8 +5,8 @@
 //! whether config.toml lets the CRI plugin read the directory at all.
 
 use super::node_common::{
-    blocked, needed_issuer, pem_certs, plain_http, unread_note, unreadable_file, unreadable_source,
-    verify_with, working_ca_path,
+    blocked, needed_issuer, pem_certs, plain_http, unread_note, unreadable_file, unreadable_root,
+    unreadable_source, verify_with, working_ca_path,
 };
 use super::{Check, Outcome};
 use crate::codes::{CheckId, Code};
@@ -63,11 +63,10 @@ impl Check for ContainerdHosts {
             "containerd's daemon",
             "containerd's TOML configuration",
         ));
-        findings.extend(unreadable_source(
+        findings.extend(unreadable_root(
             &facts.node.containerd_certs_d,
             Code::HostsTomlUnreadable,
             "containerd",
-            "the registries' host directories",
         ));
         let root = match &facts.node.containerd_certs_d {
             Source::Read(r) => r,

@@ -42,7 +42,12 @@ impl Check for ContainersRegistries {
             .iter()
             .filter_map(|s| s.read())
             .collect();
-        let unreadable = matches!(facts.node.registries_conf, Source::Unreadable { .. });
+        let unreadable = matches!(facts.node.registries_conf, Source::Unreadable { .. })
+            || facts
+                .node
+                .containers_certs_d
+                .iter()
+                .any(|s| matches!(s, Source::Unreadable { .. }));
         if conf.is_none() && roots.is_empty() && !unreadable {
             return Outcome::Skip(match &facts.node.registries_conf {
                 Source::Absent { path } => {
@@ -62,6 +67,13 @@ impl Check for ContainersRegistries {
                 )
             })
             .collect();
+        findings.extend(facts.node.containers_certs_d.iter().filter_map(|s| {
+            super::node_common::unreadable_root(
+                s,
+                Code::ContainersCertsDUnreadable,
+                "CRI-O (containers/image)",
+            )
+        }));
         let target = facts.target.as_ref().ok();
         if let Some(conf) = conf {
             registries_conf(facts, conf, target, &mut findings);
@@ -312,8 +324,14 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
         path: "/etc/containers/registries.conf".into(),
         why: "it is not a regular file (a device, pipe or socket)".into(),
     };
+    let mut root_file = facts_for("10.0.0.5:5000");
+    root_file.node.containers_certs_d = vec![Source::Unreadable {
+        path: "/etc/containers/certs.d".into(),
+        why: "it is not a directory".into(),
+    }];
     vec![
         (conf_fifo, vec![Code::RegistriesConfUnreadable]),
+        (root_file, vec![Code::ContainersCertsDUnreadable]),
         (
             conf(
                 plain(),

@@ -88,6 +88,29 @@ pub fn blocked(
     finding.fails_for(runtime, failure, facts.target.as_ref().ok())
 }
 
+/// A certs.d root found on the node that regdoctor could not list (a file where the
+/// directory belongs, no permission), as a finding: nothing under it was judged.
+pub fn unreadable_root<T>(
+    source: &crate::facts::node::Source<T>,
+    code: crate::codes::Code,
+    runtime: &str,
+) -> Option<crate::finding::Finding> {
+    let crate::facts::node::Source::Unreadable { path, why } = source else {
+        return None;
+    };
+    Some(
+        crate::finding::Finding::new(
+            code,
+            format!(
+                "regdoctor could not list {path}: {why}; the registries' directories {runtime} looks for under it were not judged"
+            ),
+        )
+        .hint(format!(
+            "`ls -ld '{path}'` shows what it is: it must be a directory holding one directory per registry (host:port)"
+        )),
+    )
+}
+
 /// A file of a certs.d directory that regdoctor did not read, as a finding.
 pub fn unreadable_file(
     code: crate::codes::Code,
