@@ -67,6 +67,15 @@ impl Check for ContainersRegistries {
                 )
             })
             .collect();
+        if let (n @ 1.., Some(conf)) = (facts.node.registries_conf_d_unread, conf) {
+            findings.push(
+                Finding::new(
+                    Code::RegistriesConfUnreadable,
+                    format!("the registries.conf.d beside {} holds {n} more .conf drop-ins than the 100 regdoctor reads: the last {n} in name order were not judged (containers/image reads them all)", conf.path),
+                )
+                .hint("merge the drop-ins into fewer files"),
+            );
+        }
         findings.extend(facts.node.containers_certs_d.iter().filter_map(|s| {
             super::node_common::unreadable_root(
                 s,
@@ -396,4 +405,30 @@ pub(crate) fn examples() -> Vec<(Facts, Vec<Code>)> {
             ],
         ),
     ]
+}
+
+#[cfg(test)]
+mod drop_in_tests {
+    use super::*;
+    use crate::checks::examples::*;
+
+    /// More drop-ins than regdoctor reads are said with their number, not dropped.
+    #[test]
+    fn drop_ins_past_the_limit_are_counted() {
+        let mut f = present(facts_for("10.0.0.5:5000"), Runtime::CriO);
+        f.node.registries_conf = Source::Read(TextFile {
+            path: "/etc/containers/registries.conf".into(),
+            text: "unqualified-search-registries = []\n".into(),
+        });
+        f.node.registries_conf_d_unread = 5;
+        let found = findings_of(&ContainersRegistries, &f);
+        assert!(
+            found
+                .iter()
+                .any(|x| x.code == Code::RegistriesConfUnreadable
+                    && x.message
+                        .contains("holds 5 more .conf drop-ins than the 100")),
+            "{found:?}"
+        );
+    }
 }

@@ -166,6 +166,8 @@ pub struct NodeFacts {
     pub registries_conf: Source<TextFile>,
     /// containers/image's registries.conf.d drop-ins, in the order they apply.
     pub registries_conf_d: Vec<Source<TextFile>>,
+    /// Drop-ins beyond the first 100 (in name order), not read.
+    pub registries_conf_d_unread: usize,
     /// containers/image's certs.d roots, in search order.
     pub containers_certs_d: Vec<Source<CertsRoot>>,
     /// The runtimes installed on the node.
@@ -192,6 +194,7 @@ impl Default for NodeFacts {
             containerd_config: Source::NotRead,
             registries_conf: Source::NotRead,
             registries_conf_d: Vec::new(),
+            registries_conf_d_unread: 0,
             containers_certs_d: Vec::new(),
             installs: Installs::default(),
             docker_service: None,

@@ -353,7 +353,7 @@ pub fn read(opts: &NodeOptions) -> Result<NodeFacts, LoadError> {
     }
     if let Some(c) = opts.choose(&opts.registries_conf, "/etc/containers/registries.conf") {
         node.registries_conf = text_file(&c)?;
-        node.registries_conf_d = drop_ins(&c);
+        (node.registries_conf_d, node.registries_conf_d_unread) = drop_ins(&c);
     }
     if !opts.containers_certs_d.is_empty() {
         for p in &opts.containers_certs_d {
@@ -422,16 +422,16 @@ pub fn config_path(cfg: &TextFile) -> Option<String> {
 }
 
 /// `registries.conf.d/*.conf` beside a registries.conf, in name order.
-fn drop_ins(conf: &PathChoice) -> Vec<Source<TextFile>> {
+fn drop_ins(conf: &PathChoice) -> (Vec<Source<TextFile>>, usize) {
     let Some(dir) = conf.path.parent().map(|p| p.join("registries.conf.d")) else {
-        return vec![];
+        return (vec![], 0);
     };
     let shown_dir = Path::new(&conf.shown)
         .parent()
         .map(|p| p.join("registries.conf.d"))
         .unwrap_or_else(|| dir.clone());
     let Ok(rd) = std::fs::read_dir(&dir) else {
-        return vec![];
+        return (vec![], 0);
     };
     let mut names: Vec<String> = rd
         .flatten()
@@ -440,7 +440,7 @@ fn drop_ins(conf: &PathChoice) -> Vec<Source<TextFile>> {
         .collect();
     names.sort();
     let more = names.len().saturating_sub(MAX_DROP_INS);
-    let mut out: Vec<Source<TextFile>> = names
+    let out: Vec<Source<TextFile>> = names
         .into_iter()
         .take(MAX_DROP_INS)
         .map(|n| {
@@ -457,15 +457,7 @@ fn drop_ins(conf: &PathChoice) -> Vec<Source<TextFile>> {
             }
         })
         .collect();
-    if more > 0 {
-        out.push(Source::Unreadable {
-            path: shown_dir.display().to_string(),
-            why: format!(
-                "it holds {more} more .conf drop-ins than the {MAX_DROP_INS} regdoctor reads"
-            ),
-        });
-    }
-    out
+    (out, more)
 }
 
 /// The Docker Engine version from `dockerd --version` ("Docker version 28.2.2, build …").
