@@ -591,6 +591,16 @@ fn write_reports(
         .unwrap_or(0))
 }
 
+/// Standard input read whole, at most [`crate::local::MAX_FILE`]: more is refused, not cut.
+fn stdin_capped(input: &mut dyn BufRead, what: &str) -> anyhow::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    std::io::Read::take(&mut *input, crate::local::MAX_FILE + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > crate::local::MAX_FILE {
+        bail!("{what}: standard input is larger than 16 MiB");
+    }
+    Ok(buf)
+}
+
 /// Writes text meant for a person: in ASCII when the locale cannot show UTF-8.
 fn human_out(out: &mut dyn Write, style: &Style, text: &str) -> std::io::Result<()> {
     if style.ascii {
@@ -612,9 +622,7 @@ fn given_targets(
             if cli.password_stdin {
                 bail!("--targets-file - and --password-stdin both want standard input");
             }
-            let mut buf = Vec::new();
-            std::io::Read::take(&mut *input, crate::local::MAX_FILE + 1).read_to_end(&mut buf)?;
-            String::from_utf8_lossy(&buf).into_owned()
+            String::from_utf8_lossy(&stdin_capped(input, "--targets-file -")?).into_owned()
         } else {
             String::from_utf8_lossy(
                 &crate::local::read_file(path).map_err(named("--targets-file"))?,
@@ -722,9 +730,10 @@ fn summarize(
     let mut texts = Vec::new();
     for f in files {
         let (name, bytes) = if f.as_os_str() == "-" {
-            let mut buf = Vec::new();
-            Read::take(&mut *input, crate::local::MAX_FILE + 1).read_to_end(&mut buf)?;
-            ("standard input".to_string(), buf)
+            (
+                "standard input".to_string(),
+                stdin_capped(input, "summarize -")?,
+            )
         } else {
             (f.display().to_string(), crate::local::read_file(f)?)
         };

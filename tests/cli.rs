@@ -925,3 +925,21 @@ fn bad_versions_and_negative_timeouts_are_usage_errors() {
         .assert()
         .code(1);
 }
+
+/// Standard input over 16 MiB (`--targets-file -`, `summarize -`) is refused with exit 2,
+/// not silently cut.
+#[test]
+fn standard_input_over_the_cap_is_refused_not_cut() {
+    let big = vec![b'#'; 17 * 1024 * 1024];
+    for args in [vec!["--targets-file", "-"], vec!["summarize", "-"]] {
+        regdoctor()
+            .args(&args)
+            .write_stdin(big.clone())
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "standard input is larger than 16 MiB",
+            ));
+    }
+}

@@ -276,13 +276,16 @@ fn dir_files_as_go(dir: &Path) -> Vec<(String, Vec<u8>)> {
             !same_dir_link
         })
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .take(MAX_DIR_FILES)
+        // Names only, and bounded all the same.
+        .take(MAX_DIR_FILES * 16)
         .collect();
+    // The first in name order, so which files are read does not depend on the listing.
     names.sort();
     names
         .into_iter()
+        .take(MAX_DIR_FILES)
         .filter_map(|n| {
-            let bytes = read_capped(&dir.join(&n), 1024 * 1024).ok()?;
+            let bytes = read_capped(&dir.join(&n), node::MAX_CERT_FILE).ok()?;
             Some((n, bytes))
         })
         .collect()

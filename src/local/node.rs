@@ -17,7 +17,7 @@ const MAX_DROP_INS: usize = 100;
 /// At most this many names of a certs.d root are listed (and sorted).
 const MAX_LISTED: usize = 100_000;
 /// At most this many bytes of one certs.d file.
-const MAX_CERT_FILE: u64 = 1024 * 1024;
+pub const MAX_CERT_FILE: u64 = 1024 * 1024;
 
 /// A path option: given by the user (must exist) or the default (may be absent).
 pub struct PathChoice {
