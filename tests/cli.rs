@@ -199,6 +199,7 @@ fn every_named_file_that_cannot_be_read_is_one_line_naming_the_flag() {
                 other,
                 &file,
             ])
+            .timeout(std::time::Duration::from_secs(20))
             .assert()
             .code(2)
             .stderr(format!("error: {flag} {fifo}: {not_regular}\n"));
@@ -875,7 +876,7 @@ fn summarize_real_reports_from_several_nodes() {
 fn password_stdin_from_a_device_is_refused_quickly() {
     let zero = std::fs::File::open("/dev/zero").unwrap();
     let started = std::time::Instant::now();
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
         .args([
             "127.0.0.1:1",
             "--user",
@@ -885,8 +886,20 @@ fn password_stdin_from_a_device_is_refused_quickly() {
         ])
         .args(["--timeout", "2"])
         .stdin(zero)
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    // Bounded, and stopped by its PID: a regression would read /dev/zero until memory ran out.
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("regdoctor still reading /dev/zero after 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());

@@ -147,7 +147,7 @@ fn hosts_toml_and_its_ca_as_pipe_device_or_huge_are_findings() {
     let fifo = dir.join("hosts.toml");
     mkfifo(&fifo);
     let root_s = root.to_string_lossy().into_owned();
-    let (_, r, err) = diagnose(&[&t, "--containerd-certs-d", &root_s]);
+    let (_, r, err) = diagnose_within(&[&t, "--containerd-certs-d", &root_s]);
     assert!(err.is_empty(), "{err}");
     assert_eq!(
         node_codes(&r, "containerd-hosts"),
@@ -174,7 +174,7 @@ fn hosts_toml_and_its_ca_as_pipe_device_or_huge_are_findings() {
         ),
     )
     .unwrap();
-    let (_, r, err) = diagnose(&[&t, "--containerd-certs-d", &root_s]);
+    let (_, r, err) = diagnose_within(&[&t, "--containerd-certs-d", &root_s]);
     assert!(err.is_empty(), "{err}");
     let messages: Vec<String> = r["checks"]
         .as_array()
@@ -393,9 +393,15 @@ fn unreadable_default_node_files_are_findings_not_exit_2() {
     fifo("etc/containers/registries.conf.d/50-mirror.conf");
     let root_s = root.to_string_lossy().into_owned();
     // Not `diagnose`: it adds --no-node-defaults, and the defaults are the point here.
-    let argv = vec!["regdoctor", &t, "--host-root", &root_s, "--format", "json"];
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = regdoctor::cli::run_full(argv, &mut &b""[..], &mut out, &mut err, false);
+    let argv: Vec<String> = ["regdoctor", &t, "--host-root", &root_s, "--format", "json"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    let (code, out, err) = within(std::time::Duration::from_secs(30), move || {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = regdoctor::cli::run_full(argv, &mut &b""[..], &mut out, &mut err, false);
+        (code, out, err)
+    });
     let r: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
     let err = String::from_utf8_lossy(&err);
     assert!(err.is_empty(), "{err}");

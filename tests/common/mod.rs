@@ -279,6 +279,29 @@ pub fn fifo(dir: &tempfile::TempDir, name: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// Runs `f` on its own thread and fails the test if it has not returned within `limit`
+/// (for in-process runs on FIFOs and devices: a regression blocks instead of failing).
+pub fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("still running after {limit:?} (blocked on a file?)"))
+}
+
+/// [`diagnose`] under [`within`] 30 s: for runs on FIFOs and devices.
+pub fn diagnose_within(args: &[&str]) -> (u8, Value, String) {
+    let owned: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    within(std::time::Duration::from_secs(30), move || {
+        let args: Vec<&str> = owned.iter().map(String::as_str).collect();
+        diagnose(&args)
+    })
+}
+
 /// Makes a real named pipe (`mkfifo`) at `path`.
 pub fn mkfifo(path: &std::path::Path) {
     let made = std::process::Command::new("mkfifo").arg(path).status();
