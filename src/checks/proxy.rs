@@ -326,6 +326,26 @@ fn through(
     vec![f]
 }
 
+/// How a handshake through a tunnel ended, in words (not the facts' Debug form).
+fn outcome_words(outcome: &TlsOutcome) -> String {
+    match outcome {
+        TlsOutcome::Established { version, .. } => format!("{version} completed"),
+        TlsOutcome::PlainHttp { first_bytes } => {
+            format!("the answer was plain HTTP: {}", clip(first_bytes))
+        }
+        TlsOutcome::NotTls { first_bytes } => {
+            format!("the answer was not TLS: {}", clip(first_bytes))
+        }
+        TlsOutcome::Alert(a) => format!("TLS alert {} ({})", a.go_name, a.code),
+        TlsOutcome::ProtocolTooOld { detail } => {
+            format!("only TLS older than 1.2: {}", clip(detail))
+        }
+        TlsOutcome::Timeout { after_ms } => format!("no handshake after {after_ms} ms"),
+        TlsOutcome::Closed { detail } => format!("the connection closed: {}", clip(detail)),
+        TlsOutcome::Failed { detail } => clip(detail).into_owned(),
+    }
+}
+
 /// What the direct probe says, for a proxy that cannot reach the registry.
 fn direct_note(facts: &Basis<'_>) -> String {
     match facts.tcp.as_ref().and_then(|t| t.connected) {
@@ -377,11 +397,11 @@ fn tunnel(
             Finding::new(
                 Code::ProxyDenied,
                 format!(
-                    "through the proxy {proxy} {} get{} a tunnel to {}, but no TLS handshake completes through it ({:?}), while it does directly",
+                    "through the proxy {proxy} {} get{} a tunnel to {}, but no TLS handshake completes through it ({}), while it does directly",
                     names(group),
                     if group.len() == 1 { "s" } else { "" },
                     t.registry_name(),
-                    tls.outcome
+                    outcome_words(&tls.outcome)
                 ),
             )
             .hint(format!(
@@ -797,6 +817,30 @@ pub(crate) fn examples_fixtures() -> Fixtures {
 mod tests {
     use super::*;
     use crate::checks::examples::*;
+
+    /// A tunnel through which no handshake completes is said in words, not Rust's Debug.
+    #[test]
+    fn a_failed_handshake_through_a_tunnel_is_worded() {
+        let mut f = examples_fixtures().tunnel;
+        for p in &mut f.proxied {
+            if let ProxyOutcome::Tunnel { tls: Some(t), .. } = &mut p.outcome {
+                t.chain.clear();
+                t.outcome = TlsOutcome::Closed {
+                    detail: "unexpected EOF".into(),
+                };
+            }
+        }
+        let found = findings_of(&Proxy, &present(f, Runtime::Docker));
+        let denied = found.iter().find(|x| x.code == Code::ProxyDenied).unwrap();
+        assert!(
+            denied
+                .message
+                .contains("(the connection closed: unexpected EOF)"),
+            "{}",
+            denied.message
+        );
+        assert!(!denied.message.contains("Closed {"), "{}", denied.message);
+    }
 
     /// A hostile proxy's reason phrase and Server header (each 50,000 characters) are
     /// quoted clipped, in the message and in the evidence.
