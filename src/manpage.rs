@@ -114,7 +114,12 @@ fn roff(text: &str) -> String {
 
 /// A section of tagged paragraphs: `.TP` with the tag in bold, then its text.
 fn tagged(out: &mut dyn Write, title: &str, rows: &[(&str, &str)]) -> std::io::Result<()> {
-    writeln!(out, ".SH \"{title}\"")?;
+    // roff takes a one-word title as is; one with spaces is quoted.
+    if title.contains(' ') {
+        writeln!(out, ".SH \"{title}\"")?;
+    } else {
+        writeln!(out, ".SH {title}")?;
+    }
     for (tag, text) in rows {
         writeln!(out, ".TP\n\\fB{}\\fR\n{}", roff(tag), roff(text))?;
     }
@@ -136,10 +141,7 @@ fn page(cmd: &clap::Command, root: &clap::Command, out: &mut dyn Write) -> std::
     let is_root = cmd.get_name() == root.get_name();
     if is_root {
         man.render_subcommands_section(out)?;
-        writeln!(out, ".SH EXAMPLES")?;
-        for (line, what) in EXAMPLES {
-            writeln!(out, ".TP\n\\fB{}\\fR\n{}", roff(line), roff(what))?;
-        }
+        tagged(out, "EXAMPLES", EXAMPLES)?;
         tagged(out, "EXIT STATUS", EXIT_STATUS)?;
         tagged(out, "ENVIRONMENT", ENVIRONMENT)?;
     }

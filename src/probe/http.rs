@@ -385,20 +385,26 @@ where
         .await
         .map_err(|_| timeout())?
         .map_err(fail)?;
-        // The connection lives no longer than the run: at the deadline it is dropped, and
-        // with it every stream still open (however the server behaves).
-        tokio::spawn(async move { timeout_at(deadline, conn).await });
+        drive_until(deadline, conn);
         Ok(Sender::H2(sender))
     } else {
         let (sender, conn) = timeout_at(deadline, hyper::client::conn::http1::handshake(io))
             .await
             .map_err(|_| timeout())?
             .map_err(fail)?;
-        // The connection lives no longer than the run: at the deadline it is dropped, and
-        // with it every stream still open (however the server behaves).
-        tokio::spawn(async move { timeout_at(deadline, conn).await });
+        drive_until(deadline, conn);
         Ok(Sender::H1(sender))
     }
+}
+
+/// Drives a connection in the background for no longer than the run: at the deadline it
+/// is dropped, and with it every stream still open (however the server behaves).
+fn drive_until<F>(deadline: Instant, conn: F)
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send,
+{
+    tokio::spawn(async move { timeout_at(deadline, conn).await });
 }
 
 /// Why a body was not read to its end.
