@@ -114,12 +114,12 @@ fn roff(text: &str) -> String {
 
 /// A section of tagged paragraphs: `.TP` with the tag in bold, then its text.
 fn tagged(out: &mut dyn Write, title: &str, rows: &[(&str, &str)]) -> std::io::Result<()> {
-    // roff takes a one-word title as is; one with spaces is quoted.
-    if title.contains(' ') {
-        writeln!(out, ".SH \"{title}\"")?;
-    } else {
-        writeln!(out, ".SH {title}")?;
-    }
+    writeln!(out, ".SH \"{title}\"")?;
+    tagged_rows(out, rows)
+}
+
+/// The `.TP` paragraphs of a section: each tag in bold, then its text.
+fn tagged_rows(out: &mut dyn Write, rows: &[(&str, &str)]) -> std::io::Result<()> {
     for (tag, text) in rows {
         writeln!(out, ".TP\n\\fB{}\\fR\n{}", roff(tag), roff(text))?;
     }
@@ -141,7 +141,8 @@ fn page(cmd: &clap::Command, root: &clap::Command, out: &mut dyn Write) -> std::
     let is_root = cmd.get_name() == root.get_name();
     if is_root {
         man.render_subcommands_section(out)?;
-        tagged(out, "EXAMPLES", EXAMPLES)?;
+        writeln!(out, ".SH EXAMPLES")?;
+        tagged_rows(out, EXAMPLES)?;
         tagged(out, "EXIT STATUS", EXIT_STATUS)?;
         tagged(out, "ENVIRONMENT", ENVIRONMENT)?;
     }
