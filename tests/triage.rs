@@ -163,13 +163,7 @@ fn one_line_is_counted_in_the_singular() {
 fn a_fifo_or_a_device_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("log.fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    crate::common::mkfifo(&fifo);
     for path in [fifo.as_path(), std::path::Path::new("/dev/zero")] {
         Command::new(assert_cmd::cargo::cargo_bin!("regdoctor"))
             .arg("triage")
